@@ -1,0 +1,14 @@
+import * as vscode from 'vscode';
+import { registerCommands } from './ui/commands/registerCommands';
+import { createServices } from './ui/services';
+import { registerViews } from './ui/trees/registerViews';
+
+/** Wires services and UI. Nothing heavy happens here: features load their libraries on first use. */
+export function activate(context: vscode.ExtensionContext): void {
+  const services = createServices(context);
+  registerViews(services);
+  registerCommands(services);
+  services.log.info(`activated (${context.extension.packageJSON.version})`);
+}
+
+export function deactivate(): void {}
