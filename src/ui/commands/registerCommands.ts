@@ -1,25 +1,23 @@
 import * as vscode from 'vscode';
+import { CancelledError } from '../../core/abort';
 import { errorMessage, UserError } from '../../core/errors';
 import { Services } from '../services';
-import { comingSoon } from './comingSoon';
-
-type Handler = (services: Services, ...args: any[]) => unknown;
+import { CommandTable, Handler } from './commandTable';
+import { DOCKER_COMMANDS } from './dockerCommands';
+import { ESXI_COMMANDS } from './esxiCommands';
+import { VIB_COMMANDS } from './vibCommands';
+import { VOLUME_COMMANDS } from './volumeCommands';
 
 /**
- * Every command of the extension, in one list. Each runs through `wrap`, which logs failures and
- * shows them once, so a command file only throws (UserError for what the user can act on).
+ * Every command of the extension, from one table per feature. Each runs through `wrap`, which logs
+ * failures and shows them once, so a command file only throws (UserError for what the user can act on).
  */
-const COMMANDS: Record<string, Handler> = {
+const COMMANDS: CommandTable = {
   'vdvs.showLog': (s) => s.log.show(),
-  'vdvs.esxi.addHost': comingSoon('Adding ESXi hosts'),
-  'vdvs.esxi.refresh': comingSoon('The ESXi Hosts view'),
-  'vdvs.vib.install': comingSoon('Installing the vDVS VIB'),
-  'vdvs.docker.addHost': comingSoon('Adding Docker hosts'),
-  'vdvs.docker.importContexts': comingSoon('Importing Docker contexts'),
-  'vdvs.docker.refresh': comingSoon('The Docker Hosts view'),
-  'vdvs.plugin.install': comingSoon('Installing the vSphere plugin'),
-  'vdvs.volume.create': comingSoon('Creating volumes'),
-  'vdvs.volumes.refresh': comingSoon('The Volumes view'),
+  ...ESXI_COMMANDS,
+  ...VIB_COMMANDS,
+  ...DOCKER_COMMANDS,
+  ...VOLUME_COMMANDS,
 };
 
 export function registerCommands(services: Services): void {
@@ -33,7 +31,7 @@ function wrap(services: Services, id: string, handler: Handler) {
     try {
       return await handler(services, ...args);
     } catch (err) {
-      if (err instanceof vscode.CancellationError) return undefined;
+      if (err instanceof vscode.CancellationError || err instanceof CancelledError) return undefined;
       services.log.error(`${id}: ${err instanceof Error && !(err instanceof UserError) ? err.stack ?? err.message : errorMessage(err)}`);
       void vscode.window.showErrorMessage(errorMessage(err), 'Show Log').then((pick) => pick && services.log.show());
       return undefined;
