@@ -1,0 +1,3 @@
+// placeholder while the ESXi shell piece is being built
+export async function start() { return {}; }
+export async function stop() {}
