@@ -1,0 +1,130 @@
+import { promises as fs } from 'node:fs';
+import { hostname } from 'node:os';
+import { basename, join } from 'node:path';
+import { Readable, Transform } from 'node:stream';
+import { streamToFile } from './hashing';
+import { BackupEntry, listBackups, Leftover, timestampOf, transientName, volumeFolder } from './layout';
+import { Manifest, ManifestFile, writeManifest } from './manifest';
+import { ProgressMeter } from './progress';
+
+/** Written into a partial backup so a later run can tell a crashed writer from a running one. */
+const OWNER_FILE = 'owner.json';
+
+interface Owner {
+  pid: number;
+  host: string;
+}
+
+/**
+ * A backup being written: files go into `.<ts>.partial/`, and commit() writes the manifest, syncs
+ * and renames the folder to `<ts>/` in one step. Until then listBackups() reports it as a leftover.
+ */
+export class PartialBackup {
+  readonly files: ManifestFile[] = [];
+
+  private constructor(
+    readonly folder: string,
+    readonly timestamp: string,
+    readonly dir: string,
+  ) {}
+
+  static async begin(destination: string, dockerHost: string, volume: string, now = new Date()): Promise<PartialBackup> {
+    const folder = volumeFolder(destination, dockerHost, volume);
+    await fs.mkdir(folder, { recursive: true });
+    // Two backups of one volume in the same millisecond: take the next free one.
+    for (let t = now.getTime(); ; t++) {
+      const timestamp = timestampOf(new Date(t));
+      const dir = join(folder, transientName(timestamp, 'partial'));
+      if (await exists(join(folder, timestamp))) continue;
+      try {
+        await fs.mkdir(dir);
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code === 'EEXIST') continue;
+        throw err;
+      }
+      const owner: Owner = { pid: process.pid, host: hostname() };
+      await fs.writeFile(join(dir, OWNER_FILE), JSON.stringify(owner));
+      return new PartialBackup(folder, timestamp, dir);
+    }
+  }
+
+  async addStream(
+    name: string,
+    role: ManifestFile['role'],
+    source: NodeJS.ReadableStream | Readable,
+    options: { signal?: AbortSignal; meter?: ProgressMeter; transforms?: Transform[] } = {},
+  ): Promise<ManifestFile> {
+    const hashed = await streamToFile(source, join(this.dir, name), options);
+    const file: ManifestFile = { name, role, ...hashed };
+    this.files.push(file);
+    return file;
+  }
+
+  /** Writes the manifest and renames the folder: from here on the backup is listed as good. */
+  async commit(manifest: Omit<Manifest, 'files' | 'totalBytes'>): Promise<BackupEntry> {
+    const full: Manifest = { ...manifest, totalBytes: this.files.reduce((n, f) => n + f.size, 0), files: this.files };
+    await fs.rm(join(this.dir, OWNER_FILE), { force: true });
+    await writeManifest(this.dir, full);
+    await syncDir(this.dir);
+    const finalDir = join(this.folder, this.timestamp);
+    await fs.rename(this.dir, finalDir);
+    await syncDir(this.folder);
+    return { dir: finalDir, timestamp: this.timestamp, manifest: full };
+  }
+
+  async discard(): Promise<void> {
+    await fs.rm(this.dir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Removes leftovers of one volume whose writer is gone (crashed, killed): partial backups whose
+ * owner process no longer runs on this machine, and interrupted retention removals. A partial
+ * backup of a live process, or of another machine sharing the destination, is kept.
+ */
+export async function removeStaleLeftovers(destination: string, dockerHost: string, volume: string): Promise<Leftover[]> {
+  const { leftovers } = await listBackups(destination, dockerHost, volume);
+  const removed: Leftover[] = [];
+  for (const leftover of leftovers) {
+    if (!/^\..*\.(partial|deleting)$/.test(basename(leftover.dir))) continue;
+    if (basename(leftover.dir).endsWith('.partial') && (await ownerAlive(leftover.dir))) continue;
+    await fs.rm(leftover.dir, { recursive: true, force: true });
+    removed.push(leftover);
+  }
+  return removed;
+}
+
+async function ownerAlive(dir: string): Promise<boolean> {
+  let owner: Owner;
+  try {
+    owner = JSON.parse(await fs.readFile(join(dir, OWNER_FILE), 'utf8')) as Owner;
+  } catch {
+    return false; // crashed before the owner file was written
+  }
+  if (owner.host !== hostname()) return true;
+  if (owner.pid === process.pid) return false;
+  try {
+    process.kill(owner.pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await fs.access(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function syncDir(dir: string): Promise<void> {
+  const handle = await fs.open(dir, 'r');
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
