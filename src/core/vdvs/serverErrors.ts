@@ -1,0 +1,48 @@
+/**
+ * Errors the vsphere plugin and the ESXi service return, shown verbatim, with the explanation of the
+ * causes vDVS users hit most (from the vDVS issue tracker).
+ */
+export interface ExplainedError {
+  /** The server's text, untouched apart from Docker's "create NAME: VolumeDriver.Create:" wrapping. */
+  message: string;
+  explanation?: string;
+}
+
+const KNOWN_CAUSES: Array<{ test: RegExp; explanation: string }> = [
+  {
+    test: /errno=104|connection reset by peer/i,
+    explanation: 'The ESXi host running this Docker host VM does not answer vDVS requests: the vDVS VIB (esx-vmdkops-service) is most likely not installed there, or hostd was not restarted after installing it (vDVS #602). Install the VIB on that ESXi host.',
+  },
+  {
+    test: /Device not found/,
+    explanation: 'The plugin is newer than the VIB on the ESXi host: the disk was attached but the plugin could not find the device (vDVS #2023). Upgrade the VIB to the plugin\'s version, or use matching versions.',
+  },
+  {
+    test: /Plugin initialization in progress/,
+    explanation: 'The plugin is still counting the volumes in use after it started; try again in a few seconds.',
+  },
+  {
+    test: /Service is presently unavailable|ESXi Host Agent/,
+    explanation: 'hostd is not running on the ESXi host (for example while it restarts after a VIB install); try again when it is back.',
+  },
+  {
+    test: /client version \(\d+\) is (older|newer) than server version/,
+    explanation: 'The plugin and the VIB speak different protocol versions: upgrade the older of the two.',
+  },
+];
+
+/** Strips Docker's wrappers ("Error response from daemon:", dockerode's "(HTTP code 500) server error -", "create NAME: VolumeDriver.Create:"). */
+export function driverMessage(raw: string): string {
+  let text = raw.trim();
+  text = text.replace(/^\(HTTP code \d+\)[^-]*-\s*/, '');
+  text = text.replace(/^Error response from daemon:\s*/, '');
+  const driver = /VolumeDriver\.\w+:\s?/.exec(text);
+  if (driver) text = text.slice(driver.index + driver[0].length);
+  return text;
+}
+
+export function explainServerError(raw: string): ExplainedError {
+  const message = driverMessage(raw);
+  const known = KNOWN_CAUSES.find((c) => c.test.test(raw));
+  return known ? { message, explanation: known.explanation } : { message };
+}
