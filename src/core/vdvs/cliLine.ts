@@ -1,10 +1,5 @@
+import { shellCommand } from '../esx/shellQuote';
 import { OPTION_KEYS, VdvsOptions } from './options';
-
-/** Quotes one word for a POSIX shell; plain words stay as they are so the line reads naturally. */
-export function shellQuote(word: string): string {
-  if (/^[A-Za-z0-9_@%+=:,./-]+$/.test(word)) return word;
-  return `'${word.replace(/'/g, `'\\''`)}'`;
-}
 
 export interface CliTarget {
   /** `-H` endpoint (unix://, tcp://, ssh://); omitted for the local default. */
@@ -22,5 +17,5 @@ export function createVolumeCommandLine(name: string, options: VdvsOptions, targ
   const known = OPTION_KEYS.filter((k) => options[k] !== undefined);
   const others = Object.keys(options).filter((k) => options[k] !== undefined && !(OPTION_KEYS as readonly string[]).includes(k));
   for (const key of [...known, ...others]) words.push('-o', `${key}=${options[key]}`);
-  return words.map(shellQuote).join(' ');
+  return shellCommand(words);
 }
