@@ -259,7 +259,10 @@ function makeCtx(pieceName, flags, info) {
 
 async function loadPieces() {
   const out = [];
+  // VDVS_LAB_PIECES=vsphere,esxi-shell runs a subset (for developing one piece)
+  const only = process.env.VDVS_LAB_PIECES ? process.env.VDVS_LAB_PIECES.split(',').map((s) => s.trim()) : null;
   for (const p of PIECES) {
+    if (only && !only.includes(p.name)) continue;
     const file = path.join(here, 'pieces', `${p.name}.mjs`);
     if (!fs.existsSync(file)) {
       if (!p.optional) throw new Error(`missing lab piece ${file}`);
