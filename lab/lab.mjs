@@ -422,6 +422,37 @@ function status() {
   return dead || !info ? 1 : 0;
 }
 
+// One start/stop at a time per lab dir (a second concurrent `npm run lab` waits).
+async function withLock(fn) {
+  fs.mkdirSync(labDir, { recursive: true });
+  const lock = path.join(labDir, '.lock');
+  const t0 = Date.now();
+  for (;;) {
+    try {
+      fs.writeFileSync(lock, String(process.pid), { flag: 'wx' });
+      break;
+    } catch (e) {
+      if (e.code !== 'EEXIST') throw e;
+      let holder = 0;
+      try {
+        holder = Number(fs.readFileSync(lock, 'utf8'));
+      } catch {}
+      if (!holder || !isAlive({ pid: holder })) {
+        fs.rmSync(lock, { force: true });
+        continue;
+      }
+      if (Date.now() - t0 > 120000) throw new Error(`lab dir ${labDir} is locked by pid ${holder}`);
+      if (Date.now() - t0 < 100) log(`waiting for pid ${holder} (another lab start/stop)...`);
+      await sleep(200);
+    }
+  }
+  try {
+    return await fn();
+  } finally {
+    fs.rmSync(lock, { force: true });
+  }
+}
+
 async function main(argv) {
   const [cmd, ...rest] = argv;
   const flags = {};
@@ -434,9 +465,13 @@ async function main(argv) {
   quiet = !!flags.quiet;
   switch (cmd) {
     case 'start':
-      return start(flags);
+      return withLock(() => start(flags));
     case 'stop':
-      return stop(flags);
+      if (!fs.existsSync(labDir)) {
+        log(`nothing to stop (${labDir} does not exist)`);
+        return 0;
+      }
+      return withLock(() => stop(flags));
     case 'status':
       return status();
     default:
