@@ -1,8 +1,19 @@
-import { comingSoon } from './comingSoon';
+import { volumesTree } from '../trees/volumesView';
 import { CommandTable } from './commandTable';
+import { copyCliLine } from './volume/copyCliLine';
+import { createVolume } from './volume/createVolume';
+import { inspectVolume } from './volume/inspectVolume';
+import { removeVolume } from './volume/removeVolume';
+import { revealVmdk } from './volume/revealVmdk';
 
-/** The volume commands. */
+/** The volume commands and the Volumes view's own. */
 export const VOLUME_COMMANDS: CommandTable = {
-  'vdvs.volume.create': comingSoon('Creating volumes'),
-  'vdvs.volumes.refresh': comingSoon('The Volumes view'),
+  'vdvs.volume.create': createVolume,
+  'vdvs.volume.inspect': inspectVolume,
+  'vdvs.volume.remove': removeVolume,
+  'vdvs.volume.copyCliLine': copyCliLine,
+  'vdvs.volume.revealVmdk': revealVmdk,
+  'vdvs.volumes.refresh': () => volumesTree()?.refresh(),
+  'vdvs.volumes.groupByHost': () => volumesTree()?.setGroupBy('host'),
+  'vdvs.volumes.groupByDatastore': () => volumesTree()?.setGroupBy('datastore'),
 };

@@ -1,0 +1,116 @@
+import type { CallOptions, DockerConnection } from '../docker/connection';
+import { daemonMessage } from '../docker/dockerErrors';
+import { createVolume, DockerVolume, inspectVolume, listVolumes, mapLimit, removeVolume } from '../docker/volumes';
+import { UserError } from '../errors';
+import { DockerVolumeEntry } from './correlate';
+import { VdvsOptions } from './options';
+import { explainServerError } from './serverErrors';
+import { ValidationContext, validateCreate } from './validate';
+
+/**
+ * The Docker side of vDVS volumes on one host, over issue 6's Engine API wrappers. Listing is
+ * pipelined: `GET /volumes` and `GET /containers/json?all=1` together, then every
+ * `GET /volumes/{name}` (which asks the plugin, hence ESXi, for Status) in parallel, a bounded
+ * number at a time, where the CLI inspects one after another.
+ */
+export const INSPECT_CONCURRENCY = 32;
+
+interface ApiContainer {
+  Names?: string[];
+  Mounts?: Array<{ Type?: string; Name?: string }>;
+}
+
+/** The driver name Docker records: `vsphere` or the managed plugin alias `vsphere:latest`. */
+export function isVsphereDriver(driver: string | undefined): boolean {
+  return driver === 'vsphere' || !!driver?.startsWith('vsphere:');
+}
+
+export interface HostInventory {
+  entries: DockerVolumeEntry[];
+  /** Volumes whose inspect failed: the rest are still shown. */
+  failures: Array<{ name: string; message: string }>;
+}
+
+export async function listVsphereVolumes(conn: DockerConnection, options: CallOptions & { concurrency?: number } = {}): Promise<HostInventory> {
+  const [all, containers] = await Promise.all([
+    listVolumes(conn, options),
+    conn.dial<ApiContainer[]>('Listing containers', { method: 'GET', path: '/containers/json', query: { all: true } }, options),
+  ]);
+  const users = containersByVolume(containers);
+  const failures: HostInventory['failures'] = [];
+  const inspected = await mapLimit(all.filter((v) => isVsphereDriver(v.driver)), options.concurrency ?? INSPECT_CONCURRENCY, async (v): Promise<DockerVolume> => {
+    try {
+      return await inspectVolume(conn, v.name, options);
+    } catch (err) {
+      failures.push({ name: v.name, message: err instanceof Error ? err.message : String(err) });
+      return v;
+    }
+  });
+  const entries = inspected.map((v) => ({ hostId: conn.host.id, hostName: conn.host.name, name: v.name, status: v.status, containers: users.get(v.name) ?? [] }));
+  return { entries, failures };
+}
+
+/** Container names per volume name, from one container listing (all states). */
+export function containersByVolume(containers: readonly ApiContainer[]): Map<string, string[]> {
+  const map = new Map<string, string[]>();
+  for (const c of containers) {
+    const name = (c.Names?.[0] ?? '?').replace(/^\//, '');
+    for (const m of c.Mounts ?? []) {
+      if (m.Type !== 'volume' || !m.Name) continue;
+      map.set(m.Name, [...(map.get(m.Name) ?? []), name]);
+    }
+  }
+  return map;
+}
+
+export async function containersUsing(conn: DockerConnection, volume: string, options: CallOptions = {}): Promise<string[]> {
+  const containers = await conn.dial<ApiContainer[]>('Listing containers', {
+    method: 'GET', path: '/containers/json', query: { all: true, filters: JSON.stringify({ volume: [volume] }) },
+  }, options);
+  return containers.map((c) => (c.Names?.[0] ?? '?').replace(/^\//, ''));
+}
+
+/** A server (plugin/ESXi) error, verbatim, with vDVS's known cause when there is one. */
+export class VdvsServerError extends UserError {
+  constructor(readonly serverMessage: string, explanation: string | undefined, cause: unknown) {
+    super(serverMessage, explanation, 'VDVS_SERVER', { cause });
+    this.name = 'VdvsServerError';
+  }
+}
+
+/** The daemon's text when the plugin refused: verbatim plus explanation; anything else unchanged. */
+function serverError(err: unknown): unknown {
+  const raw = daemonMessage(err);
+  if (!raw || !/VolumeDriver\./.test(raw)) return err;
+  const explained = explainServerError(raw);
+  return new VdvsServerError(explained.message, explained.explanation, err);
+}
+
+/**
+ * Creates a vsphere volume. The vDVS rules run first, so a bad request never reaches the host;
+ * the server's own refusal still comes back verbatim.
+ */
+export async function createVsphereVolume(conn: DockerConnection, name: string, options: VdvsOptions, ctx: ValidationContext = {}, call: CallOptions = {}): Promise<DockerVolume> {
+  const invalid = validateCreate({ name, options }, ctx);
+  if (invalid) throw new UserError(invalid, undefined, 'VDVS_INVALID');
+  const driverOpts = Object.fromEntries(Object.entries(options).filter((e): e is [string, string] => e[1] !== undefined));
+  try {
+    // vDVS attaches the new disk and formats it during create: give it longer than a plain call
+    return await createVolume(conn, { name, driver: 'vsphere', options: driverOpts }, { timeoutMs: Math.max(conn.timeoutMs, 120_000), ...call });
+  } catch (err) {
+    throw serverError(err);
+  }
+}
+
+/** Removes a vsphere volume; refused, naming them, while containers use it. */
+export async function removeVsphereVolume(conn: DockerConnection, name: string, call: CallOptions = {}): Promise<void> {
+  const users = await containersUsing(conn, name, call);
+  if (users.length) {
+    throw new UserError(`Volume ${name} is in use by ${users.length === 1 ? 'container' : 'containers'} ${users.join(', ')}.`, 'Remove those containers first (docker rm), then remove the volume.', 'VOLUME_IN_USE');
+  }
+  try {
+    await removeVolume(conn, name, false, { timeoutMs: Math.max(conn.timeoutMs, 60_000), ...call });
+  } catch (err) {
+    throw serverError(err);
+  }
+}

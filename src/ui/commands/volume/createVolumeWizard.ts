@@ -1,0 +1,180 @@
+import { backupEligibility } from '../../../core/vdvs/backupEligibility';
+import { createVolumeCommandLine } from '../../../core/vdvs/cliLine';
+import { fullVolumeName, validateVolumeName } from '../../../core/vdvs/names';
+import { ACCESS, DEFAULT_FSTYPE, DEFAULT_SIZE, DISK_FORMATS, VdvsOptions } from '../../../core/vdvs/options';
+import { validateCreate, validateOption } from '../../../core/vdvs/validate';
+import { Answer, BACK, PickItem, Prompter, Step } from './prompter';
+
+export interface WizardInput {
+  hosts: Array<{ id: string; name: string; endpoint: string }>;
+  /** Datastores known from the ESXi side; empty when no ESXi host is configured. */
+  datastores: Array<{ name: string; vsan: boolean }>;
+  /** Existing vsphere volume names on a host, for clone-from. */
+  volumesOf: (hostId: string) => string[];
+  /** Preselected host (the command was run on a host's node). */
+  hostId?: string;
+}
+
+export interface WizardResult {
+  hostId: string;
+  name: string;
+  options: VdvsOptions;
+  commandLine: string;
+}
+
+interface State {
+  hostId?: string;
+  volume: string;
+  /** '' = the Docker host VM's own datastore (a short name). */
+  datastore: string;
+  cloneFrom?: string;
+  size: string;
+  diskformat: string;
+  attachAs: string;
+  access: string;
+  fstype: string;
+  vsanPolicy: string;
+}
+
+const FSTYPES = ['ext4', 'ext3', 'ext2', 'xfs'];
+const TITLE = 'Create vSphere Volume';
+
+function options(s: State): VdvsOptions {
+  const o: VdvsOptions = {};
+  if (s.cloneFrom === undefined) o.size = s.size;
+  if (s.vsanPolicy) o['vsan-policy-name'] = s.vsanPolicy;
+  o.diskformat = s.diskformat;
+  o['attach-as'] = s.attachAs;
+  o.access = s.access;
+  if (s.cloneFrom === undefined) o.fstype = s.fstype;
+  else o['clone-from'] = s.cloneFrom;
+  return o;
+}
+
+function fullName(s: State): string {
+  return s.datastore ? fullVolumeName(s.volume, s.datastore) : s.volume;
+}
+
+type StepDef = { id: string; applies: (s: State, input: WizardInput) => boolean; ask: (s: State, step: Step, input: WizardInput, p: Prompter) => Promise<Answer<Partial<State> & { invalid?: string }>> };
+
+/**
+ * The steps in order. Each returns the part of the state it sets; `applies` hides steps that make no
+ * sense (size and fstype for a clone, the vSAN policy off vSAN). The vDVS rules check each answer.
+ */
+const STEPS: StepDef[] = [
+  {
+    id: 'host', applies: (_s, i) => i.hosts.length > 1 || !i.hostId,
+    ask: async (s, step, i, p) => wrap(await p.pick({ ...step, placeholder: 'Docker host that will use the volume', items: i.hosts.map((h) => ({ label: h.name, description: h.endpoint, value: h.id, picked: h.id === s.hostId })) }), (hostId) => ({ hostId })),
+  },
+  {
+    id: 'name', applies: () => true,
+    ask: async (s, step, _i, p) => wrap(await p.input({ ...step, prompt: 'Volume name (without @datastore: the datastore is the next step)', value: s.volume, placeholder: 'e.g. pgdata',
+      validate: (v) => (v.trim() === '' ? 'Enter a name.' : v.includes('@') ? 'Pick the datastore in the next step instead of typing @.' : validateVolumeName(v)) }), (volume) => ({ volume })),
+  },
+  {
+    id: 'datastore', applies: () => true,
+    ask: async (s, step, i, p) => {
+      const items: PickItem<string>[] = [{ label: "Docker host VM's datastore", description: 'short name', detail: 'vDVS puts the VMDK on the datastore of the Docker host VM.', value: '', picked: s.datastore === '' }];
+      for (const d of i.datastores) items.push({ label: d.name, description: d.vsan ? 'vSAN' : undefined, value: d.name, picked: s.datastore === d.name });
+      return wrap(await p.pick({ ...step, placeholder: i.datastores.length ? 'Datastore for the VMDK' : 'Datastore (add the ESXi host to choose among its datastores)', items }), (datastore) => ({ datastore }),
+        (datastore) => validateVolumeName(fullVolumeName(s.volume, datastore || 'x')));
+    },
+  },
+  {
+    id: 'source', applies: () => true,
+    ask: async (s, step, i, p) => {
+      const existing = i.volumesOf(s.hostId!).filter((v) => v !== fullName(s));
+      const items: PickItem<string | null>[] = [{ label: 'New empty volume', value: null, picked: s.cloneFrom === undefined }, ...existing.map((v) => ({ label: `Clone of ${v}`, description: 'clone-from: keeps its size and file system', value: v, picked: s.cloneFrom === v }))];
+      return wrap(await p.pick({ ...step, placeholder: 'Start empty, or copy an existing volume (clone-from)', items }), (v) => ({ cloneFrom: v ?? undefined }));
+    },
+  },
+  {
+    id: 'size', applies: (s) => s.cloneFrom === undefined,
+    ask: async (s, step, _i, p) => wrap(await p.input({ ...step, prompt: `Size: an integer followed by mb, gb or tb (vDVS default ${DEFAULT_SIZE})`, value: s.size, validate: (v) => validateOption('size', v, {}) }), (size) => ({ size })),
+  },
+  {
+    id: 'diskformat', applies: () => true,
+    ask: async (s, step, _i, p) => wrap(await p.pick({ ...step, placeholder: 'Disk format', items: DISK_FORMATS.map((f) => ({ label: f, description: f === 'thin' ? 'vDVS default: allocates as data is written' : f === 'zeroedthick' ? 'allocated now, zeroed on first write' : 'allocated and zeroed now: slowest to create', value: f, picked: f === s.diskformat })) }), (diskformat) => ({ diskformat })),
+  },
+  {
+    id: 'attach-as', applies: () => true,
+    ask: async (s, step, _i, p) => wrap(await p.pick({ ...step, placeholder: 'Disk mode when attached to the Docker host VM', items: [
+      { label: 'persistent', description: 'recommended', detail: backupEligibility('persistent').summary + ': the disk takes part in snapshots of the Docker host VM.', value: 'persistent', picked: s.attachAs === 'persistent' },
+      { label: 'independent_persistent', description: 'vDVS default', detail: `${backupEligibility('independent_persistent').summary}: independent disks are left out of VM snapshots (vDVS #636, #2052).`, value: 'independent_persistent', picked: s.attachAs === 'independent_persistent' },
+    ] }), (attachAs) => ({ attachAs })),
+  },
+  {
+    id: 'access', applies: () => true,
+    ask: async (s, step, _i, p) => wrap(await p.pick({ ...step, placeholder: 'Access', items: ACCESS.map((a) => ({ label: a, value: a, picked: a === s.access })) }), (access) => ({ access })),
+  },
+  {
+    id: 'fstype', applies: (s) => s.cloneFrom === undefined,
+    ask: async (s, step, _i, p) => wrap(await p.pick({ ...step, placeholder: 'File system (made by the plugin on the Docker host)', items: FSTYPES.map((f) => ({ label: f, description: f === DEFAULT_FSTYPE ? 'vDVS default' : undefined, value: f, picked: f === s.fstype })) }), (fstype) => ({ fstype })),
+  },
+  {
+    id: 'vsan-policy-name', applies: (s, i) => !!i.datastores.find((d) => d.name === s.datastore)?.vsan,
+    ask: async (s, step, _i, p) => wrap(await p.input({ ...step, prompt: 'vSAN policy name (empty: the datastore default policy)', value: s.vsanPolicy, validate: () => undefined }), (vsanPolicy) => ({ vsanPolicy: vsanPolicy.trim() })),
+  },
+];
+
+/** Maps an answer to state; a failed `check` comes back as `invalid` so the step is asked again. */
+function wrap<T>(a: Answer<T>, toState: (v: T) => Partial<State>, check?: (v: T) => string | undefined): Answer<Partial<State> & { invalid?: string }> {
+  if (a === undefined || a === BACK) return a as undefined | typeof BACK;
+  const invalid = check?.(a);
+  return invalid ? { ...toState(a), invalid } : toState(a);
+}
+
+/**
+ * Walks the steps with back navigation, then shows the exact command line and asks to create.
+ * Resolves undefined when cancelled (or when the user only copied the command).
+ */
+export async function runCreateVolumeWizard(input: WizardInput, prompter: Prompter, onCopy: (line: string) => Promise<void>): Promise<WizardResult | undefined> {
+  const state: State = { hostId: input.hostId ?? (input.hosts.length === 1 ? input.hosts[0].id : undefined), volume: '', datastore: '', size: DEFAULT_SIZE, diskformat: 'thin', attachAs: 'persistent', access: 'read-write', fstype: DEFAULT_FSTYPE, vsanPolicy: '' };
+  const visited: number[] = [];
+  let i = 0;
+  while (i < STEPS.length) {
+    const def = STEPS[i];
+    if (!def.applies(state, input)) {
+      i++;
+      continue;
+    }
+    const applicable = STEPS.filter((d) => d.applies(state, input));
+    const step: Step = { id: def.id, title: TITLE, step: applicable.indexOf(def) + 1, totalSteps: applicable.length + 1 };
+    const answer = await def.ask(state, step, input, prompter);
+    if (answer === undefined) return undefined;
+    if (answer === BACK) {
+      if (visited.length) i = visited.pop()!;
+      continue;
+    }
+    const { invalid, ...rest } = answer;
+    Object.assign(state, rest);
+    if (invalid) {
+      await prompter.confirm(invalid, 'Pick another value.', []);
+      continue;
+    }
+    visited.push(i);
+    i++;
+  }
+  const host = input.hosts.find((h) => h.id === state.hostId)!;
+  const name = fullName(state);
+  const opts = options(state);
+  const problem = validateCreate({ name, options: opts }, datastoreFacts(state, input));
+  const commandLine = createVolumeCommandLine(name, opts, { endpoint: host.endpoint });
+  if (problem) {
+    await prompter.confirm(`vDVS would refuse this volume: ${problem}`, commandLine, []);
+    return undefined;
+  }
+  for (;;) {
+    const choice = await prompter.confirm(`Create ${name} on ${host.name}?`, `${commandLine}\n\n${backupEligibility(state.attachAs).summary}.`, ['Create', 'Copy Command']);
+    if (choice === 'Copy Command') {
+      await onCopy(commandLine);
+      continue;
+    }
+    return choice === 'Create' ? { hostId: host.id, name, options: opts, commandLine } : undefined;
+  }
+}
+
+export function datastoreFacts(s: { datastore: string }, input: Pick<WizardInput, 'datastores'>) {
+  const ds = input.datastores.find((d) => d.name === s.datastore);
+  return ds ? { datastoreIsVsan: ds.vsan } : {};
+}

@@ -1,0 +1,8 @@
+import type { GroupNode } from './groupNode';
+import type { VolumeNode } from './volumeNode';
+import type { ContainerNode } from './containerNode';
+import type { VmdkNode } from './vmdkNode';
+import type { MessageNode } from './messageNode';
+
+/** Every node kind of the Volumes view; each file holds one, with its contextValue. */
+export type VolumesNode = GroupNode | VolumeNode | ContainerNode | VmdkNode | MessageNode;
