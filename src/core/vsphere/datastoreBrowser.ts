@@ -1,7 +1,7 @@
 import { VimFault } from './faults';
 import { arr, at, moRefArg, MoRef, num, ref, str, typed, xsiType } from './normalize';
 import { DatastoreLocation, DOCKVOLS, formatDatastorePath, isDiskDescriptor, parseDatastorePath } from './datastorePath';
-import { DatastoreInfo, VmDisk, VmInfo } from './inventory';
+import { DatastoreInfo, listVmsWithDisks, VmDisk, VmInfo } from './inventory';
 import { VsphereSession } from './session';
 import { waitForTask } from './tasks';
 
@@ -78,12 +78,16 @@ export async function searchDatastore(session: VsphereSession, browser: MoRef, f
 }
 
 /**
- * The vDVS disks of a datastore: every VMDK under `dockvols/` (tenant folders included) and, given the
- * VMs with their disks (`listVmsWithDisks`), which VM each one is attached to and in which disk mode.
+ * The vDVS disks of a datastore: every VMDK under `dockvols/` (tenant folders included) with the VM
+ * each is attached to and its disk mode. Two round trips in parallel: the datastore search, and the
+ * VMs using the datastore with their disks.
  */
-export async function listDockvols(session: VsphereSession, datastore: DatastoreInfo, vms: { vm: VmInfo; disks: VmDisk[] }[] = [], signal?: AbortSignal): Promise<{ tenants: DatastoreEntry[]; vmdks: DockvolsVmdk[] }> {
+export async function listDockvols(session: VsphereSession, datastore: DatastoreInfo, signal?: AbortSignal): Promise<{ tenants: DatastoreEntry[]; vmdks: DockvolsVmdk[] }> {
   if (!datastore.browser) throw new Error(`datastore ${datastore.name} has no browser`);
-  const entries = await searchDatastore(session, datastore.browser, { datastore: datastore.name, path: DOCKVOLS }, { subFolders: true }, signal);
+  const [entries, vms] = await Promise.all([
+    searchDatastore(session, datastore.browser, { datastore: datastore.name, path: DOCKVOLS }, { subFolders: true }, signal),
+    listVmsWithDisks(session, datastore.ref, signal),
+  ]);
   const attached = new Map<string, { vm: VmInfo; disk: VmDisk }>();
   for (const { vm, disks } of vms) for (const disk of disks) if (disk.location) attached.set(formatDatastorePath(disk.location), { vm, disk });
   const tenants = entries.filter((e) => e.kind === 'folder' && e.location.path.split('/').length === 2);

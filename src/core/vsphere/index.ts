@@ -11,3 +11,4 @@ export * from './session';
 export * from './snapshots';
 export * from './tasks';
 export * from './tls';
+export * from './govc';

@@ -102,10 +102,13 @@ export async function listVmDisks(session: VsphereSession, vm: MoRef, signal?: A
   return parseDisks(props['config.hardware.device']);
 }
 
-/** Every VM under `container` with its disks, in one round trip: to tell which VM a VMDK is attached to. */
+/**
+ * Every VM of `container` with its disks, in one round trip: to tell which VM a VMDK is attached to.
+ * For a Datastore these are the VMs with any file on it (its `vm` property).
+ */
 export async function listVmsWithDisks(session: VsphereSession, container: MoRef, signal?: AbortSignal): Promise<{ vm: VmInfo; disks: VmDisk[] }[]> {
   const paths = [...VM_PATHS, 'config.hardware.device'];
-  const found = container.type === 'HostSystem'
+  const found = container.type === 'HostSystem' || container.type === 'Datastore'
     ? await listByTraversal(session, container, 'vm', 'VirtualMachine', paths, signal)
     : await listInContainer(session, container, 'VirtualMachine', paths, signal);
   return found.map((o) => ({ vm: toVm(o), disks: parseDisks(o.props['config.hardware.device']) })).sort((a, b) => byName(a.vm, b.vm));

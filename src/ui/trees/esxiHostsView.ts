@@ -1,8 +1,76 @@
 import * as vscode from 'vscode';
+import { forgetViews } from '../../core/vsphere/propertyCollector';
+import { esxiSessions } from '../esxiSessions';
 import { Services } from '../services';
-import { EmptyTree } from './emptyTree';
+import { EsxiNode } from './esxi/esxiNode';
+import { HostNode } from './esxi/hostNode';
+
+/** The vdvs.esxiHosts view: configured ESXi hosts and vCenters, fetched level by level on expansion. */
+export class EsxiHostsTree implements vscode.TreeDataProvider<EsxiNode>, vscode.Disposable {
+  private readonly changed = new vscode.EventEmitter<EsxiNode | undefined>();
+  readonly onDidChangeTreeData = this.changed.event;
+  private roots: HostNode[] = [];
+  private readonly subscription: vscode.Disposable;
+
+  constructor(private readonly services: Services) {
+    this.subscription = services.hosts.onDidChange((kind) => kind === 'esxi' && this.refresh());
+  }
+
+  getTreeItem(node: EsxiNode): vscode.TreeItem {
+    return node.getTreeItem();
+  }
+
+  async getChildren(node?: EsxiNode): Promise<EsxiNode[]> {
+    if (node) return node.getChildren ? node.getChildren() : [];
+    this.roots = this.services.hosts.list('esxi').map((h) => new HostNode(this.services, h));
+    return this.roots;
+  }
+
+  getParent(node: EsxiNode): EsxiNode | undefined {
+    return node.parent;
+  }
+
+  /**
+   * Re-reads `node` (all hosts when absent). The session stays, but its container views are
+   * re-created, which also notices a dropped session on servers that answer stale views with nothing.
+   */
+  async refresh(node?: EsxiNode): Promise<void> {
+    const hostIds = node?.scope ? [node.scope.host.id] : this.services.hosts.list('esxi').map((h) => h.id);
+    await Promise.all(hostIds.map((id) => esxiSessions(this.services).ifOpen(id)?.then(forgetViews, () => undefined)));
+    this.changed.fire(node);
+  }
+
+  /** Re-reads one host node (e.g. after the VIB was installed on it). */
+  refreshHost(hostId: string): void {
+    const node = this.roots.find((r) => r.host.id === hostId);
+    this.changed.fire(node);
+  }
+
+  dispose(): void {
+    this.subscription.dispose();
+    this.changed.dispose();
+  }
+}
+
+const trees = new WeakMap<Services, EsxiHostsTree>();
+
+/** The ESXi Hosts tree of this extension instance (commands refresh it). */
+export function esxiHostsTree(services: Services): EsxiHostsTree {
+  let tree = trees.get(services);
+  if (!tree) {
+    tree = new EsxiHostsTree(services);
+    trees.set(services, tree);
+    services.context.subscriptions.push(tree);
+  }
+  return tree;
+}
+
+/** Refreshes one host node of the ESXi Hosts view (for the VIB commands). */
+export function refreshEsxiHost(services: Services, hostId: string): void {
+  esxiHostsTree(services).refreshHost(hostId);
+}
 
 /** The vdvs.esxiHosts view. */
-export function createEsxiHostsView(_services: Services): vscode.TreeView<vscode.TreeItem> {
-  return vscode.window.createTreeView('vdvs.esxiHosts', { treeDataProvider: new EmptyTree(), showCollapseAll: true });
+export function createEsxiHostsView(services: Services): vscode.TreeView<EsxiNode> {
+  return vscode.window.createTreeView('vdvs.esxiHosts', { treeDataProvider: esxiHostsTree(services), showCollapseAll: true });
 }

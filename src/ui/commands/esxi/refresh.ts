@@ -1,0 +1,8 @@
+import { Services } from '../../services';
+import { EsxiNode } from '../../trees/esxi/esxiNode';
+import { esxiHostsTree } from '../../trees/esxiHostsView';
+
+/** Refreshes a node of the ESXi Hosts view, or the whole view from its title bar. */
+export function refresh(services: Services, node?: EsxiNode): Promise<void> {
+  return esxiHostsTree(services).refresh(node);
+}
