@@ -37,6 +37,8 @@ export interface DockerHostConfig {
   sshKeyPath?: string;
   /** Pinned host key of ssh:// endpoints. */
   sshHostKeyFingerprint?: string;
+  /** The docker context this host was imported from (CLI lines then use `docker --context NAME`). */
+  contextName?: string;
   /** The ESXi host or vCenter (an EsxiHostConfig id) that runs this Docker host VM, and the VM's name. */
   esxiHostId?: string;
   vmName?: string;

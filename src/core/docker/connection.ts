@@ -1,0 +1,183 @@
+import { readFile } from 'node:fs/promises';
+import { userInfo } from 'node:os';
+import { join } from 'node:path';
+import type Dockerode from 'dockerode';
+import { withDeadline } from '../abort';
+import { DockerHostConfig } from '../config';
+import { DockerError, explainDockerError } from './dockerErrors';
+import { DockerEndpoint, formatEndpoint, parseEndpoint, tcpPort } from './endpoint';
+import { SshDockerAgent } from './sshDialer';
+
+/** Secrets of a Docker host, from SecretStorage (extension) or the CLI's prompt. */
+export interface DockerSecrets {
+  /** Passphrase of the ssh private key (sshKeyPath). */
+  sshPassphrase?: string;
+}
+
+export interface ConnectOptions {
+  /** Deadline of each API call (vdvs.requestTimeoutSeconds). */
+  timeoutMs: number;
+  secrets?: DockerSecrets;
+  /** Extra CA certificates (PEM file, vdvs.tls.caBundlePath) trusted for tcp+TLS besides ca.pem. */
+  caBundlePath?: string;
+  /** SSH agent socket for ssh:// hosts without a key; default $SSH_AUTH_SOCK. */
+  sshAgentSocket?: string;
+}
+
+/** Per-call overrides: a longer deadline for slow operations, the caller's cancellation. */
+export interface CallOptions {
+  timeoutMs?: number;
+  signal?: AbortSignal;
+}
+
+/** A raw Engine API request, for the calls dockerode gets wrong (see DESIGN.md "dockerode 5 quirks"). */
+export interface DialRequest {
+  method: 'GET' | 'POST' | 'DELETE' | 'PUT';
+  /** Path without query, e.g. `/plugins/vsphere:latest/disable`. */
+  path: string;
+  query?: Record<string, string | number | boolean | object>;
+  body?: unknown;
+  /** Success statuses; default 200, 201, 204. */
+  ok?: number[];
+  /** Resolve with the response stream instead of the parsed body. */
+  stream?: boolean;
+}
+
+/**
+ * One Docker host's Engine API, ready to use: every call runs under a deadline and the caller's
+ * AbortSignal, and failures come out as DockerError with a specific code (unreachable, permission,
+ * TLS, SSH, …). No vscode imports: used by the views, the Volumes view, backups and the CLI.
+ *
+ * @example
+ *   const conn = await DockerConnection.open(host, { timeoutMs: 10_000 });
+ *   try { const vols = await listVolumes(conn, { driver: 'vsphere' }); } finally { conn.close(); }
+ */
+export class DockerConnection {
+  private constructor(
+    readonly host: DockerHostConfig,
+    readonly endpoint: DockerEndpoint,
+    /** The dockerode client, for calls not wrapped here (always pass `abortSignal`). */
+    readonly docker: Dockerode,
+    readonly timeoutMs: number,
+    private readonly agent?: SshDockerAgent,
+  ) {}
+
+  /** Builds the client for `host`. Reads TLS files now (so a missing cert.pem is reported early); opens nothing yet. */
+  static async open(host: DockerHostConfig, options: ConnectOptions): Promise<DockerConnection> {
+    const endpoint = parseEndpoint(host.endpoint);
+    const { default: Docker } = await import('dockerode');
+    // Every field is given explicitly: docker-modem merges DOCKER_HOST/DOCKER_CERT_PATH from the
+    // environment under our options, which must not redirect a configured host.
+    const base: Dockerode.DockerOptions = { socketPath: undefined, host: undefined, port: undefined, ca: undefined, cert: undefined, key: undefined };
+    let agent: SshDockerAgent | undefined;
+    let opts: Dockerode.DockerOptions & { agent?: unknown; pathPrefix?: string };
+    switch (endpoint.kind) {
+      case 'unix':
+        opts = { ...base, socketPath: endpoint.socketPath };
+        break;
+      case 'tcp': {
+        const tls = host.tlsCertPath ? await readTlsFolder(host.tlsCertPath, options.caBundlePath) : undefined;
+        opts = { ...base, host: endpoint.host, port: tcpPort(endpoint, !!tls), protocol: tls ? 'https' : 'http', pathPrefix: '/', ...tls };
+        break;
+      }
+      case 'ssh': {
+        const privateKey = host.sshKeyPath ? await readKey(host.sshKeyPath) : undefined;
+        const agentSocket = options.sshAgentSocket ?? process.env.SSH_AUTH_SOCK;
+        if (!privateKey && !agentSocket) {
+          throw new DockerError(`No way to log in to ${formatEndpoint(endpoint)}: no private key is set and no ssh agent is running.`, 'Set a private key for the host, or start ssh-agent (SSH_AUTH_SOCK).', 'SSH_AUTH');
+        }
+        agent = new SshDockerAgent({
+          host: endpoint.host,
+          port: endpoint.port,
+          user: endpoint.user ?? userInfo().username,
+          ...(privateKey ? { privateKey, passphrase: options.secrets?.sshPassphrase } : { agentSocket }),
+          pinnedFingerprint: host.sshHostKeyFingerprint,
+          readyTimeoutMs: options.timeoutMs,
+        });
+        // Plain HTTP over the agent's dial-stdio channels; the host/port only fill the request URL.
+        opts = { ...base, host: endpoint.host, port: endpoint.port, protocol: 'http', pathPrefix: '/', agent };
+        break;
+      }
+    }
+    let docker: Dockerode;
+    try {
+      docker = new Docker(opts);
+    } catch (err) {
+      // docker-modem parses DOCKER_HOST in its constructor and throws on a malformed one.
+      throw new DockerError(`Cannot set up the Docker client: ${(err as Error).message}.`, 'Fix or unset the DOCKER_HOST environment variable of VS Code.', 'DOCKER_API');
+    }
+    return new DockerConnection(host, endpoint, docker, options.timeoutMs, agent);
+  }
+
+  /** "name (endpoint)": how messages name this host. */
+  get label(): string {
+    const endpoint = formatEndpoint(this.endpoint);
+    return this.host.name && this.host.name !== endpoint ? `${this.host.name} (${endpoint})` : endpoint;
+  }
+
+  /**
+   * Runs one API call under the deadline; `work` must hand `signal` to dockerode (`abortSignal`).
+   * Failures are explained (DockerError) with `what` in the message.
+   */
+  async call<T>(what: string, work: (signal: AbortSignal) => Promise<T>, options: CallOptions = {}): Promise<T> {
+    try {
+      return await withDeadline(`${what} on ${this.label}`, options.timeoutMs ?? this.timeoutMs, work, options.signal);
+    } catch (err) {
+      throw explainDockerError(err, this.label, what);
+    }
+  }
+
+  /** A raw Engine API call through dockerode's modem, under the same deadline and error handling. */
+  dial<T>(what: string, req: DialRequest, options: CallOptions = {}): Promise<T> {
+    const statusCodes: Record<number, boolean> = {};
+    for (const code of req.ok ?? [200, 201, 204]) statusCodes[code] = true;
+    return this.call(
+      what,
+      (signal) =>
+        new Promise<T>((resolve, reject) => {
+          // modem quirks: the path must end in "?" for a query to be appended, and an empty `_body`
+          // keeps the query out of the request body.
+          this.docker.modem.dial(
+            {
+              path: `${req.path}?`,
+              method: req.method,
+              options: { _query: req.query ?? {}, _body: req.body ?? {} },
+              statusCodes,
+              isStream: !!req.stream,
+              abortSignal: signal,
+            } as never,
+            (err: unknown, data: unknown) => (err ? reject(err) : resolve(data as T)),
+          );
+        }),
+      options,
+    );
+  }
+
+  /** Closes the SSH connection of ssh:// hosts; sockets of other kinds close by themselves. */
+  close(): void {
+    this.agent?.destroy();
+  }
+}
+
+async function readTlsFolder(dir: string, caBundlePath?: string): Promise<{ ca?: Buffer[]; cert: Buffer; key: Buffer }> {
+  const read = async (name: string, required: boolean): Promise<Buffer | undefined> => {
+    try {
+      return await readFile(join(dir, name));
+    } catch (err) {
+      if (!required && (err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      throw new DockerError(`Cannot read ${join(dir, name)}: ${(err as Error).message}.`, 'The TLS folder must hold cert.pem and key.pem (and ca.pem for a private CA), as `docker --tlsverify` expects.', 'TLS_FILES');
+    }
+  };
+  const [ca, cert, key] = await Promise.all([read('ca.pem', false), read('cert.pem', true), read('key.pem', true)]);
+  const extra = caBundlePath ? await readFile(caBundlePath).catch(() => undefined) : undefined;
+  const cas = [ca, extra].filter((b): b is Buffer => !!b);
+  return { ...(cas.length ? { ca: cas } : {}), cert: cert!, key: key! };
+}
+
+async function readKey(path: string): Promise<Buffer> {
+  try {
+    return await readFile(path);
+  } catch (err) {
+    throw new DockerError(`Cannot read the SSH private key ${path}: ${(err as Error).message}.`, 'Pick an existing key file (e.g. ~/.ssh/id_ed25519), or leave it empty to use the ssh agent.', 'SSH_AUTH');
+  }
+}
