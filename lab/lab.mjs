@@ -292,9 +292,10 @@ function summary(info) {
     lines.push(`                 host key ${s.hostKeyFingerprint}`);
   }
   if (info.vib) lines.push(`  test VIB       ${info.vib.path}`);
-  if (info.docker) lines.push(`  Docker         ${info.docker.host || info.docker.socket || JSON.stringify(info.docker)}`);
-  if (info.registry) lines.push(`  registry       ${info.registry.url || info.registry.address || JSON.stringify(info.registry)}`);
-  if (info.plugin) lines.push(`  plugin         ${info.plugin.ref || JSON.stringify(info.plugin)}`);
+  const show = (v, ...keys) => (typeof v === 'string' ? v : keys.map((k) => v[k]).find(Boolean) || JSON.stringify(v));
+  if (info.docker) lines.push(`  Docker         ${show(info.docker, 'host', 'socket')}`);
+  if (info.registry) lines.push(`  registry       ${show(info.registry, 'url', 'address', 'host')}`);
+  if (info.plugin) lines.push(`  plugin         ${show(info.plugin, 'ref', 'reference', 'name')}`);
   lines.push(`  info file  ${labJson()}   stop: npm run lab:stop`);
   return lines.join('\n');
 }

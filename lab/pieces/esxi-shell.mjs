@@ -311,7 +311,15 @@ AcceptEnv LANG LC_*
   fs.mkdirSync('/run/sshd', { recursive: true, mode: 0o755 }); // sshd's privilege separation dir (Debian)
 
   const q = (s) => `'${String(s).replace(/'/g, `'\\''`)}'`;
+  // The new namespace starts with a copy of every host mount. Drop the copies of
+  // loop/overlay/nsfs and Docker/containerd mounts (of this or any other lab) so that
+  // this sshd never keeps someone's loop device or container layer busy.
+  const dropMounts =
+    `awk '{ split($0, a, " - "); split(a[2], b, " "); mp = $5; ` +
+    `if (b[1] == "overlay" || b[1] == "nsfs" || b[2] ~ /^\\/dev\\/loop/ || mp ~ /\\/(docker|containerd|plugins)(\\/|$)/) print mp }' ` +
+    `/proc/self/mountinfo | sort -r | while read -r mp; do umount -l "$mp" 2>/dev/null || true; done`;
   const script = [
+    dropMounts,
     'set -e',
     `mount --bind ${q(path.join(dir, 'ns/passwd'))} /etc/passwd`,
     `mount --bind ${q(path.join(dir, 'ns/shadow'))} /etc/shadow`,
