@@ -5,7 +5,8 @@ import { Services } from '../../services';
 import { volumesTree } from '../../trees/volumesView';
 import { runCreateVolumeWizard } from './createVolumeWizard';
 import { withDocker } from './openDocker';
-import { Prompter, vscodePrompter } from './prompter';
+import { Prompter } from './prompter';
+import { vscodePrompter } from './vscodePrompter';
 
 /**
  * "Create Volume…": the wizard, then the create with progress, then the new node selected.

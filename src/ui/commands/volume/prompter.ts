@@ -1,10 +1,9 @@
-import * as vscode from 'vscode';
-
 /**
  * The questions a command asks, behind an interface so the in-editor test can answer them (the
  * `Host` idea of vscode-kubernetes-tools). `BACK` is the back button; undefined means cancelled.
  */
-export const BACK = Symbol('back');
+// Symbol.for: the same value in the bundled extension and in tests compiled separately
+export const BACK: unique symbol = Symbol.for('vdvs.prompter.back') as never;
 export type Answer<T> = T | typeof BACK | undefined;
 
 export interface PickItem<T> {
@@ -29,52 +28,3 @@ export interface Prompter {
   /** A modal question; resolves with the chosen action or undefined. */
   confirm(message: string, detail: string, actions: string[]): Promise<string | undefined>;
 }
-
-/** The real thing: QuickPick / InputBox with a back button and "step x of n", validation as you type. */
-export const vscodePrompter: Prompter = {
-  pick<T>(s: Step & { placeholder: string; items: PickItem<T>[] }): Promise<Answer<T>> {
-    return new Promise((resolve) => {
-      const qp = vscode.window.createQuickPick<vscode.QuickPickItem & { value: T }>();
-      Object.assign(qp, { title: s.title, step: s.step, totalSteps: s.totalSteps, placeholder: s.placeholder, ignoreFocusOut: true, matchOnDescription: true, matchOnDetail: true });
-      qp.items = s.items.map((i) => ({ label: i.label, description: i.description, detail: i.detail, value: i.value }));
-      const active = qp.items.find((_, n) => s.items[n].picked);
-      if (active) qp.activeItems = [active];
-      if (s.step > 1) qp.buttons = [vscode.QuickInputButtons.Back];
-      let done = false;
-      const finish = (a: Answer<T>) => {
-        if (done) return;
-        done = true;
-        resolve(a);
-        qp.dispose();
-      };
-      qp.onDidTriggerButton(() => finish(BACK));
-      qp.onDidAccept(() => qp.selectedItems[0] && finish(qp.selectedItems[0].value));
-      qp.onDidHide(() => finish(undefined));
-      qp.show();
-    });
-  },
-  input(s): Promise<Answer<string>> {
-    return new Promise((resolve) => {
-      const box = vscode.window.createInputBox();
-      Object.assign(box, { title: s.title, step: s.step, totalSteps: s.totalSteps, prompt: s.prompt, value: s.value, placeholder: s.placeholder, ignoreFocusOut: true });
-      if (s.step > 1) box.buttons = [vscode.QuickInputButtons.Back];
-      const check = () => (box.validationMessage = s.validate(box.value));
-      check();
-      let done = false;
-      const finish = (a: Answer<string>) => {
-        if (done) return;
-        done = true;
-        resolve(a);
-        box.dispose();
-      };
-      box.onDidChangeValue(check);
-      box.onDidTriggerButton(() => finish(BACK));
-      box.onDidAccept(() => !s.validate(box.value) && finish(box.value));
-      box.onDidHide(() => finish(undefined));
-      box.show();
-    });
-  },
-  async confirm(message, detail, actions) {
-    return vscode.window.showInformationMessage(message, { modal: true, detail }, ...actions);
-  },
-};
