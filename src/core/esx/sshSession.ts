@@ -48,7 +48,8 @@ export class SshSession {
     private readonly client: Client,
     readonly target: SshTarget,
     readonly hostKeyFingerprint: string,
-    private readonly log: RemoteLog,
+    /** Where this session's commands and their output are logged; flows add their own lines. */
+    readonly log: RemoteLog,
   ) {
     client.on('close', () => (this.ended = true));
     client.on('error', () => (this.ended = true));

@@ -15,17 +15,16 @@ import {
   vmdkProcesses,
 } from './esxcli';
 import { explainEsxcliFailure } from './explainEsxcli';
-import { RemoteLog, RunResult, SshSession } from './sshSession';
+import { RunResult, SshSession } from './sshSession';
 import { UploadFailedError, UploadProgress, UploadResult } from './upload';
 import { VDVS_VIB_NAME, VibFileInfo } from './vibFile';
 
-/** What every VIB flow needs: an open session, the per-call timeout, cancellation and the log. */
+/** What every VIB flow needs: an open session (which logs every remote line), the per-call timeout and cancellation. */
 export interface FlowContext {
   session: SshSession;
   /** vdvs.requestTimeoutSeconds, for quick calls; esxcli install/remove and hostd get at least LONG_MS. */
   timeoutMs: number;
   signal?: AbortSignal;
-  log: RemoteLog;
   /** Tells the user what is happening now (a progress message). */
   step?: (message: string) => void;
   /** A fresh session, to clean up after the connection dropped. */
@@ -101,7 +100,7 @@ export async function installVib(ctx: FlowContext, request: InstallRequest): Pro
       throw new UserError(`esxcli reported success, but "esxcli software vib list" does not show ${VDVS_VIB_NAME}.`, 'See the log for the esxcli output and /var/log/esxupdate.log on the host.', 'VERIFY_FAILED');
     }
     if (status.installed.version !== file.descriptor.version) {
-      ctx.log(`installed version ${status.installed.version} differs from the file's ${file.descriptor.version}`, 'info');
+      ctx.session.log(`installed version ${status.installed.version} differs from the file's ${file.descriptor.version}`, 'info');
     }
     return { upload, result, hostdRestarted, status };
   } finally {
@@ -113,7 +112,7 @@ export async function installVib(ctx: FlowContext, request: InstallRequest): Pro
 export async function upgradeVib(ctx: FlowContext, request: InstallRequest): Promise<InstallOutcome> {
   const before = await readVibStatus(ctx);
   if (!before.installed) {
-    ctx.log(`${VDVS_VIB_NAME} is not installed; upgrading is a plain install`, 'info');
+    ctx.session.log(`${VDVS_VIB_NAME} is not installed; upgrading is a plain install`, 'info');
     return installVib(ctx, request);
   }
   ctx.step?.(`Removing ${VDVS_VIB_NAME} ${before.installed.version}`);
@@ -187,7 +186,7 @@ async function uploadWithCleanup(ctx: FlowContext, localPath: string, remotePath
         fresh.close();
       }
     } catch (cleanup) {
-      ctx.log(`could not remove the partial ${remotePath}: ${errorMessage(cleanup)}`, 'info');
+      ctx.session.log(`could not remove the partial ${remotePath}: ${errorMessage(cleanup)}`, 'info');
       throw err;
     }
     if (err.cause instanceof CancelledError) throw err.cause;
@@ -199,7 +198,7 @@ async function removeUploaded(ctx: FlowContext, remotePath: string): Promise<voi
   try {
     await ctx.session.removeFile(remotePath, ctx.timeoutMs);
   } catch (err) {
-    ctx.log(`could not remove the uploaded ${remotePath}: ${errorMessage(err)}`, 'info');
+    ctx.session.log(`could not remove the uploaded ${remotePath}: ${errorMessage(err)}`, 'info');
   }
 }
 
