@@ -183,7 +183,7 @@ export async function goBuild(name, pkgDir, { env = {}, args = [] } = {}) {
         GOFLAGS: '',
         ...env,
       },
-      stdio: ['ignore', 'inherit', 'inherit'],
+      stdio: ['ignore', 2, 2], // keep stdout for the lab JSON
     });
     p.on('error', reject);
     p.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`go build ${name} failed (exit ${code})`))));
