@@ -22,8 +22,8 @@ describe('vDVS names', () => {
   for (const name of VALID_NAMES) it(`accepts ${name.length > 30 ? `${name.slice(0, 20)}… (${name.length})` : name}`, () => assert.equal(validateVolumeName(name), undefined));
 
   it('refuses / and \\ in the volume part', () => {
-    assert.match(validateVolumeName('a/b')!, /illegal characters: \//);
-    assert.match(validateVolumeName('a\\b@ds')!, /illegal characters: \\/);
+    assert.equal(validateVolumeName('a/b'), `"Volume name a/b contains illegal characters: ['/', '\\\\\\\\']"`);
+    assert.equal(validateVolumeName('a\\b@ds'), `"Volume name a\\\\b contains illegal characters: ['/', '\\\\\\\\']"`);
   });
   it('counts 100 characters per part, not for the whole name', () => {
     assert.equal(validateVolumeName(`${'v'.repeat(100)}@${'d'.repeat(100)}`), undefined);

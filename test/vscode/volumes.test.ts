@@ -80,7 +80,7 @@ describe('Create Volume wizard', () => {
     assert.deepEqual(asked, ['name 1/9', 'datastore 2/9', 'source 3/9', 'size 4/9', 'diskformat 5/9', 'attach-as 6/9', 'access 7/9', 'attach-as 6/9', 'access 7/9', 'fstype 8/9']);
     assert.deepEqual(messages, [
       `"Volume names ending with '-NNNNNN' (where N is a digit) are not supported"`,
-      "'Volume name a/b contains illegal characters: /'",
+      `"Volume name a/b contains illegal characters: ['/', '\\\\\\\\']"`,
       'Invalid format for size. \nValid sizes must be of form X[mMgGtT]b where X is an integer. Default = 100mb',
     ]);
     assert.match(confirmDetail, new RegExp(`docker -H \\S+ volume create --driver=vsphere --name=${name} -o size=200mb -o diskformat=zeroedthick -o attach-as=persistent -o access=read-write -o fstype=ext4`));

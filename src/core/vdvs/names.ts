@@ -1,4 +1,4 @@
-import { pyRepr } from './pyRepr';
+import { pyRepr, pyReprList } from './pyRepr';
 
 /**
  * vDVS volume names (esx_service/vmdk_ops.py parse_vol_name, docs/misc/VolumeNames.md): `vol` or
@@ -46,8 +46,8 @@ export function validateVolumeName(fullName: string): string | undefined {
   if (SNAPSHOT_NAME.test(volume)) return pyRepr("Volume names ending with '-NNNNNN' (where N is a digit) are not supported");
   if (volume.length > MAX_VOLUME_NAME_LENGTH) return pyRepr(`Volume name is too long (max len is ${MAX_VOLUME_NAME_LENGTH})`);
   if (datastore && datastore.length > MAX_DATASTORE_NAME_LENGTH) return pyRepr(`Datastore name is too long (max len is ${MAX_DATASTORE_NAME_LENGTH})`);
-  const illegal = ILLEGAL_NAME_CHARACTERS.filter((c) => volume.includes(c));
-  if (illegal.length) return pyRepr(`Volume name ${volume} contains illegal characters: ${illegal.join(' ')}`);
+  // worded as the lab stand-in words it, so both sides of the rules table agree
+  if (ILLEGAL_NAME_CHARACTERS.some((c) => volume.includes(c))) return pyRepr(`Volume name ${volume} contains illegal characters: ${pyReprList(ILLEGAL_NAME_CHARACTERS)}`);
   return undefined;
 }
 
