@@ -30,6 +30,7 @@ const PIECES = [
 
 const labJson = () => path.join(labDir, 'lab.json');
 const pidsJson = () => path.join(labDir, 'pids.json');
+const startedJson = () => path.join(labDir, 'started.json');
 const GRACE_MS = 5000;
 
 function log(...a) {
@@ -333,6 +334,7 @@ async function start(flags) {
       log(`starting ${p.name}...`);
       const ctx = makeCtx(p.name, flags, info);
       started.push(p);
+      writeJsonAtomic(startedJson(), started.map((x) => x.name)); // stop() calls stop only of these
       const res = await p.mod.start(ctx);
       Object.assign(info, res || {});
       writeJsonAtomic(path.join(labDir, `piece-${p.name}.json`), res || {});
@@ -366,6 +368,9 @@ async function stop(flags, onlyPieces) {
       log(`warning: ${e.message}`);
       pieces = [];
     }
+    // only the pieces a start got to (all of them when that record is missing)
+    const startedNames = readJson(startedJson(), null);
+    if (Array.isArray(startedNames)) pieces = pieces.filter((p) => startedNames.includes(p.name));
   }
   const errors = [];
   for (const p of [...pieces].reverse()) {
@@ -388,7 +393,7 @@ async function stop(flags, onlyPieces) {
   }
   // anything recorded by a piece we could not load
   await killRecords(Object.entries(readPids()));
-  for (const f of [labJson(), pidsJson()]) {
+  for (const f of [labJson(), pidsJson(), startedJson()]) {
     try {
       fs.unlinkSync(f);
     } catch {}
