@@ -33,8 +33,9 @@ export interface ArchiveSource {
   compression: Compression;
   /** Containers stopped during the backup (and started again). */
   stoppedContainers: string[];
-  /** How many regular files and bytes the volume held, read from the tar stream. */
-  contents: { files: number; bytes: number };
+  /** Size of the uncompressed tar, and the volume's use as `du` saw it. */
+  tarBytes: number;
+  usedBytes?: number;
 }
 
 export interface SnapshotSource {

@@ -1,0 +1,125 @@
+import { createReadStream } from 'node:fs';
+import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { createGunzip, createGzip } from 'node:zlib';
+import { DockerConnection } from '../docker/connection';
+import { containerArchive } from '../docker/containers';
+import { UserError } from '../errors';
+import { MOUNT_POINT, requireVolume, volumeUsage, withContainersStopped, withHelper } from './dockerHelper';
+import { HashCounter } from './hashing';
+import { BackupEntry } from './layout';
+import { ArchiveSource, Compression, Manifest, ManifestFile } from './manifest';
+import { PartialBackup } from './partialBackup';
+import { ProgressMeter } from './progress';
+import { Reporter } from './reporter';
+import { TOOL } from './tool';
+
+export interface ArchiveBackupRequest {
+  conn: DockerConnection;
+  volume: string;
+  destination: string;
+  helperImage: string;
+  compression: Compression;
+  stopContainers: boolean;
+  signal?: AbortSignal;
+  reporter: Reporter;
+}
+
+export function archiveFileName(compression: Compression): string {
+  return compression === 'gzip' ? 'volume.tar.gz' : 'volume.tar';
+}
+
+/**
+ * File-level backup of one volume, for any driver: a helper container mounts the volume read-only
+ * and the Docker daemon streams a tar of it, which goes through optional gzip and a hash into
+ * `volume.tar[.gz]` of a partial backup folder, renamed when complete.
+ */
+export async function backupArchive(req: ArchiveBackupRequest): Promise<BackupEntry> {
+  const { conn, volume, reporter, signal } = req;
+  const facts = await requireVolume(conn, volume, { signal });
+  const startedAt = new Date();
+  const run = async (stoppedContainers: string[]) => {
+    const partial = await PartialBackup.begin(req.destination, conn.host.name, volume, startedAt);
+    try {
+      reporter.step(`Mounting ${volume} read-only in a helper container (${req.helperImage})`);
+      return await withHelper(conn, req.helperImage, volume, true, { signal }, async (helper) => {
+        const usage = await volumeUsage(conn, helper, { signal });
+        const name = archiveFileName(req.compression);
+        reporter.step(`Writing ${name}${usage === undefined ? '' : ` (the volume holds about ${Math.ceil(usage / 1048576)} MiB)`}`);
+        // `/data/.` gives entries `./a`, `./sub/b` like `tar -c -C /data .`, so restore puts them back at the root
+        const tar = await containerArchive(conn, helper, `${MOUNT_POINT}/.`, { signal });
+        const meter = new ProgressMeter('Archive', (p) => reporter.progress(p), usage);
+        const counter = new HashCounter(meter); // the uncompressed tar, for progress against `du`
+        await partial.addStream(name, 'archive', tar, { signal, transforms: req.compression === 'gzip' ? [counter, createGzip()] : [counter] });
+        meter.finish();
+        const source: ArchiveSource = { kind: 'archive', helperImage: req.helperImage, compression: req.compression, stoppedContainers, tarBytes: counter.size, ...(usage === undefined ? {} : { usedBytes: usage }) };
+        return partial.commit({
+          format: 1,
+          tool: TOOL,
+          mode: 'archive',
+          dockerHost: conn.host.name,
+          volume: { name: facts.name, driver: facts.driver, options: facts.options, ...(facts.status ? { status: facts.status } : {}) },
+          source,
+          startedAt: startedAt.toISOString(),
+          finishedAt: new Date().toISOString(),
+        });
+      });
+    } catch (err) {
+      await partial.discard();
+      throw err;
+    }
+  };
+  return req.stopContainers ? withContainersStopped(conn, volume, reporter, { signal }, run) : run([]);
+}
+
+export interface ArchiveRestoreRequest {
+  conn: DockerConnection;
+  backupDir: string;
+  manifest: Manifest;
+  /** The volume to restore into (it exists: created or checked by the caller). */
+  volume: string;
+  helperImage: string;
+  signal?: AbortSignal;
+  reporter: Reporter;
+}
+
+/** Streams `volume.tar[.gz]` into the volume through a helper container (putArchive), hashing it on the way. */
+export async function restoreArchive(req: ArchiveRestoreRequest): Promise<void> {
+  const { conn, reporter } = req;
+  const source = req.manifest.source as ArchiveSource;
+  const archive = req.manifest.files.find((f) => f.role === 'archive');
+  if (!archive) throw new UserError(`The backup in ${req.backupDir} lists no archive file.`, 'The manifest is damaged: restore another backup.');
+  await withHelper(conn, req.helperImage, req.volume, false, { signal: req.signal }, async (helper) => {
+    reporter.step(`Extracting ${archive.name} into ${req.volume}`);
+    const meter = new ProgressMeter('Restore', (p) => reporter.progress(p), archive.size);
+    const counter = new HashCounter(meter);
+    await putArchive(conn, helper, join(req.backupDir, archive.name), [counter, ...(source.compression === 'gzip' ? [createGunzip()] : [])], req.signal);
+    meter.finish();
+    checkHash(archive, counter, req.volume);
+  });
+}
+
+async function putArchive(conn: DockerConnection, helper: string, file: string, transforms: NodeJS.ReadWriteStream[], outer?: AbortSignal): Promise<void> {
+  const body = new PassThrough({ highWaterMark: 1 << 20 });
+  const stop = new AbortController();
+  const signal = outer ? AbortSignal.any([outer, stop.signal]) : stop.signal;
+  const feeding = pipeline([createReadStream(file, { highWaterMark: 1 << 20 }), ...transforms, body], { signal });
+  // A daemon that refuses the tar stops reading it: end the feeding side too instead of waiting forever.
+  const uploading = conn.docker
+    .getContainer(helper)
+    .putArchive(body, { path: MOUNT_POINT, abortSignal: signal })
+    .catch((err: unknown) => {
+      stop.abort();
+      throw err;
+    });
+  const [fed, uploaded] = await Promise.allSettled([feeding, uploading]);
+  if (uploaded.status === 'rejected') throw new UserError(`Writing into the volume failed on ${conn.label}: ${(uploaded.reason as Error).message}`);
+  if (fed.status === 'rejected') throw fed.reason;
+}
+
+function checkHash(file: ManifestFile, counter: HashCounter, volume: string): void {
+  if (counter.digest() !== file.sha256 || counter.size !== file.size) {
+    throw new UserError(`${file.name} changed since the backup (sha256 differs): ${volume} may now hold damaged data.`, 'Run Verify on this backup, then restore another one.');
+  }
+}

@@ -1,0 +1,100 @@
+import { CallOptions, DockerConnection } from '../docker/connection';
+import { listContainers, removeContainer, runWithVolume, startContainer, stopContainer } from '../docker/containers';
+import { DockerError } from '../docker/dockerErrors';
+import { DockerVolume, inspectVolume } from '../docker/volumes';
+import { UserError } from '../errors';
+import { Reporter } from './reporter';
+
+/** Where the helper containers mount the volume. */
+export const MOUNT_POINT = '/data';
+/** Label on helper containers, so one left by a crash can be recognised. */
+export const HELPER_LABEL = 'vdvs.backup.helper';
+
+/** The volume, or undefined when the host has none by that name. */
+export async function findVolume(conn: DockerConnection, volume: string, options?: CallOptions): Promise<DockerVolume | undefined> {
+  try {
+    return await inspectVolume(conn, volume, options);
+  } catch (err) {
+    if (err instanceof DockerError && err.code === 'NOT_FOUND') return undefined;
+    throw err;
+  }
+}
+
+export async function requireVolume(conn: DockerConnection, volume: string, options?: CallOptions): Promise<DockerVolume> {
+  const found = await findVolume(conn, volume, options);
+  if (!found) throw new UserError(`Volume ${volume} does not exist on ${conn.label}.`, 'Check the name with `docker volume ls` (vDVS volumes may need @datastore).', 'NOT_FOUND');
+  return found;
+}
+
+/**
+ * Runs `work` with a helper container that mounts `volume` at /data (read-only for backups), never
+ * networked, and removes it afterwards whatever happens.
+ */
+export async function withHelper<T>(conn: DockerConnection, image: string, volume: string, readOnly: boolean, options: CallOptions, work: (id: string) => Promise<T>): Promise<T> {
+  const helper = await runWithVolume(conn, { volume, image, target: MOUNT_POINT, readOnly, labels: { [HELPER_LABEL]: volume } }, options);
+  try {
+    return await work(helper.id);
+  } finally {
+    await removeContainer(conn, helper.id, true).catch(() => undefined);
+  }
+}
+
+/** Runs a command in the helper and returns its output (a TTY exec: no stream multiplexing). */
+export async function execInHelper(conn: DockerConnection, id: string, cmd: string[], options: CallOptions): Promise<string> {
+  return conn.call(`Running ${cmd[0]} in a helper container`, async (signal) => {
+    const exec = await conn.docker.getContainer(id).exec({ Cmd: cmd, AttachStdout: true, AttachStderr: true, Tty: true, abortSignal: signal } as never);
+    const stream = await exec.start({ hijack: true, stdin: false, Tty: true, abortSignal: signal } as never);
+    const chunks: Buffer[] = [];
+    for await (const chunk of stream as AsyncIterable<Buffer>) chunks.push(chunk);
+    const { ExitCode } = await exec.inspect({ abortSignal: signal } as never);
+    const out = Buffer.concat(chunks).toString('utf8');
+    if (ExitCode !== 0) throw new UserError(`${cmd.join(' ')} failed in the helper container (exit ${ExitCode}): ${out.trim()}`);
+    return out;
+  }, options);
+}
+
+/** Bytes used by the files of the mounted volume (`du -sk`), for progress and ETA; undefined if unknown. */
+export async function volumeUsage(conn: DockerConnection, id: string, options: CallOptions): Promise<number | undefined> {
+  const out = await execInHelper(conn, id, ['du', '-sk', MOUNT_POINT], options).catch(() => '');
+  const kib = Number(/^(\d+)/.exec(out.trim())?.[1]);
+  return Number.isFinite(kib) && out ? kib * 1024 : undefined;
+}
+
+/** Whether the mounted volume holds anything (lost+found of a fresh ext4 does not count). */
+export async function volumeIsEmpty(conn: DockerConnection, id: string, options: CallOptions): Promise<boolean> {
+  const out = await execInHelper(conn, id, ['find', MOUNT_POINT, '-mindepth', '1', '-maxdepth', '1', '!', '-name', 'lost+found'], options);
+  return out.trim() === '';
+}
+
+/**
+ * Stops the running containers that use `volume`, runs `work`, and starts them again whatever
+ * happens. A container that does not start again makes the whole call fail, after the others.
+ */
+export async function withContainersStopped<T>(conn: DockerConnection, volume: string, reporter: Reporter, options: CallOptions, work: (stopped: string[]) => Promise<T>): Promise<T> {
+  const running = (await listContainers(conn, { ...options, volume })).filter((c) => c.state === 'running' && !(HELPER_LABEL in c.labels));
+  const stopped: typeof running = [];
+  let result: T | undefined;
+  let failure: unknown;
+  try {
+    for (const c of running) {
+      reporter.step(`Stopping container ${c.name} (uses ${volume})`);
+      await stopContainer(conn, c.id, 30, options);
+      stopped.push(c);
+    }
+    result = await work(running.map((c) => c.name));
+  } catch (err) {
+    failure = err;
+  }
+  const notRestarted: string[] = [];
+  for (const c of stopped.reverse()) {
+    reporter.step(`Starting container ${c.name} again`);
+    // not the caller's signal: a cancelled backup must still give the containers back
+    await startContainer(conn, c.id).catch((err: unknown) => {
+      notRestarted.push(c.name);
+      reporter.warn(`Container ${c.name} did not start again: ${(err as Error).message}`);
+    });
+  }
+  if (failure) throw failure;
+  if (notRestarted.length) throw new UserError(`The backup finished but ${notRestarted.join(', ')} did not start again.`, 'Start them with docker start and check their logs.');
+  return result as T;
+}

@@ -1,0 +1,107 @@
+import { CancelledError } from '../abort';
+import { DockerConnection } from '../docker/connection';
+import { engineInfo } from '../docker/engine';
+import { listVsphereVolumes } from '../docker/volumes';
+import { errorMessage, UserError } from '../errors';
+import { VsphereSession } from '../vsphere/session';
+import { backupArchive } from './archiveMode';
+import { BackupJob, DEFAULT_HELPER_IMAGE } from './job';
+import { BackupEntry } from './layout';
+import { removeStaleLeftovers } from './partialBackup';
+import { formatBytes, formatDuration } from './progress';
+import { Reporter } from './reporter';
+import { pruneBackups } from './retention';
+import { backupSnapshot, findVmByGuestHostName } from './snapshotMode';
+
+export interface JobContext {
+  conn: DockerConnection;
+  /** Snapshot mode: a logged-in session to the ESXi host or vCenter of the Docker host VM. */
+  vsphere?: () => Promise<VsphereSession>;
+  /** The Docker host VM's name from the host's settings, when the job does not name it. */
+  vmName?: string;
+  signal?: AbortSignal;
+  reporter: Reporter;
+}
+
+export interface VolumeResult {
+  volume: string;
+  entry?: BackupEntry;
+  error?: string;
+  pruned: number;
+}
+
+export interface JobSummary {
+  ok: boolean;
+  results: VolumeResult[];
+  seconds: number;
+  bytes: number;
+}
+
+/**
+ * Runs a backup job: leftovers of crashed runs first, then each volume (archive mode: one after
+ * the other, a failed volume does not stop the others; snapshot mode: one VM snapshot for all),
+ * then retention. Cancellation stops at once and cleans up what was being written.
+ */
+export async function runBackupJob(job: BackupJob, ctx: JobContext): Promise<JobSummary> {
+  const started = Date.now();
+  const { conn, reporter, signal } = ctx;
+  const volumes = job.volumes === 'all' ? await allVolumes(conn, signal) : job.volumes;
+  if (!volumes.length) throw new UserError(`${conn.label} has no vsphere volumes to back up.`, 'Create one, or name the volumes in the job.');
+  reporter.step(`Backing up ${volumes.length} volume(s) of ${conn.label} in ${job.mode} mode to ${job.destination}`);
+  for (const volume of volumes) {
+    for (const l of await removeStaleLeftovers(job.destination, conn.host.name, volume)) reporter.step(`Removed leftover ${l.dir} (${l.reason})`);
+  }
+  const results: VolumeResult[] = [];
+  if (job.mode === 'archive') {
+    for (const volume of volumes) {
+      signal?.throwIfAborted();
+      reporter.step(`--- ${volume}`);
+      try {
+        const entry = await backupArchive({ conn, volume, destination: job.destination, helperImage: job.helperImage ?? DEFAULT_HELPER_IMAGE, compression: job.compression ?? 'none', stopContainers: !!job.stopContainers, signal, reporter });
+        results.push({ volume, entry, pruned: 0 });
+      } catch (err) {
+        if (signal?.aborted) throw new CancelledError('The backup');
+        results.push({ volume, error: errorMessage(err), pruned: 0 });
+        reporter.warn(`${volume}: ${errorMessage(err)}`);
+      }
+    }
+  } else {
+    if (!ctx.vsphere) throw new UserError('Snapshot mode needs the ESXi host or vCenter that runs the Docker host VM.', 'Set "esxiHost" in the job (or link the Docker host to an ESXi host).', 'BAD_JOB');
+    const session = await ctx.vsphere();
+    const vmName = job.vm ?? ctx.vmName ?? (await guessVm(conn, session, signal));
+    try {
+      const entries = await backupSnapshot({ session, conn, vmName, volumes, destination: job.destination, signal, reporter });
+      results.push(...entries.map((entry, i) => ({ volume: volumes[i], entry, pruned: 0 })));
+    } catch (err) {
+      if (signal?.aborted) throw new CancelledError('The backup');
+      throw err;
+    }
+  }
+  for (const r of results) {
+    if (!r.entry) continue;
+    r.pruned = (await pruneBackups(job.destination, conn.host.name, r.volume, job.retain)).length;
+    if (r.pruned) reporter.step(`Retention: removed ${r.pruned} old backup(s) of ${r.volume}, keeping ${job.retain}`);
+  }
+  const bytes = results.reduce((n, r) => n + (r.entry?.manifest.totalBytes ?? 0), 0);
+  return { ok: results.every((r) => !r.error), results, seconds: (Date.now() - started) / 1000, bytes };
+}
+
+export function summaryLines(summary: JobSummary): string[] {
+  const lines = summary.results.map((r) => (r.entry ? `  ok     ${r.volume}: ${formatBytes(r.entry.manifest.totalBytes)} -> ${r.entry.dir}` : `  FAILED ${r.volume}: ${r.error}`));
+  const rate = summary.seconds > 0 ? ` (${(summary.bytes / 1e6 / summary.seconds).toFixed(1)} MB/s)` : '';
+  const failed = summary.results.filter((r) => r.error).length;
+  lines.push(`${summary.ok ? 'Backup finished' : 'Backup finished with errors'}: ${summary.results.length - failed} of ${summary.results.length} volume(s), ${formatBytes(summary.bytes)} in ${formatDuration(summary.seconds)}${rate}.`);
+  return lines;
+}
+
+async function allVolumes(conn: DockerConnection, signal?: AbortSignal): Promise<string[]> {
+  const { volumes } = await listVsphereVolumes(conn, { signal });
+  return volumes.map((v) => v.name);
+}
+
+async function guessVm(conn: DockerConnection, session: VsphereSession, signal?: AbortSignal): Promise<string> {
+  const { name } = await engineInfo(conn, { signal });
+  const found = await findVmByGuestHostName(session, name, signal);
+  if (!found) throw new UserError(`Cannot tell which VM on ${session.host} runs the Docker host ${conn.label} (its host name is ${name}).`, 'Set "vm" in the job to the Docker host VM\'s name.', 'BAD_JOB');
+  return found.vm.name;
+}

@@ -1,0 +1,216 @@
+import { PassThrough } from 'node:stream';
+import { DockerConnection } from '../docker/connection';
+import { UserError } from '../errors';
+import { parseVolumeName } from '../vdvs/names';
+import { backupEligibility } from '../vdvs/backupEligibility';
+import { belongsToVolume, isSidecar } from '../vdvs/layout';
+import { DatacenterInfo, listDatacenters, listDatastores, listVmDisks, listVms, VmDisk, VmInfo } from '../vsphere/inventory';
+import { searchDatastore } from '../vsphere/datastoreBrowser';
+import { downloadDatastoreFile } from '../vsphere/datastoreFiles';
+import { DatastoreLocation, formatDatastorePath } from '../vsphere/datastorePath';
+import { createSnapshot, listSnapshots, removeSnapshot } from '../vsphere/snapshots';
+import { VsphereSession } from '../vsphere/session';
+import { requireVolume } from './dockerHelper';
+import { BackupEntry, timestampOf } from './layout';
+import { ManifestFile, SnapshotSource } from './manifest';
+import { PartialBackup } from './partialBackup';
+import { ProgressMeter } from './progress';
+import { Reporter } from './reporter';
+import { TOOL } from './tool';
+
+/** Snapshots this tool takes are named so: a crash leaves one behind, and the next run removes it. */
+export const SNAPSHOT_PREFIX = 'vdvs-backup-';
+
+export interface LocatedVm {
+  datacenter: DatacenterInfo;
+  vm: VmInfo;
+}
+
+/** The Docker host VM by name, in whichever datacenter holds it. */
+export async function findVm(session: VsphereSession, name: string, signal?: AbortSignal): Promise<LocatedVm> {
+  const seen: string[] = [];
+  for (const datacenter of await listDatacenters(session, signal)) {
+    const vms = await listVms(session, datacenter.ref, signal);
+    const vm = vms.find((v) => v.name === name);
+    if (vm) return { datacenter, vm };
+    seen.push(...vms.map((v) => v.name));
+  }
+  throw new UserError(`No VM named ${name} on ${session.host}.`, seen.length ? `VMs there: ${seen.slice(0, 10).join(', ')}${seen.length > 10 ? ', …' : ''}. Set "vm" to the Docker host VM.` : 'Set "vm" to the Docker host VM.', 'NOT_FOUND');
+}
+
+/** Finds the Docker host VM from what Docker reports: a VM whose guest host name is the engine's. */
+export async function findVmByGuestHostName(session: VsphereSession, hostName: string, signal?: AbortSignal): Promise<LocatedVm | undefined> {
+  for (const datacenter of await listDatacenters(session, signal)) {
+    const vm = (await listVms(session, datacenter.ref, signal)).find((v) => v.guestHostName === hostName || v.name === hostName);
+    if (vm) return { datacenter, vm };
+  }
+  return undefined;
+}
+
+/** Removes snapshots of ours that a crashed or killed run left on the VM. */
+export async function removeLeftoverSnapshots(session: VsphereSession, located: LocatedVm, reporter: Reporter, signal?: AbortSignal): Promise<string[]> {
+  const ours = (await listSnapshots(session, located.vm.ref, signal)).filter((s) => s.name.startsWith(SNAPSHOT_PREFIX));
+  for (const s of ours) {
+    reporter.step(`Removing snapshot ${s.name} left on ${located.vm.name} by an interrupted backup`);
+    await removeSnapshot(session, s.ref, {}, signal);
+  }
+  return ours.map((s) => s.name);
+}
+
+export interface PlannedDisk {
+  volume: string;
+  disk: VmDisk & { location: DatastoreLocation };
+}
+
+/**
+ * Which VM disks to back up: only the vDVS disks of the volumes asked for; every other disk of
+ * the VM is excluded. Refuses up front (before any snapshot) a volume whose disk is independent
+ * (VM snapshots skip it) or that is not attached to the VM.
+ */
+export function planDisks(vmName: string, disks: VmDisk[], volumes: string[]): { included: PlannedDisk[]; excluded: VmDisk[] } {
+  const included: PlannedDisk[] = [];
+  const problems: string[] = [];
+  for (const volume of volumes) {
+    const { volume: short, datastore } = parseVolumeName(volume);
+    const disk = disks.find((d) => d.isVdvs && d.location && fileBase(d.location.path) === short && (!datastore || d.location.datastore === datastore));
+    if (!disk?.location) {
+      problems.push(`${volume} is not attached to ${vmName}: a VM snapshot holds only attached disks. Start a container that uses it during the backup, or use archive mode.`);
+    } else if (disk.independent) {
+      const e = backupEligibility(disk.diskMode);
+      problems.push(`${volume} is attached as ${disk.diskMode}: ${e.reason} ${e.wayOut}`);
+    } else {
+      included.push({ volume, disk: disk as PlannedDisk['disk'] });
+    }
+  }
+  if (problems.length) throw new UserError(`Snapshot backup refused: ${problems.join(' ')}`, undefined, 'NOT_SNAPSHOTTABLE');
+  const keys = new Set(included.map((p) => p.disk.key));
+  return { included, excluded: disks.filter((d) => !keys.has(d.key)) };
+}
+
+function fileBase(path: string): string {
+  return path.slice(path.lastIndexOf('/') + 1).replace(/\.vmdk$/i, '');
+}
+
+function folderOf(loc: DatastoreLocation): DatastoreLocation {
+  return { datastore: loc.datastore, path: loc.path.slice(0, loc.path.lastIndexOf('/')) };
+}
+
+export interface SnapshotBackupRequest {
+  session: VsphereSession;
+  conn: DockerConnection;
+  vmName: string;
+  volumes: string[];
+  destination: string;
+  signal?: AbortSignal;
+  reporter: Reporter;
+}
+
+/**
+ * VM-level backup: one snapshot of the Docker host VM, then the descriptor, flat extent and vDVS
+ * sidecar of each included volume's disk are streamed from the datastore (`/folder`) into one
+ * backup folder per volume. The base disk files do not change while the snapshot exists. The
+ * snapshot is removed whatever happens (and by the next run if this process is killed).
+ */
+export async function backupSnapshot(req: SnapshotBackupRequest): Promise<BackupEntry[]> {
+  const { session, conn, reporter, signal } = req;
+  reporter.step(`Looking up VM ${req.vmName} on ${session.host}`);
+  const located = await findVm(session, req.vmName, signal);
+  await removeLeftoverSnapshots(session, located, reporter, signal);
+  const disks = await listVmDisks(session, located.vm.ref, signal);
+  const { included, excluded } = planDisks(req.vmName, disks, req.volumes);
+  reporter.step(`Including ${included.map((p) => `${p.volume} (${p.disk.label})`).join(', ')}; excluding ${excluded.length} other disk(s)${excluded.length ? `: ${excluded.map((d) => d.label).join(', ')}` : ''}`);
+  const facts = new Map(await Promise.all(included.map(async (p) => [p.volume, await requireVolume(conn, p.volume, { signal })] as const)));
+  const files = await Promise.all(included.map((p) => volumeFiles(session, located, p, signal)));
+  const total = files.flat().reduce((n, f) => n + (f.size ?? 0), 0);
+
+  const startedAt = new Date();
+  const snapshotName = `${SNAPSHOT_PREFIX}${timestampOf(startedAt)}`;
+  reporter.step(`Taking snapshot ${snapshotName} of ${req.vmName}`);
+  const snapshot = await createSnapshot(session, located.vm.ref, { name: snapshotName, description: `vdvs backup of ${req.volumes.join(', ')}; safe to remove if left behind`, memory: false, quiesce: false }, signal);
+  const entries: BackupEntry[] = [];
+  try {
+    const meter = new ProgressMeter('Download', (p) => reporter.progress(p), total);
+    for (const [i, planned] of included.entries()) {
+      const partial = await PartialBackup.begin(req.destination, conn.host.name, planned.volume, startedAt);
+      try {
+        for (const file of files[i]) {
+          reporter.step(`Downloading ${formatDatastorePath(file.location)}`);
+          await download(session, located.datacenter.name, file.location, partial, file.role, meter, signal);
+        }
+        const fact = facts.get(planned.volume)!;
+        const source: SnapshotSource = {
+          kind: 'snapshot',
+          vsphereUrl: session.url,
+          vm: req.vmName,
+          snapshotName,
+          datastore: planned.disk.location.datastore,
+          diskPath: formatDatastorePath(planned.disk.location),
+          diskMode: planned.disk.diskMode,
+          capacityBytes: planned.disk.capacityBytes,
+        };
+        entries.push(
+          await partial.commit({
+            format: 1,
+            tool: TOOL,
+            mode: 'snapshot',
+            dockerHost: conn.host.name,
+            volume: { name: fact.name, driver: fact.driver, options: fact.options, ...(fact.status ? { status: fact.status } : {}) },
+            source,
+            startedAt: startedAt.toISOString(),
+            finishedAt: new Date().toISOString(),
+          }),
+        );
+      } catch (err) {
+        await partial.discard();
+        throw err;
+      }
+    }
+    meter.finish();
+  } finally {
+    reporter.step(`Removing snapshot ${snapshotName}`);
+    // not the caller's signal: a cancelled backup must still remove its snapshot
+    await removeSnapshot(session, snapshot).catch((err: unknown) => reporter.warn(`Snapshot ${snapshotName} could not be removed now (${(err as Error).message}); the next backup removes it.`));
+  }
+  return entries;
+}
+
+interface VolumeFile {
+  location: DatastoreLocation;
+  role: ManifestFile['role'];
+  size?: number;
+}
+
+/** The descriptor, flat extent and sidecar(s) of a volume's disk, found by a search of its folder. */
+async function volumeFiles(session: VsphereSession, located: LocatedVm, planned: PlannedDisk, signal?: AbortSignal): Promise<VolumeFile[]> {
+  const folder = folderOf(planned.disk.location);
+  const volume = fileBase(planned.disk.location.path);
+  const datastore = (await listDatastores(session, located.datacenter.ref, signal)).find((d) => d.name === folder.datastore);
+  if (!datastore?.browser) throw new UserError(`Datastore ${folder.datastore} of ${planned.volume} is not reachable on ${session.host}.`);
+  const entries = await searchDatastore(session, datastore.browser, folder, { matchPattern: [`${volume}*`] }, signal);
+  const found: VolumeFile[] = [];
+  for (const e of entries) {
+    if (!belongsToVolume(e.name, volume)) continue;
+    const role = e.name === `${volume}.vmdk` ? 'descriptor' : isSidecar(e.name) ? 'sidecar' : 'flat';
+    found.push({ location: e.location, role, size: e.fileSize });
+  }
+  for (const role of ['descriptor', 'flat'] as const) {
+    if (!found.some((f) => f.role === role)) throw new UserError(`The ${role} file of ${planned.volume} is missing in ${formatDatastorePath(folder)}.`, 'The volume looks damaged on the datastore; check it in the ESXi Hosts view.');
+  }
+  if (!found.some((f) => f.role === 'sidecar')) throw new UserError(`The vDVS metadata sidecar (.vmfd) of ${planned.volume} is missing in ${formatDatastorePath(folder)}.`, 'Without it a restored disk would not be a vDVS volume; check the volume on the datastore.');
+  return found.sort((a, b) => ROLE_ORDER.indexOf(a.role) - ROLE_ORDER.indexOf(b.role));
+}
+
+const ROLE_ORDER: ManifestFile['role'][] = ['descriptor', 'sidecar', 'flat'];
+
+async function download(session: VsphereSession, datacenter: string, loc: DatastoreLocation, partial: PartialBackup, role: ManifestFile['role'], meter: ProgressMeter, signal?: AbortSignal): Promise<void> {
+  const pipe = new PassThrough({ highWaterMark: 1 << 20 });
+  const name = loc.path.slice(loc.path.lastIndexOf('/') + 1);
+  const writing = partial.addStream(name, role, pipe, { signal, meter });
+  const reading = downloadDatastoreFile(session, datacenter, loc, pipe, { signal }).catch((err: unknown) => {
+    pipe.destroy(err as Error);
+    throw err;
+  });
+  const [read, written] = await Promise.allSettled([reading, writing]);
+  if (read.status === 'rejected') throw read.reason;
+  if (written.status === 'rejected') throw written.reason;
+}
