@@ -75,13 +75,13 @@ const tail = setInterval(pump, 200);
 
 function dumpLogs() {
   if (offset === 0) say('the suites wrote no output: the extension host did not load test/vscode/index.js (see below)');
-  for (const [name, text] of Object.entries(server.logFiles())) {
+  for (const [name, text] of Object.entries(server.logFiles(/remoteexthost\.log$|remoteagent\.log$/))) {
     const lines = text.trimEnd().split('\n');
     if (!text.trim()) continue;
     console.log(`\n----- ${name} (last ${Math.min(lines.length, 60)} lines)`);
     console.log(lines.slice(-60).join('\n'));
   }
-  console.log(`\n----- code-server output (last 40 lines)\n${server.log.trimEnd().split('\n').slice(-40).join('\n')}`);
+  console.log(`\n----- code-server output (last 20 lines)\n${server.log.trimEnd().split('\n').slice(-20).join('\n')}`);
   if (wb?.pageErrors.length) console.log(`\n----- page errors\n${wb.pageErrors.slice(-20).join('\n')}`);
 }
 
