@@ -1,0 +1,98 @@
+import * as vscode from 'vscode';
+import { EsxiHostConfig, SshSettings } from '../../../core/config';
+import { UserError } from '../../../core/errors';
+import { redact } from '../../../core/redact';
+import { RemoteLog, SshSession, SshTarget } from '../../../core/esx/sshSession';
+import { FlowContext } from '../../../core/esx/vibFlow';
+import { requestTimeoutMs, Services } from '../../services';
+import { HostArg } from '../esxi/hostArg';
+
+/** Secret-storage names of the SSH password and key passphrase (per ESXi host). */
+export const SSH_SECRET: Record<SshSettings['auth'], string | undefined> = { password: 'sshPassword', key: 'sshKeyPassphrase', agent: undefined };
+export const SSH_SECRET_NAMES = ['sshPassword', 'sshKeyPassphrase'];
+
+/**
+ * Answers for the VIB commands, for automation and tests: what is given is not asked. The install
+ * descriptor is shown unless `confirmed` is true; hostd is restarted only if `restartHostd` is true
+ * (asked when absent).
+ */
+export interface VibCommandInput {
+  hostId?: string;
+  vibPath?: string;
+  noSigCheck?: boolean;
+  force?: boolean;
+  confirmed?: boolean;
+  restartHostd?: boolean;
+  maintenanceMode?: boolean;
+}
+
+/** Commands get a tree node (context menu), `{ hostId, … }` (error-node actions, automation) or nothing. */
+export function splitArg(arg: unknown): { hostArg: HostArg; input: VibCommandInput } {
+  if (arg && typeof arg === 'object' && !('getTreeItem' in arg)) return { hostArg: 'hostId' in arg ? (arg as { hostId: string }) : undefined, input: arg as VibCommandInput };
+  return { hostArg: arg as HostArg, input: {} };
+}
+
+/** The SSH target of a host, with its secret; a UserError when SSH is not set up. */
+export async function sshTarget(services: Services, host: EsxiHostConfig): Promise<SshTarget> {
+  if (!host.ssh) throw new UserError(`SSH to ${host.name} is not set up.`, 'Run "Configure SSH…" on the host first.', 'NO_SSH');
+  const secretName = SSH_SECRET[host.ssh.auth];
+  const secret = secretName ? await services.hosts.getSecret('esxi', host.id, secretName) : undefined;
+  return { ...host.ssh, secret };
+}
+
+/** Sends remote lines to the log channel, tagged with the host, secrets removed. */
+export function remoteLog(services: Services, host: EsxiHostConfig, secret: string | undefined, quiet = false): RemoteLog {
+  return (line, stream) => {
+    const text = `[${host.name} ssh] ${redact(line, [secret])}`;
+    if (quiet) services.log.debug(text);
+    else if (stream === 'stderr') services.log.warn(text);
+    else services.log.info(text);
+  };
+}
+
+export async function openSession(services: Services, host: EsxiHostConfig, signal?: AbortSignal, quiet = false): Promise<SshSession> {
+  const target = await sshTarget(services, host);
+  return SshSession.open(target, { timeoutMs: requestTimeoutMs(), signal, log: remoteLog(services, host, target.secret, quiet) });
+}
+
+/**
+ * Runs a VIB flow in a cancellable progress notification: opens the session, hands the flow its
+ * context (steps become progress messages) and closes the session whatever happens.
+ */
+export function withVibSession<T>(services: Services, host: EsxiHostConfig, title: string, work: (ctx: FlowContext, progress: vscode.Progress<{ message?: string; increment?: number }>) => Promise<T>): Thenable<T> {
+  return vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title, cancellable: true }, async (progress, token) => {
+    const controller = new AbortController();
+    const subscription = token.onCancellationRequested(() => controller.abort());
+    try {
+      progress.report({ message: `Connecting to ${host.ssh?.host ?? host.name}` });
+      const session = await openSession(services, host, controller.signal);
+      try {
+        const ctx: FlowContext = {
+          session,
+          timeoutMs: requestTimeoutMs(),
+          signal: controller.signal,
+          step: (message) => progress.report({ message }),
+          reopen: () => openSession(services, host),
+        };
+        return await work(ctx, progress);
+      } finally {
+        session.close();
+      }
+    } finally {
+      subscription.dispose();
+    }
+  });
+}
+
+/** Asks before restarting hostd unless the input decided it. */
+export async function askHostdRestart(host: EsxiHostConfig, decided?: boolean): Promise<boolean> {
+  if (decided !== undefined) return decided;
+  const restart = 'Restart hostd';
+  const pick = await vscode.window.showWarningMessage(
+    `Restart hostd on ${host.name} now?`,
+    { modal: true, detail: 'The vDVS service (vmdk_ops) starts with hostd: until hostd restarts, Docker volumes on this host fail. Running VMs keep running, but vCenter shows the host as not responding for about a minute.' },
+    restart,
+    'Later',
+  );
+  return pick === restart;
+}
