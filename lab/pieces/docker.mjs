@@ -141,19 +141,20 @@ async function ensureImages(ctx, docker, p) {
 }
 
 /**
- * Where the ESXi-shell piece keeps "VIB installed" and "hostd up". Read from
- * ctx.info.esxi / ctx.info.ssh when that piece publishes it, else the defaults
- * documented in lab/README.md.
+ * Where the ESXi-shell piece keeps "VIB installed / service running / hostd
+ * back since" (lab/README.md, "State files"): <chroot>/var/run/vmdkops.state
+ * and hostd.away-until. Their directory is bind-mounted into the plugin at
+ * /esx-state (a directory, since the files are replaced by rename).
  */
 function esxStateSpec(ctx) {
-  const e = ctx.info.esxiState || ctx.info.esxi?.state || ctx.info.ssh?.state || {};
+  const st = ctx.info.ssh?.state || {};
   const chroot = ctx.info.ssh?.chroot || path.join(ctx.labDir, 'esxi', 'root');
-  const dir = e.dir || process.env.VDVS_LAB_ESX_STATE_DIR || path.join(chroot, 'var', 'lib', 'esx-state');
+  const stateFile = st.vmdkopsState || path.join(chroot, 'var/run/vmdkops.state');
+  const away = st.hostdAwayUntil || path.join(chroot, 'var/run/hostd.away-until');
   return {
-    dir,
-    vibInstalledGlob: e.vibInstalledGlob || 'vibs/esx-vmdkops-service*',
-    hostdDownFile: e.hostdDownFile || 'hostd.down',
-    hostdUpFile: e.hostdUpFile || '',
+    dir: path.dirname(stateFile),
+    stateFile: path.basename(stateFile),
+    hostdAwayFile: path.dirname(away) === path.dirname(stateFile) ? path.basename(away) : '',
   };
 }
 
@@ -185,6 +186,11 @@ export async function start(ctx) {
     .replace('127.0.0.1:5000', REGISTRY));
   const reg = ctx.spawnDaemon('docker-registry', '/usr/bin/docker-registry', ['serve', regCfg]);
 
+  // A fresh Docker host at every start (images kept): the volume records of the previous run
+  // name a plugin that is gone (stop removes plugins), and dockerd would spend 15 s per record
+  // retrying the lookup. The VMDKs themselves stay on the datastore; List shows them again.
+  fs.rmSync(path.join(p.data, 'volumes', 'metadata.db'), { force: true });
+
   // dockerd
   await tlsPromise;
   try {
@@ -208,7 +214,7 @@ export async function start(ctx) {
   await ctx.waitFor(async () => {
     if (dd.exited()) throw new Error(`dockerd exited (${dd.exitCode()}), see ${dd.logFile}`);
     return ping(p.socket);
-  }, 30000, 'dockerd');
+  }, 60000, 'dockerd');
   ctx.log(`dockerd up in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
 
   const imagesPromise = ensureImages(ctx, docker, p);
@@ -292,15 +298,20 @@ export async function start(ctx) {
   };
 }
 
-/** Before dockerd gets TERM: stop running containers quickly and remember plugin ids. */
+/**
+ * Before dockerd gets TERM: remove the containers (their vDVS volumes are unmounted
+ * and detached through the plugin while it still runs) and the plugins (the next start
+ * is a fresh Docker host; the default lab has the plugin only in the registry).
+ */
 export async function beforeKill(ctx) {
   const p = paths(ctx.labDir);
   if (!fs.existsSync(p.socket) || !(await ping(p.socket))) return;
   const docker = dockerRunner(p);
   const ids = (await docker(['plugin', 'ls', '-q', '--no-trunc']).catch(() => '')).split('\n').filter(Boolean);
   saveState(p, { ...loadState(p), pluginIds: [...new Set([...(loadState(p).pluginIds || []), ...ids])] });
-  const running = (await docker(['ps', '-q']).catch(() => '')).split('\n').filter(Boolean);
-  if (running.length) await docker(['stop', '-t', '1', ...running], { timeout: 30000 }).catch((e) => ctx.log(`warning: ${e.message}`));
+  const all = (await docker(['ps', '-aq']).catch(() => '')).split('\n').filter(Boolean);
+  if (all.length) await docker(['rm', '-f', ...all], { timeout: 60000 }).catch((e) => ctx.log(`warning: ${e.message}`));
+  for (const id of ids) await docker(['plugin', 'rm', '-f', id], { timeout: 30000 }).catch((e) => ctx.log(`warning: ${e.message}`));
 }
 
 async function sh(cmd, args) {

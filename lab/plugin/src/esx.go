@@ -443,30 +443,45 @@ func esxReachable(cmd string) error {
 	}
 }
 
-// esxState reads the ESXi-shell stand-in's state: is the VIB installed, is
-// hostd up. Paths come from the lab config (see lab/README.md).
-func esxState() (vib bool, hostd bool) {
+// esxState reads the ESXi-shell stand-in's state (lab/README.md, "State files"):
+// vmdkops.state says whether the VIB is installed and its service running
+// (else nobody listens on the vSocket: errno=104), and since when; before
+// "since" or hostd.away-until, hostd is restarting: vmdk_ops answers that the
+// host agent is unavailable (vDVS PR #1000).
+func esxState() (listening bool, hostd bool) {
 	l := cfg.Lab
-	if l.EsxStateDir == "" {
+	if l.EsxStateDir == "" || l.EsxStateFile == "" {
 		return true, true
 	}
-	vib = false
-	if l.EsxVibInstalledGlob != "" {
-		m, _ := filepath.Glob(filepath.Join(l.EsxStateDir, l.EsxVibInstalledGlob))
-		vib = len(m) > 0
-	}
+	kv := readKV(filepath.Join(l.EsxStateDir, l.EsxStateFile))
+	listening = kv["vib"] == "installed" && kv["service"] == "running"
+	now := time.Now().Unix()
 	hostd = true
-	if l.EsxHostdDownFile != "" {
-		if _, err := os.Stat(filepath.Join(l.EsxStateDir, l.EsxHostdDownFile)); err == nil {
-			hostd = false
+	if since, err := strconv.ParseInt(kv["since"], 10, 64); err == nil && now < since {
+		hostd = false
+	}
+	if l.EsxHostdAwayFile != "" {
+		if b, err := os.ReadFile(filepath.Join(l.EsxStateDir, l.EsxHostdAwayFile)); err == nil {
+			if until, err := strconv.ParseInt(strings.TrimSpace(string(b)), 10, 64); err == nil && now < until {
+				hostd = false
+			}
 		}
 	}
-	if l.EsxHostdUpFile != "" {
-		if _, err := os.Stat(filepath.Join(l.EsxStateDir, l.EsxHostdUpFile)); err != nil {
-			hostd = false
+	return listening, hostd
+}
+
+func readKV(p string) map[string]string {
+	out := map[string]string{}
+	b, err := os.ReadFile(p)
+	if err != nil {
+		return out
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if i := strings.Index(line, "="); i > 0 {
+			out[strings.TrimSpace(line[:i])] = strings.TrimSpace(line[i+1:])
 		}
 	}
-	return vib, hostd
+	return out
 }
 
 // esxRequest is one vSocket round trip: the ESX service answers either with

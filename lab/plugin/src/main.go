@@ -63,20 +63,19 @@ type Config struct {
 
 // LabConfig says where the simulated ESXi lives.
 type LabConfig struct {
-	VsphereURL          string // https://127.0.0.1:18989/sdk
-	User                string
-	Password            string
-	Thumbprint          string // SHA-1 or SHA-256 colon-hex of the vcsim certificate
-	VMName              string // the Docker host VM: docker-host-01
-	DefaultDatastore    string // fallback when the VM's datastore cannot be read
-	VolumesRoot         string // /vmfs/volumes (inside the plugin)
-	EsxStateDir         string // the ESXi-shell stand-in's state dir, mounted into the plugin
-	EsxVibInstalledGlob string // relative glob: matches when the vmdkops VIB is installed
-	EsxHostdDownFile    string // relative file: exists while hostd is down (optional)
-	EsxHostdUpFile      string // relative file: exists while hostd is up (optional)
-	EsxRetries          int    // vSocket retries before reporting errno=104 (vDVS: 5)
-	EsxRetrySleepMs     int    // sleep between retries (vDVS: 1000)
-	Version             string // fallback for VDVS_VERSION
+	VsphereURL       string // https://127.0.0.1:18989/sdk
+	User             string
+	Password         string
+	Thumbprint       string // SHA-1 or SHA-256 colon-hex of the vcsim certificate
+	VMName           string // the Docker host VM: docker-host-01
+	DefaultDatastore string // fallback when the VM's datastore cannot be read
+	VolumesRoot      string // /vmfs/volumes (inside the plugin)
+	EsxStateDir      string // the ESXi-shell stand-in's state dir, mounted into the plugin
+	EsxStateFile     string // relative: vmdkops.state (vib=installed|absent, service=running|stopped, since=<epoch>)
+	EsxHostdAwayFile string // relative: hostd.away-until (<epoch>: hostd is down before it)
+	EsxRetries       int    // vSocket retries before reporting errno=104 (vDVS: 5)
+	EsxRetrySleepMs  int    // sleep between retries (vDVS: 1000)
+	Version          string // fallback for VDVS_VERSION
 }
 
 var (
