@@ -8,7 +8,8 @@ import { findVspherePlugin, pluginName, toPluginStatus, validatePluginEnv } from
 import { containersByVolume, testContainerName } from '../../src/core/docker/containers';
 import { sshFingerprint } from '../../src/core/docker/sshDialer';
 
-const plugin = (Name: string, PluginReference: string, Enabled = true, Env: string[] = []) => ({ Id: 'abc', Name, PluginReference, Enabled, Settings: { Env, Mounts: [], Args: [], Devices: [] } }) as unknown as Dockerode.PluginInfo;
+const plugin = (Name: string, PluginReference: string, Enabled = true, Env: string[] = [], version?: string) =>
+  ({ Id: 'abc', Name, PluginReference, Enabled, Settings: { Env, Mounts: [], Args: [], Devices: [] }, Config: { Env: version ? [{ Name: 'VDVS_VERSION', Value: version }] : [] } }) as unknown as Dockerode.PluginInfo;
 
 describe('plugin status', () => {
   it('names plugins like the daemon', () => {
@@ -24,12 +25,13 @@ describe('plugin status', () => {
     assert.equal(findVspherePlugin([other, byRef]), byRef);
     assert.equal(findVspherePlugin([other]), undefined);
   });
-  it('reports version from VDVS_VERSION, else the tag', () => {
+  it('reports the image\'s VDVS_VERSION (not the kept settings), else the tag', () => {
     assert.deepEqual(toPluginStatus(plugin('vsphere:latest', '127.0.0.1:5000/vmware/vsphere-storage-for-docker:0.21.3', false)), {
       installed: true, name: 'vsphere:latest', id: 'abc', enabled: false, reference: '127.0.0.1:5000/vmware/vsphere-storage-for-docker:0.21.3', version: '0.21.3', env: [],
     });
-    const s = toPluginStatus(plugin('vsphere:latest', 'r:latest', true, ['VDVS_VERSION=0.21.2', 'VDVS_LOG_LEVEL=info']));
-    assert.equal(s.installed && s.version, '0.21.2');
+    const s = toPluginStatus(plugin('vsphere:latest', 'r:latest', true, ['VDVS_VERSION=0.21.2', 'VDVS_LOG_LEVEL=info'], '0.21.3'));
+    assert.equal(s.installed && s.version, '0.21.3');
+    assert.deepEqual(s.installed && s.env, ['VDVS_VERSION=0.21.2', 'VDVS_LOG_LEVEL=info']);
     assert.deepEqual(toPluginStatus(undefined), { installed: false });
   });
   it('accepts only KEY=value env', () => {

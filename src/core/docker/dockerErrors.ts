@@ -24,6 +24,7 @@ export type DockerErrorCode =
   | 'PRIVILEGES_REFUSED'
   | 'IMAGE_NOT_FOUND'
   | 'VIB_MISSING'
+  | 'ESX_HOSTD_DOWN'
   | 'NOT_FOUND'
   | 'DOCKER_API';
 
@@ -139,6 +140,9 @@ export function explainPluginMessage(msg: string, what: string, cause?: unknown)
       'VIB_MISSING',
       { cause },
     );
+  }
+  if (/Host Agent is running|presently unavailable/i.test(msg)) {
+    return new DockerError(`${what} failed: the ESXi host agent (hostd) is not answering (${msg}).`, 'hostd may be restarting (after a VIB install it takes a minute); try again shortly, or check /var/log/vmware/vmdk_ops.log on ESXi.', 'ESX_HOSTD_DOWN', { cause });
   }
   if (/plugin.*\bin use\b/i.test(msg)) {
     return new DockerError(`${what} failed: the plugin is in use (${msg}).`, 'Stop and remove the containers using its volumes, or disable it with force.', 'PLUGIN_IN_USE', { cause });

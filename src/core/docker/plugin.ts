@@ -25,7 +25,7 @@ export type PluginStatus =
       enabled: boolean;
       /** The image it came from, e.g. `vmware/vsphere-storage-for-docker:latest`. */
       reference: string;
-      /** VDVS_VERSION from its env, else the reference's tag. */
+      /** VDVS_VERSION of the plugin image's config, else the reference's tag. */
       version: string;
       /** Its settings env, `KEY=value`. */
       env: string[];
@@ -67,7 +67,8 @@ export function toPluginStatus(p: Dockerode.PluginInfo | undefined): PluginStatu
   if (!p) return { installed: false };
   const env = p.Settings?.Env ?? [];
   const reference = p.PluginReference ?? p.Name;
-  const fromEnv = env.find((e) => e.startsWith('VDVS_VERSION='))?.slice('VDVS_VERSION='.length);
+  // The image's own default, not Settings.Env: Docker keeps the old settings across an upgrade.
+  const fromEnv = (p.Config?.Env as { Name?: string; Value?: string }[] | undefined)?.find((e) => e.Name === 'VDVS_VERSION')?.Value;
   const tag = /:([^/:]+)$/.exec(reference)?.[1] ?? 'latest';
   return { installed: true, name: p.Name, id: p.Id ?? '', enabled: p.Enabled, reference, version: fromEnv || tag, env };
 }
@@ -177,20 +178,23 @@ export async function upgradePlugin(conn: DockerConnection, name: string, option
 }
 
 /**
- * `docker plugin rm NAME`, refused while the plugin has volumes: Docker would forget them and a
- * reinstall does not bring them back (vDVS #1972, #2061). Disables first (not forced), so a plugin
- * in use fails with PLUGIN_IN_USE.
+ * `docker plugin rm NAME`, refused while Docker lists volumes of the plugin: it would forget them and a
+ * reinstall does not bring them back (vDVS #1972, #2061). Disables first (not forced), so a plugin in
+ * use fails with PLUGIN_IN_USE.
  */
-export async function removePlugin(conn: DockerConnection, name: string, volumeCount: number, options?: CallOptions): Promise<void> {
-  if (volumeCount > 0) {
+export async function removePlugin(conn: DockerConnection, name: string, options?: CallOptions): Promise<void> {
+  const status = await inspectPlugin(conn, name, options);
+  if (!status.installed) throw new DockerError(`There is no plugin ${name} on ${conn.label}.`, 'Refresh the Docker Hosts view.', 'PLUGIN_NOT_INSTALLED');
+  const volumes = await conn.dial<{ Volumes: { Name: string }[] | null }>('Listing the plugin volumes', { method: 'GET', path: '/volumes', query: { filters: { driver: [name] } } }, options);
+  const names = (volumes.Volumes ?? []).map((v) => v.Name);
+  if (names.length) {
     throw new DockerError(
-      `The vsphere plugin still has ${volumeCount} volume${volumeCount === 1 ? '' : 's'} on ${conn.label}; it was not removed.`,
+      `The plugin ${name} still has ${names.length} volume${names.length === 1 ? '' : 's'} on ${conn.label} (${names.slice(0, 5).join(', ')}${names.length > 5 ? ', …' : ''}); it was not removed.`,
       'Removing it makes Docker forget these volumes (their VMDKs stay on the datastore) and reinstalling does not bring them back (vDVS #1972, #2061). Use Upgrade to change the version, or remove the volumes first.',
       'PLUGIN_HAS_VOLUMES',
     );
   }
-  const status = await inspectPlugin(conn, name, options);
-  if (status.installed && status.enabled) await disablePlugin(conn, name, false, options);
+  if (status.enabled) await disablePlugin(conn, name, false, options);
   await conn.dial('Removing the plugin', { method: 'DELETE', path: `/plugins/${name}` }, options);
 }
 
@@ -246,7 +250,7 @@ async function followPluginStream(conn: DockerConnection, what: string, referenc
 /** PLUGIN_IMAGE_NOT_FOUND for the registry's "no such image" answers, else undefined. */
 function imageNotFound(err: unknown, reference: string): DockerError | undefined {
   const msg = daemonMessage(err) ?? '';
-  if (statusCode(err) === 404 || /manifest unknown|not found|does not exist|pull access denied|repository .* not found|no such host|name unknown/i.test(msg)) {
+  if (statusCode(err) === 404 || /manifest unknown|error resolving plugin reference|not found|does not exist|pull access denied|repository .* not found|no such host|name unknown/i.test(msg)) {
     return new DockerError(`The plugin image ${reference} was not found${msg ? `: ${msg}` : ''}.`, 'Check the vdvs.plugin.reference setting, and that the Docker host can reach that registry.', 'PLUGIN_IMAGE_NOT_FOUND', { cause: err });
   }
   return undefined;

@@ -33,7 +33,9 @@ export class SshDockerAgent extends Agent {
   private client?: Promise<Client>;
 
   constructor(private readonly target: SshTarget) {
-    super({ keepAlive: false });
+    // keepAlive: a dial-stdio channel is a plain byte pipe to the daemon, so HTTP keep-alive reuses it
+    // and a call costs one round trip instead of starting `docker` on the far side again.
+    super({ keepAlive: true, maxSockets: 4, keepAliveMsecs: 10_000 });
     // Node's Agent accepts an async createConnection(options, callback).
     (this as unknown as { createConnection: unknown }).createConnection = (_options: unknown, callback: (err: Error | null, socket?: Duplex) => void) => {
       this.openChannel().then((s) => callback(null, s), (err: Error) => callback(err));
@@ -72,6 +74,11 @@ export class SshDockerAgent extends Agent {
             );
           }
         });
+        // What http.Agent calls on keep-alive sockets; an SSH channel has no TCP options to set.
+        const socketLike = channel as unknown as Record<string, unknown>;
+        for (const method of ['setKeepAlive', 'setNoDelay', 'setTimeout', 'ref', 'unref']) {
+          if (typeof socketLike[method] !== 'function') socketLike[method] = () => channel;
+        }
         resolve(channel);
       });
     });
