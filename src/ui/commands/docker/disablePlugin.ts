@@ -1,0 +1,28 @@
+import { CLI } from '../../../core/docker/cliLine';
+import { DockerError } from '../../../core/docker/dockerErrors';
+import { disablePlugin as disable } from '../../../core/docker/plugin';
+import { Services } from '../../services';
+import { pluginTarget } from './pluginTarget';
+import { logCli, nodeOf, prompterOf, refreshHost, seamOf, withCancellableProgress } from './target';
+
+const FORCE = 'Disable with Force';
+
+/** "Disable vSphere Plugin": plain first; when Docker says it is in use, offers force (with the risk spelled out). */
+export async function disablePlugin(services: Services, ...args: unknown[]): Promise<void> {
+  const seam = seamOf(args);
+  const target = await pluginTarget(services, nodeOf(args), seam);
+  if (!target) return;
+  const { host, conn, plugin } = target;
+  try {
+    logCli(services, host, CLI.pluginDisable(plugin.name, false));
+    await withCancellableProgress(`Disabling ${plugin.name} on ${host.name}`, (_r, signal) => disable(conn, plugin.name, false, { signal }));
+  } catch (err) {
+    if (!(err instanceof DockerError && err.code === 'PLUGIN_IN_USE')) throw err;
+    const answer = await prompterOf(seam).confirm(`${plugin.name} is in use on ${host.name}.`, 'Containers are using its volumes. Disabling with force leaves them without their storage until the plugin is enabled again.', [FORCE]);
+    if (answer !== FORCE) return;
+    logCli(services, host, CLI.pluginDisable(plugin.name, true));
+    await withCancellableProgress(`Disabling ${plugin.name} on ${host.name} (force)`, (_r, signal) => disable(conn, plugin.name, true, { signal }));
+  } finally {
+    await refreshHost(services, host);
+  }
+}

@@ -1,0 +1,51 @@
+import { homedir } from 'node:os';
+import * as vscode from 'vscode';
+import { DockerHostConfig, newHostId } from '../../../core/config';
+import { dockerConfigDir, scanDockerContexts } from '../../../core/docker/contexts';
+import { parseEndpoint } from '../../../core/docker/endpoint';
+import { probeSshHostKey } from '../../../core/docker/sshDialer';
+import { UserError } from '../../../core/errors';
+import { requestTimeoutMs, Services } from '../../services';
+import { prompterOf, seamOf } from './target';
+
+const TRUST = 'Trust and Pin';
+
+/**
+ * "Import Docker Contexts": the docker CLI's contexts (~/.docker/contexts, or $DOCKER_CONFIG) as
+ * hosts; ssh ones get their host key confirmed and pinned. `seam.names` picks without the dialog.
+ * Resolves with the hosts added.
+ */
+export async function importContexts(services: Services, ...args: unknown[]): Promise<DockerHostConfig[]> {
+  const seam = seamOf(args) as ReturnType<typeof seamOf> & { names?: string[]; configDir?: string };
+  const scan = await scanDockerContexts(seam.configDir ?? dockerConfigDir(process.env, homedir()));
+  for (const s of scan.skipped) services.log.warn(`Import Docker Contexts: skipped ${s.name}: ${s.reason}`);
+  const known = new Set(services.hosts.list('docker').map((h) => h.contextName).filter(Boolean));
+  const candidates = scan.contexts.filter((c) => !known.has(c.name));
+  if (!candidates.length) {
+    throw new UserError(`No docker context to import from ${scan.configDir}${scan.skipped.length ? ` (${scan.skipped.length} skipped, see the log)` : ''}.`, 'Create one with `docker context create`, or add the host directly.', 'NO_CONTEXTS');
+  }
+  const picked =
+    seam.names ??
+    (await vscode.window.showQuickPick(
+      candidates.map((c) => ({ label: c.name, description: c.endpoint, detail: [c.description, c.current ? 'current context' : '', c.skipTlsVerify ? 'asks to skip TLS verification: imported WITH verification' : ''].filter(Boolean).join(' · '), picked: c.current })),
+      { canPickMany: true, title: 'Import Docker Contexts', placeHolder: 'Contexts to add as Docker hosts' },
+    ))?.map((p) => p.label);
+  if (!picked?.length) return [];
+  const added: DockerHostConfig[] = [];
+  for (const c of candidates.filter((x) => picked.includes(x.name))) {
+    const host: DockerHostConfig = { id: newHostId(), name: c.name, endpoint: c.endpoint, contextName: c.name, ...(c.tlsCertPath ? { tlsCertPath: c.tlsCertPath } : {}) };
+    const ep = parseEndpoint(c.endpoint);
+    if (ep.kind === 'ssh') {
+      const fingerprint = await probeSshHostKey(ep.host, ep.port, requestTimeoutMs()).catch(() => undefined);
+      if (fingerprint) {
+        const answer = await prompterOf(seam).confirm(`The SSH host key of ${ep.host}:${ep.port} (context ${c.name}) is ${fingerprint}.`, 'Compare it with the one the host shows before you trust it.', [TRUST]);
+        if (answer !== TRUST) continue;
+        host.sshHostKeyFingerprint = fingerprint;
+      }
+    }
+    await services.hosts.save('docker', host);
+    added.push(host);
+  }
+  services.log.info(`Imported docker contexts: ${added.map((h) => h.name).join(', ') || 'none'}`);
+  return added;
+}
