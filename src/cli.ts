@@ -1,31 +1,209 @@
-import { errorMessage } from './core/errors';
+import { parseArgs } from 'node:util';
+import { CancelledError } from './core/abort';
+import { CliConfig, loadCliConfig, loadCliSecrets } from './core/backup/cliConfig';
+import { listAllBackups } from './core/backup/layout';
+import { formatBytes, formatProgress, Progress } from './core/backup/progress';
+import { Reporter } from './core/backup/reporter';
+import { restoreBackup } from './core/backup/restore';
+import { runBackupJob, summaryLines } from './core/backup/runJob';
+import { describeProblem, verifyBackup } from './core/backup/verify';
+import { DockerConnection } from './core/docker/connection';
+import { errorMessage, UserError } from './core/errors';
+import { connectToHost } from './core/vsphere/connect';
+import { VsphereSession } from './core/vsphere/session';
 
 const USAGE = `Usage: vdvs <command> [options]
 
 Commands:
-  --version   print the version
-  --help      print this help
+  backup  --config FILE [--job NAME]...        run the config's backup jobs (all, or the named ones)
+  restore --config FILE --backup DIR --volume NAME [--docker-host NAME] [--existing [--overwrite]] [--esxi-host NAME]
+                                               restore a backup into a new volume (default) or an existing one
+  verify  DIR...                               recompute every hash of the given backups
+  ls      --config FILE | --destination DIR    list backups (and leftovers of interrupted runs)
+  --version, --help
+
+Options:
+  --secrets FILE   JSON {"esxiHosts": {"<name>": {"password": "…"}}, "dockerHosts": {"<name>": {"sshPassphrase": "…"}}}
+  Environment:     VDVS_ESXI_PASSWORD_<HOST>, VDVS_SSH_PASSPHRASE_<HOST> (host name upper-cased, other characters as _)
+  --quiet          no progress lines
+
+Exit status: 0 success, 1 failure (a message says why), 2 bad usage, 130 interrupted.
 `;
 
+const OPTIONS = {
+  config: { type: 'string' },
+  secrets: { type: 'string' },
+  job: { type: 'string', multiple: true },
+  backup: { type: 'string' },
+  volume: { type: 'string' },
+  'docker-host': { type: 'string' },
+  'esxi-host': { type: 'string' },
+  existing: { type: 'boolean' },
+  overwrite: { type: 'boolean' },
+  destination: { type: 'string' },
+  quiet: { type: 'boolean' },
+  help: { type: 'boolean' },
+  version: { type: 'boolean' },
+} as const;
+
+class UsageError extends Error {}
+
 /** The headless `vdvs` command line over src/core, for cron jobs. */
-async function main(argv: string[]): Promise<number> {
-  const [command] = argv;
-  if (!command || command === '--help' || command === 'help') {
-    process.stdout.write(USAGE);
-    return command ? 0 : 2;
+async function main(argv: string[], signal: AbortSignal): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true });
+  } catch (err) {
+    throw new UsageError((err as Error).message);
   }
-  if (command === '--version') {
+  const { values, positionals } = parsed;
+  const [command, ...rest] = positionals;
+  if (values.version) {
     process.stdout.write(`${require('../package.json').version}\n`);
     return 0;
   }
-  process.stderr.write(`vdvs: unknown command '${command}'\n${USAGE}`);
-  return 2;
+  if (values.help || !command || command === 'help') {
+    process.stdout.write(USAGE);
+    return command || values.help ? 0 : 2;
+  }
+  const reporter = stderrReporter(!!values.quiet);
+  switch (command) {
+    case 'backup': {
+      const config = await loadCliConfig(need(values.config, '--config'));
+      const secrets = await loadCliSecrets(values.secrets, process.env);
+      const wanted = values.job ?? [];
+      const unknown = wanted.filter((n) => !config.jobs.some((j) => j.name === n));
+      if (unknown.length) throw new UserError(`No job named ${unknown.join(', ')} in the config.`, `Jobs: ${config.jobs.map((j) => j.name).join(', ') || 'none'}.`);
+      const jobs = wanted.length ? config.jobs.filter((j) => wanted.includes(j.name)) : config.jobs;
+      if (!jobs.length) throw new UserError('The config has no jobs.', 'Add one under "jobs" (see the README).');
+      let ok = true;
+      for (const job of jobs) {
+        reporter.step(`Job ${job.name}`);
+        const conn = await dockerConnection(config, job.dockerHost, secrets);
+        const session = lazySession(config, job.esxiHost ?? conn.host.esxiHostId, secrets);
+        try {
+          const summary = await runBackupJob(job, { conn, vsphere: session.get, vmName: conn.host.vmName, signal, reporter });
+          for (const line of summaryLines(summary)) process.stdout.write(`${line}\n`);
+          ok &&= summary.ok;
+        } catch (err) {
+          if (err instanceof CancelledError) throw err;
+          ok = false;
+          process.stderr.write(`vdvs: error: job ${job.name}: ${errorMessage(err)}\n`);
+        } finally {
+          conn.close();
+          await session.close();
+        }
+      }
+      return ok ? 0 : 1;
+    }
+    case 'restore': {
+      const config = await loadCliConfig(need(values.config, '--config'));
+      const secrets = await loadCliSecrets(values.secrets, process.env);
+      const backupDir = need(values.backup, '--backup');
+      const hostName = values['docker-host'] ?? (config.dockerHosts.length === 1 ? config.dockerHosts[0].name : need(undefined, '--docker-host'));
+      if (values.overwrite && !values.existing) throw new UsageError('--overwrite only applies with --existing');
+      const conn = await dockerConnection(config, hostName, secrets);
+      const session = lazySession(config, values['esxi-host'] ?? conn.host.esxiHostId, secrets);
+      try {
+        await restoreBackup({ conn, backupDir, volume: need(values.volume, '--volume'), target: values.existing ? 'existing' : 'new', allowNonEmpty: !!values.overwrite, vsphere: session.get, signal, reporter });
+      } finally {
+        conn.close();
+        await session.close();
+      }
+      process.stdout.write(`Restored ${backupDir} into ${values.volume}.\n`);
+      return 0;
+    }
+    case 'verify': {
+      if (!rest.length) throw new UsageError('verify needs one or more backup folders');
+      let ok = true;
+      for (const dir of rest) {
+        const report = await verifyBackup(dir, { signal, onProgress: (p) => reporter.progress(p) });
+        if (report.ok) process.stdout.write(`ok     ${dir}: ${report.checked} file(s), ${formatBytes(report.bytes)}\n`);
+        for (const p of report.problems) process.stdout.write(`${dir}: error: ${describeProblem(p)}\n`);
+        ok &&= report.ok;
+      }
+      return ok ? 0 : 1;
+    }
+    case 'ls': {
+      const destinations = values.destination ? [values.destination] : [...new Set((await loadCliConfig(need(values.config, '--config or --destination'))).jobs.map((j) => j.destination))];
+      for (const destination of destinations) {
+        for (const v of await listAllBackups(destination)) {
+          process.stdout.write(`${v.dockerHost}/${v.volume}\n`);
+          for (const b of v.backups) process.stdout.write(`  ${b.timestamp}  ${b.manifest.mode.padEnd(8)} ${formatBytes(b.manifest.totalBytes).padStart(10)}  ${b.dir}\n`);
+          for (const l of v.leftovers) process.stdout.write(`  leftover  ${l.dir}: ${l.reason}\n`);
+        }
+      }
+      return 0;
+    }
+    default:
+      throw new UsageError(`unknown command '${command}'`);
+  }
 }
 
-main(process.argv.slice(2)).then(
+function need(value: string | undefined, option: string): string {
+  if (!value) throw new UsageError(`missing ${option}`);
+  return value;
+}
+
+async function dockerConnection(config: CliConfig, name: string, secrets: Awaited<ReturnType<typeof loadCliSecrets>>): Promise<DockerConnection> {
+  const host = config.dockerHosts.find((h) => h.name === name);
+  if (!host) throw new UserError(`No Docker host named ${name} in the config.`, `Docker hosts: ${config.dockerHosts.map((h) => h.name).join(', ') || 'none'}.`);
+  return DockerConnection.open(host, { timeoutMs: config.requestTimeoutSeconds * 1000, secrets: { sshPassphrase: secrets.sshPassphrase(host) }, caBundlePath: config.caBundlePath });
+}
+
+/** Logs in only when a snapshot job or restore needs it; close() logs out if it did. */
+function lazySession(config: CliConfig, esxiName: string | undefined, secrets: Awaited<ReturnType<typeof loadCliSecrets>>) {
+  let session: Promise<VsphereSession> | undefined;
+  return {
+    get: esxiName
+      ? () => {
+          const host = config.esxiHosts.find((h) => h.name === esxiName || h.id === esxiName);
+          if (!host) throw new UserError(`No ESXi host named ${esxiName} in the config.`, `ESXi hosts: ${config.esxiHosts.map((h) => h.name).join(', ') || 'none'}.`);
+          session ??= connectToHost(host, secrets.esxiPassword(host), { timeoutMs: config.requestTimeoutSeconds * 1000, caBundlePath: config.caBundlePath });
+          return session;
+        }
+      : undefined,
+    close: async () => {
+      if (session) await (await session.catch(() => undefined))?.close().catch(() => undefined);
+    },
+  };
+}
+
+/** Steps and warnings on stderr (stdout stays for results); progress at most every few seconds. */
+function stderrReporter(quiet: boolean): Reporter {
+  let last = 0;
+  return {
+    step: (m) => process.stderr.write(`vdvs: ${m}\n`),
+    warn: (m) => process.stderr.write(`vdvs: warning: ${m}\n`),
+    progress: (p: Progress) => {
+      if (quiet || Date.now() - last < 5000) return;
+      last = Date.now();
+      process.stderr.write(`vdvs: ${formatProgress(p)}\n`);
+    },
+  };
+}
+
+const controller = new AbortController();
+for (const sig of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(sig, () => {
+    process.stderr.write(`vdvs: ${sig}: cancelling and cleaning up…\n`);
+    controller.abort();
+  });
+}
+
+main(process.argv.slice(2), controller.signal).then(
   (code) => (process.exitCode = code),
   (err) => {
-    process.stderr.write(`vdvs: ${errorMessage(err)}\n`);
-    process.exitCode = 1;
+    if (err instanceof UsageError) {
+      process.stderr.write(`vdvs: ${err.message}\n${USAGE}`);
+      process.exitCode = 2;
+    } else if (err instanceof CancelledError || controller.signal.aborted) {
+      process.stderr.write('vdvs: cancelled\n');
+      process.exitCode = 130;
+    } else {
+      process.stderr.write(`vdvs: error: ${errorMessage(err)}\n`);
+      process.exitCode = 1;
+    }
   },
 );
+

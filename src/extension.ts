@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import { registerCommands } from './ui/commands/registerCommands';
 import { createServices } from './ui/services';
+import { registerBackupTasks } from './ui/tasks/backupTaskProvider';
 import { registerViews } from './ui/trees/registerViews';
 
 /** Wires services and UI. Nothing heavy happens here: features load their libraries on first use. */
@@ -8,6 +9,7 @@ export function activate(context: vscode.ExtensionContext): void {
   const services = createServices(context);
   registerViews(services);
   registerCommands(services);
+  registerBackupTasks(services);
   services.log.info(`activated (${context.extension.packageJSON.version})`);
 }
 

@@ -46,7 +46,7 @@ export async function execInHelper(conn: DockerConnection, id: string, cmd: stri
     const stream = await exec.start({ hijack: true, stdin: false, Tty: true, abortSignal: signal } as never);
     const chunks: Buffer[] = [];
     for await (const chunk of stream as AsyncIterable<Buffer>) chunks.push(chunk);
-    const { ExitCode } = await exec.inspect({ abortSignal: signal } as never);
+    const { ExitCode } = (await exec.inspect({ abortSignal: signal } as never)) as unknown as { ExitCode: number };
     const out = Buffer.concat(chunks).toString('utf8');
     if (ExitCode !== 0) throw new UserError(`${cmd.join(' ')} failed in the helper container (exit ${ExitCode}): ${out.trim()}`);
     return out;

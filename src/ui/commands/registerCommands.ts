@@ -2,6 +2,7 @@ import * as vscode from 'vscode';
 import { CancelledError } from '../../core/abort';
 import { errorMessage, UserError } from '../../core/errors';
 import { Services } from '../services';
+import { BACKUP_COMMANDS } from './backupCommands';
 import { CommandTable, Handler } from './commandTable';
 import { DOCKER_COMMANDS } from './dockerCommands';
 import { ESXI_COMMANDS } from './esxiCommands';
@@ -18,6 +19,7 @@ const COMMANDS: CommandTable = {
   ...VIB_COMMANDS,
   ...DOCKER_COMMANDS,
   ...VOLUME_COMMANDS,
+  ...BACKUP_COMMANDS,
 };
 
 export function registerCommands(services: Services): void {

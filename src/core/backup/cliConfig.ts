@@ -1,0 +1,127 @@
+import { readFile } from 'node:fs/promises';
+import { DockerHostConfig, EsxiHostConfig } from '../config';
+import { UserError } from '../errors';
+import { BackupJob, checkJob } from './job';
+
+/**
+ * The `vdvs` CLI's JSON config: hosts and jobs, never secrets. Secrets come from a file the user
+ * names (`--secrets`) or from environment variables, so the config can be shared and committed.
+ */
+export interface CliConfig {
+  dockerHosts: DockerHostConfig[];
+  esxiHosts: EsxiHostConfig[];
+  jobs: (BackupJob & { name: string })[];
+  requestTimeoutSeconds: number;
+  caBundlePath?: string;
+}
+
+export interface CliSecrets {
+  esxiPassword(host: EsxiHostConfig): string;
+  sshPassphrase(host: DockerHostConfig): string | undefined;
+}
+
+const SECRET_KEYS = /^(password|passphrase|secret|token|sshPassphrase)$/i;
+
+export async function loadCliConfig(path: string): Promise<CliConfig> {
+  const value = await readJson(path, 'config');
+  return parseCliConfig(value, path);
+}
+
+export function parseCliConfig(value: unknown, where: string): CliConfig {
+  const bad = (what: string, hint?: string) => new UserError(`${where}: ${what}`, hint, 'BAD_CONFIG');
+  if (!isObject(value)) throw bad('the config must be a JSON object with dockerHosts, esxiHosts and jobs.');
+  const secret = findSecretKey(value);
+  if (secret) throw bad(`"${secret}" looks like a secret; the config must not hold any.`, 'Move it to the file given with --secrets, or to an environment variable (see vdvs --help).');
+  const list = (key: string): Record<string, unknown>[] => {
+    const v = value[key] ?? [];
+    if (!Array.isArray(v) || !v.every(isObject)) throw bad(`"${key}" must be a list of objects.`);
+    return v;
+  };
+  const names = new Set<string>();
+  const named = (kind: string, o: Record<string, unknown>, i: number): string => {
+    if (typeof o.name !== 'string' || !o.name) throw bad(`${kind}[${i}] has no "name".`);
+    if (names.has(`${kind}:${o.name}`)) throw bad(`two ${kind} are named ${o.name}.`);
+    names.add(`${kind}:${o.name}`);
+    return o.name;
+  };
+  const dockerHosts = list('dockerHosts').map((o, i): DockerHostConfig => {
+    const name = named('dockerHosts', o, i);
+    if (typeof o.endpoint !== 'string' || !o.endpoint) throw bad(`dockerHosts ${name} has no "endpoint" (unix:///var/run/docker.sock, tcp://host:2376, ssh://user@host).`);
+    return { ...(o as object), id: name, name, endpoint: o.endpoint, ...(typeof o.esxiHost === 'string' ? { esxiHostId: o.esxiHost } : {}), ...(typeof o.vm === 'string' ? { vmName: o.vm } : {}) } as DockerHostConfig;
+  });
+  const esxiHosts = list('esxiHosts').map((o, i): EsxiHostConfig => {
+    const name = named('esxiHosts', o, i);
+    if (typeof o.url !== 'string' || typeof o.user !== 'string') throw bad(`esxiHosts ${name} needs "url" (https://host/sdk) and "user".`);
+    return { id: name, name, url: o.url, user: o.user, ...(typeof o.thumbprint === 'string' ? { thumbprint: o.thumbprint } : {}) };
+  });
+  const jobs = list('jobs').map((o, i) => {
+    const name = named('jobs', o, i);
+    const job = checkJob({ ...o, name: undefined }, `${where}: job ${name}`);
+    if (!dockerHosts.some((h) => h.name === job.dockerHost)) throw bad(`job ${name} names Docker host "${job.dockerHost}", which is not in dockerHosts.`);
+    if (job.esxiHost && !esxiHosts.some((h) => h.name === job.esxiHost)) throw bad(`job ${name} names ESXi host "${job.esxiHost}", which is not in esxiHosts.`);
+    return { ...job, name };
+  });
+  const timeout = value.requestTimeoutSeconds ?? 30;
+  if (typeof timeout !== 'number' || !(timeout > 0)) throw bad('"requestTimeoutSeconds" must be a positive number.');
+  return { dockerHosts, esxiHosts, jobs, requestTimeoutSeconds: timeout, ...(typeof value.caBundlePath === 'string' ? { caBundlePath: value.caBundlePath } : {}) };
+}
+
+/** `VDVS_ESXI_PASSWORD_<NAME>` / `VDVS_SSH_PASSPHRASE_<NAME>`: the host name upper-cased, other characters as `_`. */
+export function secretEnvName(kind: 'ESXI_PASSWORD' | 'SSH_PASSPHRASE', hostName: string): string {
+  return `VDVS_${kind}_${hostName.toUpperCase().replace(/[^A-Z0-9]/g, '_')}`;
+}
+
+/**
+ * Secrets from `--secrets FILE` (`{"esxiHosts": {"<name>": {"password": "…"}}, "dockerHosts":
+ * {"<name>": {"sshPassphrase": "…"}}}`) and from the environment, which wins.
+ */
+export async function loadCliSecrets(file: string | undefined, env: NodeJS.ProcessEnv): Promise<CliSecrets> {
+  const fromFile = file ? await readJson(file, 'secrets file') : {};
+  const section = (key: string, name: string): Record<string, unknown> => {
+    const s = isObject(fromFile) ? fromFile[key] : undefined;
+    const entry = isObject(s) ? s[name] : undefined;
+    return isObject(entry) ? entry : {};
+  };
+  return {
+    esxiPassword(host) {
+      const v = env[secretEnvName('ESXI_PASSWORD', host.name)] ?? section('esxiHosts', host.name).password;
+      if (typeof v !== 'string' || !v) {
+        throw new UserError(`No password for ESXi host ${host.name}.`, `Set ${secretEnvName('ESXI_PASSWORD', host.name)}, or give --secrets FILE with {"esxiHosts": {"${host.name}": {"password": "…"}}}.`, 'NO_SECRET');
+      }
+      return v;
+    },
+    sshPassphrase(host) {
+      const v = env[secretEnvName('SSH_PASSPHRASE', host.name)] ?? section('dockerHosts', host.name).sshPassphrase;
+      return typeof v === 'string' && v ? v : undefined;
+    },
+  };
+}
+
+async function readJson(path: string, what: string): Promise<unknown> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (err) {
+    throw new UserError(`Cannot read the ${what} ${path}: ${(err as Error).message}.`, undefined, 'BAD_CONFIG');
+  }
+  try {
+    return JSON.parse(text);
+  } catch (err) {
+    throw new UserError(`The ${what} ${path} is not valid JSON: ${(err as Error).message}.`, undefined, 'BAD_CONFIG');
+  }
+}
+
+function findSecretKey(value: unknown): string | undefined {
+  if (Array.isArray(value)) return value.map(findSecretKey).find(Boolean);
+  if (!isObject(value)) return undefined;
+  for (const [k, v] of Object.entries(value)) {
+    if (SECRET_KEYS.test(k)) return k;
+    const inner = findSecretKey(v);
+    if (inner) return inner;
+  }
+  return undefined;
+}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}

@@ -1,0 +1,64 @@
+import * as vscode from 'vscode';
+import { BackupJob, checkJob } from '../../core/backup/job';
+import { Services } from '../services';
+import { backupDestination, defaultRetain, expandPath } from './backupSettings';
+import { BackupTerminal } from './backupTerminal';
+
+export const BACKUP_TASK_TYPE = 'vdvs-backup';
+export const BACKUP_PROBLEM_MATCHER = '$vdvs-backup';
+
+/** A `vdvs-backup` task as tasks.json holds it (package.json taskDefinitions has its schema). */
+export interface BackupTaskDefinition extends vscode.TaskDefinition {
+  dockerHost: string;
+  volumes?: string[] | 'all';
+  mode?: 'archive' | 'snapshot';
+  destination?: string;
+  retain?: number;
+  compression?: 'none' | 'gzip';
+  stopContainers?: boolean;
+  esxiHost?: string;
+  vm?: string;
+}
+
+/**
+ * Offers a ready backup task per configured Docker host (archive mode, every vsphere volume, the
+ * vdvs.backup.* settings) and resolves hand-written ones. Each runs in a BackupTerminal.
+ */
+export class BackupTaskProvider implements vscode.TaskProvider {
+  constructor(private readonly services: Services) {}
+
+  provideTasks(): vscode.Task[] {
+    return this.services.hosts.list('docker').map((host) => {
+      const definition: BackupTaskDefinition = { type: BACKUP_TASK_TYPE, dockerHost: host.name, volumes: 'all', mode: 'archive', retain: defaultRetain() };
+      return this.task(definition, `back up ${host.name}`);
+    });
+  }
+
+  resolveTask(task: vscode.Task): vscode.Task | undefined {
+    if (task.definition.type !== BACKUP_TASK_TYPE) return undefined;
+    // the definition object must be the one from tasks.json, or VS Code does not match the task
+    return this.task(task.definition as BackupTaskDefinition, task.name, task.scope);
+  }
+
+  private task(definition: BackupTaskDefinition, name: string, scope: vscode.Task['scope'] = vscode.TaskScope.Workspace): vscode.Task {
+    const execution = new vscode.CustomExecution(async (resolved) => new BackupTerminal(this.services, toJob(resolved as BackupTaskDefinition)));
+    const task = new vscode.Task(definition, scope ?? vscode.TaskScope.Workspace, name, 'vDVS', execution, BACKUP_PROBLEM_MATCHER);
+    task.detail = `${definition.mode ?? 'archive'} backup of ${Array.isArray(definition.volumes) ? definition.volumes.join(', ') : 'all volumes'} on ${definition.dockerHost}`;
+    task.presentationOptions = { reveal: vscode.TaskRevealKind.Always, clear: true };
+    return task;
+  }
+}
+
+/** The job of a task, or the reason it is not one (printed in the task's terminal). */
+export function toJob(definition: BackupTaskDefinition): BackupJob | Error {
+  try {
+    const destination = expandPath(definition.destination ?? backupDestination());
+    return checkJob({ ...definition, destination, retain: definition.retain ?? defaultRetain() }, `vdvs-backup task "${definition.dockerHost ?? '?'}"`);
+  } catch (err) {
+    return err as Error;
+  }
+}
+
+export function registerBackupTasks(services: Services): void {
+  services.context.subscriptions.push(vscode.tasks.registerTaskProvider(BACKUP_TASK_TYPE, new BackupTaskProvider(services)));
+}

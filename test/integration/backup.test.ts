@@ -1,0 +1,216 @@
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { promises as fs } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { listBackups } from '../../src/core/backup/layout';
+import { SILENT } from '../../src/core/backup/reporter';
+import { restoreBackup } from '../../src/core/backup/restore';
+import { runBackupJob } from '../../src/core/backup/runJob';
+import { SNAPSHOT_PREFIX, findVm } from '../../src/core/backup/snapshotMode';
+import { verifyBackup } from '../../src/core/backup/verify';
+import { DockerConnection } from '../../src/core/docker/connection';
+import { UserError } from '../../src/core/errors';
+import { connectToHost } from '../../src/core/vsphere/connect';
+import { VsphereSession } from '../../src/core/vsphere/session';
+import { listSnapshots } from '../../src/core/vsphere/snapshots';
+import { ensureVolumeLab, labDocker, VolumeLab } from '../fixtures/volumeLab';
+import { fillScript, volumeFileHashes } from './backupLab';
+
+const CLI = join(__dirname, '../../../dist/cli.js');
+const HOST = 'backup-it-host';
+const tag = `bk8-${process.pid.toString(36)}`;
+
+describe('backups on the lab', { timeout: 600_000 }, () => {
+  let lab: VolumeLab;
+  let docker: (...args: string[]) => Promise<string>;
+  let conn: DockerConnection;
+  let session: VsphereSession;
+  let dest: string;
+  const volumes: string[] = [];
+  const containers: string[] = [];
+  let configFile: string;
+
+  async function newVolume(suffix: string, opts: string[] = []): Promise<string> {
+    const name = `${tag}-${suffix}`;
+    await docker('volume', 'create', '--driver', 'vsphere', '--name', name, '-o', 'size=64mb', ...opts);
+    volumes.push(name);
+    return name;
+  }
+  async function runContainer(volume: string): Promise<string> {
+    const name = `${tag}-c${containers.length}`;
+    await docker('run', '-d', '--name', name, '--network', 'none', '-v', `${volume}:/d`, 'alpine:latest', 'sleep', '1d');
+    containers.push(name);
+    return name;
+  }
+  function cli(args: string[]) {
+    return spawn(process.execPath, [CLI, ...args], { env: { ...process.env, VDVS_ESXI_PASSWORD_ESX: lab.vsphere.password } });
+  }
+  async function cliRun(args: string[]): Promise<{ code: number | null; out: string; err: string }> {
+    const child = cli(args);
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.stderr.on('data', (d) => (err += d));
+    const code = await new Promise<number | null>((r) => child.on('exit', r));
+    return { code, out, err };
+  }
+
+  before(async () => {
+    lab = await ensureVolumeLab();
+    docker = labDocker(lab);
+    conn = await DockerConnection.open({ id: HOST, name: HOST, endpoint: lab.docker.host }, { timeoutMs: 120_000 });
+    session = await connectToHost({ id: 'esx', name: 'esx', url: lab.vsphere.url, user: lab.vsphere.user, thumbprint: lab.vsphere.thumbprint }, lab.vsphere.password, { timeoutMs: 60_000 });
+    dest = await fs.mkdtemp(join(tmpdir(), 'vdvs-backup-it-'));
+    configFile = join(dest, 'vdvs.json');
+    await fs.writeFile(configFile, JSON.stringify({
+      dockerHosts: [{ name: HOST, endpoint: lab.docker.host, esxiHost: 'esx', vm: lab.vsphere.vm }],
+      esxiHosts: [{ name: 'esx', url: lab.vsphere.url, user: lab.vsphere.user, thumbprint: lab.vsphere.thumbprint }],
+      jobs: [],
+      requestTimeoutSeconds: 60,
+    }));
+  });
+
+  after(async () => {
+    for (const c of containers) await docker('rm', '-f', c).catch(() => undefined);
+    for (const v of volumes) await docker('volume', 'rm', '-f', v).catch(() => undefined);
+    conn?.close();
+    await session?.close();
+    if (dest) await fs.rm(dest, { recursive: true, force: true });
+  });
+
+  it('archive mode: backs up (gzip), restores into a new volume with the same sha256 for every file, refuses a non-empty target without confirmation', async () => {
+    const vol = await newVolume('arch');
+    await docker('run', '--rm', '--network', 'none', '-v', `${vol}:/d`, 'alpine:latest', 'sh', '-c', fillScript());
+    const before = await volumeFileHashes(conn, vol);
+    assert.ok(before.size >= 4, `expected the test files, got ${[...before.keys()]}`);
+    const summary = await runBackupJob({ dockerHost: HOST, volumes: [vol], mode: 'archive', destination: dest, retain: 3, compression: 'gzip' }, { conn, reporter: SILENT });
+    assert.equal(summary.ok, true, JSON.stringify(summary.results));
+    const entry = summary.results[0].entry!;
+    assert.equal(entry.manifest.files[0].name, 'volume.tar.gz');
+    assert.equal(entry.manifest.volume.driver, 'vsphere:latest');
+    assert.equal((await verifyBackup(entry.dir)).ok, true);
+
+    const restored = `${tag}-arch-r`;
+    volumes.push(restored);
+    await restoreBackup({ conn, backupDir: entry.dir, volume: restored, target: 'new', reporter: SILENT });
+    assert.deepEqual(await volumeFileHashes(conn, restored), before);
+    const inspect = JSON.parse(await docker('volume', 'inspect', restored))[0];
+    assert.equal(inspect.Driver, 'vsphere:latest');
+    assert.equal(inspect.Options.size, '64mb', 'created with the backed-up volume options');
+
+    await assert.rejects(restoreBackup({ conn, backupDir: entry.dir, volume: restored, target: 'new', reporter: SILENT }), /already exists/);
+    await assert.rejects(restoreBackup({ conn, backupDir: entry.dir, volume: restored, target: 'existing', reporter: SILENT }), (e: unknown) => e instanceof UserError && e.code === 'VOLUME_NOT_EMPTY');
+    await restoreBackup({ conn, backupDir: entry.dir, volume: restored, target: 'existing', allowNonEmpty: true, reporter: SILENT });
+    assert.deepEqual(await volumeFileHashes(conn, restored), before);
+
+    const empty = await newVolume('arch-e');
+    await restoreBackup({ conn, backupDir: entry.dir, volume: empty, target: 'existing', reporter: SILENT });
+    assert.deepEqual(await volumeFileHashes(conn, empty), before);
+  });
+
+  it('archive mode with stopContainers stops the container using the volume and starts it again', async () => {
+    const vol = await newVolume('stop');
+    const c = await runContainer(vol);
+    const steps: string[] = [];
+    const summary = await runBackupJob({ dockerHost: HOST, volumes: [vol], mode: 'archive', destination: dest, retain: 3, stopContainers: true }, { conn, reporter: { ...SILENT, step: (m) => steps.push(m) } });
+    assert.equal(summary.ok, true, JSON.stringify(summary.results));
+    assert.deepEqual((summary.results[0].entry!.manifest.source as { stoppedContainers: string[] }).stoppedContainers, [c]);
+    assert.ok(steps.some((s) => s.startsWith(`Stopping container ${c}`)));
+    assert.equal((await docker('inspect', '-f', '{{.State.Running}}', c)).trim(), 'true');
+  });
+
+  it('retention keeps exactly N backups; verify reports a flipped byte', async () => {
+    const vol = await newVolume('ret');
+    await docker('run', '--rm', '--network', 'none', '-v', `${vol}:/d`, 'alpine:latest', 'sh', '-c', fillScript(16));
+    for (let i = 0; i < 4; i++) {
+      const s = await runBackupJob({ dockerHost: HOST, volumes: [vol], mode: 'archive', destination: dest, retain: 2 }, { conn, reporter: SILENT });
+      assert.equal(s.ok, true);
+    }
+    const { backups } = await listBackups(dest, HOST, vol);
+    assert.equal(backups.length, 2);
+    const victim = join(backups[0].dir, 'volume.tar');
+    const handle = await fs.open(victim, 'r+');
+    const byte = Buffer.alloc(1);
+    await handle.read(byte, 0, 1, 700);
+    await handle.write(Buffer.from([byte[0] ^ 0xff]), 0, 1, 700);
+    await handle.close();
+    const r = await cliRun(['verify', backups[0].dir, backups[1].dir]);
+    assert.equal(r.code, 1, r.out + r.err);
+    assert.match(r.out, /volume\.tar: sha256 mismatch/);
+    assert.match(r.out, new RegExp(`ok +${backups[1].dir.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`));
+    await assert.rejects(restoreBackup({ conn, backupDir: backups[0].dir, volume: `${tag}-never`, target: 'new', reporter: SILENT }), /damaged/);
+  });
+
+  it('snapshot mode: refuses an independent disk before taking any snapshot', async () => {
+    const vol = await newVolume('indep');
+    await runContainer(vol);
+    const located = await findVm(session, lab.vsphere.vm);
+    const before = (await listSnapshots(session, located.vm.ref)).length;
+    const r = await cliRun(['backup', '--config', await jobConfig('indep', vol)]);
+    assert.equal(r.code, 1);
+    assert.match(r.err, /attached as independent_persistent.*attach-as=persistent/s);
+    assert.equal((await listSnapshots(session, located.vm.ref)).length, before);
+    assert.equal((await listBackups(dest, HOST, vol)).backups.length, 0);
+  });
+
+  it('snapshot mode: backs up descriptor, flat and sidecar, restores under a new name with the same sha256 for every file', async () => {
+    const vol = await newVolume('snap', ['-o', 'attach-as=persistent']);
+    await docker('run', '--rm', '--network', 'none', '-v', `${vol}:/d`, 'alpine:latest', 'sh', '-c', `${fillScript()} && sync`);
+    const before = await volumeFileHashes(conn, vol);
+    const c = await runContainer(vol);
+    const r = await cliRun(['backup', '--config', await jobConfig('snap', vol)]);
+    assert.equal(r.code, 0, r.err);
+    const [entry] = (await listBackups(dest, HOST, vol)).backups;
+    assert.deepEqual(entry.manifest.files.map((f) => f.role).sort(), ['descriptor', 'flat', 'sidecar']);
+    assert.match(r.err, /excluding 1 other disk/);
+    const located = await findVm(session, lab.vsphere.vm);
+    assert.deepEqual((await listSnapshots(session, located.vm.ref)).filter((s) => s.name.startsWith(SNAPSHOT_PREFIX)), []);
+    await docker('rm', '-f', c);
+    const restored = `${tag}-snap-r`;
+    volumes.push(restored);
+    const rr = await cliRun(['restore', '--config', configFile, '--backup', entry.dir, '--volume', restored, '--esxi-host', 'esx']);
+    assert.equal(rr.code, 0, rr.err);
+    assert.deepEqual(await volumeFileHashes(conn, restored), before);
+  });
+
+  it('kill -9 in the middle of a snapshot backup leaves nothing listed as good, and the next run removes the leftover snapshot', async () => {
+    const vol = await newVolume('kill', ['-o', 'attach-as=persistent', '-o', 'size=1gb']);
+    await runContainer(vol);
+    const config = await jobConfig('kill', vol);
+    const child = cli(['backup', '--config', config]);
+    let err = '';
+    await new Promise<void>((resolve, reject) => {
+      child.stderr.on('data', (d) => {
+        err += d;
+        if (/Downloading .*-flat\.vmdk/.test(err)) resolve();
+      });
+      child.on('exit', () => reject(new Error(`the CLI ended before the download: ${err}`)));
+    });
+    child.kill('SIGKILL');
+    await new Promise((r) => child.on('exit', r));
+    const listing = await listBackups(dest, HOST, vol);
+    assert.equal(listing.backups.length, 0);
+    assert.equal(listing.leftovers.length, 1);
+    const located = await findVm(session, lab.vsphere.vm);
+    assert.equal((await listSnapshots(session, located.vm.ref)).filter((s) => s.name.startsWith(SNAPSHOT_PREFIX)).length, 1);
+
+    const again = await cliRun(['backup', '--config', config]);
+    assert.equal(again.code, 0, again.err);
+    assert.match(again.err, /Removing snapshot vdvs-backup-.* left on/);
+    assert.match(again.err, /Removed leftover/);
+    assert.deepEqual((await listSnapshots(session, located.vm.ref)).filter((s) => s.name.startsWith(SNAPSHOT_PREFIX)), []);
+    const after = await listBackups(dest, HOST, vol);
+    assert.equal(after.backups.length, 1);
+    assert.equal(after.leftovers.length, 0);
+  });
+
+  async function jobConfig(name: string, vol: string): Promise<string> {
+    const file = join(dest, `${name}.json`);
+    const base = JSON.parse(await fs.readFile(configFile, 'utf8'));
+    base.jobs = [{ name, dockerHost: HOST, volumes: [vol], mode: 'snapshot', destination: dest, retain: 2 }];
+    await fs.writeFile(file, JSON.stringify(base));
+    return file;
+  }
+});
