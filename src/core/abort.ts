@@ -2,7 +2,8 @@ import { UserError } from './errors';
 
 /**
  * Runs `work` with a deadline and an optional caller's AbortSignal. `work` receives a signal that
- * fires on either, so sockets and streams can be torn down instead of left running.
+ * fires on either, so sockets and streams can be torn down instead of left running. Nothing stays
+ * attached to the caller's signal afterwards, so a polling loop can call this as often as it likes.
  */
 export async function withDeadline<T>(
   what: string,
@@ -11,24 +12,25 @@ export async function withDeadline<T>(
   outer?: AbortSignal,
 ): Promise<T> {
   const controller = new AbortController();
-  const signals = outer ? [controller.signal, outer] : [controller.signal];
-  const signal = AbortSignal.any(signals);
   let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<never>((_, reject) => {
+  let onAbort: (() => void) | undefined;
+  const stopped = new Promise<never>((_, reject) => {
     timer = setTimeout(() => {
       controller.abort();
       reject(new UserError(`${what} did not answer within ${Math.round(timeoutMs / 1000)} s.`, 'Check that the host is reachable, or raise the vdvs.requestTimeoutSeconds setting.', 'TIMEOUT'));
     }, timeoutMs);
-  });
-  const cancelled = new Promise<never>((_, reject) => {
-    const onAbort = () => reject(new CancelledError(what));
+    onAbort = () => {
+      controller.abort();
+      reject(new CancelledError(what));
+    };
     if (outer?.aborted) onAbort();
-    outer?.addEventListener('abort', onAbort, { once: true });
+    else outer?.addEventListener('abort', onAbort, { once: true });
   });
   try {
-    return await Promise.race([work(signal), deadline, cancelled]);
+    return await Promise.race([work(controller.signal), stopped]);
   } finally {
     clearTimeout(timer);
+    if (onAbort) outer?.removeEventListener('abort', onAbort);
   }
 }
 
