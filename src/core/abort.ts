@@ -11,6 +11,7 @@ export async function withDeadline<T>(
   work: (signal: AbortSignal) => Promise<T>,
   outer?: AbortSignal,
 ): Promise<T> {
+  if (outer?.aborted) throw new CancelledError(what);
   const controller = new AbortController();
   let timer: NodeJS.Timeout | undefined;
   let onAbort: (() => void) | undefined;
@@ -23,8 +24,7 @@ export async function withDeadline<T>(
       controller.abort();
       reject(new CancelledError(what));
     };
-    if (outer?.aborted) onAbort();
-    else outer?.addEventListener('abort', onAbort, { once: true });
+    outer?.addEventListener('abort', onAbort, { once: true });
   });
   try {
     return await Promise.race([work(controller.signal), stopped]);
