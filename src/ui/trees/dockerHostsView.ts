@@ -3,6 +3,7 @@ import { DockerHostConfig } from '../../core/config';
 import { EventWatch, watchEvents } from '../../core/docker/events';
 import { loadHostSnapshot } from '../../core/docker/hostSnapshot';
 import { errorMessage, UserError } from '../../core/errors';
+import { pluginAlias } from '../commands/docker/pluginSettings';
 import { Services } from '../services';
 import { DockerNode } from './docker/dockerNode';
 import { HostConnections } from './docker/hostConnections';
@@ -43,7 +44,7 @@ export class DockerHostsTree implements vscode.TreeDataProvider<DockerNode>, vsc
     this.subscriptions.push(
       services.hosts.onDidChange((kind) => kind === 'docker' && this.refresh()),
       vscode.workspace.onDidChangeConfiguration((e) => {
-        if (e.affectsConfiguration('vdvs.docker.showAllVolumeDrivers')) void this.refresh();
+        if (['vdvs.docker.showAllVolumeDrivers', 'vdvs.plugin.alias'].some((k) => e.affectsConfiguration(k))) void this.refresh();
         if (e.affectsConfiguration('vdvs.docker.pollSeconds')) this.schedulePoll();
       }),
     );
@@ -125,7 +126,7 @@ export class DockerHostsTree implements vscode.TreeDataProvider<DockerNode>, vsc
       try {
         const conn = await this.connections.get(host);
         const settings = vscode.workspace.getConfiguration('vdvs');
-        const snapshot = await loadHostSnapshot(conn, { allDrivers: settings.get<boolean>('docker.showAllVolumeDrivers', false), reference: settings.get<string>('plugin.reference') });
+        const snapshot = await loadHostSnapshot(conn, { allDrivers: settings.get<boolean>('docker.showAllVolumeDrivers', false), alias: pluginAlias(), reference: settings.get<string>('plugin.reference') });
         entry.load = { state: 'ready', snapshot };
         this.watch(host);
       } catch (err) {

@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
 import { CLI, cliLines } from '../../../core/docker/cliLine';
-import { DEFAULT_PLUGIN_ALIAS, pluginName } from '../../../core/docker/plugin';
+import { pluginName } from '../../../core/docker/plugin';
 import { testContainerName } from '../../../core/docker/containers';
 import { UserError } from '../../../core/errors';
 import { Services } from '../../services';
@@ -8,7 +8,7 @@ import { ContainerNode } from '../../trees/docker/containerNode';
 import { DockerNode } from '../../trees/docker/dockerNode';
 import { PluginNode } from '../../trees/docker/pluginNode';
 import { VolumeNode } from '../../trees/docker/volumeNode';
-import { pluginReference, testContainerImage } from './pluginSettings';
+import { pluginAlias, pluginReference, testContainerImage } from './pluginSettings';
 import { nodeOf, prompterOf, seamOf } from './target';
 
 /** The `docker` command lines of the actions a node offers, labelled. */
@@ -17,7 +17,7 @@ export function nodeCliLines(node: DockerNode): { label: string; line: string }[
   const line = (label: string, commands: string[][]) => ({ label, line: cliLines(host, commands) });
   if (node instanceof PluginNode) {
     const p = node.snapshot.plugin;
-    if (!p.installed) return [line('Install', CLI.pluginInstall(pluginReference()))];
+    if (!p.installed) return [line('Install', CLI.pluginInstall(pluginReference(), pluginAlias()))];
     return [
       line(p.enabled ? 'Disable' : 'Enable', p.enabled ? CLI.pluginDisable(p.name, false) : CLI.pluginEnable(p.name)),
       line('Upgrade', CLI.pluginUpgrade(p.name, pluginReference())),
@@ -31,7 +31,7 @@ export function nodeCliLines(node: DockerNode): { label: string; line: string }[
   if (node instanceof ContainerNode) {
     return [line('Stop', CLI.containerStop(node.container.name)), line('Remove', CLI.containerRemove(node.container.name))];
   }
-  return [line('Version and plugins', CLI.info()), line('vsphere volumes', CLI.volumeList(pluginName(DEFAULT_PLUGIN_ALIAS)))];
+  return [line('Version and plugins', CLI.info()), line('vsphere volumes', CLI.volumeList(pluginName(pluginAlias())))];
 }
 
 /** "Copy CLI Line": the equivalent `docker` command of one of the node's actions, to the clipboard. */

@@ -1,8 +1,8 @@
 import { CLI } from '../../../core/docker/cliLine';
-import { DEFAULT_PLUGIN_ALIAS, installPlugin as install, PluginStatus, pluginPrivileges } from '../../../core/docker/plugin';
+import { installPlugin as install, PluginStatus, pluginPrivileges } from '../../../core/docker/plugin';
 import { Services } from '../../services';
 import { confirmPrivileges } from './privileges';
-import { pluginEnv, pluginReference } from './pluginSettings';
+import { pluginAlias, pluginEnv, pluginReference } from './pluginSettings';
 import { connect, logCli, nodeOf, prompterOf, refreshHost, seamOf, targetHost, withCancellableProgress } from './target';
 
 /**
@@ -16,12 +16,13 @@ export async function installPlugin(services: Services, ...args: unknown[]): Pro
   if (!host) return undefined;
   const reference = pluginReference();
   const env = pluginEnv();
+  const alias = pluginAlias();
   const conn = await connect(services, host);
   const privileges = await pluginPrivileges(conn, reference);
   await confirmPrivileges(prompterOf(seam), reference, privileges);
-  logCli(services, host, CLI.pluginInstall(reference, DEFAULT_PLUGIN_ALIAS, env));
+  logCli(services, host, CLI.pluginInstall(reference, alias, env));
   const status = await withCancellableProgress(`Installing ${reference} on ${host.name}`, (report, signal) =>
-    install(conn, { reference, alias: DEFAULT_PLUGIN_ALIAS, acceptedPrivileges: privileges, env, signal, onProgress: (p) => report(p.message) }),
+    install(conn, { reference, alias, acceptedPrivileges: privileges, env, signal, onProgress: (p) => report(p.message) }),
   );
   services.log.info(`vsphere plugin installed on ${host.name}: ${status.installed ? `${status.name} ${status.version}` : '?'}`);
   await refreshHost(services, host);

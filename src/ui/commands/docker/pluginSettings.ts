@@ -1,9 +1,14 @@
 import * as vscode from 'vscode';
-import { DEFAULT_PLUGIN_REFERENCE } from '../../../core/docker/plugin';
+import { DEFAULT_PLUGIN_ALIAS, DEFAULT_PLUGIN_REFERENCE } from '../../../core/docker/plugin';
 
 /** vdvs.plugin.reference: the image `docker plugin install` pulls. */
 export function pluginReference(): string {
   return vscode.workspace.getConfiguration('vdvs').get<string>('plugin.reference')?.trim() || DEFAULT_PLUGIN_REFERENCE;
+}
+
+/** vdvs.plugin.alias: the name Docker knows the plugin by (`vsphere` → driver `vsphere:latest`). */
+export function pluginAlias(): string {
+  return vscode.workspace.getConfiguration('vdvs').get<string>('plugin.alias')?.trim() || DEFAULT_PLUGIN_ALIAS;
 }
 
 /** vdvs.plugin.env: `KEY=value` settings applied at install (e.g. VDVS_LOG_LEVEL=debug). */

@@ -1,7 +1,8 @@
 import { DockerHostConfig } from '../../../core/config';
 import { DockerConnection } from '../../../core/docker/connection';
 import { DockerError } from '../../../core/docker/dockerErrors';
-import { DEFAULT_PLUGIN_ALIAS, PluginStatus, pluginStatus } from '../../../core/docker/plugin';
+import { PluginStatus, pluginStatus } from '../../../core/docker/plugin';
+import { pluginAlias } from './pluginSettings';
 import { Services } from '../../services';
 import { connect, DockerSeam, targetHost } from './target';
 
@@ -12,7 +13,7 @@ export async function pluginTarget(services: Services, node: { host?: DockerHost
   const host = await targetHost(services, node, seam);
   if (!host) return undefined;
   const conn = await connect(services, host);
-  const plugin = await pluginStatus(conn, DEFAULT_PLUGIN_ALIAS);
+  const plugin = await pluginStatus(conn, pluginAlias());
   if (!plugin.installed) throw new DockerError(`The vsphere plugin is not installed on ${host.name}.`, 'Install it first (vDVS: Install vSphere Plugin…).', 'PLUGIN_NOT_INSTALLED');
   return { host, conn, plugin };
 }

@@ -4,7 +4,7 @@ import { requireEnabledPlugin } from '../../../core/docker/plugin';
 import { UserError } from '../../../core/errors';
 import { Services } from '../../services';
 import { VolumeNode } from '../../trees/docker/volumeNode';
-import { testContainerImage } from './pluginSettings';
+import { pluginAlias, testContainerImage } from './pluginSettings';
 import { connect, logCli, nodeOf, refreshHost, withCancellableProgress } from './target';
 
 /**
@@ -17,7 +17,7 @@ export async function runTestContainer(services: Services, ...args: unknown[]): 
   const { host } = node;
   const image = testContainerImage();
   const conn = await connect(services, host);
-  if (node.vsphere) await requireEnabledPlugin(conn);
+  if (node.vsphere) await requireEnabledPlugin(conn, pluginAlias());
   logCli(services, host, CLI.runTestContainer(node.volume.name, image, testContainerName(node.volume.name)));
   // vDVS attaches and mounts the disk during start: allow more than one plain API call.
   const container = await withCancellableProgress(`Starting a test container on ${node.volume.name}`, (_r, signal) => run(conn, node.volume.name, image, { signal, timeoutMs: Math.max(conn.timeoutMs, 60_000) }));
