@@ -28,23 +28,30 @@ export interface TransferOptions {
 export async function downloadDatastoreFile(session: VsphereSession, datacenter: string, loc: DatastoreLocation, destination: Writable, options: TransferOptions = {}): Promise<number> {
   const response = await send(session, 'GET', folderUrl(session, datacenter, loc), loc, options.signal);
   let bytes = 0;
-  response.on('data', (chunk: Buffer) => options.onProgress?.((bytes += chunk.length)));
+  response.on('data', (chunk: Buffer) => {
+    bytes += chunk.length;
+    options.onProgress?.(bytes);
+  });
   await pipeline(response, destination, { signal: options.signal }).catch(rethrowCancel(options.signal, loc));
   return bytes;
 }
 
 /** Streams `source` (of `size` bytes) to a datastore file, replacing it. */
 export async function uploadDatastoreFile(session: VsphereSession, datacenter: string, loc: DatastoreLocation, source: Readable, size: number, options: TransferOptions = {}): Promise<void> {
-  let bytes = 0;
-  source.on('data', (chunk: Buffer) => options.onProgress?.((bytes += chunk.length)));
-  const response = await send(session, 'PUT', folderUrl(session, datacenter, loc), loc, options.signal, source, size);
+  const response = await send(session, 'PUT', folderUrl(session, datacenter, loc), loc, options.signal, { source, size, onProgress: options.onProgress });
   response.resume();
 }
 
-function send(session: VsphereSession, method: 'GET' | 'PUT', url: URL, loc: DatastoreLocation, signal?: AbortSignal, body?: Readable, size?: number): Promise<import('node:http').IncomingMessage> {
+interface Body {
+  source: Readable;
+  size: number;
+  onProgress?: (bytes: number) => void;
+}
+
+function send(session: VsphereSession, method: 'GET' | 'PUT', url: URL, loc: DatastoreLocation, signal?: AbortSignal, body?: Body): Promise<import('node:http').IncomingMessage> {
   const { agent, headers } = session.httpOptions();
   return new Promise((resolve, reject) => {
-    const req = https.request(url, { method, agent, signal, headers: { ...headers, ...(size !== undefined ? { 'Content-Length': String(size), 'Content-Type': 'application/octet-stream' } : {}) } }, (res) => {
+    const req = https.request(url, { method, agent, signal, headers: { ...headers, ...(body ? { 'Content-Length': String(body.size), 'Content-Type': 'application/octet-stream' } : {}) } }, (res) => {
       const status = res.statusCode ?? 0;
       if (status >= 200 && status < 300) return resolve(res);
       res.resume();
@@ -52,8 +59,14 @@ function send(session: VsphereSession, method: 'GET' | 'PUT', url: URL, loc: Dat
     });
     req.setTimeout(session.timeoutMs, () => req.destroy(new UserError(`${session.host} stopped answering while transferring ${formatDatastorePath(loc)}.`, undefined, 'TIMEOUT')));
     req.on('error', rethrowCancel(signal, loc, reject));
-    if (body) body.pipe(req);
-    else req.end();
+    if (!body) return req.end();
+    body.source.pipe(req);
+    // counted after pipe() so that counting does not start the flow before the request reads it
+    let bytes = 0;
+    body.source.on('data', (chunk: Buffer) => {
+      bytes += chunk.length;
+      body.onProgress?.(bytes);
+    });
   });
 }
 

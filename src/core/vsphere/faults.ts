@@ -30,6 +30,9 @@ export function faultFrom(err: unknown, operation: string): VimFault | undefined
 /** Translates transport errors into what the user can act on. */
 export function transportError(err: unknown, host: string): Error {
   if (err instanceof UserError) return err;
+  // axios wraps what the TLS agent failed with (thumbprint refusals) as the cause
+  const cause = (err as { cause?: unknown })?.cause;
+  if (cause instanceof UserError) return cause;
   const e = err as { code?: string; message?: string; cause?: { code?: string } };
   const code = e.code ?? e.cause?.code;
   switch (code) {

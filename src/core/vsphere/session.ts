@@ -64,7 +64,7 @@ export class VsphereSession {
   static async open(options: VsphereConnectOptions, signal?: AbortSignal): Promise<VsphereSession> {
     const url = validateUrl(options.url);
     const client = await createSoapClient(url);
-    const agent = new PinnedAgent(options);
+    const agent = new PinnedAgent(options, options.timeoutMs);
     let session: VsphereSession | undefined;
     try {
       const probe = new VsphereSession(client, agent, options, undefined as unknown as ServiceContent);

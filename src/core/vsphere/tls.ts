@@ -73,7 +73,11 @@ type CreateCallback = (err: Error | null, socket: Duplex) => void;
 export class PinnedAgent extends https.Agent {
   private readonly ca?: Buffer[];
 
-  constructor(private readonly trust: TlsTrust) {
+  constructor(
+    private readonly trust: TlsTrust,
+    /** A handshake that does not finish in time is torn down (the request's own deadline cannot reach it yet). */
+    private readonly handshakeTimeoutMs = 30_000,
+  ) {
     super({ keepAlive: true, maxSockets: 8 });
     this.ca = trust.caBundlePath ? [...tls.rootCertificates.map((c) => Buffer.from(c)), readCaBundle(trust.caBundlePath)] : undefined;
   }
@@ -86,7 +90,10 @@ export class PinnedAgent extends https.Agent {
     const socket = tls.connect({ ...(options as tls.ConnectionOptions), ca: this.ca, rejectUnauthorized: false });
     const onError = (err: Error) => done(err, socket);
     socket.once('error', onError);
+    const timer = setTimeout(() => socket.destroy(new UserError(`${host} did not complete the TLS handshake within ${Math.round(this.handshakeTimeoutMs / 1000)} s.`, undefined, 'TIMEOUT')), this.handshakeTimeoutMs);
+    socket.once('close', () => clearTimeout(timer));
     socket.once('secureConnect', () => {
+      clearTimeout(timer);
       socket.off('error', onError);
       const problem = verifyPeer(socket, host, this.trust);
       if (problem) {
