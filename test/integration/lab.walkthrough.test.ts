@@ -69,6 +69,7 @@ describe('issue 3: the reference walkthrough against the lab, with the real CLIs
   let lab: Lab;
   let env: NodeJS.ProcessEnv;
   let vibWasInstalled = false;
+  let pluginWasInstalled = false;
   const docker = (...args: string[]) => run(DOCKER, args, { env });
   const dockerOk = async (...args: string[]) => {
     const r = await docker(...args);
@@ -125,6 +126,7 @@ describe('issue 3: the reference walkthrough against the lab, with the real CLIs
     // a clean start: no container/volumes of ours, plugin not installed, VIB absent
     await docker('rm', '-f', CONTAINER);
     if ((await docker('plugin', 'inspect', lab.plugin.alias)).code === 0) {
+      pluginWasInstalled = true; // a lab started with --plugin-preinstalled
       await docker('plugin', 'enable', lab.plugin.alias);
       for (const v of VOLS) await docker('volume', 'rm', '-f', v);
       await dockerOk('plugin', 'rm', '-f', lab.plugin.alias);
@@ -151,6 +153,9 @@ describe('issue 3: the reference walkthrough against the lab, with the real CLIs
       await scp(lab.vib.path, '/tmp/restore.vib');
       await ssh('esxcli software vib install -v /tmp/restore.vib && /etc/init.d/hostd restart');
     }
+    if (pluginWasInstalled && (await docker('plugin', 'inspect', lab.plugin.alias)).code !== 0) {
+      await docker('plugin', 'install', '--grant-all-permissions', '--alias', lab.plugin.alias, lab.plugin.ref);
+    }
     await run('rm', ['-f', cookieJar]);
   });
 
@@ -160,7 +165,7 @@ describe('issue 3: the reference walkthrough against the lab, with the real CLIs
     assert.notEqual(r.code, 0);
     assert.equal(
       r.stderr.trim(),
-      "Error response from daemon: create noVib: Run 'create' failed: connection reset by peer (errno=104) -  " +
+      "Error response from daemon: create noVib: VolumeDriver.Create: Run 'create' failed: connection reset by peer (errno=104) -  " +
         'Cannot communicate with ESX, please refer to the FAQ https://github.com/vmware/vsphere-storage-for-docker/wiki#faq',
     );
     await dockerOk('plugin', 'rm', '-f', lab.plugin.alias);
@@ -322,7 +327,7 @@ describe('issue 3: the reference walkthrough against the lab, with the real CLIs
     for (const row of table) {
       const r = await docker('volume', 'create', '--driver=vsphere', `--name=${row.name}`, ...row.opts);
       assert.notEqual(r.code, 0, `${row.name} ${row.opts.join(' ')} was accepted`);
-      assert.equal(r.stderr.trim(), `Error response from daemon: create ${row.name}: ${row.text}`, `${row.name} ${row.opts.join(' ')}`);
+      assert.equal(r.stderr.trim(), `Error response from daemon: create ${row.name}: VolumeDriver.Create: ${row.text}`, `${row.name} ${row.opts.join(' ')}`);
     }
     const ls = await dockerOk('volume', 'ls', '-q');
     assert.ok(!/badOpt|snap-000001/.test(ls), ls);

@@ -294,6 +294,14 @@ func (d *driver) mux() *http.ServeMux {
 			if _, ok := resp["Err"]; !ok {
 				resp["Err"] = ""
 			}
+			// as docker/go-plugins-helpers (sdk.EncodeResponse): an error is an HTTP 500,
+			// which the Engine reports as "VolumeDriver.<Method>: <Err>"
+			if e, _ := resp["Err"].(string); e != "" {
+				w.Header().Set("Content-Type", "application/vnd.docker.plugins.v1.1+json")
+				w.WriteHeader(http.StatusInternalServerError)
+				json.NewEncoder(w).Encode(resp)
+				return
+			}
 			writeJSON(w, resp)
 		})
 	}
