@@ -7,7 +7,7 @@ import {
   belongsToVolume, DEFAULT_TENANT_UUID, volumeDatastorePath, volumeFromDatastorePath,
 } from '../../src/core/vdvs/layout';
 import { parseVolumeName, qualify } from '../../src/core/vdvs/names';
-import { explainServerError } from '../../src/core/vdvs/serverErrors';
+import { driverMessage, explainServerError, isDriverError } from '../../src/core/vdvs/serverErrors';
 import { volumeFacts } from '../../src/core/vdvs/status';
 
 describe('names', () => {
@@ -71,6 +71,14 @@ describe('server errors', () => {
     assert.match(e.explanation!, /VIB.*#602/);
     assert.match(explainServerError('(HTTP code 500) server error - create v: VolumeDriver.Mount: Device not found').explanation!, /#2023/);
     assert.equal(explainServerError('VolumeDriver.Create: something else').explanation, undefined);
+  });
+
+  it('unwraps a managed plugin\'s answer, which Docker prefixes with the operation and name only', () => {
+    const raw = "Error response from daemon: create t7-x: Invalid options: ['sizes'] \nValid options and defaults: []";
+    assert.equal(isDriverError(raw), true);
+    assert.equal(driverMessage(raw), "Invalid options: ['sizes'] \nValid options and defaults: []");
+    assert.equal(driverMessage('(HTTP code 500) server error - remove t7-x: Volume t7-x is in use'), 'Volume t7-x is in use');
+    assert.equal(isDriverError('Error response from daemon: Cannot connect to the Docker daemon'), false);
   });
 });
 

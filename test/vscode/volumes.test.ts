@@ -81,7 +81,7 @@ describe('Create Volume wizard', () => {
     assert.deepEqual(messages, [
       `"Volume names ending with '-NNNNNN' (where N is a digit) are not supported"`,
       `"Volume name a/b contains illegal characters: ['/', '\\\\\\\\']"`,
-      'Invalid format for size. \nValid sizes must be of form X[mMgGtT]b where X is an integer. Default = 100mb',
+      'Invalid format for size. \nValid sizes must be of form X[mMgGtT]b where X is aninteger. Default = 100mb',
     ]);
     assert.match(confirmDetail, new RegExp(`docker -H \\S+ volume create --driver=vsphere --name=${name} -o size=200mb -o diskformat=zeroedthick -o attach-as=persistent -o access=read-write -o fstype=ext4`));
     const [vol] = JSON.parse(docker('volume', 'inspect', name));

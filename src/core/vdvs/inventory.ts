@@ -4,7 +4,7 @@ import { createVolume, DockerVolume, inspectVolume, listVolumes, mapLimit, remov
 import { UserError } from '../errors';
 import { DockerVolumeEntry } from './correlate';
 import { VdvsOptions } from './options';
-import { explainServerError } from './serverErrors';
+import { explainServerError, isDriverError } from './serverErrors';
 import { ValidationContext, validateCreate } from './validate';
 
 /**
@@ -81,7 +81,7 @@ export class VdvsServerError extends UserError {
 /** The daemon's text when the plugin refused: verbatim plus explanation; anything else unchanged. */
 function serverError(err: unknown): unknown {
   const raw = daemonMessage(err);
-  if (!raw || !/VolumeDriver\./.test(raw)) return err;
+  if (!raw || !isDriverError(raw)) return err;
   const explained = explainServerError(raw);
   return new VdvsServerError(explained.message, explained.explanation, err);
 }

@@ -31,12 +31,24 @@ const KNOWN_CAUSES: Array<{ test: RegExp; explanation: string }> = [
   },
 ];
 
-/** Strips Docker's wrappers ("Error response from daemon:", dockerode's "(HTTP code 500) server error -", "create NAME: VolumeDriver.Create:"). */
+/** Docker's wrapping of a volume driver's answer: "create NAME: " (managed plugins), "VolumeDriver.Create: " (legacy ones). */
+const OPERATION = /^(?:create|remove|get|mount|unmount|path) \S+: /;
+const LEGACY_DRIVER = /VolumeDriver\.\w+:\s?/;
+
+function unwrapDaemon(raw: string): string {
+  return raw.trim().replace(/^\(HTTP code \d+\)[^-]*-\s*/, '').replace(/^Error response from daemon:\s*/, '');
+}
+
+/** True when the daemon's error text is a volume driver's (the plugin's or ESXi's) answer. */
+export function isDriverError(raw: string): boolean {
+  const text = unwrapDaemon(raw);
+  return OPERATION.test(text) || LEGACY_DRIVER.test(text);
+}
+
+/** Strips Docker's wrappers ("Error response from daemon:", dockerode's "(HTTP code 500) server error -", "create NAME:", "VolumeDriver.Create:"). */
 export function driverMessage(raw: string): string {
-  let text = raw.trim();
-  text = text.replace(/^\(HTTP code \d+\)[^-]*-\s*/, '');
-  text = text.replace(/^Error response from daemon:\s*/, '');
-  const driver = /VolumeDriver\.\w+:\s?/.exec(text);
+  let text = unwrapDaemon(raw).replace(OPERATION, '');
+  const driver = LEGACY_DRIVER.exec(text);
   if (driver) text = text.slice(driver.index + driver[0].length);
   return text;
 }

@@ -23,7 +23,11 @@ export interface ValidationContext {
 /** The file systems of the vDVS 0.21 plugin image (vDVS #1327). */
 export const VDVS_PLUGIN_FSTYPES = ['ext2', 'ext3', 'ext4', 'ext4dev', 'vfat', 'xfs'] as const;
 
-/** Disk formats in the order the ESXi service lists them (observed in vDVS #855). */
+/**
+ * Disk formats as a vDVS host listed them in #855. vmdk_ops prints `list()` of a dict
+ * (kv.VALID_ALLOCATION_FORMATS), so on ESXi's Python 3.5 the order depends on the string hash seed
+ * and differs between hosts and restarts; the declaration order is zeroedthick, thin, eagerzeroedthick.
+ */
 const DISK_FORMATS_AS_LISTED = ['eagerzeroedthick', 'thin', 'zeroedthick'];
 
 export function invalidOptionsMessage(invalid: readonly string[]): string {
@@ -47,7 +51,7 @@ export function validateOption(key: VdvsOptionKey, value: string, options: VdvsO
     case 'size':
       if (clone) return 'Cannot define the size for a clone';
       if (!/(mb|gb|tb)$/i.test(value) || !/^[0-9]+$/.test(value.slice(0, -2))) {
-        return 'Invalid format for size. \nValid sizes must be of form X[mMgGtT]b where X is an integer. Default = 100mb';
+        return 'Invalid format for size. \nValid sizes must be of form X[mMgGtT]b where X is aninteger. Default = 100mb';
       }
       return undefined;
     case 'vsan-policy-name':

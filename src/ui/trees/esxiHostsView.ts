@@ -70,7 +70,16 @@ export function refreshEsxiHost(services: Services, hostId: string): void {
   esxiHostsTree(services).refreshHost(hostId);
 }
 
+const views = new WeakMap<Services, vscode.TreeView<EsxiNode>>();
+
+/** The vdvs.esxiHosts TreeView of this extension instance, once created (for reveal from other views). */
+export function esxiHostsTreeView(services: Services): vscode.TreeView<EsxiNode> | undefined {
+  return views.get(services);
+}
+
 /** The vdvs.esxiHosts view. */
 export function createEsxiHostsView(services: Services): vscode.TreeView<EsxiNode> {
-  return vscode.window.createTreeView('vdvs.esxiHosts', { treeDataProvider: esxiHostsTree(services), showCollapseAll: true });
+  const view = vscode.window.createTreeView('vdvs.esxiHosts', { treeDataProvider: esxiHostsTree(services), showCollapseAll: true });
+  views.set(services, view);
+  return view;
 }

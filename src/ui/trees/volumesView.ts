@@ -5,7 +5,7 @@ import { ContainerNode } from './volumes/containerNode';
 import { GroupNode } from './volumes/groupNode';
 import { MessageNode } from './volumes/messageNode';
 import { VolumesNode } from './volumes/nodes';
-import { EsxiVolumeSource, loadVolumes, VolumesSnapshot } from './volumes/volumesData';
+import { loadVolumes, VolumesSnapshot } from './volumes/volumesData';
 import { VmdkNode } from './volumes/vmdkNode';
 import { VolumeNode } from './volumes/volumeNode';
 
@@ -22,8 +22,6 @@ export class VolumesTree implements vscode.TreeDataProvider<VolumesNode> {
   private loading: Promise<VolumesSnapshot> | undefined;
   private roots: VolumesNode[] = [];
   view!: vscode.TreeView<VolumesNode>;
-  /** Set by the ESXi side when it can list dockvols and VM disks (issue 4). */
-  esxiSource: EsxiVolumeSource | undefined;
 
   constructor(private readonly services: Services) {}
 
@@ -41,11 +39,12 @@ export class VolumesTree implements vscode.TreeDataProvider<VolumesNode> {
   /** Reloads everything; concurrent callers share one load. Resolves with the new data. */
   refresh(): Promise<VolumesSnapshot> {
     if (!this.loading) {
-      this.loading = loadVolumes(this.services, this.esxiSource).then((s) => {
+      this.loading = loadVolumes(this.services).then((s) => {
         this.snapshot = s;
         this.roots = this.buildRoots(s);
         this.changed.fire(undefined);
         for (const e of s.hostErrors) this.services.log.warn(`Volumes: ${e.host.name}: ${e.message}`);
+        for (const e of s.esxiErrors) this.services.log.warn(`Volumes: ESXi ${e.name}: ${e.message}`);
         return s;
       }).finally(() => (this.loading = undefined));
     }
@@ -92,8 +91,9 @@ export class VolumesTree implements vscode.TreeDataProvider<VolumesNode> {
     const by = this.groupBy;
     const groups = (by === 'datastore' ? groupByDatastore(s.rows) : groupByDockerHost(s.rows)).map((g) => new GroupNode(by, g.label, g.rows));
     const messages: VolumesNode[] = s.hostErrors.map((e) => new MessageNode(`error:${e.host.id}`, `${e.host.name}: cannot list volumes`, e.message, 'error', { command: 'vdvs.volumes.refresh', title: 'Retry' }));
+    for (const e of s.esxiErrors) messages.push(new MessageNode(`esxi-error:${e.id}`, `${e.name}: cannot read dockvols`, e.message, 'error', { command: 'vdvs.volumes.refresh', title: 'Retry' }));
     for (const f of s.inspectFailures) messages.push(new MessageNode(`inspect:${f.host.id}:${f.name}`, `${f.name} on ${f.host.name}: inspect failed`, f.message, 'error', { command: 'vdvs.showLog', title: 'Show Log' }));
-    if (!s.esxiJoined && s.rows.length) {
+    if (!s.esxiJoined && !s.esxiErrors.length && s.rows.length) {
       messages.push(new MessageNode('note:esxi', 'VMDKs not joined: no ESXi host view data', 'Add the ESXi host that runs the Docker host VMs to see each volume\'s VMDK, size on disk, disk mode and orphaned VMDKs.', 'info', { command: 'vdvs.esxi.addHost', title: 'Add ESXi Host' }));
     }
     // no volumes and no errors: the welcome content explains what to do

@@ -1,41 +1,22 @@
-import { DockerHostConfig as DockerConfigHost } from '../../../core/config';
-import { DockerConnection } from '../../../core/docker/connection';
-import { correlate, CorrelationInput, VolumeRow } from '../../../core/vdvs/correlate';
-import { listVsphereVolumes } from '../../../core/vdvs/inventory';
-import { errorMessage } from '../../../core/errors';
-import { Services, requestTimeoutMs } from '../../services';
+import { loadVolumeData, VolumeSources, VolumesSnapshot } from '../../../core/vdvs/volumeData';
+import { openDockerHost } from '../../commands/volume/openDocker';
+import { esxiSessions } from '../../esxiSessions';
+import { Services } from '../../services';
 
-/** The ESXi side of the join (VMDKs in dockvols, VM disks); issue 4's datastore browsing feeds it. */
-export type EsxiVolumeSource = (signal?: AbortSignal) => Promise<Pick<CorrelationInput, 'vmdks' | 'vmDisks' | 'scannedDatastores'>>;
+export type { VolumesSnapshot } from '../../../core/vdvs/volumeData';
 
-export interface VolumesSnapshot {
-  rows: VolumeRow[];
-  /** Docker hosts that could not be listed: shown as error nodes, the others still show. */
-  hostErrors: Array<{ host: DockerConfigHost; message: string }>;
-  inspectFailures: Array<{ host: DockerConfigHost; name: string; message: string }>;
-  esxiJoined: boolean;
+/**
+ * The configured hosts as data sources: Docker hosts with their secrets, ESXi hosts through the
+ * session cache the ESXi Hosts view uses (one login per host, shared).
+ */
+export function configuredSources(services: Services): VolumeSources {
+  const sessions = esxiSessions(services);
+  return {
+    docker: services.hosts.list('docker').map((host) => ({ host, open: () => openDockerHost(services, host) })),
+    esxi: services.hosts.list('esxi').map((host) => ({ id: host.id, name: host.name, session: () => sessions.get(host.id) })),
+  };
 }
 
-/** Every configured Docker host in parallel (each pipelined inside), then the join. */
-export async function loadVolumes(services: Services, esxi: EsxiVolumeSource | undefined, signal?: AbortSignal): Promise<VolumesSnapshot> {
-  const hosts = services.hosts.list('docker');
-  const snapshot: VolumesSnapshot = { rows: [], hostErrors: [], inspectFailures: [], esxiJoined: !!esxi };
-  const esxiSide = esxi ? esxi(signal) : Promise.resolve({ vmdks: [], vmDisks: [], scannedDatastores: [] });
-  const perHost = await Promise.all(hosts.map(async (host) => {
-    let conn: DockerConnection | undefined;
-    try {
-      conn = await DockerConnection.open(host, { timeoutMs: requestTimeoutMs(), secrets: { sshPassphrase: await services.hosts.getSecret('docker', host.id, 'sshPassphrase') } });
-      const inventory = await listVsphereVolumes(conn, { signal });
-      snapshot.inspectFailures.push(...inventory.failures.map((f) => ({ host, ...f })));
-      return inventory.entries;
-    } catch (err) {
-      snapshot.hostErrors.push({ host, message: errorMessage(err) });
-      return [];
-    } finally {
-      conn?.close();
-    }
-  }));
-  const side = await esxiSide;
-  snapshot.rows = correlate({ docker: perHost.flat(), ...side });
-  return snapshot;
+export function loadVolumes(services: Services, signal?: AbortSignal): Promise<VolumesSnapshot> {
+  return loadVolumeData(configuredSources(services), signal);
 }

@@ -1,0 +1,57 @@
+import { listDockvols } from '../vsphere/datastoreBrowser';
+import { formatDatastorePath } from '../vsphere/datastorePath';
+import { DatastoreInfo, listDatastores } from '../vsphere/inventory';
+import { VsphereSession } from '../vsphere/session';
+import { CorrelationInput, VmdkEntry, VmDiskEntry } from './correlate';
+
+/** What one ESXi host or vCenter contributes to the join. */
+export type EsxiSide = Pick<CorrelationInput, 'vmdks' | 'vmDisks' | 'scannedDatastores'>;
+
+/**
+ * The ESXi side of the Volumes view for one configured ESXi host or vCenter: every VMDK under
+ * `[ds] dockvols/` of every accessible datastore, with its size on disk, and the disk mode of the
+ * VM disk it is attached as. Round trips do not grow with the number of volumes: one listing of
+ * the datastores, then per datastore (in parallel) one sub-folder search (its task polled until
+ * done) and one listing of the VMs on it with their disks.
+ */
+export async function readEsxiSide(session: VsphereSession, esxiHostId: string, signal?: AbortSignal): Promise<EsxiSide> {
+  const datastores = (await listDatastores(session, session.serviceContent.rootFolder, signal)).filter((ds) => ds.accessible && ds.browser);
+  const perDatastore = await Promise.all(datastores.map((ds) => readDatastore(session, esxiHostId, ds, signal)));
+  return {
+    vmdks: perDatastore.flatMap((d) => d.vmdks),
+    vmDisks: perDatastore.flatMap((d) => d.vmDisks),
+    scannedDatastores: datastores.map((ds) => ds.name),
+  };
+}
+
+async function readDatastore(session: VsphereSession, esxiHostId: string, ds: DatastoreInfo, signal?: AbortSignal): Promise<EsxiSide> {
+  const { vmdks } = await listDockvols(session, ds, signal);
+  const entries: VmdkEntry[] = [];
+  const disks: VmDiskEntry[] = [];
+  for (const v of vmdks) {
+    const path = formatDatastorePath(v.location);
+    entries.push({
+      esxiHostId,
+      path,
+      sizeOnDiskBytes: v.fileSize,
+      capacityBytes: v.capacityKb !== undefined ? v.capacityKb * 1024 : v.attachedTo?.disk.capacityBytes || undefined,
+      format: v.diskType,
+    });
+    if (v.attachedTo) disks.push({ esxiHostId, vm: v.attachedTo.vm.name, path, diskMode: v.attachedTo.disk.diskMode });
+  }
+  return { vmdks: entries, vmDisks: disks, scannedDatastores: [ds.name] };
+}
+
+/**
+ * Merges the sides of several ESXi hosts/vCenters. A datastore seen through both a vCenter and one
+ * of its hosts is listed twice: each VMDK path counts once, the first answer wins.
+ */
+export function mergeEsxiSides(sides: readonly EsxiSide[]): EsxiSide {
+  const vmdks = new Map<string, VmdkEntry>();
+  const vmDisks = new Map<string, VmDiskEntry>();
+  for (const side of sides) {
+    for (const v of side.vmdks) if (!vmdks.has(v.path)) vmdks.set(v.path, v);
+    for (const d of side.vmDisks) if (!vmDisks.has(d.path)) vmDisks.set(d.path, d);
+  }
+  return { vmdks: [...vmdks.values()], vmDisks: [...vmDisks.values()], scannedDatastores: [...new Set(sides.flatMap((s) => s.scannedDatastores))] };
+}
