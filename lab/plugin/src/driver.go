@@ -120,7 +120,9 @@ func (d *driver) Create(r pluginRequest) map[string]interface{} {
 	}
 	v, err := localVolPath(r.Name)
 	if err == nil {
-		err = mkfs(opts[optFstype], r.Name, v.flatPath())
+		// thick formats: keep the flat file allocated (mke2fs would punch holes in a regular file)
+		thick := opts[optDiskFormat] != "" && opts[optDiskFormat] != "thin"
+		err = mkfs(opts[optFstype], r.Name, v.flatPath(), thick)
 	}
 	if err != nil {
 		errorf("Create filesystem failed, removing the volume name=%s error=%v", r.Name, err)
@@ -151,11 +153,13 @@ func localVolPath(name string) (*volPath, error) {
 	return &volPath{vol: vol, datastore: ds}, nil
 }
 
-func mkfs(fstype, label, device string) error {
+func mkfs(fstype, label, device string, thick bool) error {
 	tool := mkfsLookup()[fstype]
 	var out []byte
 	var err error
-	if strings.HasPrefix(fstype, "ext") {
+	if strings.HasPrefix(fstype, "ext") && thick {
+		out, err = exec.Command(tool, "-F", "-E", "nodiscard", "-L", label, device).CombinedOutput()
+	} else if strings.HasPrefix(fstype, "ext") {
 		out, err = exec.Command(tool, "-F", "-L", label, device).CombinedOutput()
 	} else {
 		out, err = exec.Command(tool, "-L", label, device).CombinedOutput()

@@ -127,11 +127,13 @@ func loadConfig(path string) (Config, error) {
 	return c, err
 }
 
+// version is the one baked into the plugin image (the config file in the rootfs):
+// docker plugin upgrade keeps the old VDVS_VERSION setting, the rootfs is the new one.
 func version() string {
-	if v := os.Getenv("VDVS_VERSION"); v != "" {
-		return v
+	if cfg.Lab.Version != "" {
+		return cfg.Lab.Version
 	}
-	return cfg.Lab.Version
+	return os.Getenv("VDVS_VERSION")
 }
 
 func main() {
@@ -195,7 +197,7 @@ func main() {
 		cfg.Lab.EsxRetries = 5
 	}
 	infof("Starting plugin driver=%s log_level=%s config=%s group=%s", cfg.Driver, lvl, *configFile, cfg.GroupID)
-	infof("Docker VMDK plugin started version=\"%s\" vdvs_version=%s port=1019 mock_esx=false lab=true", driverVersion, version())
+	infof("Docker VMDK plugin started version=\"%s\" vdvs_version=%s VDVS_VERSION=%s port=1019 mock_esx=false lab=true", driverVersion, version(), os.Getenv("VDVS_VERSION"))
 
 	d := newDriver()
 	d.initRefCounts()
