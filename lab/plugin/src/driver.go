@@ -229,6 +229,11 @@ func (d *driver) Mount(r pluginRequest) map[string]interface{} {
 		}
 		meta, _ = res.(map[string]interface{})
 		ds, _ := meta["datastore"].(string)
+		if ds == "" { // no metadata (a VMDK without its sidecar): vDVS would panic here
+			if v, err := localVolPath(name); err == nil {
+				ds = v.datastore
+			}
+		}
 		name = name + "@" + ds
 	}
 	d.idToName[r.ID] = name

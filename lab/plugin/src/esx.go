@@ -650,7 +650,13 @@ func getVMDK(v *volPath) (interface{}, error) {
 	if !fileExists(v.vmdkPath()) {
 		return nil, fmt.Errorf("Volume %s not found (file: %s)", v.vol, v.vmdkPath())
 	}
-	return volInfo(kvLoad(v.vmdkPath()), v), nil
+	meta := kvLoad(v.vmdkPath())
+	if meta == nil {
+		// vmdk_ops.getVMDK: vol_info() fails without metadata, the error is logged, None returned
+		errorf("Failed to get disk details for %s (no %s sidecar)", v.vmdkPath(), sidecarKey)
+		return nil, nil
+	}
+	return volInfo(meta, v), nil
 }
 
 func createVMDK(ctx context.Context, v *volPath, vm *vmInfo, opts map[string]string) error {
