@@ -12,7 +12,7 @@
 // Every process started here is recorded by PID and killed by PID (code-server and chromium each
 // run as the leader of their own process group, so their helpers go with them).
 import { ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { BrowserContext, chromium, Locator, Page } from 'playwright-core';
@@ -91,6 +91,12 @@ export interface CodeServerOptions {
   env?: Record<string, string>;
   /** User settings merged over the quiet defaults. */
   settings?: Record<string, unknown>;
+  /**
+   * Extension folders to install as ordinary (user) extensions, copied into the extensions dir as
+   * `<publisher>.<name>-<version>` before start. (The payload URL loads only one
+   * extensionDevelopmentPath: when it names several, the last wins.)
+   */
+  installExtensions?: string[];
   /** Echo code-server's own output to stderr as it comes (default: VDVS_CODE_SERVER_VERBOSE=1). */
   verbose?: boolean;
 }
@@ -112,6 +118,10 @@ export class CodeServer {
     const userData = join(tmp, 'user-data');
     const workspace = opts.workspace ?? join(tmp, 'workspace');
     for (const d of [home, join(userData, 'User'), join(tmp, 'extensions'), workspace]) mkdirSync(d, { recursive: true });
+    for (const dir of opts.installExtensions ?? []) {
+      const m = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'));
+      cpSync(dir, join(tmp, 'extensions', `${m.publisher}.${m.name}-${m.version}`), { recursive: true });
+    }
     writeFileSync(join(userData, 'User', 'settings.json'), JSON.stringify({ ...SETTINGS, ...opts.settings }, null, 2));
     const env: NodeJS.ProcessEnv = {
       ...process.env,
@@ -212,6 +222,7 @@ export class CodeServer {
 }
 
 export interface WorkbenchOptions {
+  /** The extension folder to load (see CodeServerOptions.installExtensions for more). */
   extensionDevelopmentPath?: string;
   extensionTestsPath?: string;
   /** Called when the workbench calls window.codeAutomationExit(code) (the end of extension tests). */
@@ -219,8 +230,42 @@ export interface WorkbenchOptions {
   /** Forwarded browser console lines (default: errors and extension-host output only). */
   onConsole?: (type: string, text: string) => void;
   viewport?: { width: number; height: number };
+  /** Open in a new page of this browser instead of launching one. */
+  browser?: Chromium;
   /** Wait for the workbench to render (default true). */
   waitReady?: boolean;
+}
+
+/** Debian's chromium with a private profile (playwright-core persistent context), killed by PID on close. */
+export class Chromium {
+  private constructor(
+    readonly context: BrowserContext,
+    readonly pids: number[],
+    private readonly profile: string,
+  ) {}
+
+  static async launch(viewport = { width: 1400, height: 1000 }): Promise<Chromium> {
+    const profile = mkdtempSync(join(tmpdir(), 'vdvs-chromium-'));
+    const context = await chromium.launchPersistentContext(profile, {
+      executablePath: CHROMIUM,
+      headless: true,
+      args: CHROMIUM_ARGS,
+      viewport,
+      timeout: 30_000,
+    });
+    const pids = childPidsWithArg(`--user-data-dir=${profile}`);
+    for (const pid of pids) live.add(pid);
+    return new Chromium(context, pids, profile);
+  }
+
+  async close(): Promise<void> {
+    await Promise.race([this.context.close().catch(() => undefined), new Promise((r) => setTimeout(r, 5000))]);
+    for (const pid of this.pids) {
+      if (alive(pid)) killGroup(pid, 'SIGKILL');
+      live.delete(pid);
+    }
+    rmSync(this.profile, { recursive: true, force: true });
+  }
 }
 
 /** The workbench page in Debian's chromium, with helpers to drive it like a user. */
@@ -228,25 +273,33 @@ export class Workbench {
   readonly pageErrors: string[] = [];
   private constructor(
     readonly server: CodeServer,
-    readonly context: BrowserContext,
+    readonly browser: Chromium,
     readonly page: Page,
-    readonly browserPids: number[],
-    private readonly profile: string,
+    /** Whether close() also closes the browser (it was launched for this workbench). */
+    private readonly ownsBrowser: boolean,
   ) {}
 
+  get context(): BrowserContext {
+    return this.browser.context;
+  }
+  get browserPids(): number[] {
+    return this.browser.pids;
+  }
+
+  /**
+   * Opens the workbench in a new chromium, or in a new page of `opts.browser` (a new window, so a
+   * new extension host; the browser's cache makes it quicker than a fresh chromium).
+   */
   static async open(server: CodeServer, opts: WorkbenchOptions = {}): Promise<Workbench> {
-    const profile = mkdtempSync(join(tmpdir(), 'vdvs-chromium-'));
-    const context = await chromium.launchPersistentContext(profile, {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: CHROMIUM_ARGS,
-      viewport: opts.viewport ?? { width: 1400, height: 1000 },
-      timeout: 30_000,
-    });
-    const browserPids = childPidsWithArg(`--user-data-dir=${profile}`);
-    for (const pid of browserPids) live.add(pid);
-    const page = context.pages()[0] ?? (await context.newPage());
-    const wb = new Workbench(server, context, page, browserPids, profile);
+    const browser = opts.browser ?? (await Chromium.launch(opts.viewport));
+    let page: Page;
+    try {
+      page = opts.browser ? await browser.context.newPage() : (browser.context.pages()[0] ?? (await browser.context.newPage()));
+    } catch (e) {
+      if (!opts.browser) await browser.close();
+      throw e;
+    }
+    const wb = new Workbench(server, browser, page, !opts.browser);
     try {
       page.on('pageerror', (e) => wb.pageErrors.push(e.message));
       if (opts.onConsole) page.on('console', (m) => opts.onConsole!(m.type(), m.text()));
@@ -373,13 +426,10 @@ export class Workbench {
     return file;
   }
 
+  /** Closes the page, and the browser when it was launched for this workbench. */
   async close(): Promise<void> {
-    await Promise.race([this.context.close().catch(() => undefined), new Promise((r) => setTimeout(r, 5000))]);
-    for (const pid of this.browserPids) {
-      if (alive(pid)) killGroup(pid, 'SIGKILL');
-      live.delete(pid);
-    }
-    rmSync(this.profile, { recursive: true, force: true });
+    if (this.ownsBrowser) await this.browser.close();
+    else await Promise.race([this.page.close().catch(() => undefined), new Promise((r) => setTimeout(r, 5000))]);
   }
 }
 

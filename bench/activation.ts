@@ -1,0 +1,149 @@
+/**
+ * Activation cost of the extension inside a real VS Code (code-server 4.100.3, see test/ui/harness.ts),
+ * against a minimal extension (bench/fixtures/minimal-extension) measured in the same editor session:
+ * time of `activate()` as the extension API runs it (loading the bundle + the activate function),
+ * the modules that entered the extension host's require cache meanwhile, and the bundle size.
+ *   npm run build && npx tsc -p tsconfig.test.json && node out/bench/activation.js [--rounds N]
+ * Each measurement is a fresh workbench window (so a fresh extension host) activating one of the
+ * two, alternating; each round measures both; medians are printed. Exits 1 when activation fails or
+ * loads soap, ssh2 or dockerode.
+ */
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, relative } from 'node:path';
+import type { ActivationSample } from './probes/activationProbe';
+import { Chromium, CodeServer, REPO_ROOT, Workbench } from '../test/ui/harness';
+
+const REAL_ID = 'vdvs-tools.vsphere-docker-volumes';
+const MINIMAL_DIR = join(REPO_ROOT, 'bench', 'fixtures', 'minimal-extension');
+const MINIMAL_ID = 'vdvs-bench.minimal-extension';
+const PROBE = join(REPO_ROOT, 'out', 'bench', 'probes', 'activationProbe.js');
+const HEAVY = /[\\/](node_modules[\\/](soap|ssh2|dockerode)[\\/]|vendor[\\/](soap|ssh2|dockerode)\.js$)/;
+const ROUND_TIMEOUT_MS = 180_000;
+
+function arg(name: string): number | undefined {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 ? Number(process.argv[i + 1]) : undefined;
+}
+const median = (v: number[]) => [...v].sort((a, b) => a - b)[Math.floor(v.length / 2)];
+const kib = (n: number) => `${(n / 1024).toFixed(1)} KiB`;
+const size = (f: string) => (existsSync(f) ? statSync(f).size : 0);
+function dirSize(dir: string, filter: (f: string) => boolean): number {
+  let total = 0;
+  for (const e of readdirSync(dir, { recursive: true }) as string[]) {
+    const p = join(dir, e);
+    if (filter(p) && statSync(p).isFile()) total += statSync(p).size;
+  }
+  return total;
+}
+
+interface Probed {
+  vscode: string;
+  samples: ActivationSample[];
+}
+
+async function round(server: CodeServer, browser: Chromium, order: string[], dir: string): Promise<Probed> {
+  const outFile = join(dir, 'samples.json');
+  writeFileSync(join(dir, 'order.json'), JSON.stringify(order));
+  let wb: Workbench | undefined;
+  try {
+    const code = await new Promise<number>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`no result within ${ROUND_TIMEOUT_MS / 1000} s`)), ROUND_TIMEOUT_MS);
+      Workbench.open(server, {
+        extensionDevelopmentPath: REPO_ROOT,
+        extensionTestsPath: PROBE,
+        browser,
+        waitReady: false,
+        onExit: (c) => {
+          clearTimeout(timer);
+          resolve(c);
+        },
+      }).then((w) => (wb = w), reject);
+    });
+    if (code !== 0) throw new Error(`the activation probe failed (exit ${code})`);
+    return JSON.parse(readFileSync(outFile, 'utf8'));
+  } finally {
+    await wb?.close();
+    rmSync(outFile, { force: true });
+  }
+}
+
+async function main(): Promise<void> {
+  if (!existsSync(PROBE)) throw new Error(`${PROBE} is missing: run \`npx tsc -p tsconfig.test.json\``);
+  if (!existsSync(join(REPO_ROOT, 'dist', 'extension.js'))) throw new Error('dist/extension.js is missing: run `npm run build`');
+  const rounds = arg('rounds') ?? 3;
+  const scratch = mkdtempSync(join(tmpdir(), 'vdvs-bench-activation-'));
+  // the minimal extension is installed as a user extension: one window loads only one development path
+  const server = await CodeServer.start({ env: { VDVS_BENCH_DIR: scratch }, installExtensions: [MINIMAL_DIR] });
+  const samples: ActivationSample[] = [];
+  let vscodeVersion = '?';
+  let browser: Chromium | undefined;
+  try {
+    browser = await Chromium.launch();
+    for (let i = 0; i < rounds; i++) {
+      const got: ActivationSample[] = [];
+      for (const id of i % 2 === 0 ? [MINIMAL_ID, REAL_ID] : [REAL_ID, MINIMAL_ID]) {
+        const probed = await round(server, browser, [id], scratch);
+        vscodeVersion = probed.vscode;
+        got.push(...probed.samples);
+      }
+      for (const s of got) {
+        if (s.wasActive) throw new Error(`${s.id} was already active before the probe: not a clean measurement`);
+        if (s.error) throw new Error(`${s.id} failed to activate: ${s.error}`);
+      }
+      samples.push(...got);
+      process.stderr.write(`round ${i + 1}/${rounds}: ${got.map((s) => `${s.id.split('.')[1]} ${s.ms.toFixed(1)} ms`).join(', ')}\n`);
+    }
+  } finally {
+    await browser?.close();
+    await server.stop();
+    rmSync(scratch, { recursive: true, force: true });
+  }
+
+  const of = (id: string) => samples.filter((s) => s.id === id);
+  const real = of(REAL_ID);
+  const minimal = of(MINIMAL_ID);
+  const realMs = median(real.map((s) => s.ms));
+  const minMs = median(minimal.map((s) => s.ms));
+  const realModules = [...new Set(real.flatMap((s) => s.modules))];
+  const minModules = [...new Set(minimal.flatMap((s) => s.modules))];
+  const loadedBytes = (of: ActivationSample[]) => median(of.map((s) => s.bytes));
+  const realBundle = size(join(REPO_ROOT, 'dist', 'extension.js'));
+  const minBundle = size(join(MINIMAL_DIR, 'extension.js'));
+  const distAll = dirSize(join(REPO_ROOT, 'dist'), (f) => f.endsWith('.js'));
+  const heavy = realModules.filter((m) => HEAVY.test(m));
+  const ratio = (a: number, b: number) => (b > 0 ? `${(a / b).toFixed(1)}×` : 'n/a');
+  const rel = (m: string) => (m.startsWith(REPO_ROOT) ? relative(REPO_ROOT, m) : m);
+
+  console.log(`activation in code-server (VS Code ${vscodeVersion}), ${rounds} round(s), medians`);
+  console.log(`  ${'extension'.padEnd(26)} ${'activate()'.padStart(11)} ${'modules'.padStart(8)} ${'loaded'.padStart(11)} ${'bundle'.padStart(11)}`);
+  console.log(`  ${'vsphere-docker-volumes'.padEnd(26)} ${`${realMs.toFixed(1)} ms`.padStart(11)} ${String(realModules.length).padStart(8)} ${kib(loadedBytes(real)).padStart(11)} ${kib(realBundle).padStart(11)}`);
+  console.log(`  ${'minimal-extension'.padEnd(26)} ${`${minMs.toFixed(1)} ms`.padStart(11)} ${String(minModules.length).padStart(8)} ${kib(loadedBytes(minimal)).padStart(11)} ${kib(minBundle).padStart(11)}`);
+  console.log(`  ${'ratio (ours / minimal)'.padEnd(26)} ${ratio(realMs, minMs).padStart(11)} ${ratio(realModules.length, minModules.length).padStart(8)} ${ratio(loadedBytes(real), loadedBytes(minimal)).padStart(11)} ${ratio(realBundle, minBundle).padStart(11)}`);
+  const min = (of: ActivationSample[]) => Math.min(...of.map((s) => s.ms));
+  console.log(`  fastest activate(): ours ${min(real).toFixed(1)} ms, minimal ${min(minimal).toFixed(1)} ms (${ratio(min(real), min(minimal))})`);
+  console.log(`  all samples (ms): ours ${real.map((s) => s.ms.toFixed(1)).join(', ')}; minimal ${minimal.map((s) => s.ms.toFixed(1)).join(', ')}`);
+  console.log(`  modules loaded by activation: ${realModules.map(rel).join(', ') || 'none'}`);
+  console.log(`  what dist/extension.js holds (source bytes by origin, from its source map): ${bundleOrigins(join(REPO_ROOT, 'dist', 'extension.js.map'))}`);
+  console.log(`  dist/*.js in total (lazy vendor bundles included): ${kib(distAll)}`);
+  console.log(`  soap/ssh2/dockerode loaded by activation: ${heavy.length ? heavy.map(rel).join(', ') : 'none'}`);
+  if (heavy.length) process.exitCode = 1;
+}
+
+/** Sizes of the sources behind a bundle, grouped by npm package (or `src`), largest first. */
+function bundleOrigins(mapFile: string): string {
+  if (!existsSync(mapFile)) return 'no source map';
+  const map = JSON.parse(readFileSync(mapFile, 'utf8')) as { sources: string[]; sourcesContent?: (string | null)[] };
+  const by = new Map<string, number>();
+  map.sources.forEach((src, i) => {
+    const m = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(src);
+    const key = m ? m[1] : src.includes('src/') ? 'src' : 'other';
+    by.set(key, (by.get(key) ?? 0) + (map.sourcesContent?.[i]?.length ?? 0));
+  });
+  return [...by].sort((a, b) => b[1] - a[1]).slice(0, 8).map(([k, n]) => `${k} ${kib(n)}`).join(', ');
+}
+
+main().catch((e) => {
+  console.error(`bench/activation: ${e instanceof Error ? e.message : e}`);
+  process.exitCode = 1;
+});
