@@ -14,7 +14,7 @@ export interface Progress {
 export class ProgressMeter {
   private bytes = 0;
   private readonly started = Date.now();
-  private lastReport = 0;
+  private lastReport = this.started; // first report after one interval: early rates mislead
 
   constructor(
     private readonly what: string,

@@ -1,4 +1,4 @@
-import { PassThrough } from 'node:stream';
+import { PassThrough, Writable } from 'node:stream';
 import { DockerConnection } from '../docker/connection';
 import { UserError } from '../errors';
 import { parseVolumeName } from '../vdvs/names';
@@ -17,6 +17,7 @@ import { PartialBackup } from './partialBackup';
 import { ProgressMeter } from './progress';
 import { Reporter } from './reporter';
 import { TOOL } from './tool';
+import { descriptorExtent, descriptorSidecar } from './vmdkFiles';
 
 /** Snapshots this tool takes are named so: a crash leaves one behind, and the next run removes it. */
 export const SNAPSHOT_PREFIX = 'vdvs-backup-';
@@ -180,24 +181,48 @@ interface VolumeFile {
   size?: number;
 }
 
-/** The descriptor, flat extent and sidecar(s) of a volume's disk, found by a search of its folder. */
+/**
+ * The descriptor, flat extent and vDVS sidecar of a volume's disk. The descriptor names the other
+ * two (its extent line and `ddb.sidecars`); a sidecar it does not name is searched for as vDVS
+ * names them (`<vol>-<hex>.vmfd`). The flat size comes from the extent's sector count.
+ */
 async function volumeFiles(session: VsphereSession, located: LocatedVm, planned: PlannedDisk, signal?: AbortSignal): Promise<VolumeFile[]> {
-  const folder = folderOf(planned.disk.location);
-  const volume = fileBase(planned.disk.location.path);
-  const datastore = (await listDatastores(session, located.datacenter.ref, signal)).find((d) => d.name === folder.datastore);
-  if (!datastore?.browser) throw new UserError(`Datastore ${folder.datastore} of ${planned.volume} is not reachable on ${session.host}.`);
-  const entries = await searchDatastore(session, datastore.browser, folder, { matchPattern: [`${volume}*`] }, signal);
-  const found: VolumeFile[] = [];
-  for (const e of entries) {
-    if (!belongsToVolume(e.name, volume)) continue;
-    const role = e.name === `${volume}.vmdk` ? 'descriptor' : isSidecar(e.name) ? 'sidecar' : 'flat';
-    found.push({ location: e.location, role, size: e.fileSize });
+  const descriptorLoc = planned.disk.location;
+  const folder = folderOf(descriptorLoc);
+  const volume = fileBase(descriptorLoc.path);
+  const at = (name: string): DatastoreLocation => ({ datastore: folder.datastore, path: `${folder.path}/${name}` });
+  const text = await downloadText(session, located.datacenter.name, descriptorLoc, signal);
+  const extent = descriptorExtent(text);
+  if (!extent) throw new UserError(`${formatDatastorePath(descriptorLoc)} names no flat extent.`, 'The volume looks damaged on the datastore; check it in the ESXi Hosts view.');
+  const files: VolumeFile[] = [
+    { location: descriptorLoc, role: 'descriptor', size: Buffer.byteLength(text) },
+    { location: at(extent.file), role: 'flat', size: extent.sectors * 512 },
+  ];
+  const named = descriptorSidecar(text);
+  let sidecars = named ? [named] : [];
+  if (!sidecars.length) {
+    const datastore = (await listDatastores(session, located.datacenter.ref, signal)).find((d) => d.name === folder.datastore);
+    if (datastore?.browser) {
+      const found = await searchDatastore(session, datastore.browser, folder, { matchPattern: [`${volume}-*.vmfd`] }, signal);
+      sidecars = found.map((e) => e.name).filter((n) => isSidecar(n) && belongsToVolume(n, volume));
+    }
   }
-  for (const role of ['descriptor', 'flat'] as const) {
-    if (!found.some((f) => f.role === role)) throw new UserError(`The ${role} file of ${planned.volume} is missing in ${formatDatastorePath(folder)}.`, 'The volume looks damaged on the datastore; check it in the ESXi Hosts view.');
-  }
-  if (!found.some((f) => f.role === 'sidecar')) throw new UserError(`The vDVS metadata sidecar (.vmfd) of ${planned.volume} is missing in ${formatDatastorePath(folder)}.`, 'Without it a restored disk would not be a vDVS volume; check the volume on the datastore.');
-  return found.sort((a, b) => ROLE_ORDER.indexOf(a.role) - ROLE_ORDER.indexOf(b.role));
+  if (!sidecars.length) throw new UserError(`The vDVS metadata sidecar (.vmfd) of ${planned.volume} is missing in ${formatDatastorePath(folder)}.`, 'Without it a restored disk would not be a vDVS volume; check the volume on the datastore.');
+  files.push(...sidecars.map((name): VolumeFile => ({ location: at(name), role: 'sidecar' })));
+  return files.sort((a, b) => ROLE_ORDER.indexOf(a.role) - ROLE_ORDER.indexOf(b.role));
+}
+
+/** A small datastore file (a descriptor) as text. */
+export async function downloadText(session: VsphereSession, datacenter: string, loc: DatastoreLocation, signal?: AbortSignal): Promise<string> {
+  const chunks: Buffer[] = [];
+  const sink = new Writable({
+    write(chunk: Buffer, _e, done) {
+      chunks.push(chunk);
+      done();
+    },
+  });
+  await downloadDatastoreFile(session, datacenter, loc, sink, { signal });
+  return Buffer.concat(chunks).toString('utf8');
 }
 
 const ROLE_ORDER: ManifestFile['role'][] = ['descriptor', 'sidecar', 'flat'];

@@ -1,10 +1,10 @@
 import { createReadStream } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { Readable, Writable } from 'node:stream';
+import { Readable } from 'node:stream';
 import { UserError } from '../errors';
 import { parseVolumeName } from '../vdvs/names';
-import { downloadDatastoreFile, uploadDatastoreFile } from '../vsphere/datastoreFiles';
+import { uploadDatastoreFile } from '../vsphere/datastoreFiles';
 import { DatastoreLocation, formatDatastorePath, parseDatastorePath } from '../vsphere/datastorePath';
 import { listDatacenters } from '../vsphere/inventory';
 import { VsphereSession } from '../vsphere/session';
@@ -12,8 +12,8 @@ import { HashCounter } from './hashing';
 import { Manifest, ManifestFile, SnapshotSource } from './manifest';
 import { ProgressMeter } from './progress';
 import { Reporter } from './reporter';
-import { findVm } from './snapshotMode';
-import { detachedSidecar, extentFileName, renameVolumeFile, rewriteDescriptor } from './vmdkFiles';
+import { downloadText, findVm } from './snapshotMode';
+import { detachedSidecar, descriptorExtent, renameVolumeFile, rewriteDescriptor } from './vmdkFiles';
 
 export interface SnapshotRestoreRequest {
   session: VsphereSession;
@@ -62,7 +62,7 @@ export async function restoreSnapshot(req: SnapshotRestoreRequest): Promise<Data
       await uploadDatastoreFile(session, datacenter, at(name), Readable.from([content]), content.length, { signal });
     }
   }
-  const flatName = extentFileName(descriptorText) ?? `${newVolume}-flat.vmdk`;
+  const flatName = descriptorExtent(descriptorText)?.file ?? `${newVolume}-flat.vmdk`;
   reporter.step(`Uploading ${formatDatastorePath(at(flatName))}`);
   const meter = new ProgressMeter('Upload', (p) => reporter.progress(p), flat.size);
   const counter = new HashCounter(meter);
@@ -85,18 +85,6 @@ async function datacenterName(session: VsphereSession, vm: string, signal?: Abor
     if (!first) throw new UserError(`${session.host} has no datacenter.`);
     return first.name;
   }
-}
-
-async function downloadText(session: VsphereSession, datacenter: string, loc: DatastoreLocation, signal?: AbortSignal): Promise<string> {
-  const chunks: Buffer[] = [];
-  const sink = new Writable({
-    write(chunk: Buffer, _e, done) {
-      chunks.push(chunk);
-      done();
-    },
-  });
-  await downloadDatastoreFile(session, datacenter, loc, sink, { signal });
-  return Buffer.concat(chunks).toString('utf8');
 }
 
 function baseName(path: string): string {

@@ -26,9 +26,17 @@ export function rewriteDescriptor(text: string, oldVolume: string, newVolume: st
     });
 }
 
-/** The flat extent a descriptor names, if any. */
-export function extentFileName(text: string): string | undefined {
-  return /^\s*(?:RW|RDONLY|NOACCESS)\s+\d+\s+\S+\s+"([^"]+)"/m.exec(text)?.[1];
+/** The (first) extent a descriptor names: its file and size in 512-byte sectors. */
+export function descriptorExtent(text: string): { file: string; sectors: number } | undefined {
+  const m = /^\s*(?:RW|RDONLY|NOACCESS)\s+(\d+)\s+\S+\s+"([^"]+)"/m.exec(text);
+  return m ? { file: m[2], sectors: Number(m[1]) } : undefined;
+}
+
+/** The vDVS sidecar a descriptor names in `ddb.sidecars` (key docker-volume-vsphere), if any. */
+export function descriptorSidecar(text: string): string | undefined {
+  const list = /^ddb\.sidecars\s*=\s*"([^"]*)"/m.exec(text)?.[1].split(',') ?? [];
+  for (let i = 0; i + 1 < list.length; i += 2) if (list[i] === SIDECAR_KEY) return list[i + 1];
+  return undefined;
 }
 
 const ATTACHMENT_KEYS = ['attachedVMUuid', 'attachedVMName', 'attachedVMDevice'];

@@ -1,0 +1,129 @@
+import assert from 'node:assert/strict';
+import { promises as fs } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { loadCliSecrets, parseCliConfig, secretEnvName } from '../../src/core/backup/cliConfig';
+import { checkJob } from '../../src/core/backup/job';
+import { planDisks } from '../../src/core/backup/snapshotMode';
+import { descriptorExtent, descriptorSidecar, detachedSidecar, renameVolumeFile, rewriteDescriptor } from '../../src/core/backup/vmdkFiles';
+import { formatProgress, ProgressMeter } from '../../src/core/backup/progress';
+import { VmDisk } from '../../src/core/vsphere/inventory';
+
+const DESCRIPTOR = `# Disk DescriptorFile
+version=1
+CID=1234abcd
+createType="vmfs"
+
+# Extent description
+RW 131072 VMFS "vol1-flat.vmdk"
+
+# The Disk Data Base
+ddb.adapterType = "busLogic"
+ddb.sidecars = "docker-volume-vsphere,vol1-0123456789abcdef.vmfd"
+ddb.uuid = "60 00"
+`;
+
+describe('VMDK files on restore', () => {
+  it('renames the extent and the sidecar the descriptor names, and nothing else', () => {
+    const out = rewriteDescriptor(DESCRIPTOR, 'vol1', 'vol1-restored');
+    assert.deepEqual(descriptorExtent(out), { file: 'vol1-restored-flat.vmdk', sectors: 131072 });
+    assert.equal(descriptorSidecar(out), 'vol1-restored-0123456789abcdef.vmfd');
+    assert.equal(out.replace(/vol1-restored/g, 'vol1'), DESCRIPTOR);
+  });
+  it('maps the volume file names', () => {
+    assert.equal(renameVolumeFile('vol1.vmdk', 'vol1', 'v2'), 'v2.vmdk');
+    assert.equal(renameVolumeFile('vol1-flat.vmdk', 'vol1', 'v2'), 'v2-flat.vmdk');
+    assert.equal(renameVolumeFile('vol1-00ff.vmfd', 'vol1', 'v2'), 'v2-00ff.vmfd');
+    assert.equal(renameVolumeFile('other.vmdk', 'vol1', 'v2'), 'other.vmdk');
+  });
+  it('clears the attachment in the sidecar and keeps its padded length', () => {
+    const meta = JSON.stringify({ status: 'attached', attachedVMUuid: 'u', attachedVMName: 'docker-host-01', attachedVMDevice: { unit: 1 }, volOpts: { size: '64mb' } });
+    const padded = Buffer.from(`${meta}${' '.repeat(4095 - meta.length)}\n`);
+    const out = detachedSidecar(padded)!;
+    assert.equal(out.length, 4096);
+    assert.deepEqual(JSON.parse(out.toString()), { status: 'detached', volOpts: { size: '64mb' } });
+    assert.equal(detachedSidecar(Buffer.from([0, 1, 2])), undefined, 'a sidecar that is not JSON is kept as is');
+  });
+});
+
+describe('snapshot disk plan', () => {
+  const disk = (key: number, path: string, diskMode: string, isVdvs = true): VmDisk => ({
+    key, label: `disk ${key}`, capacityBytes: 1, diskMode, fileName: `[ds1] ${path}`, location: { datastore: 'ds1', path }, isVdvs, independent: diskMode.startsWith('independent'),
+  });
+  const disks = [disk(1, 'vm/vm.vmdk', 'persistent', false), disk(2, 'dockvols/_DEFAULT/a.vmdk', 'persistent'), disk(3, 'dockvols/_DEFAULT/b.vmdk', 'independent_persistent'), disk(4, 'dockvols/_DEFAULT/c.vmdk', 'persistent')];
+  it('includes only the asked volumes and excludes every other disk', () => {
+    const plan = planDisks('vm', disks, ['a@ds1']);
+    assert.deepEqual(plan.included.map((p) => p.disk.key), [2]);
+    assert.deepEqual(plan.excluded.map((d) => d.key), [1, 3, 4]);
+  });
+  it('refuses an independent disk with the reason and the fix', () => {
+    assert.throws(() => planDisks('vm', disks, ['a', 'b']), /b is attached as independent_persistent.*attach-as=persistent.*archive/s);
+  });
+  it('refuses a volume that is not attached to the VM', () => {
+    assert.throws(() => planDisks('vm', disks, ['zzz']), /zzz is not attached to vm/);
+    assert.throws(() => planDisks('vm', disks, ['a@ds2']), /not attached/, 'another datastore is another volume');
+  });
+});
+
+describe('backup jobs', () => {
+  const good = { dockerHost: 'h', destination: '/b', retain: 3 };
+  it('fills defaults', () => {
+    assert.deepEqual(checkJob(good, 'x'), { dockerHost: 'h', volumes: 'all', mode: 'archive', destination: '/b', retain: 3, compression: 'none', stopContainers: false });
+  });
+  for (const [what, job, msg] of [
+    ['no docker host', { destination: '/b' }, /dockerHost/],
+    ['empty volume list', { ...good, volumes: [] }, /"volumes"/],
+    ['bad mode', { ...good, mode: 'tape' }, /"mode"/],
+    ['bad compression', { ...good, compression: 'zip' }, /"compression"/],
+    ['compression in snapshot mode', { ...good, mode: 'snapshot', compression: 'gzip' }, /archive mode only/],
+    ['retain 0', { ...good, retain: 0 }, /retain/],
+    ['a typo', { ...good, retian: 3 }, /unknown setting\(s\) retian/],
+    ['a password', { ...good, password: 'x' }, /unknown setting|secrets/],
+  ] as const) {
+    it(`rejects ${what}`, () => assert.throws(() => checkJob(job, 'x'), msg));
+  }
+});
+
+describe('CLI config and secrets', () => {
+  const config = {
+    dockerHosts: [{ name: 'lab', endpoint: 'unix:///x.sock', esxiHost: 'esx', vm: 'docker-host-01' }],
+    esxiHosts: [{ name: 'esx', url: 'https://h/sdk', user: 'root', thumbprint: 'AB' }],
+    jobs: [{ name: 'nightly', dockerHost: 'lab', mode: 'snapshot', destination: '/b', retain: 2 }],
+  };
+  it('reads hosts and jobs', () => {
+    const c = parseCliConfig(config, 'c.json');
+    assert.equal(c.dockerHosts[0].esxiHostId, 'esx');
+    assert.equal(c.dockerHosts[0].vmName, 'docker-host-01');
+    assert.equal(c.jobs[0].name, 'nightly');
+    assert.equal(c.requestTimeoutSeconds, 30);
+  });
+  it('refuses a secret in the config, wherever it is', () => {
+    assert.throws(() => parseCliConfig({ ...config, esxiHosts: [{ ...config.esxiHosts[0], password: 'p' }] }, 'c.json'), /"password" looks like a secret/);
+  });
+  it('refuses a job naming an unknown host', () => {
+    assert.throws(() => parseCliConfig({ ...config, jobs: [{ ...config.jobs[0], dockerHost: 'nope' }] }, 'c.json'), /not in dockerHosts/);
+  });
+  it('takes passwords from the environment first, then the secrets file, else says how to give one', async () => {
+    const dir = await fs.mkdtemp(join(tmpdir(), 'vdvs-secrets-'));
+    const file = join(dir, 's.json');
+    await fs.writeFile(file, JSON.stringify({ esxiHosts: { esx: { password: 'from-file' } } }));
+    const host = { id: 'esx', name: 'esx', url: 'u', user: 'root' };
+    assert.equal((await loadCliSecrets(file, {})).esxiPassword(host), 'from-file');
+    assert.equal((await loadCliSecrets(file, { [secretEnvName('ESXI_PASSWORD', 'esx')]: 'from-env' })).esxiPassword(host), 'from-env');
+    await assert.rejects(loadCliSecrets(undefined, {}).then((s) => s.esxiPassword(host)), /VDVS_ESXI_PASSWORD_ESX/);
+    await fs.rm(dir, { recursive: true });
+  });
+});
+
+describe('progress', () => {
+  it('reports bytes, MB/s and ETA', () => {
+    const seen: string[] = [];
+    const meter = new ProgressMeter('Archive', (p) => seen.push(formatProgress(p)), 100 * 1048576, 0);
+    meter.add(50 * 1048576);
+    const last = meter.finish();
+    assert.equal(last.bytes, 50 * 1048576);
+    assert.ok(last.etaSeconds !== undefined && last.etaSeconds > 0);
+    assert.match(seen[seen.length - 1], /^Archive: 50\.0 MiB of 100\.0 MiB \(50%\), [\d.]+ MB\/s, ETA \d+/);
+  });
+});
