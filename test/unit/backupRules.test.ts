@@ -9,6 +9,7 @@ import { planDisks } from '../../src/core/backup/snapshotMode';
 import { descriptorExtent, descriptorSidecar, detachedSidecar, renameVolumeFile, rewriteDescriptor } from '../../src/core/backup/vmdkFiles';
 import { formatProgress, ProgressMeter } from '../../src/core/backup/progress';
 import { VmDisk } from '../../src/core/vsphere/inventory';
+import { UserError } from '../../src/core/errors';
 
 const DESCRIPTOR = `# Disk DescriptorFile
 version=1
@@ -111,7 +112,7 @@ describe('CLI config and secrets', () => {
     const host = { id: 'esx', name: 'esx', url: 'u', user: 'root' };
     assert.equal((await loadCliSecrets(file, {})).esxiPassword(host), 'from-file');
     assert.equal((await loadCliSecrets(file, { [secretEnvName('ESXI_PASSWORD', 'esx')]: 'from-env' })).esxiPassword(host), 'from-env');
-    await assert.rejects(loadCliSecrets(undefined, {}).then((s) => s.esxiPassword(host)), /VDVS_ESXI_PASSWORD_ESX/);
+    await assert.rejects(loadCliSecrets(undefined, {}).then((s) => s.esxiPassword(host)), (e: unknown) => e instanceof UserError && /VDVS_ESXI_PASSWORD_ESX/.test(e.hint ?? ''));
     await fs.rm(dir, { recursive: true });
   });
 });
