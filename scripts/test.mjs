@@ -35,7 +35,7 @@ const STAGES = {
   unit: () => run(node, ['--test', 'out/test/unit/']),
   integration: () => run(node, ['--test', '--test-concurrency=1', 'out/test/integration/']),
   vscode: () => run(node, ['scripts/run-vscode-tests.mjs']),
-  ui: () => run(node, ['--test', '--test-concurrency=1', 'out/test/ui/']),
+  ui: () => run(node, ['--test', '--test-concurrency=1', '--test-reporter=spec', 'out/test/ui/']),
 };
 
 let startedLab = false;
