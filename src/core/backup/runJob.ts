@@ -61,6 +61,10 @@ export async function runBackupJob(job: BackupJob, ctx: JobContext): Promise<Job
         results.push({ volume, entry, pruned: 0 });
       } catch (err) {
         if (signal?.aborted) throw new CancelledError('The backup');
+        if (job.volumes === 'all' && err instanceof UserError && err.code === 'NOT_FOUND') {
+          reporter.warn(`${volume} was removed after the volumes were listed; skipped.`);
+          continue;
+        }
         results.push({ volume, error: errorMessage(err), pruned: 0 });
         reporter.warn(`${volume}: ${errorMessage(err)}`);
       }
