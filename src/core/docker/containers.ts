@@ -18,8 +18,8 @@ export interface DockerContainer {
   /** "Up 5 minutes" */
   status: string;
   labels: Record<string, string>;
-  /** Volumes mounted, with where and how. */
-  mounts: { volume: string; target: string; readOnly: boolean }[];
+  /** Volumes mounted, with where and how; driver as Docker records it (`vsphere:latest`). */
+  mounts: { volume: string; target: string; readOnly: boolean; driver?: string }[];
 }
 
 interface ApiContainer {
@@ -29,7 +29,7 @@ interface ApiContainer {
   State: string;
   Status: string;
   Labels?: Record<string, string> | null;
-  Mounts?: { Type: string; Name?: string; Destination: string; RW: boolean }[] | null;
+  Mounts?: { Type: string; Name?: string; Destination: string; RW: boolean; Driver?: string }[] | null;
 }
 
 /** `docker ps -a [--filter volume=V]`. */
@@ -163,6 +163,6 @@ function toContainer(c: ApiContainer): DockerContainer {
     state: c.State,
     status: c.Status,
     labels: c.Labels ?? {},
-    mounts: (c.Mounts ?? []).filter((m) => m.Type === 'volume' && m.Name).map((m) => ({ volume: m.Name!, target: m.Destination, readOnly: !m.RW })),
+    mounts: (c.Mounts ?? []).filter((m) => m.Type === 'volume' && m.Name).map((m) => ({ volume: m.Name!, target: m.Destination, readOnly: !m.RW, driver: m.Driver })),
   };
 }

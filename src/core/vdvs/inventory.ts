@@ -1,4 +1,5 @@
 import type { CallOptions, DockerConnection } from '../docker/connection';
+import { containersByVolume, listContainers } from '../docker/containers';
 import { daemonMessage } from '../docker/dockerErrors';
 import { createVolume, DockerVolume, inspectVolume, listVolumes, mapLimit, removeVolume } from '../docker/volumes';
 import { UserError } from '../errors';
@@ -15,11 +16,6 @@ import { ValidationContext, validateCreate } from './validate';
  */
 export const INSPECT_CONCURRENCY = 32;
 
-interface ApiContainer {
-  Names?: string[];
-  Mounts?: Array<{ Type?: string; Name?: string }>;
-}
-
 /** The driver name Docker records: `vsphere` or the managed plugin alias `vsphere:latest`. */
 export function isVsphereDriver(driver: string | undefined): boolean {
   return driver === 'vsphere' || !!driver?.startsWith('vsphere:');
@@ -29,14 +25,19 @@ export interface HostInventory {
   entries: DockerVolumeEntry[];
   /** Volumes whose inspect failed: the rest are still shown. */
   failures: Array<{ name: string; message: string }>;
+  /**
+   * vsphere volumes that containers mount under a name the volume list does not have: a short name
+   * (the list says `vol@ds`), or a volume the plugin no longer lists because its VMDK is gone.
+   */
+  unlisted: Array<{ name: string; containers: string[] }>;
 }
 
 export async function listVsphereVolumes(conn: DockerConnection, options: CallOptions & { concurrency?: number } = {}): Promise<HostInventory> {
   const [all, containers] = await Promise.all([
     listVolumes(conn, options),
-    conn.dial<ApiContainer[]>('Listing containers', { method: 'GET', path: '/containers/json', query: { all: true } }, options),
+    listContainers(conn, options),
   ]);
-  const users = containersByVolume(containers);
+  const users = new Map([...containersByVolume(containers)].map(([volume, list]) => [volume, list.map((c) => c.name)]));
   const failures: HostInventory['failures'] = [];
   const inspected = await mapLimit(all.filter((v) => isVsphereDriver(v.driver)), options.concurrency ?? INSPECT_CONCURRENCY, async (v): Promise<DockerVolume> => {
     try {
@@ -47,27 +48,14 @@ export async function listVsphereVolumes(conn: DockerConnection, options: CallOp
     }
   });
   const entries = inspected.map((v) => ({ hostId: conn.host.id, hostName: conn.host.name, name: v.name, status: v.status, containers: users.get(v.name) ?? [] }));
-  return { entries, failures };
-}
-
-/** Container names per volume name, from one container listing (all states). */
-export function containersByVolume(containers: readonly ApiContainer[]): Map<string, string[]> {
-  const map = new Map<string, string[]>();
-  for (const c of containers) {
-    const name = (c.Names?.[0] ?? '?').replace(/^\//, '');
-    for (const m of c.Mounts ?? []) {
-      if (m.Type !== 'volume' || !m.Name) continue;
-      map.set(m.Name, [...(map.get(m.Name) ?? []), name]);
-    }
-  }
-  return map;
+  const listed = new Set(entries.map((e) => e.name));
+  const unlisted = [...users].filter(([name]) => !listed.has(name) && containers.some((c) => c.mounts.some((m) => m.volume === name && isVsphereDriver(m.driver))))
+    .map(([name, names]) => ({ name, containers: names }));
+  return { entries, failures, unlisted };
 }
 
 export async function containersUsing(conn: DockerConnection, volume: string, options: CallOptions = {}): Promise<string[]> {
-  const containers = await conn.dial<ApiContainer[]>('Listing containers', {
-    method: 'GET', path: '/containers/json', query: { all: true, filters: JSON.stringify({ volume: [volume] }) },
-  }, options);
-  return containers.map((c) => (c.Names?.[0] ?? '?').replace(/^\//, ''));
+  return (await listContainers(conn, { ...options, volume })).map((c) => c.name);
 }
 
 /** A server (plugin/ESXi) error, verbatim, with vDVS's known cause when there is one. */

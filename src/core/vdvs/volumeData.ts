@@ -2,9 +2,10 @@ import { DockerHostConfig } from '../config';
 import { DockerConnection } from '../docker/connection';
 import { errorMessage } from '../errors';
 import { VsphereSession } from '../vsphere/session';
-import { correlate, VolumeRow } from './correlate';
+import { correlate, DockerVolumeEntry, VolumeRow } from './correlate';
 import { EsxiSide, mergeEsxiSides, readEsxiSide } from './esxiSide';
-import { listVsphereVolumes } from './inventory';
+import { HostInventory, listVsphereVolumes } from './inventory';
+import { fullVolumeName } from './names';
 
 /** Where the Volumes view's data comes from: the configured hosts, opened by the caller's rules. */
 export interface VolumeSources {
@@ -44,16 +45,34 @@ export async function loadVolumeData(sources: VolumeSources, signal?: AbortSigna
       conn = await open();
       const inventory = await listVsphereVolumes(conn, { signal });
       snapshot.inspectFailures.push(...inventory.failures.map((f) => ({ host, ...f })));
-      return inventory.entries;
+      return { host, inventory };
     } catch (err) {
       snapshot.hostErrors.push({ host, message: errorMessage(err) });
-      return [];
+      return undefined;
     } finally {
       conn?.close();
     }
   }));
   const sides = (await esxiSides).filter((s): s is EsxiSide => !!s);
+  const esxi = mergeEsxiSides(sides);
   snapshot.esxiJoined = sides.length > 0;
-  snapshot.rows = correlate({ docker: perHost.flat(), ...mergeEsxiSides(sides) });
+  const docker = perHost.flatMap((h) => (h ? dockerEntries(h.host, h.inventory, h.host.vmName ? esxi.vmDatastores[h.host.vmName] : undefined) : []));
+  snapshot.rows = correlate({ docker, ...esxi });
   return snapshot;
+}
+
+/**
+ * A host's entries with its VM's datastore (which qualifies short names), and the containers that
+ * mount a volume under another name added: a short name joins `vol@<VM's datastore>`; a name the
+ * host no longer lists (its VMDK is gone, so the plugin leaves it out) becomes an entry of its own.
+ */
+function dockerEntries(host: DockerHostConfig, inventory: HostInventory, vmDatastore: string | undefined): DockerVolumeEntry[] {
+  const entries = inventory.entries.map((e) => ({ ...e, vmDatastore }));
+  for (const u of inventory.unlisted) {
+    const full = !vmDatastore || u.name.includes('@') ? u.name : fullVolumeName(u.name, vmDatastore);
+    const listed = entries.find((e) => e.name === full);
+    if (listed) listed.containers.push(...u.containers);
+    else entries.push({ hostId: host.id, hostName: host.name, name: u.name, containers: u.containers, vmDatastore });
+  }
+  return entries;
 }
