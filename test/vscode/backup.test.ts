@@ -4,6 +4,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
+import { verifyBackup } from '../../src/core/backup/verify';
 
 /** Runs the provided vdvs-backup task through the real tasks API and waits for it to end. */
 function labDockerHost(): string {
@@ -79,5 +80,7 @@ describe('vdvs-backup task', () => {
     assert.equal(manifest.mode, 'archive');
     assert.equal(manifest.dockerHost, hostName);
     assert.equal(manifest.files[0].name, 'volume.tar');
+    const report = await verifyBackup(join(folder, backups[0]));
+    assert.equal(report.ok, true, JSON.stringify(report.problems));
   });
 });
