@@ -24,6 +24,8 @@
 // - The code-server package checks for node 20 in its postinstall; on another major version the
 //   server starts but native modules built for 20 would not load: we refuse other versions.
 // - npm 11 warns "install scripts not yet covered by allowScripts" but still runs them.
+// Measured here (2 shared cores): cold 84-147 s (npm 20-33 s, native builds 46-86 s, depending on
+// the machine's load); warm (marker present) 0.15 s.
 // Everything is built in a staging directory and renamed into place at the end, so an interrupted
 // run never leaves a half-provisioned cache behind, and a concurrent run simply loses the rename.
 import { spawn, spawnSync } from 'node:child_process';
@@ -66,7 +68,8 @@ if (!which('make') || !which('g++')) missing.push('build-essential');
 if (!which('python3')) missing.push('python3');
 if (missing.length) die(`missing Debian packages: apt-get install -y ${missing.join(' ')}`);
 
-const env = { ...process.env, npm_config_update_notifier: 'false', npm_config_fund: 'false', npm_config_audit: 'false' };
+// jobs=max: node-gyp compiles each native module with make -j<cores>
+const env = { npm_config_jobs: 'max', ...process.env, npm_config_update_notifier: 'false', npm_config_fund: 'false', npm_config_audit: 'false' };
 // node headers for node-gyp: configured nodedir, node-gyp's own cache, or the ones the node package ships
 const configured = env.npm_config_nodedir || spawnSync('npm', ['config', 'get', 'nodedir'], { encoding: 'utf8' }).stdout.trim();
 const hasHeaders = (d) => d && d !== 'undefined' && d !== 'null' && existsSync(join(d, 'include', 'node', 'common.gypi'));
