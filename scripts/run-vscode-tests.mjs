@@ -74,7 +74,7 @@ function pump() {
 const tail = setInterval(pump, 200);
 
 function dumpLogs() {
-  if (offset === 0) say('the suites wrote no output: the extension host did not load test/vscode/index.js (see below)');
+  if (offset === 0) say('the suites wrote no output: the extension host never ran test/vscode/index.js (the logs below say how far it got)');
   for (const [name, text] of Object.entries(server.logFiles(/remoteexthost\.log$|remoteagent\.log$/))) {
     const lines = text.trimEnd().split('\n');
     if (!text.trim()) continue;

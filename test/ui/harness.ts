@@ -51,8 +51,11 @@ export function provisionCodeServer(): string {
 
 /** Process groups started here and not yet stopped: killed when this process exits, however it exits. */
 const live = new Set<number>();
+/** Temp dirs of those processes, removed with them. */
+const liveDirs = new Set<string>();
 process.on('exit', () => {
   for (const pid of live) killGroup(pid, 'SIGKILL');
+  if (!process.env.VDVS_KEEP_TMP) for (const dir of liveDirs) rmSync(dir, { recursive: true, force: true });
 });
 
 function killGroup(pid: number | undefined, signal: NodeJS.Signals = 'SIGTERM'): void {
@@ -114,6 +117,7 @@ export class CodeServer {
   static async start(opts: CodeServerOptions = {}): Promise<CodeServer> {
     const entry = provisionCodeServer();
     const tmp = mkdtempSync(join(tmpdir(), 'vdvs-code-server-'));
+    liveDirs.add(tmp);
     const home = join(tmp, 'home');
     const userData = join(tmp, 'user-data');
     const workspace = opts.workspace ?? join(tmp, 'workspace');
@@ -218,6 +222,7 @@ export class CodeServer {
     killGroup(pid, 'SIGKILL');
     if (pid) live.delete(pid);
     if (!process.env.VDVS_KEEP_TMP) rmSync(this.tmp, { recursive: true, force: true });
+    liveDirs.delete(this.tmp);
   }
 }
 
@@ -246,6 +251,7 @@ export class Chromium {
 
   static async launch(viewport = { width: 1400, height: 1000 }): Promise<Chromium> {
     const profile = mkdtempSync(join(tmpdir(), 'vdvs-chromium-'));
+    liveDirs.add(profile);
     const context = await chromium.launchPersistentContext(profile, {
       executablePath: CHROMIUM,
       headless: true,
@@ -265,6 +271,7 @@ export class Chromium {
       live.delete(pid);
     }
     rmSync(this.profile, { recursive: true, force: true });
+    liveDirs.delete(this.profile);
   }
 }
 
