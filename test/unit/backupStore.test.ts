@@ -18,7 +18,7 @@ const BASE: Omit<Manifest, 'files' | 'totalBytes'> = {
   mode: 'archive',
   dockerHost: 'host1',
   volume: { name: 'vol1', driver: 'vsphere:latest', options: { size: '1gb' } },
-  source: { kind: 'archive', helperImage: 'alpine:latest', compression: 'none', stoppedContainers: [], contents: { files: 1, bytes: 5 } },
+  source: { kind: 'archive', helperImage: 'alpine:latest', compression: 'none', stoppedContainers: [], tarBytes: 5 },
   startedAt: new Date(0).toISOString(),
   finishedAt: new Date(0).toISOString(),
 };
@@ -31,10 +31,12 @@ async function tempDest(): Promise<string> {
 }
 after(() => Promise.all(temps.map((d) => fs.rm(d, { recursive: true, force: true }))));
 
+const COMMIT = { dockerHost: BASE.dockerHost, volume: BASE.volume, source: BASE.source, startedAt: new Date(0) };
+
 async function makeBackup(dest: string, at: Date, content = 'hello', volume = 'vol1') {
   const partial = await PartialBackup.begin(dest, 'host1', volume, at);
   await partial.addStream('volume.tar', 'archive', Readable.from([Buffer.from(content)]));
-  return partial.commit(BASE);
+  return partial.commit(COMMIT);
 }
 
 describe('backup layout', () => {
@@ -150,7 +152,7 @@ describe('verify', () => {
     const partial = await PartialBackup.begin(dest, 'host1', 'vol1', new Date('2024-05-01T00:00:00Z'));
     await partial.addStream('a.bin', 'flat', Readable.from([Buffer.alloc(4096, 7)]));
     await partial.addStream('b.vmdk', 'descriptor', Readable.from([Buffer.from('descriptor')]));
-    const entry = await partial.commit({ ...BASE });
+    const entry = await partial.commit(COMMIT);
     const handle = await fs.open(join(entry.dir, 'a.bin'), 'r+');
     await handle.write(Buffer.from([7 ^ 0x01]), 0, 1, 2048);
     await handle.close();

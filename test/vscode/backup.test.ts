@@ -5,16 +5,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
 import { verifyBackup } from '../../src/core/backup/verify';
+import { readVolumeLab } from '../fixtures/volumeLab';
 
 /** Runs the provided vdvs-backup task through the real tasks API and waits for it to end. */
-function labDockerHost(): string {
-  const file = join(process.env.VDVS_LAB_DIR ?? '/tmp/vdvs-lab', 'lab.json');
-  assert.ok(existsSync(file), `${file} is missing: the lab is not running`);
-  const host = JSON.parse(readFileSync(file, 'utf8')).docker?.host as string | undefined;
-  assert.ok(host, 'lab.json has no docker section');
-  return host;
-}
-
 describe('vdvs-backup task', () => {
   const hostName = `bk8-editor-${process.pid}`;
   const volume = `bk8ed${process.pid}`;
@@ -24,7 +17,7 @@ describe('vdvs-backup task', () => {
 
   before(async function () {
     this.timeout(120_000);
-    host = labDockerHost();
+    host = readVolumeLab().docker.host;
     dest = mkdtempSync(join(tmpdir(), 'vdvs-backup-editor-'));
     docker('volume', 'create', '--driver', 'vsphere', '--name', volume, '-o', 'size=32mb');
     docker('run', '--rm', '--network', 'none', '-v', `${volume}:/d`, 'alpine:latest', 'sh', '-c', 'echo from-the-editor > /d/hello.txt');

@@ -13,7 +13,6 @@ import { ArchiveSource, Compression, Manifest, ManifestFile } from './manifest';
 import { PartialBackup } from './partialBackup';
 import { ProgressMeter } from './progress';
 import { Reporter } from './reporter';
-import { TOOL } from './tool';
 
 export interface ArchiveBackupRequest {
   conn: DockerConnection;
@@ -54,16 +53,7 @@ export async function backupArchive(req: ArchiveBackupRequest): Promise<BackupEn
         await partial.addStream(name, 'archive', tar, { signal, transforms: req.compression === 'gzip' ? [counter, createGzip()] : [counter] });
         meter.finish();
         const source: ArchiveSource = { kind: 'archive', helperImage: req.helperImage, compression: req.compression, stoppedContainers, tarBytes: counter.size, ...(usage === undefined ? {} : { usedBytes: usage }) };
-        return partial.commit({
-          format: 1,
-          tool: TOOL,
-          mode: 'archive',
-          dockerHost: conn.host.name,
-          volume: { name: facts.name, driver: facts.driver, options: facts.options, ...(facts.status ? { status: facts.status } : {}) },
-          source,
-          startedAt: startedAt.toISOString(),
-          finishedAt: new Date().toISOString(),
-        });
+        return partial.commit({ dockerHost: conn.host.name, volume: facts, source, startedAt });
       });
     } catch (err) {
       await partial.discard();

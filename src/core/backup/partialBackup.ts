@@ -4,7 +4,8 @@ import { basename, join } from 'node:path';
 import { Readable, Transform } from 'node:stream';
 import { streamToFile } from './hashing';
 import { BackupEntry, listBackups, Leftover, timestampOf, transientName, volumeFolder } from './layout';
-import { Manifest, ManifestFile, writeManifest } from './manifest';
+import { ArchiveSource, Manifest, MANIFEST_FORMAT, ManifestFile, ManifestVolume, SnapshotSource, writeManifest } from './manifest';
+import { TOOL } from './tool';
 import { ProgressMeter } from './progress';
 
 /** Written into a partial backup so a later run can tell a crashed writer from a running one. */
@@ -60,9 +61,24 @@ export class PartialBackup {
     return file;
   }
 
-  /** Writes the manifest and renames the folder: from here on the backup is listed as good. */
-  async commit(manifest: Omit<Manifest, 'files' | 'totalBytes'>): Promise<BackupEntry> {
-    const full: Manifest = { ...manifest, totalBytes: this.files.reduce((n, f) => n + f.size, 0), files: this.files };
+  /**
+   * Writes the manifest (the files added so far, the tool, the times) and renames the folder: from
+   * here on the backup is listed as good.
+   */
+  async commit(what: { dockerHost: string; volume: ManifestVolume; source: ArchiveSource | SnapshotSource; startedAt: Date }): Promise<BackupEntry> {
+    const { name, driver, options, status } = what.volume;
+    const full: Manifest = {
+      format: MANIFEST_FORMAT,
+      tool: TOOL,
+      mode: what.source.kind,
+      dockerHost: what.dockerHost,
+      volume: { name, driver, options, ...(status ? { status } : {}) },
+      source: what.source,
+      startedAt: what.startedAt.toISOString(),
+      finishedAt: new Date().toISOString(),
+      totalBytes: this.files.reduce((n, f) => n + f.size, 0),
+      files: this.files,
+    };
     await fs.rm(join(this.dir, OWNER_FILE), { force: true });
     await writeManifest(this.dir, full);
     await syncDir(this.dir);

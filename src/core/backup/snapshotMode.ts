@@ -16,7 +16,6 @@ import { ManifestFile, SnapshotSource } from './manifest';
 import { PartialBackup } from './partialBackup';
 import { ProgressMeter } from './progress';
 import { Reporter } from './reporter';
-import { TOOL } from './tool';
 import { descriptorExtent, descriptorSidecar } from './vmdkFiles';
 
 /** Snapshots this tool takes are named so: a crash leaves one behind, and the next run removes it. */
@@ -138,7 +137,6 @@ export async function backupSnapshot(req: SnapshotBackupRequest): Promise<Backup
           reporter.step(`Downloading ${formatDatastorePath(file.location)}`);
           await download(session, located.datacenter.name, file.location, partial, file.role, meter, signal);
         }
-        const fact = facts.get(planned.volume)!;
         const source: SnapshotSource = {
           kind: 'snapshot',
           vsphereUrl: session.url,
@@ -149,18 +147,7 @@ export async function backupSnapshot(req: SnapshotBackupRequest): Promise<Backup
           diskMode: planned.disk.diskMode,
           capacityBytes: planned.disk.capacityBytes,
         };
-        entries.push(
-          await partial.commit({
-            format: 1,
-            tool: TOOL,
-            mode: 'snapshot',
-            dockerHost: conn.host.name,
-            volume: { name: fact.name, driver: fact.driver, options: fact.options, ...(fact.status ? { status: fact.status } : {}) },
-            source,
-            startedAt: startedAt.toISOString(),
-            finishedAt: new Date().toISOString(),
-          }),
-        );
+        entries.push(await partial.commit({ dockerHost: conn.host.name, volume: facts.get(planned.volume)!, source, startedAt }));
       } catch (err) {
         await partial.discard();
         throw err;
