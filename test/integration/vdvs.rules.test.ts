@@ -24,13 +24,21 @@ function sameListOrder(message: string | undefined): string | undefined {
 describe('lab plugin vs vDVS rules', () => {
   const created: string[] = [];
   let docker: (...args: string[]) => Promise<string>;
+  let datastore = '';
 
   before(async () => {
-    docker = labDocker(await ensureVolumeLab());
+    const lab = await ensureVolumeLab();
+    docker = labDocker(lab);
+    datastore = lab.vsphere.datastore;
   });
 
   after(async () => {
-    for (const name of created) await docker('volume', 'rm', name).catch(() => undefined);
+    // Docker lists vDVS volumes by the plugin's names (vol@datastore); a short name may be gone by now
+    const failed: string[] = [];
+    for (const name of created) {
+      await docker('volume', 'rm', name.includes('@') ? name : `${name}@${datastore}`).catch((e: { stderr?: string }) => failed.push(`${name}: ${e.stderr}`));
+    }
+    assert.deepEqual(failed, [], 'cleanup left volumes behind');
   });
 
   for (const row of RULE_ROWS.filter((r) => !r.unitOnly && !r.ctx?.supportedFstypes)) {

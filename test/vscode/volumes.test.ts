@@ -1,8 +1,6 @@
 import * as assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import * as vscode from 'vscode';
+import { ensureVolumeLab, labDocker, VolumeLab } from '../fixtures/volumeLab';
 
 /**
  * Walks the "Create Volume…" wizard in a real VS Code by answering its questions through the
@@ -13,29 +11,20 @@ type Step = { id: string; step: number; totalSteps: number };
 type PickStep = Step & { items: Array<{ label: string; value: unknown; picked?: boolean }> };
 type InputStep = Step & { value: string; validate: (v: string) => string | undefined };
 
-function labDockerHost(): string {
-  const file = join(process.env.VDVS_LAB_DIR ?? '/tmp/vdvs-lab', 'lab.json');
-  assert.ok(existsSync(file), `${file} is missing: the lab is not running`);
-  const host = JSON.parse(readFileSync(file, 'utf8')).docker?.host as string | undefined;
-  assert.ok(host, 'lab.json has no docker section');
-  return host;
-}
-
 describe('Create Volume wizard', () => {
-  const name = `wizard${process.pid}`;
-  let host = '';
-  const docker = (...args: string[]) => execFileSync('/usr/bin/docker', ['-H', host, ...args], { encoding: 'utf8', timeout: 120_000 });
+  const name = `t7-wizard${process.pid}`;
+  let lab: VolumeLab;
+  let docker: (...args: string[]) => Promise<string>;
 
-  before(async () => {
-    host = labDockerHost();
-    await vscode.workspace.getConfiguration('vdvs').update('dockerHosts', [{ id: 'wizlab', name: 'lab-docker', endpoint: host }], vscode.ConfigurationTarget.Global);
+  before(async function () {
+    this.timeout(120_000);
+    lab = await ensureVolumeLab();
+    docker = labDocker(lab);
+    await vscode.workspace.getConfiguration('vdvs').update('dockerHosts', [{ id: 'wizlab', name: 'lab-docker', endpoint: lab.docker.host }], vscode.ConfigurationTarget.Global);
   });
   after(async () => {
-    try {
-      docker('volume', 'rm', name);
-    } catch {
-      // not created: the failing test says why
-    }
+    // Docker lists vDVS volumes as vol@datastore (the plugin's names): the short name may be gone
+    await docker('volume', 'rm', `${name}@${lab.vsphere.datastore}`).catch(() => docker('volume', 'rm', name)).catch(() => undefined);
     await vscode.workspace.getConfiguration('vdvs').update('dockerHosts', undefined, vscode.ConfigurationTarget.Global);
   });
 
@@ -84,7 +73,7 @@ describe('Create Volume wizard', () => {
       'Invalid format for size. \nValid sizes must be of form X[mMgGtT]b where X is aninteger. Default = 100mb',
     ]);
     assert.match(confirmDetail, new RegExp(`docker -H \\S+ volume create --driver=vsphere --name=${name} -o size=200mb -o diskformat=zeroedthick -o attach-as=persistent -o access=read-write -o fstype=ext4`));
-    const [vol] = JSON.parse(docker('volume', 'inspect', name));
+    const [vol] = JSON.parse(await docker('volume', 'inspect', `${name}@${lab.vsphere.datastore}`));
     assert.equal(vol.Status['attach-as'], 'persistent');
     assert.equal(vol.Status.diskformat, 'zeroedthick');
   });
