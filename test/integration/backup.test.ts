@@ -32,6 +32,9 @@ describe('backups on the lab', { timeout: 600_000 }, () => {
   const containers: string[] = [];
   let configFile: string;
 
+  /** The name backups are filed under: vsphere volumes by their full vol@datastore name. */
+  const full = (volume: string) => `${volume}@${lab.vsphere.datastore}`;
+
   async function newVolume(suffix: string, opts: string[] = []): Promise<string> {
     const name = `${tag}-${suffix}`;
     await docker('volume', 'create', '--driver', 'vsphere', '--name', name, '-o', 'size=64mb', ...opts);
@@ -128,7 +131,7 @@ describe('backups on the lab', { timeout: 600_000 }, () => {
       const s = await runBackupJob({ dockerHost: HOST, volumes: [vol], mode: 'archive', destination: dest, retain: 2 }, { conn, reporter: SILENT });
       assert.equal(s.ok, true);
     }
-    const { backups } = await listBackups(dest, HOST, vol);
+    const { backups } = await listBackups(dest, HOST, full(vol));
     assert.equal(backups.length, 2);
     const victim = join(backups[0].dir, 'volume.tar');
     const handle = await fs.open(victim, 'r+');
@@ -152,7 +155,7 @@ describe('backups on the lab', { timeout: 600_000 }, () => {
     assert.equal(r.code, 1);
     assert.match(r.err, /attached as independent_persistent.*attach-as=persistent/s);
     assert.equal((await listSnapshots(session, located.vm.ref)).length, before);
-    assert.equal((await listBackups(dest, HOST, vol)).backups.length, 0);
+    assert.equal((await listBackups(dest, HOST, full(vol))).backups.length, 0);
     await docker('rm', '-f', c);
   });
 
@@ -164,7 +167,7 @@ describe('backups on the lab', { timeout: 600_000 }, () => {
     const r = await cliRun(['backup', '--config', await jobConfig('snap', vol)]);
     await docker('rm', '-f', c);
     assert.equal(r.code, 0, r.err);
-    const [entry] = (await listBackups(dest, HOST, vol)).backups;
+    const [entry] = (await listBackups(dest, HOST, full(vol))).backups;
     assert.deepEqual(entry.manifest.files.map((f) => f.role).sort(), ['descriptor', 'flat', 'sidecar']);
     assert.match(r.err, /excluding \d+ other disk\(s\): .*disk-202-0/, 'the boot disk is excluded');
     const located = await findVm(session, lab.vsphere.vm);
@@ -191,7 +194,7 @@ describe('backups on the lab', { timeout: 600_000 }, () => {
     });
     child.kill('SIGKILL');
     await new Promise((r) => child.on('exit', r));
-    const listing = await listBackups(dest, HOST, vol);
+    const listing = await listBackups(dest, HOST, full(vol));
     assert.equal(listing.backups.length, 0);
     assert.equal(listing.leftovers.length, 1);
     const located = await findVm(session, lab.vsphere.vm);
@@ -202,7 +205,7 @@ describe('backups on the lab', { timeout: 600_000 }, () => {
     assert.match(again.err, /Removing snapshot vdvs-backup-.* left on/);
     assert.match(again.err, /Removed leftover/);
     assert.deepEqual((await listSnapshots(session, located.vm.ref)).filter((s) => s.name.startsWith(SNAPSHOT_PREFIX)), []);
-    const after = await listBackups(dest, HOST, vol);
+    const after = await listBackups(dest, HOST, full(vol));
     assert.equal(after.backups.length, 1);
     assert.equal(after.leftovers.length, 0);
     await docker('rm', '-f', c);

@@ -4,7 +4,9 @@ import { engineInfo } from '../docker/engine';
 import { listVsphereVolumes } from '../docker/volumes';
 import { errorMessage, UserError } from '../errors';
 import { VsphereSession } from '../vsphere/session';
+import { fullVolumeName } from '../vdvs/names';
 import { backupArchive } from './archiveMode';
+import { findVolume } from './dockerHelper';
 import { BackupJob, DEFAULT_HELPER_IMAGE } from './job';
 import { BackupEntry } from './layout';
 import { removeStaleLeftovers } from './partialBackup';
@@ -45,7 +47,7 @@ export interface JobSummary {
 export async function runBackupJob(job: BackupJob, ctx: JobContext): Promise<JobSummary> {
   const started = Date.now();
   const { conn, reporter, signal } = ctx;
-  const volumes = job.volumes === 'all' ? await allVolumes(conn, signal) : job.volumes;
+  const volumes = job.volumes === 'all' ? await allVolumes(conn, signal) : await Promise.all(job.volumes.map((v) => canonicalName(conn, v, signal)));
   if (!volumes.length) throw new UserError(`${conn.label} has no vsphere volumes to back up.`, 'Create one, or name the volumes in the job.');
   reporter.step(`Backing up ${volumes.length} volume(s) of ${conn.label} in ${job.mode} mode to ${job.destination}`);
   for (const volume of volumes) {
@@ -101,6 +103,17 @@ export function summaryLines(summary: JobSummary): string[] {
 async function allVolumes(conn: DockerConnection, signal?: AbortSignal): Promise<string[]> {
   const { volumes } = await listVsphereVolumes(conn, { signal });
   return volumes.map((v) => v.name);
+}
+
+/**
+ * `vol@datastore` for a vsphere volume named short (`vol`), so its backups land in the same folder
+ * whether a job names it short, in full or as "all" (which lists full names).
+ */
+async function canonicalName(conn: DockerConnection, volume: string, signal?: AbortSignal): Promise<string> {
+  const facts = await findVolume(conn, volume, { signal });
+  const datastore = facts?.status?.datastore;
+  if (!facts || volume.includes('@') || !facts.driver.startsWith('vsphere') || typeof datastore !== 'string') return volume;
+  return fullVolumeName(volume, datastore);
 }
 
 async function guessVm(conn: DockerConnection, session: VsphereSession, signal?: AbortSignal): Promise<string> {
