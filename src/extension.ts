@@ -3,6 +3,7 @@ import { registerCommands } from './ui/commands/registerCommands';
 import { createServices } from './ui/services';
 import { registerBackupTasks } from './ui/tasks/backupTaskProvider';
 import { registerViews } from './ui/trees/registerViews';
+import { registerWalkthroughState } from './ui/walkthroughState';
 
 /** Wires services and UI. Nothing heavy happens here: features load their libraries on first use. */
 export function activate(context: vscode.ExtensionContext): void {
@@ -10,6 +11,7 @@ export function activate(context: vscode.ExtensionContext): void {
   registerViews(services);
   registerCommands(services);
   registerBackupTasks(services);
+  registerWalkthroughState(services);
   services.log.info(`activated (${context.extension.packageJSON.version})`);
 }
 

@@ -5,6 +5,7 @@ import { VDVS_VIB_NAME } from '../../../core/esx/vibFile';
 import { readVibStatus, VibStatus } from '../../../core/esx/vibFlow';
 import { requestTimeoutMs, Services } from '../../services';
 import { openSession } from '../../commands/vib/vibSession';
+import { reachState } from '../../walkthroughState';
 import { EsxiNode, MessageNode } from './esxiNode';
 import { HostScope } from './scope';
 
@@ -86,6 +87,7 @@ export async function readHostVibStatus(services: Services, host: EsxiHostConfig
 export function vibStatusNodes(parent: EsxiNode, host: EsxiHostConfig, status: VibStatus): EsxiNode[] {
   const hostId = host.id;
   const vib = status.installed;
+  if (vib) reachState('vibInstalled');
   const versionNode = vib
     ? new VibStatusNode(`${parent.id}/installed`, `${vib.name} ${vib.version}`, {
         parent,
