@@ -3,6 +3,7 @@ import { BackupJob, checkJob } from '../../core/backup/job';
 import { Services } from '../services';
 import { backupDestination, defaultRetain, expandPath } from './backupSettings';
 import { BackupTerminal } from './backupTerminal';
+import { snapshotTaskTarget } from './snapshotTask';
 
 export const BACKUP_TASK_TYPE = 'vdvs-backup';
 export const BACKUP_PROBLEM_MATCHER = '$vdvs-backup';
@@ -22,16 +23,21 @@ export interface BackupTaskDefinition extends vscode.TaskDefinition {
 
 /**
  * Offers a ready backup task per configured Docker host (archive mode, every vsphere volume, the
- * vdvs.backup.* settings) and resolves hand-written ones. Each runs in a BackupTerminal.
+ * vdvs.backup.* settings), a snapshot task where its persistent volumes are attached (snapshotTask.ts),
+ * and resolves hand-written ones. Each runs in a BackupTerminal.
  */
 export class BackupTaskProvider implements vscode.TaskProvider {
   constructor(private readonly services: Services) {}
 
-  provideTasks(): vscode.Task[] {
-    return this.services.hosts.list('docker').map((host) => {
+  async provideTasks(): Promise<vscode.Task[]> {
+    const perHost = await Promise.all(this.services.hosts.list('docker').map(async (host) => {
       const definition: BackupTaskDefinition = { type: BACKUP_TASK_TYPE, dockerHost: host.name, volumes: 'all', mode: 'archive', retain: defaultRetain() };
-      return this.task(definition, `back up ${host.name}`);
-    });
+      const tasks = [this.task(definition, `back up ${host.name}`)];
+      const snapshot = await snapshotTaskTarget(this.services, host);
+      if (snapshot) tasks.push(this.task({ type: BACKUP_TASK_TYPE, dockerHost: host.name, volumes: snapshot.volumes, mode: 'snapshot', esxiHost: snapshot.esxiHost, vm: snapshot.vm, retain: defaultRetain() }, `snapshot backup of ${host.name}`));
+      return tasks;
+    }));
+    return perHost.flat();
   }
 
   resolveTask(task: vscode.Task): vscode.Task | undefined {

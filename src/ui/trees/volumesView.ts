@@ -1,6 +1,8 @@
 import * as vscode from 'vscode';
 import { groupByDatastore, groupByDockerHost } from '../../core/vdvs/correlate';
 import { Services } from '../services';
+import { BACKUP_TASK_TYPE } from '../tasks/backupTaskProvider';
+import { BackupIndex, BackupNode, backupsOf, loadBackupIndex } from './volumes/backupNode';
 import { ContainerNode } from './volumes/containerNode';
 import { GroupNode } from './volumes/groupNode';
 import { MessageNode } from './volumes/messageNode';
@@ -8,6 +10,7 @@ import { VolumesNode } from './volumes/nodes';
 import { loadVolumes, VolumesSnapshot } from './volumes/volumesData';
 import { VmdkNode } from './volumes/vmdkNode';
 import { VolumeNode } from './volumes/volumeNode';
+import { reachFromVolumeRows } from '../walkthroughState';
 
 export type GroupBy = 'datastore' | 'host';
 /** Context key of the grouping toggle: the view/title menu shows the other choice. */
@@ -21,6 +24,7 @@ export class VolumesTree implements vscode.TreeDataProvider<VolumesNode> {
   private snapshot: VolumesSnapshot | undefined;
   private loading: Promise<VolumesSnapshot> | undefined;
   private roots: VolumesNode[] = [];
+  private backups: BackupIndex = new Map();
   view!: vscode.TreeView<VolumesNode>;
 
   constructor(private readonly services: Services) {}
@@ -39,8 +43,10 @@ export class VolumesTree implements vscode.TreeDataProvider<VolumesNode> {
   /** Reloads everything; concurrent callers share one load. Resolves with the new data. */
   refresh(): Promise<VolumesSnapshot> {
     if (!this.loading) {
-      this.loading = loadVolumes(this.services).then((s) => {
+      this.loading = Promise.all([loadVolumes(this.services), loadBackupIndex()]).then(([s, backups]) => {
         this.snapshot = s;
+        this.backups = backups;
+        reachFromVolumeRows(s.rows);
         this.roots = this.buildRoots(s);
         this.changed.fire(undefined);
         for (const e of s.hostErrors) this.services.log.warn(`Volumes: ${e.host.name}: ${e.message}`);
@@ -64,20 +70,20 @@ export class VolumesTree implements vscode.TreeDataProvider<VolumesNode> {
       if (!this.snapshot) await this.refresh();
       return this.roots;
     }
-    if (node instanceof GroupNode) return node.rows.map((r) => new VolumeNode(node.id, r));
+    if (node instanceof GroupNode) return node.rows.map((r) => new VolumeNode(node.id, r, backupsOf(this.backups, r)));
     if (node instanceof VolumeNode) return node.children();
     return [];
   }
 
   getParent(node: VolumesNode): VolumesNode | undefined {
     if (node instanceof VolumeNode) return this.roots.find((g) => g instanceof GroupNode && g.id === node.parentId);
-    if (node instanceof ContainerNode || node instanceof VmdkNode) return this.volumeNodes().find((v) => v.id === node.parentId);
+    if (node instanceof ContainerNode || node instanceof VmdkNode || node instanceof BackupNode) return this.volumeNodes().find((v) => v.id === node.parentId);
     return undefined;
   }
 
   /** Every volume node under the current grouping (a shared volume appears under each host). */
   volumeNodes(): VolumeNode[] {
-    return this.roots.flatMap((g) => (g instanceof GroupNode ? g.rows.map((r) => new VolumeNode(g.id, r)) : []));
+    return this.roots.flatMap((g) => (g instanceof GroupNode ? g.rows.map((r) => new VolumeNode(g.id, r, backupsOf(this.backups, r))) : []));
   }
 
   /** Selects the node of `vol@ds` (or a short name) after a create. */
@@ -116,5 +122,7 @@ export function createVolumesView(services: Services): vscode.Disposable {
   instance = tree;
   void vscode.commands.executeCommand('setContext', GROUP_BY_CONTEXT, tree.groupBy);
   const hostsChanged = services.hosts.onDidChange((kind) => kind === 'docker' && void tree.refresh());
-  return vscode.Disposable.from(view, hostsChanged, { dispose: () => (instance = undefined) });
+  // a finished backup shows up under its volume
+  const backupEnded = vscode.tasks.onDidEndTaskProcess((e) => e.execution.task.definition.type === BACKUP_TASK_TYPE && void tree.refresh());
+  return vscode.Disposable.from(view, hostsChanged, backupEnded, { dispose: () => (instance = undefined) });
 }

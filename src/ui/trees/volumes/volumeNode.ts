@@ -1,5 +1,7 @@
 import * as vscode from 'vscode';
 import { VolumeRow } from '../../../core/vdvs/correlate';
+import { BackupEntry } from '../../../core/backup/layout';
+import { BackupNode } from './backupNode';
 import { ContainerNode } from './containerNode';
 import { formatBytes } from './format';
 import { VmdkNode } from './vmdkNode';
@@ -10,7 +12,7 @@ import { VmdkNode } from './vmdkNode';
  */
 export class VolumeNode {
   readonly kind = 'volume';
-  constructor(readonly parentId: string, readonly row: VolumeRow) {}
+  constructor(readonly parentId: string, readonly row: VolumeRow, readonly backups: BackupEntry[] = []) {}
 
   get id(): string {
     return `${this.parentId}/volume:${this.row.key}${this.row.orphan === 'no-docker-host' && this.row.vmdk ? `#${this.row.vmdk.path}` : ''}`;
@@ -26,16 +28,17 @@ export class VolumeNode {
     return ['vdvs.volume', ...flags.filter(Boolean)].join('.');
   }
 
-  children(): Array<ContainerNode | VmdkNode> {
-    const out: Array<ContainerNode | VmdkNode> = this.row.containers.map((c) => new ContainerNode(this.id, c.hostName, c.container));
+  children(): Array<ContainerNode | VmdkNode | BackupNode> {
+    const out: Array<ContainerNode | VmdkNode | BackupNode> = this.row.containers.map((c) => new ContainerNode(this.id, c.hostName, c.container));
     if (this.row.vmdk) out.push(new VmdkNode(this.id, this.row));
+    out.push(...this.backups.map((b) => new BackupNode(this.id, b)));
     return out;
   }
 
   treeItem(): vscode.TreeItem {
     const r = this.row;
     const f = r.facts;
-    const item = new vscode.TreeItem(r.key, r.containers.length || r.vmdk ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.None);
+    const item = new vscode.TreeItem(r.key, r.containers.length || r.vmdk || this.backups.length ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.None);
     item.id = this.id;
     item.contextValue = this.contextValue;
     if (r.orphan === 'no-docker-host') {
