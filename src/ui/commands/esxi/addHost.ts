@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import { EsxiHostConfig } from '../../../core/config';
 import { Services } from '../../services';
 import { hostForm, HostFormInput } from './hostForm';
 
@@ -6,10 +7,11 @@ import { hostForm, HostFormInput } from './hostForm';
  * Adds an ESXi host or vCenter. With GOVC_URL set in the environment it first offers to take URL,
  * user and password from GOVC_URL/GOVC_USERNAME/GOVC_PASSWORD. `input` answers the form (automation).
  */
-export async function addHost(services: Services, input?: HostFormInput): Promise<void> {
+export async function addHost(services: Services, input?: HostFormInput): Promise<EsxiHostConfig | undefined> {
   const preset = input ?? (await govcPreset());
   const host = await hostForm(services, undefined, preset);
   if (host) void vscode.window.showInformationMessage(`Added ${host.name}.`);
+  return host;
 }
 
 async function govcPreset(): Promise<HostFormInput> {

@@ -1,0 +1,28 @@
+import * as vscode from 'vscode';
+import { HostKind } from '../core/config';
+import { Services } from './services';
+import { dockerHostsTree } from './trees/dockerHostsView';
+import { esxiHostsTree } from './trees/esxiHostsView';
+
+/**
+ * What activate() returns while VS Code runs the extension's own tests (ExtensionMode.Test): the data
+ * providers behind the views, so in-editor tests walk the real trees, and read access to this
+ * extension's SecretStorage, so they can check where a password went. Never handed out otherwise:
+ * other extensions must not reach the secrets.
+ */
+export interface TestApi {
+  readonly esxiHostsTree: vscode.TreeDataProvider<unknown>;
+  readonly dockerHostsTree: vscode.TreeDataProvider<unknown>;
+  getSecret(kind: HostKind, id: string, name: string): Thenable<string | undefined>;
+  removeHost(kind: HostKind, id: string, secretNames: readonly string[]): Promise<void>;
+}
+
+export function testApi(services: Services): TestApi | undefined {
+  if (services.context.extensionMode !== vscode.ExtensionMode.Test) return undefined;
+  return {
+    esxiHostsTree: esxiHostsTree(services),
+    dockerHostsTree: dockerHostsTree(services),
+    getSecret: (kind, id, name) => services.hosts.getSecret(kind, id, name),
+    removeHost: (kind, id, secretNames) => services.hosts.remove(kind, id, secretNames),
+  };
+}
