@@ -22,8 +22,10 @@ export class DatastoreNode implements EsxiNode {
     const ds = this.datastore;
     const item = new vscode.TreeItem(ds.name, vscode.TreeItemCollapsibleState.Collapsed);
     item.id = this.id;
-    item.description = `${ds.type} · ${formatBytes(ds.freeBytes)} free of ${formatBytes(ds.capacityBytes)}${ds.accessible ? '' : ' · inaccessible'}`;
-    item.tooltip = `${ds.name} (${ds.type})\nCapacity ${formatBytes(ds.capacityBytes)}, free ${formatBytes(ds.freeBytes)}\n${ds.url}`;
+    // vcsim subtracts every attached disk from freeSpace and may go below zero; no host reports that
+    const free = ds.freeBytes >= 0 ? formatBytes(ds.freeBytes) : undefined;
+    item.description = `${ds.type} · ${free ? `${free} free of ${formatBytes(ds.capacityBytes)}` : `${formatBytes(ds.capacityBytes)}, free space not reported`}${ds.accessible ? '' : ' · inaccessible'}`;
+    item.tooltip = `${ds.name} (${ds.type})\nCapacity ${formatBytes(ds.capacityBytes)}, free ${free ?? `not reported (${ds.freeBytes})`}\n${ds.url}`;
     item.iconPath = new vscode.ThemeIcon(ds.accessible ? 'database' : 'warning');
     item.contextValue = 'vdvs.esxi.datastore';
     return item;

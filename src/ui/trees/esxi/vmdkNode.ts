@@ -48,7 +48,8 @@ function provisioned(v: DockvolsVmdk): string | undefined {
 function sizeText(v: DockvolsVmdk): string | undefined {
   const p = provisioned(v);
   const used = v.fileSize !== undefined ? formatBytes(v.fileSize) : undefined;
-  return p && used ? `${p} (${used} used)` : p ?? used;
+  // "on disk" as the Volumes view says: vcsim reports the descriptor's size only, ESXi includes the extents
+  return p && used ? `${p} (${used} on disk)` : p ?? (used && `${used} on disk`);
 }
 
 function format(v: DockvolsVmdk): string | undefined {
