@@ -63,7 +63,8 @@ type StepDef = { id: string; applies: (s: State, input: WizardInput) => boolean;
  */
 const STEPS: StepDef[] = [
   {
-    id: 'host', applies: (_s, i) => i.hosts.length > 1 || !i.hostId,
+    // not asked when the command ran on a host's node, or when there is only one host
+    id: 'host', applies: (_s, i) => !i.hostId && i.hosts.length > 1,
     ask: async (s, step, i, p) => wrap(await p.pick({ ...step, placeholder: 'Docker host that will use the volume', items: i.hosts.map((h) => ({ label: h.name, description: h.endpoint, value: h.id, picked: h.id === s.hostId })) }), (hostId) => ({ hostId })),
   },
   {
