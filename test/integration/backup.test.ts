@@ -4,6 +4,8 @@ import { promises as fs } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { CancelledError } from '../../src/core/abort';
+import { HELPER_LABEL } from '../../src/core/backup/dockerHelper';
 import { listBackups } from '../../src/core/backup/layout';
 import { SILENT } from '../../src/core/backup/reporter';
 import { restoreBackup } from '../../src/core/backup/restore';
@@ -122,6 +124,24 @@ describe('backups on the lab', { timeout: 600_000 }, () => {
     assert.deepEqual((summary.results[0].entry!.manifest.source as { stoppedContainers: string[] }).stoppedContainers, [c]);
     assert.ok(steps.some((s) => s.startsWith(`Stopping container ${c}`)));
     assert.equal((await docker('inspect', '-f', '{{.State.Running}}', c)).trim(), 'true');
+  });
+
+  it('cancelling an archive backup leaves no partial folder, no helper container and the container running', async () => {
+    const vol = await newVolume('cancel');
+    await docker('run', '--rm', '--network', 'none', '-v', `${vol}:/d`, 'alpine:latest', 'sh', '-c', fillScript(4096));
+    const c = await runContainer(vol);
+    const controller = new AbortController();
+    const run = runBackupJob({ dockerHost: HOST, volumes: [vol], mode: 'archive', destination: dest, retain: 3, stopContainers: true }, {
+      conn,
+      signal: controller.signal,
+      reporter: { ...SILENT, step: (m) => m.startsWith('Writing') && controller.abort() },
+    });
+    await assert.rejects(run, (e: unknown) => e instanceof CancelledError);
+    const listing = await listBackups(dest, HOST, full(vol));
+    assert.deepEqual([listing.backups.length, listing.leftovers.length], [0, 0]);
+    assert.equal((await docker('ps', '-a', '-q', '--filter', `label=${HELPER_LABEL}=${vol}`)).trim(), '', 'the helper container is removed');
+    assert.equal((await docker('inspect', '-f', '{{.State.Running}}', c)).trim(), 'true', 'the stopped container runs again');
+    await docker('rm', '-f', c);
   });
 
   it('retention keeps exactly N backups; verify reports a flipped byte', async () => {

@@ -6,6 +6,7 @@ import { describe, it } from 'node:test';
 import { loadCliSecrets, parseCliConfig, secretEnvName } from '../../src/core/backup/cliConfig';
 import { checkJob } from '../../src/core/backup/job';
 import { planDisks } from '../../src/core/backup/snapshotMode';
+import { recreateOptions } from '../../src/core/backup/dockerHelper';
 import { descriptorExtent, descriptorSidecar, detachedSidecar, renameVolumeFile, rewriteDescriptor } from '../../src/core/backup/vmdkFiles';
 import { formatProgress, ProgressMeter } from '../../src/core/backup/progress';
 import { VmDisk } from '../../src/core/vsphere/inventory';
@@ -126,5 +127,18 @@ describe('progress', () => {
     assert.equal(last.bytes, 50 * 1048576);
     assert.ok(last.etaSeconds !== undefined && last.etaSeconds > 0);
     assert.match(seen[seen.length - 1], /^Archive: 50\.0 MiB of 100\.0 MiB \(50%\), [\d.]+ MB\/s, ETA \d+/);
+  });
+});
+
+describe('options to recreate a volume', () => {
+  it('keeps the options Docker recorded', () => {
+    assert.deepEqual(recreateOptions({ name: 'v', driver: 'vsphere:latest', options: { size: '1gb' }, status: { diskformat: 'thin' } }), { size: '1gb' });
+  });
+  it('reads them back from the vDVS status when Docker has none (volumes listed as vol@ds)', () => {
+    const status = { capacity: { size: '64MB', allocated: '13MB' }, diskformat: 'zeroedthick', 'attach-as': 'persistent', access: 'read-write', fstype: 'ext4' };
+    assert.deepEqual(recreateOptions({ name: 'v@ds', driver: 'vsphere:latest', options: {}, status }), { size: '64mb', diskformat: 'zeroedthick', 'attach-as': 'persistent', access: 'read-write', fstype: 'ext4' });
+  });
+  it('leaves other drivers alone', () => {
+    assert.deepEqual(recreateOptions({ name: 'v', driver: 'local', options: {}, status: { diskformat: 'thin' } }), {});
   });
 });

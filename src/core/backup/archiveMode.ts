@@ -17,6 +17,8 @@ import { Reporter } from './reporter';
 export interface ArchiveBackupRequest {
   conn: DockerConnection;
   volume: string;
+  /** The folder the backups of this volume go to (default: its name). */
+  folder?: string;
   destination: string;
   helperImage: string;
   compression: Compression;
@@ -39,7 +41,7 @@ export async function backupArchive(req: ArchiveBackupRequest): Promise<BackupEn
   const facts = await requireVolume(conn, volume, { signal });
   const startedAt = new Date();
   const run = async (stoppedContainers: string[]) => {
-    const partial = await PartialBackup.begin(req.destination, conn.host.name, volume, startedAt);
+    const partial = await PartialBackup.begin(req.destination, conn.host.name, req.folder ?? volume, startedAt);
     try {
       reporter.step(`Mounting ${volume} read-only in a helper container (${req.helperImage})`);
       return await withHelper(conn, req.helperImage, volume, true, { signal }, async (helper) => {

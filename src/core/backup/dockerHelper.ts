@@ -3,12 +3,28 @@ import { listContainers, removeContainer, runWithVolume, startContainer, stopCon
 import { DockerError } from '../docker/dockerErrors';
 import { DockerVolume, inspectVolume } from '../docker/volumes';
 import { UserError } from '../errors';
+import { volumeFacts } from '../vdvs/status';
+import { ManifestVolume } from './manifest';
 import { Reporter } from './reporter';
 
 /** Where the helper containers mount the volume. */
 export const MOUNT_POINT = '/data';
 /** Label on helper containers, so one left by a crash can be recognised. */
 export const HELPER_LABEL = 'vdvs.backup.helper';
+
+/**
+ * The `-o` options that recreate a volume like this one. Docker keeps the options only under the
+ * name a volume was created with (`vol`, not the `vol@ds` the plugin lists), so for a vsphere
+ * volume without them they are read back from its vDVS status (size, diskformat, attach-as, access, fstype).
+ */
+export function recreateOptions(volume: ManifestVolume): Record<string, string> {
+  if (Object.keys(volume.options).length || !volume.driver.startsWith('vsphere') || !volume.status) return volume.options;
+  const facts = volumeFacts(volume.status);
+  const options: Record<string, string> = { diskformat: facts.diskformat, 'attach-as': facts.attachAs, access: facts.access };
+  if (facts.size && /^\d+(mb|gb|tb)$/i.test(facts.size)) options.size = facts.size.toLowerCase();
+  if (facts.fstype) options.fstype = facts.fstype;
+  return options;
+}
 
 /** The volume, or undefined when the host has none by that name. */
 export async function findVolume(conn: DockerConnection, volume: string, options?: CallOptions): Promise<DockerVolume | undefined> {

@@ -2,6 +2,7 @@ import { promises as fs } from 'node:fs';
 import { hostname } from 'node:os';
 import { basename, join } from 'node:path';
 import { Readable, Transform } from 'node:stream';
+import { recreateOptions } from './dockerHelper';
 import { streamToFile } from './hashing';
 import { BackupEntry, listBackups, Leftover, timestampOf, transientName, volumeFolder } from './layout';
 import { ArchiveSource, Manifest, MANIFEST_FORMAT, ManifestFile, ManifestVolume, SnapshotSource, writeManifest } from './manifest';
@@ -66,7 +67,8 @@ export class PartialBackup {
    * here on the backup is listed as good.
    */
   async commit(what: { dockerHost: string; volume: ManifestVolume; source: ArchiveSource | SnapshotSource; startedAt: Date }): Promise<BackupEntry> {
-    const { name, driver, options, status } = what.volume;
+    const { name, driver, status } = what.volume;
+    const options = recreateOptions(what.volume);
     const full: Manifest = {
       format: MANIFEST_FORMAT,
       tool: TOOL,

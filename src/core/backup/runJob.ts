@@ -47,11 +47,13 @@ export interface JobSummary {
 export async function runBackupJob(job: BackupJob, ctx: JobContext): Promise<JobSummary> {
   const started = Date.now();
   const { conn, reporter, signal } = ctx;
-  const volumes = job.volumes === 'all' ? await allVolumes(conn, signal) : await Promise.all(job.volumes.map((v) => canonicalName(conn, v, signal)));
+  const volumes = job.volumes === 'all' ? await allVolumes(conn, signal) : job.volumes;
+  const folders = new Map(await Promise.all(volumes.map(async (v) => [v, await canonicalName(conn, v, signal)] as const)));
+  const folderOf = (v: string) => folders.get(v) ?? v;
   if (!volumes.length) throw new UserError(`${conn.label} has no vsphere volumes to back up.`, 'Create one, or name the volumes in the job.');
   reporter.step(`Backing up ${volumes.length} volume(s) of ${conn.label} in ${job.mode} mode to ${job.destination}`);
   for (const volume of volumes) {
-    for (const l of await removeStaleLeftovers(job.destination, conn.host.name, volume)) reporter.step(`Removed leftover ${l.dir} (${l.reason})`);
+    for (const l of await removeStaleLeftovers(job.destination, conn.host.name, folderOf(volume))) reporter.step(`Removed leftover ${l.dir} (${l.reason})`);
   }
   const results: VolumeResult[] = [];
   if (job.mode === 'archive') {
@@ -59,7 +61,7 @@ export async function runBackupJob(job: BackupJob, ctx: JobContext): Promise<Job
       signal?.throwIfAborted();
       reporter.step(`--- ${volume}`);
       try {
-        const entry = await backupArchive({ conn, volume, destination: job.destination, helperImage: job.helperImage ?? DEFAULT_HELPER_IMAGE, compression: job.compression ?? 'none', stopContainers: !!job.stopContainers, signal, reporter });
+        const entry = await backupArchive({ conn, volume, folder: folderOf(volume), destination: job.destination, helperImage: job.helperImage ?? DEFAULT_HELPER_IMAGE, compression: job.compression ?? 'none', stopContainers: !!job.stopContainers, signal, reporter });
         results.push({ volume, entry, pruned: 0 });
       } catch (err) {
         if (signal?.aborted) throw new CancelledError('The backup');
@@ -76,7 +78,7 @@ export async function runBackupJob(job: BackupJob, ctx: JobContext): Promise<Job
     const session = await ctx.vsphere();
     const vmName = job.vm ?? ctx.vmName ?? (await guessVm(conn, session, signal));
     try {
-      const entries = await backupSnapshot({ session, conn, vmName, volumes, destination: job.destination, signal, reporter });
+      const entries = await backupSnapshot({ session, conn, vmName, volumes, folderOf, destination: job.destination, signal, reporter });
       results.push(...entries.map((entry, i) => ({ volume: volumes[i], entry, pruned: 0 })));
     } catch (err) {
       if (signal?.aborted) throw new CancelledError('The backup');
@@ -85,7 +87,7 @@ export async function runBackupJob(job: BackupJob, ctx: JobContext): Promise<Job
   }
   for (const r of results) {
     if (!r.entry) continue;
-    r.pruned = (await pruneBackups(job.destination, conn.host.name, r.volume, job.retain)).length;
+    r.pruned = (await pruneBackups(job.destination, conn.host.name, folderOf(r.volume), job.retain)).length;
     if (r.pruned) reporter.step(`Retention: removed ${r.pruned} old backup(s) of ${r.volume}, keeping ${job.retain}`);
   }
   const bytes = results.reduce((n, r) => n + (r.entry?.manifest.totalBytes ?? 0), 0);

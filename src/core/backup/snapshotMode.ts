@@ -100,6 +100,8 @@ export interface SnapshotBackupRequest {
   conn: DockerConnection;
   vmName: string;
   volumes: string[];
+  /** The folder the backups of a volume go to (default: its name). */
+  folderOf?: (volume: string) => string;
   destination: string;
   signal?: AbortSignal;
   reporter: Reporter;
@@ -131,7 +133,7 @@ export async function backupSnapshot(req: SnapshotBackupRequest): Promise<Backup
   try {
     const meter = new ProgressMeter('Download', (p) => reporter.progress(p), total);
     for (const [i, planned] of included.entries()) {
-      const partial = await PartialBackup.begin(req.destination, conn.host.name, planned.volume, startedAt);
+      const partial = await PartialBackup.begin(req.destination, conn.host.name, req.folderOf?.(planned.volume) ?? planned.volume, startedAt);
       try {
         for (const file of files[i]) {
           reporter.step(`Downloading ${formatDatastorePath(file.location)}`);
