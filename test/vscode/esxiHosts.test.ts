@@ -135,6 +135,6 @@ describe('ESXi Hosts: add the lab host and expand the tree', () => {
     const vdvs = disks.find((d) => (d.tooltip as vscode.MarkdownString).value.includes(`/${attached}.vmdk`));
     assert.ok(vdvs, `the disk of ${attached} is listed: ${disks.map((d) => d.label).join(', ')}`);
     assert.equal(vdvs.contextValue, 'vdvs.esxi.disk.vdvs');
-    assert.match(String(vdvs.description), /· persistent · vDVS volume$/);
+    assert.equal(vdvs.description, `1.0 GB · persistent · vDVS volume ${attached}`);
   });
 });

@@ -20,7 +20,8 @@ export class DiskNode implements EsxiNode {
     const d = this.disk;
     const item = new vscode.TreeItem(d.label, vscode.TreeItemCollapsibleState.None);
     item.id = this.id;
-    item.description = [formatBytes(d.capacityBytes), d.diskMode, d.isVdvs ? 'vDVS volume' : undefined].filter(Boolean).join(' · ');
+    // vDVS labels every disk it attaches "dockerDataVolume": the volume's name tells them apart
+    item.description = [formatBytes(d.capacityBytes), d.diskMode, d.isVdvs ? `vDVS volume ${volumeName(d.fileName)}` : undefined].filter(Boolean).join(' · ');
     item.tooltip = new vscode.MarkdownString([
       `**${d.label}** of ${this.vm.name}`,
       `Backing: \`${d.fileName}\``,
@@ -35,4 +36,9 @@ export class DiskNode implements EsxiNode {
   details(): unknown {
     return { vm: this.vm.name, ...this.disk };
   }
+}
+
+/** `[ds] dockvols/<tenant>/vol.vmdk` → `vol`. */
+function volumeName(fileName: string): string {
+  return fileName.replace(/^.*\//, '').replace(/\.vmdk$/i, '');
 }

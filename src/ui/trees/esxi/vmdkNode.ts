@@ -30,7 +30,7 @@ export class VmdkNode implements EsxiNode {
       `Format: ${format(v) ?? 'unknown'}`,
       v.attachedTo ? `Attached to **${v.attachedTo.vm.name}** as ${v.attachedTo.disk.label}, ${v.attachedTo.disk.diskMode}${v.attachedTo.disk.independent ? ' (skipped by VM snapshots)' : ''}` : 'Not attached to a VM',
     ].join('\n\n'));
-    item.iconPath = new vscode.ThemeIcon(v.attachedTo ? 'debug-disconnect' : 'file-binary');
+    item.iconPath = new vscode.ThemeIcon(v.attachedTo ? 'plug' : 'file-binary');
     item.contextValue = 'vdvs.esxi.vmdk';
     return item;
   }

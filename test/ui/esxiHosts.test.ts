@@ -1,0 +1,115 @@
+// UI: "Add ESXi Host or vCenter…" from the command palette, answered through its input boxes and the
+// certificate dialog, then the ESXi Hosts view expanded down to the lab's VMDKs (two volumes made
+// through the lab's docker, one attached to docker-host-01 by a container).
+// Screenshots: screenshots/esxi-hosts-*.png (git-ignored).
+import * as assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { Locator } from 'playwright-core';
+import { ensureVolumeLab, labDocker, retryLabTransient, VolumeLab } from '../fixtures/volumeLab';
+import { CodeServer, REPO_ROOT, SCREENSHOT_DIR, Workbench } from './harness';
+
+const CONTAINER = 'vSphere Docker Volumes';
+const VIEW = 'ESXi Hosts';
+const P = `t4-ui${process.pid}`;
+const HOST_NAME = `${P}-esxi`;
+/** Generous: 2 loaded cores run code-server, chromium, the lab and other suites. */
+const T = 90_000;
+
+describe('ESXi Hosts view on the lab', { timeout: 420_000 }, () => {
+  let lab: VolumeLab;
+  let docker: (...args: string[]) => Promise<string>;
+  let server: CodeServer;
+  let wb: Workbench;
+  const attached = `${P}-attached`;
+  const detached = `${P}-detached`;
+  const container = `${P}-app`;
+
+  before(async () => {
+    lab = await ensureVolumeLab();
+    docker = labDocker(lab);
+    await retryLabTransient(() => docker('volume', 'create', '--driver=vsphere', `--name=${attached}`, '-o', 'size=1gb', '-o', 'attach-as=persistent'));
+    await retryLabTransient(() => docker('volume', 'create', '--driver=vsphere', `--name=${detached}`, '-o', 'size=2gb', '-o', 'diskformat=zeroedthick'));
+    await retryLabTransient(() => docker('run', '-d', '--name', container, '--network', 'none', '--mount', `source=${attached},target=/vmdk`, 'alpine', 'sleep', '1d'));
+    server = await CodeServer.start();
+    wb = await Workbench.open(server, { extensionDevelopmentPath: REPO_ROOT, viewport: { width: 1400, height: 1000 } });
+  }, { timeout: 300_000 });
+
+  after(async () => {
+    await wb?.close();
+    await server?.stop();
+    if (!docker) return;
+    await docker('rm', '-f', container).catch(() => undefined);
+    for (const v of [attached, detached]) await retryLabTransient(() => docker('volume', 'rm', `${v}@${lab.vsphere.datastore}`)).catch(() => docker('volume', 'rm', v).catch(() => undefined));
+  });
+
+  const row = (label: string): Locator => wb.viewPane(VIEW).locator('.monaco-list-row', { has: wb.page.locator('.label-name', { hasText: label }) }).first();
+  /** Waits for the quick input to show `prompt`, then types `answer` and presses Enter. */
+  async function answer(prompt: RegExp, text: string): Promise<void> {
+    await wb.page.locator('.quick-input-widget', { hasText: prompt }).waitFor({ state: 'visible', timeout: T });
+    await wb.answerQuickInput(text);
+    await wb.page.locator('.quick-input-widget', { hasText: prompt }).waitFor({ state: 'hidden', timeout: T });
+  }
+  /** Expands a collapsed row and waits for one of its children to appear. */
+  async function expand(label: string, child: string): Promise<void> {
+    const r = row(label);
+    await r.waitFor({ state: 'visible', timeout: T });
+    if ((await r.getAttribute('aria-expanded')) === 'false') await r.locator('.monaco-tl-twistie').click();
+    await row(child).waitFor({ state: 'visible', timeout: T });
+  }
+
+  it('adds the lab host through the palette, its input boxes and the certificate dialog', async () => {
+    await wb.openViewContainer(CONTAINER);
+    await wb.runCommand('vDVS: Add ESXi Host or vCenter…');
+    await answer(/Address or URL of the ESXi host/, lab.vsphere.url);
+    await answer(/User name/, lab.vsphere.user);
+    const dialog = wb.page.locator('.monaco-dialog-box');
+    await dialog.waitFor({ state: 'visible', timeout: T });
+    assert.match(await dialog.innerText(), new RegExp(lab.vsphere.thumbprint), 'the dialog shows the thumbprint to compare');
+    await wb.screenshot('esxi-hosts-01-certificate');
+    await dialog.locator('.monaco-button', { hasText: 'Trust and Pin' }).click();
+    await answer(/Password of root/, lab.vsphere.password);
+    await answer(/Name shown in the ESXi Hosts view/, HOST_NAME);
+    await row(HOST_NAME).waitFor({ state: 'visible', timeout: T });
+    assert.match(await row(HOST_NAME).innerText(), new RegExp(`${lab.vsphere.user} @ 127\\.0\\.0\\.1:18989`));
+  });
+
+  it('expands host → Datastores → datastore1 → dockvols → _DEFAULT to the VMDKs, and the VM to its disks', async () => {
+    // the other two views collapse so the ESXi Hosts view gets the height
+    for (const other of ['Docker Hosts', 'Volumes']) {
+      const header = wb.viewPane(other).locator('.pane-header').first();
+      if ((await header.getAttribute('aria-expanded')) === 'true') await header.click();
+    }
+    await expand(HOST_NAME, 'Datastores');
+    await expand('Datastores', lab.vsphere.datastore);
+    await expand(lab.vsphere.datastore, 'dockvols');
+    await expand('dockvols', '_DEFAULT');
+    await expand('_DEFAULT', attached);
+    await row(detached).waitFor({ state: 'visible', timeout: T });
+    await expand('Virtual machines', lab.vsphere.vm);
+    await expand(lab.vsphere.vm, 'dockerDataVolume');
+    const vdvsDisk = wb.viewPane(VIEW).locator('.monaco-list-row', { hasText: `vDVS volume ${attached}` }).first();
+    await vdvsDisk.waitFor({ state: 'visible', timeout: T });
+    await wb.waitSidebarIdle(T);
+
+    assert.match(await row(attached).innerText(), /1\.0 GB.*attached to docker-host-01 \(persistent\)/s);
+    assert.match(await row(detached).innerText(), /detached/);
+    assert.match(await row('_DEFAULT').innerText(), /11111111-1111-1111-1111-111111111111 · \d+ VMDKs?/);
+    assert.match(await vdvsDisk.innerText(), /1\.0 GB · persistent · vDVS volume/);
+    // a wider side bar so that the descriptions show in full
+    const sidebar = await wb.page.locator('.part.sidebar').boundingBox();
+    assert.ok(sidebar);
+    await wb.page.mouse.move(sidebar.x + sidebar.width + 1, sidebar.y + 300);
+    await wb.page.mouse.down();
+    await wb.page.mouse.move(sidebar.x + 760, sidebar.y + 300, { steps: 5 });
+    await wb.page.mouse.up();
+    await wb.page.waitForFunction(`document.querySelector('.part.sidebar').clientWidth >= ${sidebar.width + 200}`, undefined, { timeout: T, polling: 200 });
+    await wb.screenshot('esxi-hosts-02-tree', wb.viewPane(VIEW));
+
+    // the VMDK's tooltip: datastore path, sizes, format, attachment
+    await row(attached).hover();
+    const hover = wb.page.locator('.monaco-hover, .workbench-hover', { hasText: 'Attached to' }).first();
+    await hover.waitFor({ state: 'visible', timeout: T });
+    assert.match(await hover.innerText(), new RegExp(`\\[${lab.vsphere.datastore}\\] dockvols/11111111-1111-1111-1111-111111111111/${attached}\\.vmdk`));
+    await wb.page.screenshot({ path: `${SCREENSHOT_DIR}/esxi-hosts-03-vmdk-tooltip.png` });
+  });
+});
