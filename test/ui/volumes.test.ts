@@ -1,6 +1,9 @@
 // UI: the Volumes view against the lab, with a persistent and an independent volume, their backup
 // badges and a container using one. Screenshot: screenshots/10-volumes-view.png (git-ignored).
 import * as assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { ensureVolumeLab, labDocker, retryLabTransient, VolumeLab } from '../fixtures/volumeLab';
 import { CodeServer, REPO_ROOT, Workbench } from './harness';
@@ -13,6 +16,7 @@ describe('Volumes view on the lab', { timeout: 300_000 }, () => {
   let docker: (...args: string[]) => Promise<string>;
   let server: CodeServer;
   let wb: Workbench;
+  let workspace = '';
   const pers = `${P}-persistent`;
   const indep = `${P}-independent`;
   const container = `${P}-app`;
@@ -23,15 +27,19 @@ describe('Volumes view on the lab', { timeout: 300_000 }, () => {
     await retryLabTransient(() => docker('volume', 'create', '--driver=vsphere', `--name=${pers}`, '-o', 'size=1gb', '-o', 'attach-as=persistent'));
     await retryLabTransient(() => docker('volume', 'create', '--driver=vsphere', `--name=${indep}`, '-o', 'size=2gb', '-o', 'diskformat=zeroedthick'));
     await retryLabTransient(() => docker('run', '-d', '--name', container, '--network', 'none', '-v', `${pers}:/data`, 'alpine', 'sleep', '900'));
-    server = await CodeServer.start({
-      settings: { 'vdvs.dockerHosts': [{ id: 't7-ui-docker', name: 'docker-host-01', endpoint: lab.docker.host, vmName: lab.vsphere.vm }] },
-    });
+    // the Docker host as a workspace setting (the workbench reads it as soon as the folder opens)
+    workspace = mkdtempSync(join(tmpdir(), 't7-ui-ws-'));
+    mkdirSync(join(workspace, '.vscode'));
+    const dockerHosts = [{ id: 't7-ui-docker', name: 'docker-host-01', endpoint: lab.docker.host, vmName: lab.vsphere.vm }];
+    writeFileSync(join(workspace, '.vscode', 'settings.json'), JSON.stringify({ 'vdvs.dockerHosts': dockerHosts }, null, 2));
+    server = await CodeServer.start({ workspace });
     wb = await Workbench.open(server, { extensionDevelopmentPath: REPO_ROOT });
   }, { timeout: 240_000 });
 
   after(async () => {
     await wb?.close();
     await server?.stop();
+    if (workspace) rmSync(workspace, { recursive: true, force: true });
     await docker('rm', '-f', container).catch(() => undefined);
     for (const v of [pers, indep]) await retryLabTransient(() => docker('volume', 'rm', `${v}@${lab.vsphere.datastore}`)).catch(() => docker('volume', 'rm', v));
   });
@@ -40,7 +48,9 @@ describe('Volumes view on the lab', { timeout: 300_000 }, () => {
     await wb.openViewContainer(CONTAINER);
     const pane = await wb.expandView('Volumes');
     const row = (label: string) => pane.locator('.monaco-list-row', { has: wb.page.locator('.label-name', { hasText: label }) }).first();
-    await row(pers).waitFor({ state: 'visible', timeout: 60_000 });
+    await row(pers).waitFor({ state: 'visible', timeout: 60_000 }).catch(async (err) => {
+      throw new Error(`${err.message}\nthe Volumes view shows: ${JSON.stringify(await pane.locator('.monaco-list-row').allInnerTexts())} (${await wb.screenshot('10-volumes-view-failed')})`);
+    });
     await wb.waitSidebarIdle();
 
     const persRow = row(pers);
@@ -50,8 +60,19 @@ describe('Volumes view on the lab', { timeout: 300_000 }, () => {
     assert.equal(await persRow.locator('.codicon-pass-filled').count(), 1, 'persistent: included in VM snapshots');
     assert.equal(await indepRow.locator('.codicon-warning').count(), 1, 'independent: skipped by VM snapshots');
 
-    await wb.clickTreeItem(pers, { view: 'Volumes', expand: true });
-    await row(container).waitFor({ state: 'visible', timeout: 15_000 });
+    // the twistie only: a click on the row itself also toggles it
+    if ((await persRow.getAttribute('aria-expanded')) !== 'true') await persRow.locator('.monaco-tl-twistie').click();
+    await row(container).waitFor({ state: 'visible', timeout: 15_000 }).catch(async (err) => {
+      throw new Error(`${err.message}\nthe Volumes view shows: ${JSON.stringify(await pane.locator('.monaco-list-row').allInnerTexts())} (${await wb.screenshot('10-volumes-view-failed')})`);
+    });
+    // a wider side bar (drag its edge), so the descriptions show whole in the picture
+    const bar = await wb.page.locator('.part.sidebar').boundingBox();
+    if (bar) {
+      await wb.page.mouse.move(bar.x + bar.width + 1, bar.y + bar.height / 2);
+      await wb.page.mouse.down();
+      await wb.page.mouse.move(bar.x + 900, bar.y + bar.height / 2, { steps: 5 });
+      await wb.page.mouse.up();
+    }
     const shot = await wb.screenshot('10-volumes-view', pane);
     assert.ok(shot.endsWith('10-volumes-view.png'));
   });

@@ -5,7 +5,7 @@ import { VsphereSession } from '../vsphere/session';
 import { correlate, DockerVolumeEntry, VolumeRow } from './correlate';
 import { EsxiSide, mergeEsxiSides, readEsxiSide } from './esxiSide';
 import { HostInventory, listVsphereVolumes } from './inventory';
-import { fullVolumeName } from './names';
+import { fullVolumeName, parseVolumeName } from './names';
 
 /** Where the Volumes view's data comes from: the configured hosts, opened by the caller's rules. */
 export interface VolumeSources {
@@ -69,8 +69,10 @@ export async function loadVolumeData(sources: VolumeSources, signal?: AbortSigna
 function dockerEntries(host: DockerHostConfig, inventory: HostInventory, vmDatastore: string | undefined): DockerVolumeEntry[] {
   const entries = inventory.entries.map((e) => ({ ...e, vmDatastore }));
   for (const u of inventory.unlisted) {
-    const full = !vmDatastore || u.name.includes('@') ? u.name : fullVolumeName(u.name, vmDatastore);
-    const listed = entries.find((e) => e.name === full);
+    // without the VM's datastore (no ESXi host configured) a short name joins the one listed volume of that name
+    const full = u.name.includes('@') ? u.name : vmDatastore ? fullVolumeName(u.name, vmDatastore) : undefined;
+    const same = entries.filter((e) => (full ? e.name === full : parseVolumeName(e.name).volume === u.name));
+    const listed = same.length === 1 ? same[0] : undefined;
     if (listed) listed.containers.push(...u.containers);
     else entries.push({ hostId: host.id, hostName: host.name, name: u.name, containers: u.containers, vmDatastore });
   }
