@@ -4,6 +4,8 @@
  *     `docker run --rm -v VOL:/data alpine tar -c -C /data . > file`        target: ours ≥ 0.9
  *  2. a 1 GiB flat VMDK downloaded from the datastore `/folder` URL with our code (session cookie,
  *     pinned TLS, sha256 while writing) vs `curl` of the same URL          target: ours ≥ 0.9
+ *  Ours fsyncs each file before a backup counts as complete, so each baseline's file is synced
+ *  (`sync FILE`) inside its timing too: both sides end with the data on disk.
  *  3. the engine's peak RSS (the CLI process, /usr/bin/time) backing up 1 GiB and 4 GiB volumes:
  *     target < 150 MB and not growing with size.
  * The 1 GiB data is random (written once); the 4 GiB volume holds a sparse file (the engine still
@@ -62,6 +64,7 @@ async function main(): Promise<void> {
       } finally {
         closeSync(fd);
       }
+      execFileSync('sync', [out]); // ours fsyncs before it renames the backup complete: the baseline is made durable too
       const baseBytes = statSync(out).size;
       base.push(mbps(baseBytes, seconds(t0)));
       rmSync(out);
@@ -87,6 +90,7 @@ async function main(): Promise<void> {
         const target = join(dir, 'download.bin');
         let t0 = process.hrtime.bigint();
         execFileSync('curl', ['-sSf', '--cacert', `${lab.dir}/vsphere/esx-cert.pem`, '-o', target, url]);
+        execFileSync('sync', [target]);
         curlDl.push(mbps(GiB, seconds(t0)));
         rmSync(target);
         t0 = process.hrtime.bigint();
