@@ -31,4 +31,15 @@ describe('ESXi side', () => {
     assert.equal(a.backup.includedInVmSnapshots, true);
     assert.equal(rows.find((r) => r.volume === 'lost')?.orphan, 'no-docker-host');
   });
+
+  it('keeps one entry per host for a volume Docker lists by its short name and as vol@ds', () => {
+    const status = { datastore: 'datastore1' };
+    const rows = correlate({
+      docker: [{ hostId: 'd', hostName: 'd', name: 'a', status, containers: ['app'] }, { hostId: 'd', hostName: 'd', name: 'a@datastore1', status, containers: ['app'] }],
+      ...mergeEsxiSides([side('esx', ['a'])]),
+    });
+    assert.equal(rows.length, 1);
+    assert.equal(rows[0].docker.length, 1);
+    assert.deepEqual(rows[0].containers, [{ hostName: 'd', container: 'app' }]);
+  });
 });

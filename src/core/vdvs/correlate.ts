@@ -92,8 +92,11 @@ export function correlate(input: CorrelationInput): VolumeRow[] {
       row = { key, volume: parsed.volume, datastore, docker: [], facts, containers: [], backup: backupEligibility(facts.attachAs) };
       rows.set(key, row);
     }
-    row.docker.push(entry);
-    row.containers.push(...entry.containers.map((container) => ({ hostName: entry.hostName, container })));
+    // right after a create Docker may list a volume both by its short name and as vol@ds: one entry per host
+    if (!row.docker.some((d) => d.hostId === entry.hostId)) row.docker.push(entry);
+    for (const container of entry.containers) {
+      if (!row.containers.some((c) => c.hostName === entry.hostName && c.container === container)) row.containers.push({ hostName: entry.hostName, container });
+    }
   }
 
   // several tenants may hold the same name: the default tenant's VMDK is the one Docker hosts see
