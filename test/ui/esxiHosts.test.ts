@@ -7,6 +7,7 @@ import { after, before, describe, it } from 'node:test';
 import { Locator } from 'playwright-core';
 import { ensureVolumeLab, labDocker, retryLabTransient, VolumeLab } from '../fixtures/volumeLab';
 import { CodeServer, REPO_ROOT, SCREENSHOT_DIR, Workbench } from './harness';
+import { expandRow, focusView, treeRow, widenSideBar } from './sideBar';
 
 const CONTAINER = 'vSphere Docker Volumes';
 const VIEW = 'ESXi Hosts';
@@ -42,20 +43,14 @@ describe('ESXi Hosts view on the lab', { timeout: 420_000 }, () => {
     for (const v of [attached, detached]) await retryLabTransient(() => docker('volume', 'rm', `${v}@${lab.vsphere.datastore}`)).catch(() => docker('volume', 'rm', v).catch(() => undefined));
   });
 
-  const row = (label: string): Locator => wb.viewPane(VIEW).locator('.monaco-list-row', { has: wb.page.locator('.label-name', { hasText: label }) }).first();
+  const row = (label: string): Locator => treeRow(wb, VIEW, label);
   /** Waits for the quick input to show `prompt`, then types `answer` and presses Enter. */
   async function answer(prompt: RegExp, text: string): Promise<void> {
     await wb.page.locator('.quick-input-widget', { hasText: prompt }).waitFor({ state: 'visible', timeout: T });
     await wb.answerQuickInput(text);
     await wb.page.locator('.quick-input-widget', { hasText: prompt }).waitFor({ state: 'hidden', timeout: T });
   }
-  /** Expands a collapsed row and waits for one of its children to appear. */
-  async function expand(label: string, child: string): Promise<void> {
-    const r = row(label);
-    await r.waitFor({ state: 'visible', timeout: T });
-    if ((await r.getAttribute('aria-expanded')) === 'false') await r.locator('.monaco-tl-twistie').click();
-    await row(child).waitFor({ state: 'visible', timeout: T });
-  }
+  const expand = (label: string, child: string) => expandRow(wb, VIEW, label, child, T);
 
   it('adds the lab host through the palette, its input boxes and the certificate dialog', async () => {
     await wb.openViewContainer(CONTAINER);
@@ -73,12 +68,24 @@ describe('ESXi Hosts view on the lab', { timeout: 420_000 }, () => {
     assert.match(await row(HOST_NAME).innerText(), new RegExp(`${lab.vsphere.user} @ 127\\.0\\.0\\.1:18989`));
   });
 
+  it('keeps the node-only commands out of the command palette', async () => {
+    await wb.page.keyboard.press('F1');
+    const input = wb.page.locator('.quick-input-widget .quick-input-box input');
+    await input.waitFor({ state: 'visible', timeout: T });
+    await input.fill('>vDVS: Copy');
+    const rows = wb.page.locator('.quick-input-widget .quick-input-list .monaco-list-row');
+    // the volume command picks its volume, so it stays: once it shows, the list has settled
+    await rows.filter({ hasText: 'Copy docker volume create Command' }).first().waitFor({ state: 'visible', timeout: T });
+    const listed = (await rows.allInnerTexts()).join('\n');
+    for (const title of ['Copy Datastore Path', 'Copy govc Command', 'Copy docker CLI Line']) assert.ok(!listed.includes(title), `"${title}" is in the palette:\n${listed}`);
+    await input.fill('>vDVS: Show Details');
+    await rows.first().or(wb.page.locator('.quick-input-widget .quick-input-message', { hasText: /No matching/ })).first().waitFor({ state: 'visible', timeout: T });
+    assert.ok(!(await rows.allInnerTexts()).some((t) => t.includes('vDVS: Show Details')), 'Show Details is in the palette');
+    await wb.page.keyboard.press('Escape');
+  });
+
   it('expands host → Datastores → datastore1 → dockvols → _DEFAULT to the VMDKs, and the VM to its disks', async () => {
-    // the other two views collapse so the ESXi Hosts view gets the height
-    for (const other of ['Docker Hosts', 'Volumes']) {
-      const header = wb.viewPane(other).locator('.pane-header').first();
-      if ((await header.getAttribute('aria-expanded')) === 'true') await header.click();
-    }
+    await focusView(wb, VIEW, ['Docker Hosts', 'Volumes']);
     await expand(HOST_NAME, 'Datastores');
     await expand('Datastores', lab.vsphere.datastore);
     await expand(lab.vsphere.datastore, 'dockvols');
@@ -95,14 +102,7 @@ describe('ESXi Hosts view on the lab', { timeout: 420_000 }, () => {
     assert.match(await row(detached).innerText(), /detached/);
     assert.match(await row('_DEFAULT').innerText(), /11111111-1111-1111-1111-111111111111 · \d+ VMDKs?/);
     assert.match(await vdvsDisk.innerText(), /1\.0 GB · persistent · vDVS volume/);
-    // a wider side bar so that the descriptions show in full
-    const sidebar = await wb.page.locator('.part.sidebar').boundingBox();
-    assert.ok(sidebar);
-    await wb.page.mouse.move(sidebar.x + sidebar.width + 1, sidebar.y + 300);
-    await wb.page.mouse.down();
-    await wb.page.mouse.move(sidebar.x + 760, sidebar.y + 300, { steps: 5 });
-    await wb.page.mouse.up();
-    await wb.page.waitForFunction(`document.querySelector('.part.sidebar').clientWidth >= ${sidebar.width + 200}`, undefined, { timeout: T, polling: 200 });
+    await widenSideBar(wb, 760, T);
     await wb.screenshot('esxi-hosts-02-tree', wb.viewPane(VIEW));
 
     // the VMDK's tooltip: datastore path, sizes, format, attachment
