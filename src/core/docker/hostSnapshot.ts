@@ -2,6 +2,7 @@ import { CallOptions, DockerConnection } from './connection';
 import { containersByVolume, DockerContainer, listContainers } from './containers';
 import { EngineInfo, engineInfo } from './engine';
 import { DEFAULT_PLUGIN_ALIAS, pluginStatus, PluginStatus } from './plugin';
+import { parseVolumeName } from '../vdvs/names';
 import { DockerVolume, listVolumes } from './volumes';
 
 /** Everything the Docker Hosts view shows of one host, read in one go (5–6 API calls + 1 per volume). */
@@ -35,9 +36,30 @@ export async function loadHostSnapshot(conn: DockerConnection, options: CallOpti
     ]);
     if (vsphere) snapshot.vsphereVolumes = vsphere;
     if (all) snapshot.otherVolumes = all.filter((v) => v.driver !== usable && !(plugin.installed && v.driver === plugin.name));
-    snapshot.containers = containersByVolume(containers);
+    snapshot.containers = joinShortNames(containersByVolume(containers), vsphere ?? []);
   } catch (err) {
     snapshot.volumesError = err;
   }
   return snapshot;
+}
+
+/**
+ * Docker lists vDVS volumes as `vol@datastore` while a container keeps the name it mounted, often the
+ * short `vol`: those containers join the listed volume of that short name when there is just one
+ * (the host's VM datastore, which would decide between several, is not known here).
+ */
+export function joinShortNames(byVolume: Map<string, DockerContainer[]>, vsphereVolumes: DockerVolume[]): Map<string, DockerContainer[]> {
+  const joined = new Map(byVolume);
+  const byShort = new Map<string, string[]>();
+  for (const { name } of vsphereVolumes) {
+    const { volume, datastore } = parseVolumeName(name);
+    if (datastore) byShort.set(volume, [...(byShort.get(volume) ?? []), name]);
+  }
+  for (const [short, [full, ...more]] of byShort) {
+    const users = byVolume.get(short);
+    if (!users || more.length) continue;
+    const listed = joined.get(full) ?? [];
+    joined.set(full, [...listed, ...users.filter((c) => !listed.some((l) => l.id === c.id))]);
+  }
+  return joined;
 }

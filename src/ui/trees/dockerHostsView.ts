@@ -96,7 +96,7 @@ export class DockerHostsTree implements vscode.TreeDataProvider<DockerNode>, vsc
     const existing = this.entries.get(host.id);
     if (existing && JSON.stringify(existing.host) === JSON.stringify(host)) return existing;
     const entry: HostEntry = { host, load: { state: 'loading' }, promise: Promise.resolve({ state: 'loading' }), again: false, node: undefined as never };
-    entry.node = new HostNode(host, () => entry.load, () => entry.promise);
+    entry.node = new HostNode(host, () => entry.load);
     this.entries.set(host.id, entry);
     entry.promise = this.read(entry);
     return entry;

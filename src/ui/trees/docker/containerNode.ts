@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import { DockerHostConfig } from '../../../core/config';
 import { DockerContainer, TEST_CONTAINER_LABEL } from '../../../core/docker/containers';
+import { parseVolumeName } from '../../../core/vdvs/names';
 import { DockerNode } from './dockerNode';
 
 /** A container that mounts the parent volume: `vdvs.docker.container.running|stopped`. */
@@ -17,7 +18,8 @@ export class ContainerNode implements DockerNode {
   getTreeItem(): vscode.TreeItem {
     const c = this.container;
     const running = c.state === 'running';
-    const mount = c.mounts.find((m) => m.volume === this.volume);
+    // the container may name the volume by its short name (vol for vol@datastore)
+    const mount = c.mounts.find((m) => m.volume === this.volume) ?? c.mounts.find((m) => m.volume === parseVolumeName(this.volume).volume);
     const item = new vscode.TreeItem(c.name, vscode.TreeItemCollapsibleState.None);
     item.id = this.id;
     item.description = `${c.state} · ${c.image}${mount ? ` · ${mount.target}${mount.readOnly ? ' (ro)' : ''}` : ''}`;

@@ -16,8 +16,6 @@ export class HostNode implements DockerNode {
     readonly host: DockerHostConfig,
     /** The current load, read when the item is drawn. */
     private readonly current: () => HostLoad,
-    /** Resolves when the load in flight settles. */
-    private readonly settled: () => Promise<HostLoad>,
   ) {
     this.id = `docker/${host.id}`;
   }
@@ -49,8 +47,13 @@ export class HostNode implements DockerNode {
     return item;
   }
 
+  /**
+   * Never waits for a load in flight: the row says "connecting…" meanwhile and the tree fires a
+   * change when it settles. (Waiting here let a second request for the same children overlap the
+   * first, and VS Code then refused the duplicates: "Element with id … is already registered".)
+   */
   async getChildren(): Promise<DockerNode[]> {
-    const load = await this.settled();
+    const load = this.current();
     if (load.state === 'failed') {
       const err = load.error;
       return [
