@@ -16,8 +16,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { closeSync, mkdirSync, mkdtempSync, openSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
-import { streamToFile } from '../src/core/backup/hashing';
+import { fileSink } from '../src/core/backup/hashing';
 import { connectToHost } from '../src/core/vsphere/connect';
 import { downloadDatastoreFile, folderUrl } from '../src/core/vsphere/datastoreFiles';
 import { ensureVolumeLab, VolumeLab } from '../test/fixtures/volumeLab';
@@ -94,10 +93,9 @@ async function main(): Promise<void> {
         curlDl.push(mbps(GiB, seconds(t0)));
         rmSync(target);
         t0 = process.hrtime.bigint();
-        const pipe = new PassThrough({ highWaterMark: 1 << 20 });
-        const writing = streamToFile(pipe, target); // what snapshot mode does: sha256 while writing, fsync
-        await downloadDatastoreFile(session, lab.vsphere.datacenter, loc, pipe);
-        const hashed = await writing;
+        const { sink, done } = fileSink(target); // what snapshot mode does: sha256 while writing, fsync
+        await downloadDatastoreFile(session, lab.vsphere.datacenter, loc, sink);
+        const hashed = await done;
         oursDl.push(mbps(hashed.size, seconds(t0)));
         rmSync(target);
       }

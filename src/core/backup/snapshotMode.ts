@@ -1,4 +1,4 @@
-import { PassThrough, Writable } from 'node:stream';
+import { Writable } from 'node:stream';
 import { DockerConnection } from '../docker/connection';
 import { UserError } from '../errors';
 import { parseVolumeName } from '../vdvs/names';
@@ -217,14 +217,6 @@ export async function downloadText(session: VsphereSession, datacenter: string, 
 const ROLE_ORDER: ManifestFile['role'][] = ['descriptor', 'sidecar', 'flat'];
 
 async function download(session: VsphereSession, datacenter: string, loc: DatastoreLocation, partial: PartialBackup, role: ManifestFile['role'], meter: ProgressMeter, signal?: AbortSignal): Promise<void> {
-  const pipe = new PassThrough({ highWaterMark: 1 << 20 });
   const name = loc.path.slice(loc.path.lastIndexOf('/') + 1);
-  const writing = partial.addStream(name, role, pipe, { signal, meter });
-  const reading = downloadDatastoreFile(session, datacenter, loc, pipe, { signal }).catch((err: unknown) => {
-    pipe.destroy(err as Error);
-    throw err;
-  });
-  const [read, written] = await Promise.allSettled([reading, writing]);
-  if (read.status === 'rejected') throw read.reason;
-  if (written.status === 'rejected') throw written.reason;
+  await partial.addFromWriter(name, role, (sink) => downloadDatastoreFile(session, datacenter, loc, sink, { signal }), { signal, meter });
 }
