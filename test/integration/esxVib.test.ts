@@ -181,9 +181,11 @@ describe('VIB over SSH against the lab ESXi shell', () => {
       session.upload(big, '/tmp/vdvs-it-cancel.vib', {
         stallMs: TIMEOUT,
         signal: controller.signal,
+        // Cancel at the first acknowledged write: a later point is not certain to come before
+        // the end on a fast machine (progress is throttled).
         onProgress: (p) => {
           seen = p.bytes;
-          if (p.bytes > p.total / 2) controller.abort();
+          controller.abort();
         },
       }),
       CancelledError,
