@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
 import { verifyBackup } from '../../src/core/backup/verify';
-import { readVolumeLab } from '../fixtures/volumeLab';
+import { ensureVolumeLab } from '../fixtures/volumeLab';
 
 /** Runs the provided vdvs-backup task through the real tasks API and waits for it to end. */
 describe('vdvs-backup task', () => {
@@ -17,7 +17,8 @@ describe('vdvs-backup task', () => {
 
   before(async function () {
     this.timeout(120_000);
-    host = readVolumeLab().docker.host;
+    // the plugin and the VIB must be there whatever ran before (a fresh lab has neither)
+    host = (await ensureVolumeLab()).docker.host;
     dest = mkdtempSync(join(tmpdir(), 'vdvs-backup-editor-'));
     docker('volume', 'create', '--driver', 'vsphere', '--name', volume, '-o', 'size=32mb');
     docker('run', '--rm', '--network', 'none', '-v', `${volume}:/d`, 'alpine:latest', 'sh', '-c', 'echo from-the-editor > /d/hello.txt');

@@ -87,7 +87,7 @@ describe('ESXi Hosts: add the lab host and expand the tree', () => {
     const hostNode = await child(undefined, name);
     const hostItem = item(hostNode);
     assert.equal(hostItem.contextValue, 'vdvs.esxi.host');
-    assert.equal(hostItem.description, `${lab.vsphere.user} @ 127.0.0.1:18989`);
+    assert.equal(hostItem.description, `${lab.vsphere.user} @ ${new URL(lab.vsphere.url).host}`);
     assert.equal(hostItem.collapsibleState, vscode.TreeItemCollapsibleState.Collapsed);
     assert.deepEqual((await children(hostNode)).map(label), ['Datastores', 'Virtual machines', 'vDVS VIB']);
   });
