@@ -13,7 +13,13 @@ import { DockerLab, DockerSshd, ensureVib, labDocker, readDockerLab, startDocker
 /** Our own alias: the lab daemon is shared, other suites use `vsphere`. */
 const ALIAS = 'docker6-vsphere';
 const NAME = `${ALIAS}:latest`;
-const VOLUME = `docker6-vol-${Date.now().toString(36)}`;
+/**
+ * Created (and used) by its full vol@datastore name, the name vDVS lists. When another vDVS plugin serves
+ * the same datastore (the lab's `vsphere`, left by an earlier suite), both List it, and a name Docker has
+ * not created itself is bound to whichever plugin answers the first inspect; a name created through our
+ * alias is bound to it, so listing by our driver finds it whatever else is installed.
+ */
+let VOLUME: string;
 
 let lab: DockerLab;
 let sshd: DockerSshd;
@@ -29,6 +35,7 @@ const code = async (p: Promise<unknown>): Promise<string | undefined> => {
 
 before(async () => {
   lab = await readDockerLab();
+  VOLUME = `docker6-vol-${Date.now().toString(36)}@${lab.vsphere.datastore}`;
   ensureVib(lab);
   sshd = await startDockerSshd(lab);
   // leftovers of an interrupted run
@@ -140,7 +147,9 @@ describe('plugin lifecycle on the lab dockerd (unix socket)', () => {
         await stopContainer(conn, c.id, 1);
         await removeContainer(conn, c.id);
       }
-      await disablePlugin(conn, NAME, false);
+      // Docker counts every volume it created through the plugin as a use, mounted or not: only -f disables.
+      assert.equal(await code(disablePlugin(conn, NAME, false)), 'PLUGIN_IN_USE');
+      await disablePlugin(conn, NAME, true);
       const started = Date.now();
       assert.equal(await code(listVsphereVolumes(conn, { alias: ALIAS })), 'PLUGIN_DISABLED');
       assert.ok(Date.now() - started < 2000, `fast: ${Date.now() - started} ms`);
