@@ -30,7 +30,7 @@ export const vscodePrompter: Prompter = {
       Object.assign(box, { title: s.title, step: s.step, totalSteps: s.totalSteps, prompt: s.prompt, value: s.value, placeholder: s.placeholder, ignoreFocusOut: true });
       if (s.step > 1) box.buttons = [vscode.QuickInputButtons.Back];
       const check = () => (box.validationMessage = s.validate(box.value));
-      check();
+      if (box.value) check(); // an empty box is not an error before the user typed
       let done = false;
       const finish = (a: Answer<string>) => {
         if (done) return;
