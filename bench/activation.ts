@@ -13,6 +13,7 @@ import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import type { ActivationSample } from './probes/activationProbe';
 import { Chromium, CodeServer, REPO_ROOT, Workbench } from '../test/ui/harness';
+import { arg, median } from './lib/benchArgs';
 
 const REAL_ID = 'vdvs-tools.vsphere-docker-volumes';
 const MINIMAL_DIR = join(REPO_ROOT, 'bench', 'fixtures', 'minimal-extension');
@@ -21,11 +22,6 @@ const PROBE = join(REPO_ROOT, 'out', 'bench', 'probes', 'activationProbe.js');
 const HEAVY = /[\\/](node_modules[\\/](soap|ssh2|dockerode)[\\/]|vendor[\\/](soap|ssh2|dockerode)\.js$)/;
 const ROUND_TIMEOUT_MS = 180_000;
 
-function arg(name: string): number | undefined {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 ? Number(process.argv[i + 1]) : undefined;
-}
-const median = (v: number[]) => [...v].sort((a, b) => a - b)[Math.floor(v.length / 2)];
 const kib = (n: number) => `${(n / 1024).toFixed(1)} KiB`;
 const size = (f: string) => (existsSync(f) ? statSync(f).size : 0);
 function dirSize(dir: string, filter: (f: string) => boolean): number {

@@ -20,16 +20,12 @@ import { fileSink } from '../src/core/backup/hashing';
 import { connectToHost } from '../src/core/vsphere/connect';
 import { downloadDatastoreFile, folderUrl } from '../src/core/vsphere/datastoreFiles';
 import { ensureVolumeLab, VolumeLab } from '../test/fixtures/volumeLab';
+import { arg, median } from './lib/benchArgs';
 
 const GiB = 1024 ** 3;
 const CLI = join(__dirname, '../../dist/cli.js');
 const tag = `bk8bench${process.pid.toString(36)}`;
 
-function arg(name: string): number | undefined {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 ? Number(process.argv[i + 1]) : undefined;
-}
-const median = (v: number[]) => [...v].sort((a, b) => a - b)[Math.floor(v.length / 2)];
 const mbps = (bytes: number, seconds: number) => bytes / 1e6 / seconds;
 const seconds = (t0: bigint) => Number(process.hrtime.bigint() - t0) / 1e9;
 

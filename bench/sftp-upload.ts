@@ -11,18 +11,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SshSession } from '../src/core/esx/sshSession';
 import { passwordTarget, readEsxLab } from '../test/fixtures/esxLab';
+import { arg, median } from './lib/benchArgs';
 
 const SIZE = 64 * 1024 * 1024;
 
-function arg(name: string): number | undefined {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 ? Number(process.argv[i + 1]) : undefined;
-}
-
-function median(values: number[]): number {
-  const s = [...values].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)];
-}
 
 async function main(): Promise<void> {
   const lab = await readEsxLab();

@@ -16,18 +16,10 @@ import { createVsphereVolume } from '../src/core/vdvs/inventory';
 import { loadVolumeData } from '../src/core/vdvs/volumeData';
 import { VsphereSession } from '../src/core/vsphere/session';
 import { ensureVolumeLab, retryLabTransient } from '../test/fixtures/volumeLab';
+import { optionText as arg, median } from './lib/benchArgs';
 
 const run = promisify(execFile);
 
-function arg(name: string): string | undefined {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 ? process.argv[i + 1] : undefined;
-}
-
-function median(values: number[]): number {
-  const s = [...values].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)];
-}
 
 async function timed<T>(work: () => Promise<T>): Promise<[number, T]> {
   const t0 = process.hrtime.bigint();

@@ -13,16 +13,8 @@ import { searchDatastore } from '../src/core/vsphere/datastoreBrowser';
 import { listDatastores } from '../src/core/vsphere/inventory';
 import { createSoapClient } from '../src/core/vsphere/session';
 import { readVsphereLab } from '../test/fixtures/vsphereLab';
+import { arg, median } from './lib/benchArgs';
 
-function arg(name: string): number | undefined {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 ? Number(process.argv[i + 1]) : undefined;
-}
-
-function median(values: number[]): number {
-  const s = [...values].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)];
-}
 
 const envelope = (body: string) => `<?xml version="1.0" encoding="UTF-8"?><soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xmlns="urn:vim25"><soapenv:Body>${body}</soapenv:Body></soapenv:Envelope>`;
 
