@@ -96,12 +96,12 @@ describe('the reference workflow through the UI', { timeout: 900_000 }, () => {
     await w.locator('.monaco-button', { hasText: okLabel }).first().click();
   }
   /** Picks the row labelled exactly `label` in the quick pick of the step `match` (filtering first). */
-  async function pick(match: RegExp, label: string, filter = label): Promise<void> {
+  async function pick(match: RegExp, label: string, filter = label, clickTimeout?: number): Promise<void> {
     const w = await quickInput(match);
     await w.locator('.quick-input-box input').fill(filter);
     const row = w.locator('.quick-input-list .monaco-list-row', { has: wb.page.locator('.label-name', { hasText: new RegExp(`^\\s*${escape(label)}\\s*$`) }) }).first();
     await row.waitFor({ state: 'visible', timeout: T });
-    await row.click();
+    await row.click({ timeout: clickTimeout });
   }
   /** Answers the modal dialog whose message matches with the button `button`. */
   async function modal(match: RegExp, button: string): Promise<string> {
@@ -154,9 +154,19 @@ describe('the reference workflow through the UI', { timeout: 900_000 }, () => {
   }
   /** Runs a command from the palette by its exact title (category included, e.g. "vDVS: Create Volume…"). */
   async function palette(title: string): Promise<void> {
-    await wb.page.keyboard.press('F1');
-    await quickInput(/./);
-    await pick(/./, title, `>${title}`);
+    // A tree refresh or a notification may close the palette between typing and the click (seen in CI:
+    // the row stays in the DOM, hidden): open it again, at most three times.
+    for (let attempt = 1; ; attempt++) {
+      await wb.page.keyboard.press('F1');
+      await quickInput(/./);
+      try {
+        await pick(/./, title, `>${title}`, 10_000);
+        return;
+      } catch (err) {
+        if (attempt >= 3) throw err;
+        await wb.page.keyboard.press('Escape');
+      }
+    }
   }
   async function waitText(l: Locator, match: RegExp, timeout = T): Promise<string> {
     await l.filter({ hasText: match }).first().waitFor({ state: 'visible', timeout });
