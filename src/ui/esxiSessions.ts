@@ -2,7 +2,7 @@ import * as vscode from 'vscode';
 import { UserError } from '../core/errors';
 import type { VsphereSession } from '../core/vsphere/session';
 import { connectToHost } from '../core/vsphere/connect';
-import { requestTimeoutMs, Services } from './services';
+import { perExtension, requestTimeoutMs, Services } from './services';
 
 /**
  * One logged-in vSphere session per ESXi host or vCenter, shared by the ESXi view, its commands and
@@ -57,15 +57,5 @@ export function caBundlePath(): string | undefined {
   return vscode.workspace.getConfiguration('vdvs').get<string>('tls.caBundlePath') || undefined;
 }
 
-const instances = new WeakMap<Services, EsxiSessions>();
-
 /** The session cache of this extension instance. */
-export function esxiSessions(services: Services): EsxiSessions {
-  let sessions = instances.get(services);
-  if (!sessions) {
-    sessions = new EsxiSessions(services);
-    instances.set(services, sessions);
-    services.context.subscriptions.push(sessions);
-  }
-  return sessions;
-}
+export const esxiSessions = perExtension((services) => new EsxiSessions(services));

@@ -19,3 +19,20 @@ export function createServices(context: vscode.ExtensionContext): Services {
 export function requestTimeoutMs(): number {
   return 1000 * vscode.workspace.getConfiguration('vdvs').get<number>('requestTimeoutSeconds', 10);
 }
+
+/**
+ * One instance of what `create` makes per extension instance, made on first use and disposed with
+ * the extension (for caches and trees that views and commands share).
+ */
+export function perExtension<T extends vscode.Disposable>(create: (services: Services) => T): (services: Services) => T {
+  const instances = new WeakMap<Services, T>();
+  return (services) => {
+    let instance = instances.get(services);
+    if (!instance) {
+      instance = create(services);
+      instances.set(services, instance);
+      services.context.subscriptions.push(instance);
+    }
+    return instance;
+  };
+}

@@ -4,7 +4,7 @@ import { EventWatch, watchEvents } from '../../core/docker/events';
 import { loadHostSnapshot } from '../../core/docker/hostSnapshot';
 import { errorMessage, UserError } from '../../core/errors';
 import { pluginAlias } from '../commands/docker/pluginSettings';
-import { Services } from '../services';
+import { perExtension, Services } from '../services';
 import { DockerNode } from './docker/dockerNode';
 import { HostConnections } from './docker/hostConnections';
 import { HostLoad, HostNode } from './docker/hostNode';
@@ -178,18 +178,8 @@ export class DockerHostsTree implements vscode.TreeDataProvider<DockerNode>, vsc
   }
 }
 
-const trees = new WeakMap<Services, DockerHostsTree>();
-
 /** The Docker Hosts tree of this extension instance (commands use its connections and refresh it). */
-export function dockerHostsTree(services: Services): DockerHostsTree {
-  let tree = trees.get(services);
-  if (!tree) {
-    tree = new DockerHostsTree(services);
-    trees.set(services, tree);
-    services.context.subscriptions.push(tree);
-  }
-  return tree;
-}
+export const dockerHostsTree = perExtension((services) => new DockerHostsTree(services));
 
 /** The vdvs.dockerHosts view. */
 export function createDockerHostsView(services: Services): vscode.TreeView<DockerNode> {

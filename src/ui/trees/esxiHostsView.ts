@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
 import { forgetViews } from '../../core/vsphere/propertyCollector';
 import { esxiSessions } from '../esxiSessions';
-import { Services } from '../services';
+import { perExtension, Services } from '../services';
 import { EsxiNode } from './esxi/esxiNode';
 import { HostNode } from './esxi/hostNode';
 
@@ -52,18 +52,8 @@ export class EsxiHostsTree implements vscode.TreeDataProvider<EsxiNode>, vscode.
   }
 }
 
-const trees = new WeakMap<Services, EsxiHostsTree>();
-
 /** The ESXi Hosts tree of this extension instance (commands refresh it). */
-export function esxiHostsTree(services: Services): EsxiHostsTree {
-  let tree = trees.get(services);
-  if (!tree) {
-    tree = new EsxiHostsTree(services);
-    trees.set(services, tree);
-    services.context.subscriptions.push(tree);
-  }
-  return tree;
-}
+export const esxiHostsTree = perExtension((services) => new EsxiHostsTree(services));
 
 /** Refreshes one host node of the ESXi Hosts view (for the VIB commands). */
 export function refreshEsxiHost(services: Services, hostId: string): void {
