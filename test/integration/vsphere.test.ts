@@ -157,6 +157,15 @@ describe('vSphere client against the lab vcsim (ESX model, TLS)', () => {
     await assert.rejects(connect(lab, { thumbprint: null }), (e: unknown) => e instanceof UnknownCertificateError && e.thumbprint === lab.thumbprint);
   });
 
+  it('accepts the certificate without a pin when it chains to vdvs.tls.caBundlePath', async () => {
+    const session = await connectToHost({ id: 'it', name: 'it', url: lab.url, user: lab.user }, lab.password, { timeoutMs: TIMEOUT, caBundlePath: lab.certPath });
+    try {
+      assert.ok((await listDatacenters(session)).length > 0);
+    } finally {
+      await session.close();
+    }
+  });
+
   it('refuses a changed certificate, naming both thumbprints', async () => {
     const pinned = lab.thumbprint.replace(/^../, lab.thumbprint.startsWith('00') ? '11' : '00');
     await assert.rejects(connect(lab, { thumbprint: pinned }), (e: unknown) => e instanceof ThumbprintMismatchError && e.message.includes(pinned) && e.message.includes(lab.thumbprint));

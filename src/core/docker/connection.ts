@@ -3,6 +3,7 @@ import { userInfo } from 'node:os';
 import { join } from 'node:path';
 import type Dockerode from 'dockerode';
 import { withDeadline } from '../abort';
+import { readCaBundle, systemAndBundleCas } from '../caBundle';
 import { DockerHostConfig } from '../config';
 import { DockerError, explainDockerError } from './dockerErrors';
 import { DockerEndpoint, formatEndpoint, parseEndpoint, tcpPort } from './endpoint';
@@ -169,9 +170,9 @@ async function readTlsFolder(dir: string, caBundlePath?: string): Promise<{ ca?:
     }
   };
   const [ca, cert, key] = await Promise.all([read('ca.pem', false), read('cert.pem', true), read('key.pem', true)]);
-  const extra = caBundlePath ? await readFile(caBundlePath).catch(() => undefined) : undefined;
-  const cas = [ca, extra].filter((b): b is Buffer => !!b);
-  return { ...(cas.length ? { ca: cas } : {}), cert: cert!, key: key! };
+  // Like `docker --tlsverify`: ca.pem replaces the system store; without it the system store stays trusted.
+  const cas = ca ? [ca, ...(caBundlePath ? [readCaBundle(caBundlePath)] : [])] : systemAndBundleCas(caBundlePath);
+  return { ...(cas ? { ca: cas } : {}), cert: cert!, key: key! };
 }
 
 async function readKey(path: string): Promise<Buffer> {
