@@ -88,7 +88,7 @@ describe('Volumes on the lab', () => {
   it('creates every option combination the wizard offers and reads each back', { timeout: 600_000 }, async () => {
     const source = `${P}-src`;
     await create(source, { size: '24mb', fstype: 'ext3', 'attach-as': 'persistent' });
-    const input: WizardInput = { hosts: [{ id: host.id, name: host.name, endpoint: host.endpoint }], hostId: host.id, datastores: [{ name: lab.vsphere.datastore, vsan: false }], volumesOf: () => [source] };
+    const input: WizardInput = { hosts: [{ id: host.id, name: host.name, endpoint: host.endpoint }], hostId: host.id, datastores: async () => ({ datastores: [{ name: lab.vsphere.datastore, type: 'OTHER', capacityBytes: 0, freeBytes: 0, vsan: false }] }), volumesOf: () => [source] };
 
     // what the wizard offers at each pick step, read from the wizard itself
     const offered: Record<string, unknown[]> = {};

@@ -1,11 +1,16 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { runCreateVolumeWizard, WizardInput } from '../../src/ui/commands/volume/createVolumeWizard';
-import { BACK, Prompter } from '../../src/ui/commands/volume/prompter';
+import { DatastoreChoice } from '../../src/core/vdvs/datastoreChoices';
+import { DatastoreOffer, datastoreStep, runCreateVolumeWizard, WizardInput } from '../../src/ui/commands/volume/createVolumeWizard';
+import { BACK, PickItem, Prompter } from '../../src/ui/commands/volume/prompter';
 
+const GB = 1024 ** 3;
+const vmfs: DatastoreChoice = { name: 'datastore1', type: 'VMFS', capacityBytes: 100 * GB, freeBytes: 40 * GB, vsan: false };
+const vsan: DatastoreChoice = { name: 'vsanDatastore', type: 'vsan', capacityBytes: 2048 * GB, freeBytes: -1, vsan: true };
+const offer: DatastoreOffer = { datastores: [vmfs, vsan], vmDatastore: 'datastore1' };
 const input: WizardInput = {
   hosts: [{ id: 'a', name: 'docker-a', endpoint: 'unix:///a.sock' }, { id: 'b', name: 'docker-b', endpoint: 'ssh://root@b' }],
-  datastores: [{ name: 'datastore1', vsan: false }, { name: 'vsanDatastore', vsan: true }],
+  datastores: async () => offer,
   volumesOf: (id) => (id === 'b' ? ['src1'] : []),
 };
 
@@ -43,6 +48,67 @@ describe('create volume wizard', () => {
     await runCreateVolumeWizard(input, prompter, async () => undefined);
     assert.equal(seen.name, `"Volume names ending with '-NNNNNN' (where N is a digit) are not supported"`);
     assert.match(seen.size!, /^Invalid format for size/);
+  });
+  it('offers the ESXi side\'s datastores with type and free space, the VM\'s own first', () => {
+    const step = datastoreStep(offer, 'vsanDatastore');
+    assert.deepEqual(step.items.map((i) => [i.label, i.description, i.value, !!i.picked]), [
+      ["Docker host VM's datastore", 'short name · datastore1 · VMFS · 40 GB free of 100 GB', '', false],
+      ['datastore1', 'VMFS · 40 GB free of 100 GB', 'datastore1', false],
+      ['vsanDatastore', 'vSAN · 2.0 TB, free space not reported', 'vsanDatastore', true],
+    ]);
+    assert.equal(step.placeholder, 'Datastore for the VMDK (or type a datastore name)');
+    // a typed name not in the list becomes the first item; a listed one or blanks do not
+    assert.equal(step.typed('  nfs-02 ')?.value, 'nfs-02');
+    assert.equal(step.typed('datastore1'), undefined);
+    assert.equal(step.typed('  '), undefined);
+  });
+  it('without an ESXi host the step says so and still takes a typed name', async () => {
+    const note = 'No ESXi host is configured: type the datastore name';
+    let seen: { placeholder: string; items: PickItem<unknown>[]; typed?: (t: string) => PickItem<unknown> | undefined } | undefined;
+    const prompter = scripted({ host: ['a'], name: ['v1'] }, []);
+    prompter.pick = async (s) => {
+      if (s.id === 'datastore') {
+        seen = s;
+        return s.typed!('nfs-02')!.value;
+      }
+      return (s.items.find((i) => i.picked) ?? s.items[0]).value;
+    };
+    const r = await runCreateVolumeWizard({ ...input, datastores: async () => ({ datastores: [], note }) }, prompter, async () => undefined);
+    assert.equal(seen?.placeholder, note);
+    assert.deepEqual(seen?.items.map((i) => i.description), ['short name']);
+    assert.equal(r?.name, 'v1@nfs-02');
+  });
+  it('vsan-policy-name only for a vSAN datastore, also when it is the VM\'s own; a datastore with @ is asked again', async () => {
+    const walk = async (datastores: unknown[], own?: string) => {
+      const asked: string[] = [];
+      const r = await runCreateVolumeWizard({ ...input, datastores: async () => ({ ...offer, vmDatastore: own ?? offer.vmDatastore }) }, scripted({ host: ['a'], name: ['v'], datastore: datastores, 'vsan-policy-name': ['gold'] }, asked), async () => undefined);
+      return { steps: asked.map((a) => a.split(' ')[0]), r };
+    };
+    const plain = await walk(['datastore1']);
+    assert.ok(!plain.steps.includes('vsan-policy-name'));
+    assert.equal(plain.r?.options['vsan-policy-name'], undefined);
+    assert.equal((await walk(['vsanDatastore'])).r?.options['vsan-policy-name'], 'gold');
+    const short = await walk([''], 'vsanDatastore');
+    assert.equal(short.r?.name, 'v');
+    assert.equal(short.r?.options['vsan-policy-name'], 'gold');
+    const at = await walk(['a@b', 'datastore1']);
+    assert.deepEqual(at.steps.filter((s) => s === 'datastore'), ['datastore', 'datastore']);
+    assert.equal(at.r?.name, 'v@datastore1');
+  });
+  it('reads a host\'s datastores once, and a failed read becomes a note', async () => {
+    let reads = 0;
+    const prompter = scripted({ host: ['a', 'a'], name: ['v'], datastore: [BACK] }, []);
+    let placeholders: string[] = [];
+    const pick0 = prompter.pick;
+    prompter.pick = async (s) => {
+      if (s.id === 'datastore') placeholders.push(s.placeholder);
+      return pick0(s);
+    };
+    await runCreateVolumeWizard({ ...input, datastores: async () => (reads++, Promise.reject(new Error('InvalidLogin'))) }, prompter, async () => undefined);
+    assert.equal(reads, 1);
+    assert.equal(placeholders.length, 2);
+    assert.match(placeholders[0], /^Datastores could not be read \(InvalidLogin\): type the name/);
+    placeholders = [];
   });
   it('cancel returns undefined', async () => {
     assert.equal(await runCreateVolumeWizard(input, { pick: async () => undefined, input: async () => undefined, confirm: async () => undefined }, async () => undefined), undefined);

@@ -7,6 +7,7 @@ import { runCreateVolumeWizard } from './createVolumeWizard';
 import { withDocker } from './openDocker';
 import { Prompter } from './prompter';
 import { vscodePrompter } from './vscodePrompter';
+import { datastoreOffer } from './wizardDatastores';
 
 /**
  * "Create Volume…": the wizard, then the create with progress, then the new node selected.
@@ -17,13 +18,15 @@ export async function createVolume(services: Services, _node?: unknown, seam?: {
   if (!hosts.length) throw new UserError('No Docker host is configured.', 'Add the Docker host VM first (Docker Hosts view, Add Docker Host…).', 'NO_HOST');
   const tree = volumesTree();
   const snapshot = tree?.current ?? (await tree?.refresh());
+  // the datastore reads stop when the wizard ends
+  const reads = new AbortController();
   const result = await runCreateVolumeWizard({
     hosts: hosts.map((h) => ({ id: h.id, name: h.name, endpoint: h.endpoint })),
-    datastores: [],
+    datastores: (hostId) => datastoreOffer(services, hostId, reads.signal),
     volumesOf: (hostId) => (snapshot?.rows ?? []).filter((r) => r.docker.some((d) => d.hostId === hostId)).map((r) => r.docker.find((d) => d.hostId === hostId)!.name),
   }, seam?.prompter ?? vscodePrompter, async (line) => {
     await vscode.env.clipboard.writeText(line);
-  });
+  }).finally(() => reads.abort());
   if (!result) return undefined;
   services.log.info(`create volume: ${result.commandLine}`);
   await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Creating ${result.name}…`, cancellable: true }, async (_p, token) => {

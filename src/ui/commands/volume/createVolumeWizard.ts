@@ -1,14 +1,26 @@
+import { errorMessage } from '../../../core/errors';
 import { backupEligibility } from '../../../core/vdvs/backupEligibility';
 import { createVolumeCommandLine } from '../../../core/vdvs/cliLine';
+import { DatastoreChoice } from '../../../core/vdvs/datastoreChoices';
 import { fullVolumeName, validateVolumeName } from '../../../core/vdvs/names';
 import { ACCESS, DEFAULT_FSTYPE, DEFAULT_SIZE, DISK_FORMATS, VdvsOptions } from '../../../core/vdvs/options';
 import { validateCreate, validateOption } from '../../../core/vdvs/validate';
+import { describeSpace } from '../../trees/volumes/format';
 import { Answer, BACK, PickItem, Prompter, Step } from './prompter';
+
+/** The datastores offered for a Docker host's new volume, from the ESXi side. */
+export interface DatastoreOffer {
+  datastores: DatastoreChoice[];
+  /** The Docker host VM's own datastore (where a short name goes), when the VM is known. */
+  vmDatastore?: string;
+  /** Why the list is empty or partial (no ESXi host configured, one did not answer); shown in the step. */
+  note?: string;
+}
 
 export interface WizardInput {
   hosts: Array<{ id: string; name: string; endpoint: string }>;
-  /** Datastores known from the ESXi side; empty when no ESXi host is configured. */
-  datastores: Array<{ name: string; vsan: boolean }>;
+  /** Datastores known from the ESXi side for a Docker host; asked once per host, as soon as it is known. */
+  datastores: (hostId: string) => Promise<DatastoreOffer>;
   /** Existing vsphere volume names on a host, for clone-from. */
   volumesOf: (hostId: string) => string[];
   /** Preselected host (the command was run on a host's node). */
@@ -34,6 +46,8 @@ interface State {
   access: string;
   fstype: string;
   vsanPolicy: string;
+  /** The datastore step's list, kept for the vSAN question and the final check. */
+  offer?: DatastoreOffer;
 }
 
 const FSTYPES = ['ext4', 'ext3', 'ext2', 'xfs'];
@@ -75,10 +89,9 @@ const STEPS: StepDef[] = [
   {
     id: 'datastore', applies: () => true,
     ask: async (s, step, i, p) => {
-      const items: PickItem<string>[] = [{ label: "Docker host VM's datastore", description: 'short name', detail: 'vDVS puts the VMDK on the datastore of the Docker host VM.', value: '', picked: s.datastore === '' }];
-      for (const d of i.datastores) items.push({ label: d.name, description: d.vsan ? 'vSAN' : undefined, value: d.name, picked: s.datastore === d.name });
-      return wrap(await p.pick({ ...step, placeholder: i.datastores.length ? 'Datastore for the VMDK' : 'Datastore (add the ESXi host to choose among its datastores)', items }), (datastore) => ({ datastore }),
-        (datastore) => validateVolumeName(fullVolumeName(s.volume, datastore || 'x')));
+      const offer = await i.datastores(s.hostId!);
+      const answer = await p.pick({ ...step, ...datastoreStep(offer, s.datastore) });
+      return wrap(answer, (datastore) => ({ datastore, offer }), (datastore) => checkDatastore(s.volume, datastore));
     },
   },
   {
@@ -113,10 +126,65 @@ const STEPS: StepDef[] = [
     ask: async (s, step, _i, p) => wrap(await p.pick({ ...step, placeholder: 'File system (made by the plugin on the Docker host)', items: FSTYPES.map((f) => ({ label: f, description: f === DEFAULT_FSTYPE ? 'vDVS default' : undefined, value: f, picked: f === s.fstype })) }), (fstype) => ({ fstype })),
   },
   {
-    id: 'vsan-policy-name', applies: (s, i) => !!i.datastores.find((d) => d.name === s.datastore)?.vsan,
+    id: 'vsan-policy-name', applies: (s) => !!chosenDatastore(s)?.vsan,
     ask: async (s, step, _i, p) => wrap(await p.input({ ...step, prompt: 'vSAN policy name (empty: the datastore default policy)', value: s.vsanPolicy, validate: () => undefined }), (vsanPolicy) => ({ vsanPolicy: vsanPolicy.trim() })),
   },
 ];
+
+/** "vSAN · 40 GB free of 100 GB" */
+function describeDatastore(d: DatastoreChoice): string {
+  return `${d.vsan ? 'vSAN' : d.type || 'datastore'} · ${describeSpace(d.capacityBytes, d.freeBytes)}`;
+}
+
+/**
+ * The datastore question: the Docker host VM's own datastore (a short name), then every datastore
+ * the ESXi side offers with its type and free space; a typed name not in the list is accepted too
+ * (an ESXi host that is not configured, or a datastore added since).
+ */
+export function datastoreStep(offer: DatastoreOffer, current: string): { placeholder: string; items: PickItem<string>[]; typed: (text: string) => PickItem<string> | undefined } {
+  const own = offer.vmDatastore ? offer.datastores.find((d) => d.name === offer.vmDatastore) : undefined;
+  const items: PickItem<string>[] = [{
+    label: "Docker host VM's datastore",
+    description: ['short name', offer.vmDatastore, own && describeDatastore(own)].filter(Boolean).join(' · '),
+    detail: 'vDVS puts the VMDK on the datastore of the Docker host VM.',
+    value: '', picked: current === '',
+  }];
+  for (const d of offer.datastores) items.push({ label: d.name, description: describeDatastore(d), value: d.name, picked: current === d.name });
+  const listed = new Set(offer.datastores.map((d) => d.name));
+  const placeholder = offer.note ?? (offer.datastores.length ? 'Datastore for the VMDK (or type a datastore name)' : 'Type the datastore name, or pick the Docker host VM\'s own');
+  return {
+    placeholder, items,
+    typed: (text) => {
+      const name = text.trim();
+      return name && !listed.has(name) ? { label: name, description: 'datastore typed by name', detail: 'Not in the list from the ESXi side: vDVS refuses the volume if the ESXi host has no such datastore.', value: name } : undefined;
+    },
+  };
+}
+
+/** A datastore name the vDVS name rules accept after `vol@` (the last @ separates, so none inside). */
+function checkDatastore(volume: string, datastore: string): string | undefined {
+  if (datastore.includes('@')) return `A datastore name with @ cannot be used: vDVS splits vol@datastore at the last @.`;
+  return validateVolumeName(fullVolumeName(volume, datastore || 'x'));
+}
+
+/** The datastore the volume goes on, as the ESXi side described it (the VM's own for a short name). */
+function chosenDatastore(s: State): DatastoreChoice | undefined {
+  const name = s.datastore || s.offer?.vmDatastore;
+  return s.offer?.datastores.find((d) => d.name === name);
+}
+
+/** Asks for each host's datastores once, and turns a failure into a note, so the step can still be typed. */
+function offersOnce(datastores: WizardInput['datastores']): WizardInput['datastores'] {
+  const asked = new Map<string, Promise<DatastoreOffer>>();
+  return (hostId) => {
+    let offer = asked.get(hostId);
+    if (!offer) {
+      offer = datastores(hostId).catch((err) => ({ datastores: [], note: `Datastores could not be read (${errorMessage(err)}): type the name, or pick the Docker host VM's own` }));
+      asked.set(hostId, offer);
+    }
+    return offer;
+  };
+}
 
 /** Maps an answer to state; a failed `check` comes back as `invalid` so the step is asked again. */
 function wrap<T>(a: Answer<T>, toState: (v: T) => Partial<State>, check?: (v: T) => string | undefined): Answer<Partial<State> & { invalid?: string }> {
@@ -129,12 +197,15 @@ function wrap<T>(a: Answer<T>, toState: (v: T) => Partial<State>, check?: (v: T)
  * Walks the steps with back navigation, then shows the exact command line and asks to create.
  * Resolves undefined when cancelled (or when the user only copied the command).
  */
-export async function runCreateVolumeWizard(input: WizardInput, prompter: Prompter, onCopy: (line: string) => Promise<void>): Promise<WizardResult | undefined> {
+export async function runCreateVolumeWizard(wizardInput: WizardInput, prompter: Prompter, onCopy: (line: string) => Promise<void>): Promise<WizardResult | undefined> {
+  const input: WizardInput = { ...wizardInput, datastores: offersOnce(wizardInput.datastores) };
   const state: State = { hostId: input.hostId ?? (input.hosts.length === 1 ? input.hosts[0].id : undefined), volume: '', datastore: '', size: DEFAULT_SIZE, diskformat: 'thin', attachAs: 'persistent', access: 'read-write', fstype: DEFAULT_FSTYPE, vsanPolicy: '' };
   const visited: number[] = [];
   let i = 0;
   while (i < STEPS.length) {
     const def = STEPS[i];
+    // start reading the datastores while the name is typed
+    if (state.hostId) void input.datastores(state.hostId);
     if (!def.applies(state, input)) {
       i++;
       continue;
@@ -159,7 +230,8 @@ export async function runCreateVolumeWizard(input: WizardInput, prompter: Prompt
   const host = input.hosts.find((h) => h.id === state.hostId)!;
   const name = fullName(state);
   const opts = options(state);
-  const problem = validateCreate({ name, options: opts }, datastoreFacts(state, input));
+  const chosen = chosenDatastore(state);
+  const problem = validateCreate({ name, options: opts }, chosen ? { datastoreIsVsan: chosen.vsan } : {});
   const commandLine = createVolumeCommandLine(name, opts, { endpoint: host.endpoint });
   if (problem) {
     await prompter.confirm(`vDVS would refuse this volume: ${problem}`, commandLine, []);
@@ -173,9 +245,4 @@ export async function runCreateVolumeWizard(input: WizardInput, prompter: Prompt
     }
     return choice === 'Create' ? { hostId: host.id, name, options: opts, commandLine } : undefined;
   }
-}
-
-export function datastoreFacts(s: { datastore: string }, input: Pick<WizardInput, 'datastores'>) {
-  const ds = input.datastores.find((d) => d.name === s.datastore);
-  return ds ? { datastoreIsVsan: ds.vsan } : {};
 }

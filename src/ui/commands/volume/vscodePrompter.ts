@@ -3,13 +3,23 @@ import { Answer, BACK, PickItem, Prompter, Step } from './prompter';
 
 /** The real thing: QuickPick / InputBox with a back button and "step x of n", validation as you type. */
 export const vscodePrompter: Prompter = {
-  pick<T>(s: Step & { placeholder: string; items: PickItem<T>[] }): Promise<Answer<T>> {
+  pick<T>(s: Step & { placeholder: string; items: PickItem<T>[]; typed?: (text: string) => PickItem<T> | undefined }): Promise<Answer<T>> {
     return new Promise((resolve) => {
       const qp = vscode.window.createQuickPick<vscode.QuickPickItem & { value: T }>();
       Object.assign(qp, { title: s.title, step: s.step, totalSteps: s.totalSteps, placeholder: s.placeholder, ignoreFocusOut: true, matchOnDescription: true, matchOnDetail: true });
-      qp.items = s.items.map((i) => ({ label: i.label, description: i.description, detail: i.detail, value: i.value }));
+      const toItem = (i: PickItem<T>) => ({ label: i.label, description: i.description, detail: i.detail, value: i.value });
+      const listed = s.items.map(toItem);
+      qp.items = listed;
       const active = qp.items.find((_, n) => s.items[n].picked);
       if (active) qp.activeItems = [active];
+      if (s.typed) {
+        const typed = s.typed;
+        // the typed value goes first, so Enter takes it; the list stays below for a click
+        qp.onDidChangeValue((text) => {
+          const extra = typed(text);
+          qp.items = extra ? [{ ...toItem(extra), alwaysShow: true }, ...listed] : listed;
+        });
+      }
       if (s.step > 1) qp.buttons = [vscode.QuickInputButtons.Back];
       let done = false;
       const finish = (a: Answer<T>) => {

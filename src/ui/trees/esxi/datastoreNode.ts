@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
 import { DOCKVOLS } from '../../../core/vsphere/datastorePath';
 import { DatastoreInfo } from '../../../core/vsphere/inventory';
-import { formatBytes } from '../volumes/format';
+import { describeSpace, formatBytes } from '../volumes/format';
 import { DockvolsNode } from './dockvolsNode';
 import { EsxiNode } from './esxiNode';
 import { HostScope } from './scope';
@@ -22,9 +22,8 @@ export class DatastoreNode implements EsxiNode {
     const ds = this.datastore;
     const item = new vscode.TreeItem(ds.name, vscode.TreeItemCollapsibleState.Collapsed);
     item.id = this.id;
-    // vcsim subtracts every attached disk from freeSpace and may go below zero; no host reports that
     const free = ds.freeBytes >= 0 ? formatBytes(ds.freeBytes) : undefined;
-    item.description = `${ds.type} · ${free ? `${free} free of ${formatBytes(ds.capacityBytes)}` : `${formatBytes(ds.capacityBytes)}, free space not reported`}${ds.accessible ? '' : ' · inaccessible'}`;
+    item.description = `${ds.type} · ${describeSpace(ds.capacityBytes, ds.freeBytes)}${ds.accessible ? '' : ' · inaccessible'}`;
     item.tooltip = `${ds.name} (${ds.type})\nCapacity ${formatBytes(ds.capacityBytes)}, free ${free ?? `not reported (${ds.freeBytes})`}\n${ds.url}`;
     item.iconPath = new vscode.ThemeIcon(ds.accessible ? 'database' : 'warning');
     item.contextValue = 'vdvs.esxi.datastore';

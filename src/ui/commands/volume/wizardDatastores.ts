@@ -1,0 +1,34 @@
+import { errorMessage } from '../../../core/errors';
+import { EsxiDatastores, mergeDatastoreChoices, readDatastoreChoices } from '../../../core/vdvs/datastoreChoices';
+import { esxiSessions } from '../../esxiSessions';
+import { Services } from '../../services';
+import { DatastoreOffer } from './createVolumeWizard';
+
+/**
+ * The datastores the create-volume wizard offers for a Docker host: from the ESXi host or vCenter
+ * set as running its VM, else from every configured one, through the sessions the ESXi Hosts view
+ * shares. With the VM's name known, only the datastores its ESXi host mounts. One that does not
+ * answer is named in the step; the others still count.
+ */
+export async function datastoreOffer(services: Services, dockerHostId: string, signal?: AbortSignal): Promise<DatastoreOffer> {
+  const docker = services.hosts.get('docker', dockerHostId);
+  const all = services.hosts.list('esxi');
+  const own = all.filter((e) => e.id === docker?.esxiHostId);
+  const esxiHosts = own.length ? own : all;
+  if (!esxiHosts.length) return { datastores: [], note: "No ESXi host is configured: type the datastore name, or pick the Docker host VM's own (add the ESXi host to choose from its datastores)" };
+  const sessions = esxiSessions(services);
+  const failed: string[] = [];
+  const sides = await Promise.all(esxiHosts.map(async (e): Promise<EsxiDatastores | undefined> => {
+    try {
+      // the login is shared with the views: the wizard's signal stops only its own reads
+      return await readDatastoreChoices(await sessions.get(e.id), docker?.vmName, signal);
+    } catch (err) {
+      services.log.warn(`Create volume: datastores of ${e.name}: ${errorMessage(err)}`);
+      failed.push(`${e.name}: ${errorMessage(err)}`);
+      return undefined;
+    }
+  }));
+  const merged = mergeDatastoreChoices(sides.filter((s): s is EsxiDatastores => !!s));
+  const note = failed.length ? `Not read from ${failed.join('; ')}. Pick or type a datastore name` : undefined;
+  return { datastores: merged.datastores, vmDatastore: merged.vmDatastore, note };
+}
