@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import { VolumeRow } from '../../../core/vdvs/correlate';
+import { DockerVolumeEntry, VolumeRow } from '../../../core/vdvs/correlate';
 import { BackupEntry } from '../../../core/backup/layout';
 import { BackupNode } from './backupNode';
 import { ContainerNode } from './containerNode';
@@ -16,6 +16,14 @@ export class VolumeNode {
 
   get id(): string {
     return `${this.parentId}/volume:${this.row.key}${this.row.orphan === 'no-docker-host' && this.row.vmdk ? `#${this.row.vmdk.path}` : ''}`;
+  }
+
+  /** The Docker hosts that list this volume; under a Docker host group (the toggle), only that host. */
+  get listedBy(): DockerVolumeEntry[] {
+    const hostGroup = 'group:host:';
+    if (!this.parentId.startsWith(hostGroup)) return this.row.docker;
+    const hostName = this.parentId.slice(hostGroup.length);
+    return this.row.docker.filter((d) => d.hostName === hostName);
   }
 
   /**
