@@ -2,7 +2,8 @@ import * as vscode from 'vscode';
 import { HostKind } from '../core/config';
 import { Services } from './services';
 import { dockerHostsTree } from './trees/dockerHostsView';
-import { esxiHostsTree } from './trees/esxiHostsView';
+import { esxiHostsTree, esxiHostsTreeView } from './trees/esxiHostsView';
+import { volumesTree } from './trees/volumesView';
 
 /**
  * What activate() returns while VS Code runs the extension's own tests (ExtensionMode.Test): the data
@@ -13,6 +14,10 @@ import { esxiHostsTree } from './trees/esxiHostsView';
 export interface TestApi {
   readonly esxiHostsTree: vscode.TreeDataProvider<unknown>;
   readonly dockerHostsTree: vscode.TreeDataProvider<unknown>;
+  /** The Volumes view's provider (its nodes are what the volume commands take). */
+  readonly volumesTree: vscode.TreeDataProvider<unknown> | undefined;
+  /** What the ESXi Hosts view has selected, e.g. after "Reveal VMDK". */
+  esxiHostsSelection(): readonly unknown[];
   getSecret(kind: HostKind, id: string, name: string): Thenable<string | undefined>;
   removeHost(kind: HostKind, id: string, secretNames: readonly string[]): Promise<void>;
 }
@@ -22,6 +27,10 @@ export function testApi(services: Services): TestApi | undefined {
   return {
     esxiHostsTree: esxiHostsTree(services),
     dockerHostsTree: dockerHostsTree(services),
+    get volumesTree() {
+      return volumesTree();
+    },
+    esxiHostsSelection: () => esxiHostsTreeView(services)?.selection ?? [],
     getSecret: (kind, id, name) => services.hosts.getSecret(kind, id, name),
     removeHost: (kind, id, secretNames) => services.hosts.remove(kind, id, secretNames),
   };

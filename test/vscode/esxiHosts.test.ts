@@ -2,6 +2,7 @@ import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import type { EsxiHostConfig } from '../../src/core/config';
 import type { TestApi } from '../../src/ui/testApi';
+import { activateTestApi } from './extensionApi';
 import { ensureVolumeLab, labDocker, retryLabTransient, VolumeLab } from '../fixtures/volumeLab';
 
 /**
@@ -9,7 +10,6 @@ import { ensureVolumeLab, labDocker, retryLabTransient, VolumeLab } from '../fix
  * ESXi Hosts view walked through the extension's own TreeDataProvider, level by level, down to the
  * VMDKs of two volumes made through the lab's docker (one attached to docker-host-01 by a container).
  */
-const EXTENSION_ID = 'vdvs-tools.vsphere-docker-volumes';
 const P = `t4-esxi${process.pid}`;
 
 type Node = object;
@@ -39,11 +39,7 @@ describe('ESXi Hosts: add the lab host and expand the tree', () => {
 
   before(async function () {
     this.timeout(240_000);
-    const ext = vscode.extensions.getExtension<TestApi | undefined>(EXTENSION_ID);
-    assert.ok(ext, `${EXTENSION_ID} is not loaded`);
-    const exported = await ext.activate();
-    assert.ok(exported, 'activate() returned no test API: the extension does not run in ExtensionMode.Test');
-    api = exported;
+    api = await activateTestApi();
     lab = await ensureVolumeLab();
     docker = labDocker(lab);
     await retryLabTransient(() => docker('volume', 'create', '--driver=vsphere', `--name=${attached}`, '-o', 'size=1gb', '-o', 'attach-as=persistent'));

@@ -1,0 +1,14 @@
+import * as assert from 'node:assert/strict';
+import * as vscode from 'vscode';
+import type { TestApi } from '../../src/ui/testApi';
+
+export const EXTENSION_ID = 'vdvs-tools.vsphere-docker-volumes';
+
+/** Activates the extension under test and returns the API it hands out in ExtensionMode.Test. */
+export async function activateTestApi(): Promise<TestApi> {
+  const ext = vscode.extensions.getExtension<TestApi | undefined>(EXTENSION_ID);
+  assert.ok(ext, `${EXTENSION_ID} is not loaded`);
+  const exported = await ext.activate();
+  assert.ok(exported, 'activate() returned no test API: the extension does not run in ExtensionMode.Test');
+  return exported;
+}
