@@ -1,12 +1,13 @@
 // UI: the Volumes view against the lab, with a persistent and an independent volume, their backup
-// badges and a container using one. Screenshot: screenshots/10-volumes-view.png (git-ignored).
+// badges and a container using one. Screenshots (git-ignored): screenshots/10-volumes-view.png, and
+// 11-volumes-badge-tooltip.png with the independent volume's badge explained.
 import * as assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { ensureVolumeLab, labDocker, retryLabTransient, VolumeLab } from '../fixtures/volumeLab';
-import { CodeServer, REPO_ROOT, Workbench } from './harness';
+import { CodeServer, REPO_ROOT, SCREENSHOT_DIR, Workbench } from './harness';
 
 const CONTAINER = 'vSphere Docker Volumes';
 const P = `t7-ui${process.pid}`;
@@ -75,5 +76,12 @@ describe('Volumes view on the lab', { timeout: 300_000 }, () => {
     }
     const shot = await wb.screenshot('10-volumes-view', pane);
     assert.ok(shot.endsWith('10-volumes-view.png'));
+
+    // the warning badge explained: the independent volume's tooltip gives the reason and the way out
+    await indepRow.hover();
+    const hover = wb.page.locator('.monaco-hover, .workbench-hover', { hasText: 'Way out' }).first();
+    await hover.waitFor({ state: 'visible', timeout: 15_000 });
+    assert.match(await hover.innerText(), /Skipped by VM snapshot backups[\s\S]*attach-as=persistent/);
+    await wb.page.screenshot({ path: join(SCREENSHOT_DIR, '11-volumes-badge-tooltip.png') });
   });
 });
