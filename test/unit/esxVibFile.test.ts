@@ -32,8 +32,8 @@ describe('ar archive reader', () => {
 });
 
 describe('VIB descriptor', () => {
-  it('reads name, version, vendor, acceptance level and the required ESXi version', () => {
-    const d = parseDescriptor(descriptorXml({ version: '0.21', level: 'community', esx: '6.5.0' }), 'x.vib');
+  it('reads name, version, vendor, acceptance level and the required ESXi version', async () => {
+    const d = await parseDescriptor(descriptorXml({ version: '0.21', level: 'community', esx: '6.5.0' }), 'x.vib');
     assert.equal(d.name, 'esx-vmdkops-service');
     assert.equal(d.version, '0.21'); // a string, not the number 0.21
     assert.equal(d.vendor, 'VMWare');
@@ -41,15 +41,15 @@ describe('VIB descriptor', () => {
     assert.equal(d.requiredEsxVersion, '>= 6.5.0');
     assert.equal(d.liveRemoveAllowed, true);
   });
-  it('defaults to community and no ESXi requirement when the descriptor says nothing', () => {
-    const d = parseDescriptor('<vib><name>n</name><version>1</version></vib>', 'x.vib');
+  it('defaults to community and no ESXi requirement when the descriptor says nothing', async () => {
+    const d = await parseDescriptor('<vib><name>n</name><version>1</version></vib>', 'x.vib');
     assert.equal(d.acceptanceLevel, 'CommunitySupported');
     assert.equal(d.requiredEsxVersion, undefined);
     assert.equal(d.vendor, 'unknown');
   });
-  it('says why a descriptor is not one', () => {
-    assert.throws(() => parseDescriptor('<vib><name>n</name></vib>', 'x.vib'), (e: UserError) => e.code === 'NOT_A_VIB' && /name and a version/.test(e.message));
-    assert.throws(() => parseDescriptor('<vib><name>n</nam', 'x.vib'), (e: UserError) => e.code === 'NOT_A_VIB' && /not valid XML/.test(e.message));
+  it('says why a descriptor is not one', async () => {
+    await assert.rejects(parseDescriptor('<vib><name>n</name></vib>', 'x.vib'), (e: UserError) => e.code === 'NOT_A_VIB' && /name and a version/.test(e.message));
+    await assert.rejects(parseDescriptor('<vib><name>n</nam', 'x.vib'), (e: UserError) => e.code === 'NOT_A_VIB' && /not valid XML/.test(e.message));
   });
 });
 

@@ -98,14 +98,14 @@ describe('host key fingerprint and ssh config', () => {
   it('computes the OpenSSH SHA256 fingerprint (unpadded base64)', () => {
     assert.equal(sshFingerprint(Buffer.from('abc')), 'SHA256:ungWv48Bz+pBQUDeXa4iI7ADYaOWF3qctBD/YfIAFa0');
   });
-  it('matches ~/.ssh/config Host blocks and never runs Match exec', () => {
+  it('matches ~/.ssh/config Host blocks and never runs Match exec', async () => {
     const text = 'Match exec "touch /tmp/vdvs-should-not-exist"\n  User evil\nHost esx1 esx1.lab\n  HostName 127.0.0.1\n  Port 12222\n  User root\n  IdentityFile ~/.ssh/id_esx\nHost *\n  User nobody\n';
-    const m = matchSshConfig(text, 'esx1');
+    const m = await matchSshConfig(text, 'esx1');
     assert.equal(m.hostName, '127.0.0.1');
     assert.equal(m.port, 12222);
     assert.equal(m.user, 'root');
     assert.match(m.identityFile!, /\/\.ssh\/id_esx$/);
     assert.doesNotMatch(m.identityFile!, /^~/);
-    assert.deepEqual(matchSshConfig(text, 'other'), { hostName: undefined, port: undefined, user: 'nobody', identityFile: undefined, identityAgent: undefined });
+    assert.deepEqual(await matchSshConfig(text, 'other'), { hostName: undefined, port: undefined, user: 'nobody', identityFile: undefined, identityAgent: undefined });
   });
 });

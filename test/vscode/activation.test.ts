@@ -1,22 +1,33 @@
 import * as assert from 'node:assert/strict';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import * as vscode from 'vscode';
 
 const EXTENSION_ID = 'vdvs-tools.vsphere-docker-volumes';
 const VIEWS = ['vdvs.esxiHosts', 'vdvs.dockerHosts', 'vdvs.volumes'];
-const HEAVY = ['soap', 'ssh2', 'dockerode'];
+/** Libraries esbuild.mjs moves out of dist/extension.js into dist/vendor/<name>.js, loaded on first use. */
+const LAZY = ['soap', 'ssh2', 'dockerode', 'fast-xml-parser', 'yauzl', 'ssh-config'];
 
-/** Modules in the extension host's require cache that belong to one of the heavy libraries. */
-function heavyModulesLoaded(): string[] {
-  const pattern = new RegExp(`[\\\\/](?:node_modules[\\\\/](?:${HEAVY.join('|')})[\\\\/]|dist[\\\\/]vendor[\\\\/](?:${HEAVY.join('|')})\\.js$)`);
+/** Every dist/vendor bundle that exists (LAZY and any added later). */
+function vendorBundles(extensionPath: string): string[] {
+  return readdirSync(join(extensionPath, 'dist', 'vendor'))
+    .filter((f) => f.endsWith('.js'))
+    .map((f) => f.slice(0, -3));
+}
+
+/** Modules in the extension host's require cache that belong to one of the lazily loaded libraries. */
+function lazyModulesLoaded(names: string[]): string[] {
+  const alt = names.join('|');
+  const pattern = new RegExp(`[\\\\/](?:node_modules[\\\\/](?:${alt})[\\\\/]|dist[\\\\/]vendor[\\\\/](?:${alt})\\.js$)`);
   return Object.keys(require.cache).filter((p) => pattern.test(p));
 }
 
 describe('activation', () => {
   let ext: vscode.Extension<unknown>;
-  let heavyBefore: string[];
+  let lazyBefore: string[];
 
   before(() => {
-    heavyBefore = heavyModulesLoaded();
+    lazyBefore = lazyModulesLoaded(LAZY);
   });
 
   it('the extension is present', () => {
@@ -31,11 +42,19 @@ describe('activation', () => {
     assert.equal(ext.isActive, true);
   });
 
-  it('loads none of soap, ssh2, dockerode during activation', () => {
-    assert.deepEqual(heavyBefore, [], 'heavy modules were loaded before the extension activated');
-    assert.deepEqual(heavyModulesLoaded(), []);
+  it('loads none of the vendor bundles (soap, ssh2, dockerode, fast-xml-parser, yauzl, ssh-config) during activation', () => {
+    const vendor = vendorBundles(ext.extensionPath);
+    assert.deepEqual(LAZY.filter((n) => !vendor.includes(n)), [], `dist/vendor holds only ${vendor.join(', ')}`);
+    assert.deepEqual(lazyBefore, [], 'lazy modules were loaded before the extension activated');
+    assert.deepEqual(lazyModulesLoaded(vendor), []);
     assert.ok(Object.keys(require.cache).some((p) => p.endsWith('extension.js') && p.includes(ext.extensionPath)),
       'the extension bundle is not in this require cache: the check above would prove nothing');
+  });
+
+  it('bundles no npm package into dist/extension.js (its source map lists only our sources)', () => {
+    const map = JSON.parse(readFileSync(join(ext.extensionPath, 'dist', 'extension.js.map'), 'utf8')) as { sources: string[] };
+    assert.ok(map.sources.some((s) => /(^|\/)src\/extension\.ts$/.test(s)), `unexpected source map: ${map.sources.slice(0, 3).join(', ')}`);
+    assert.deepEqual(map.sources.filter((s) => s.includes('node_modules')), []);
   });
 
   it('registers every command of package.json', async () => {

@@ -1,7 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import SSHConfig from 'ssh-config';
 
 /** What ~/.ssh/config says for one host: the values `ssh <host>` would use. */
 export interface SshConfigMatch {
@@ -17,7 +16,9 @@ export function defaultSshConfigPath(): string {
 }
 
 /** Matches `host` against ssh_config text (Host and Match blocks, first value wins as in OpenSSH). */
-export function matchSshConfig(text: string, host: string, user?: string): SshConfigMatch {
+export async function matchSshConfig(text: string, host: string, user?: string): Promise<SshConfigMatch> {
+  // Loaded on first use (dist/vendor/ssh-config.js), not at activation.
+  const { default: SSHConfig } = await import('ssh-config');
   // matchExec false: a `Match exec` line must never run a command just because we read the file.
   const computed = SSHConfig.parse(text).compute({ Host: host, User: user }, { ignoreCase: true, matchExec: false });
   const first = (key: string): string | undefined => {
@@ -43,7 +44,7 @@ export async function readSshConfig(host: string, user?: string, path = defaultS
   } catch {
     return {};
   }
-  return matchSshConfig(text, host, user);
+  return await matchSshConfig(text, host, user);
 }
 
 export function expandHome(path: string | undefined): string | undefined {

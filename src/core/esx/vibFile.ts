@@ -1,8 +1,7 @@
 import { open, stat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { promisify } from 'node:util';
-import { XMLParser } from 'fast-xml-parser';
-import * as yauzl from 'yauzl';
+import type * as yauzl from 'yauzl';
 import { UserError } from '../errors';
 import { ArFormatError, listArMembers, ReadAt, readAtBuffer } from './arArchive';
 
@@ -84,11 +83,13 @@ export async function readDescriptor(read: ReadAt, size: number, fileName: strin
     if (err instanceof ArFormatError) throw notAVib(fileName, err.message);
     throw err;
   }
-  return parseDescriptor(xml, fileName);
+  return await parseDescriptor(xml, fileName);
 }
 
 /** Parses the text of a VIB's descriptor.xml. */
-export function parseDescriptor(xml: string, fileName: string): VibDescriptor {
+export async function parseDescriptor(xml: string, fileName: string): Promise<VibDescriptor> {
+  // Loaded on first use (dist/vendor/fast-xml-parser.js), not at activation.
+  const { XMLParser } = await import('fast-xml-parser');
   let doc: any;
   try {
     // Tag values stay strings: "0.21" is a version, not the number 0.21.
@@ -143,9 +144,11 @@ async function readHead(path: string): Promise<Buffer> {
 
 /** An offline bundle holds its VIBs as `vib20/<name>/<file>.vib`; read the vDVS one (or the first). */
 async function readBundle(path: string, fileName: string): Promise<{ descriptor: VibDescriptor; vibName: string; count: number }> {
+  // Loaded on first use (dist/vendor/yauzl.js), not at activation.
+  const { open: openZip } = await import('yauzl');
   let zip: yauzl.ZipFile;
   try {
-    zip = await promisify<string, yauzl.Options, yauzl.ZipFile>(yauzl.open)(path, { lazyEntries: true, autoClose: false });
+    zip = await promisify<string, yauzl.Options, yauzl.ZipFile>(openZip)(path, { lazyEntries: true, autoClose: false });
   } catch (err) {
     throw notAVib(fileName, `it is not a readable zip (${(err as Error).message})`);
   }
