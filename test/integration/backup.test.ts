@@ -179,17 +179,23 @@ describe('backups on the lab', { timeout: 600_000 }, () => {
     await docker('rm', '-f', c);
   });
 
-  it('snapshot mode: backs up descriptor, flat and sidecar, restores under a new name with the same sha256 for every file', async () => {
-    const vol = await newVolume('snap', ['-o', 'attach-as=persistent']);
+  /** A persistent volume filled with test files, backed up in snapshot mode by the CLI while a container has it attached. */
+  async function snapshotBackup(suffix: string) {
+    const vol = await newVolume(suffix, ['-o', 'attach-as=persistent']);
     await docker('run', '--rm', '--network', 'none', '-v', `${vol}:/d`, 'alpine:latest', 'sh', '-c', `${fillScript()} && sync`);
     const before = await volumeFileHashes(conn, vol);
     const c = await runContainer(vol);
-    const r = await cliRun(['backup', '--config', await jobConfig('snap', vol)]);
+    const r = await cliRun(['backup', '--config', await jobConfig(suffix, vol)]);
     await docker('rm', '-f', c);
     assert.equal(r.code, 0, r.err);
     const [entry] = (await listBackups(dest, HOST, full(vol))).backups;
+    return { before, entry, stderr: r.err };
+  }
+
+  it('snapshot mode: backs up descriptor, flat and sidecar, restores under a new name with the same sha256 for every file', async () => {
+    const { before, entry, stderr } = await snapshotBackup('snap');
     assert.deepEqual(entry.manifest.files.map((f) => f.role).sort(), ['descriptor', 'flat', 'sidecar']);
-    assert.match(r.err, /excluding \d+ other disk\(s\): .*disk-202-0/, 'the boot disk is excluded');
+    assert.match(stderr, /excluding \d+ other disk\(s\): .*disk-202-0/, 'the boot disk is excluded');
     const located = await findVm(session, lab.vsphere.vm);
     assert.deepEqual((await listSnapshots(session, located.vm.ref)).filter((s) => s.name.startsWith(SNAPSHOT_PREFIX)), []);
     const restored = `${tag}-snap-r`;
@@ -197,6 +203,29 @@ describe('backups on the lab', { timeout: 600_000 }, () => {
     const rr = await cliRun(['restore', '--config', configFile, '--backup', entry.dir, '--volume', restored, '--esxi-host', 'esx']);
     assert.equal(rr.code, 0, rr.err);
     assert.deepEqual(await volumeFileHashes(conn, restored), before);
+  });
+
+  it('snapshot mode: restores into an existing empty volume; a non-empty one only with --overwrite, then holds exactly the backed-up files', async () => {
+    const { before, entry } = await snapshotBackup('snapx');
+    const restore = (target: string, ...flags: string[]) => cliRun(['restore', '--config', configFile, '--backup', entry.dir, '--volume', target, '--esxi-host', 'esx', ...flags]);
+
+    const empty = await newVolume('snapx-e', ['-o', 'attach-as=persistent']);
+    assert.equal((await volumeFileHashes(conn, empty)).size, 0, 'a fresh volume holds no files');
+    const intoEmpty = await restore(empty, '--existing');
+    assert.equal(intoEmpty.code, 0, intoEmpty.err);
+    assert.deepEqual(await volumeFileHashes(conn, empty), before);
+
+    const busy = await newVolume('snapx-n', ['-o', 'attach-as=persistent']);
+    await docker('run', '--rm', '--network', 'none', '-v', `${busy}:/d`, 'alpine:latest', 'sh', '-c', 'echo keep-me > /d/a.txt && echo mine > /d/own.txt && sync');
+    const busyBefore = await volumeFileHashes(conn, busy);
+    const refused = await restore(busy, '--existing');
+    assert.equal(refused.code, 1, refused.out + refused.err);
+    assert.match(refused.err, new RegExp(`Volume ${busy} is not empty\\..*--overwrite`, 's'));
+    assert.deepEqual(await volumeFileHashes(conn, busy), busyBefore, 'a refused restore changes nothing');
+    const overwritten = await restore(busy, '--existing', '--overwrite');
+    assert.equal(overwritten.code, 0, overwritten.err);
+    // the whole disk is replaced: the volume's own files are gone, not mixed in
+    assert.deepEqual(await volumeFileHashes(conn, busy), before);
   });
 
   it('kill -9 in the middle of a snapshot backup leaves nothing listed as good, and the next run removes the leftover snapshot', async () => {
