@@ -15,7 +15,7 @@ export async function datastoreOffer(services: Services, dockerHostId: string, s
   const all = services.hosts.list('esxi');
   const own = all.filter((e) => e.id === docker?.esxiHostId);
   const esxiHosts = own.length ? own : all;
-  if (!esxiHosts.length) return { datastores: [], note: "No ESXi host is configured: type the datastore name, or pick the Docker host VM's own (add the ESXi host to choose from its datastores)" };
+  if (!esxiHosts.length) return { datastores: [], note: "Datastore: no ESXi host is configured, so type its name or pick the Docker host VM's own (add the ESXi host to choose from a list)" };
   const sessions = esxiSessions(services);
   const failed: string[] = [];
   const sides = await Promise.all(esxiHosts.map(async (e): Promise<EsxiDatastores | undefined> => {
@@ -29,6 +29,6 @@ export async function datastoreOffer(services: Services, dockerHostId: string, s
     }
   }));
   const merged = mergeDatastoreChoices(sides.filter((s): s is EsxiDatastores => !!s));
-  const note = failed.length ? `Not read from ${failed.join('; ')}. Pick or type a datastore name` : undefined;
+  const note = failed.length ? `Datastore for the VMDK, or type a name (not read from ${failed.join('; ')})` : undefined;
   return { datastores: merged.datastores, vmDatastore: merged.vmDatastore, note };
 }
