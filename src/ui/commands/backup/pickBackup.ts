@@ -5,6 +5,8 @@ import { readManifest, Manifest } from '../../../core/backup/manifest';
 import { formatBytes } from '../../../core/backup/progress';
 import { UserError } from '../../../core/errors';
 import { backupDestination } from '../../tasks/backupSettings';
+import { BackupNode } from '../../trees/volumes/backupNode';
+import { Prompter } from '../volume/prompter';
 
 export interface PickedBackup {
   dir: string;
@@ -12,10 +14,10 @@ export interface PickedBackup {
 }
 
 /**
- * The backup a command works on: the one passed by a view node (`{ backupDir }`) or a URI, else a
- * pick among the good backups under the vdvs.backup.destination folder (newest first).
+ * The backup a command works on: the one of a backup node of the Volumes view (or `{ backupDir }`, a
+ * path or a URI), else a pick among the good backups under vdvs.backup.destination (newest first).
  */
-export async function pickBackup(arg: unknown, title: string): Promise<PickedBackup | undefined> {
+export async function pickBackup(arg: unknown, title: string, prompter: Prompter): Promise<PickedBackup | undefined> {
   const given = backupDirOf(arg);
   if (given) return { dir: given, manifest: await readManifest(given) };
   const destination = backupDestination();
@@ -25,20 +27,20 @@ export async function pickBackup(arg: unknown, title: string): Promise<PickedBac
       label: `${v.volume}`,
       description: `${b.timestamp} · ${b.manifest.mode} · ${formatBytes(b.manifest.totalBytes)}`,
       detail: `${v.dockerHost} — ${b.dir}`,
-      dir: b.dir,
-      manifest: b.manifest,
+      value: { dir: b.dir, manifest: b.manifest },
     })),
   );
   if (!items.length) {
     throw new UserError(`No backups in ${destination}.`, 'Run a vdvs-backup task first (Terminal > Run Task > vDVS), or set vdvs.backup.destination to the folder that holds them.', 'NO_BACKUPS');
   }
-  const pick = await vscode.window.showQuickPick(items, { title, placeHolder: 'Backup to use', matchOnDescription: true, matchOnDetail: true });
-  return pick && { dir: pick.dir, manifest: pick.manifest };
+  const pick = await prompter.pick({ id: 'backup', title, step: 1, totalSteps: 1, placeholder: 'Backup to use', items });
+  return typeof pick === 'object' ? pick : undefined;
 }
 
 function backupDirOf(arg: unknown): string | undefined {
   if (arg instanceof vscode.Uri) return arg.fsPath;
   if (typeof arg === 'string') return arg;
+  if (arg instanceof BackupNode) return arg.entry.dir;
   if (arg && typeof arg === 'object' && typeof (arg as { backupDir?: unknown }).backupDir === 'string') return (arg as { backupDir: string }).backupDir;
   return undefined;
 }

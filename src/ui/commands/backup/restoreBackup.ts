@@ -6,52 +6,66 @@ import { UserError } from '../../../core/errors';
 import { esxiSessions } from '../../esxiSessions';
 import { Services } from '../../services';
 import { helperImage } from '../../tasks/backupSettings';
+import { prompterOf, seamOf, targetHost } from '../docker/target';
 import { openDockerHost } from '../volume/openDocker';
+import { Answer, BACK } from '../volume/prompter';
 import { backupLabel, pickBackup } from './pickBackup';
 import { withBackupProgress } from './withReporter';
 
 /**
  * Restore: pick a backup, a Docker host (the one it came from by default), then a new volume (named
  * after the backed-up one) or an existing one; a non-empty target needs an explicit modal confirmation.
+ * The last argument may be a seam (`{ prompter, hostId }`) that answers instead of the dialogs.
+ * Resolves with the volume restored into.
  */
-export async function restoreBackupCommand(services: Services, arg?: unknown): Promise<void> {
-  const backup = await pickBackup(arg, 'Restore a Backup');
-  if (!backup) return;
+export async function restoreBackupCommand(services: Services, ...args: unknown[]): Promise<string | undefined> {
+  const seam = seamOf(args);
+  const prompter = prompterOf(seam);
+  const backup = await pickBackup(args[0], 'Restore a Backup', prompter);
+  if (!backup) return undefined;
   const hosts = services.hosts.list('docker');
   if (!hosts.length) throw new UserError('No Docker host is configured to restore into.', 'Add one in the Docker Hosts view.', 'NO_HOST');
   const origin = hosts.find((h) => h.name === backup.manifest.dockerHost);
   const ordered = origin ? [origin, ...hosts.filter((h) => h !== origin)] : hosts;
-  const hostPick = hosts.length === 1 ? { host: hosts[0] } : await vscode.window.showQuickPick(
-    ordered.map((h) => ({ label: h.name, description: h === origin ? 'where the backup was taken' : h.endpoint, host: h })),
-    { title: 'Restore into which Docker host?' },
-  );
-  if (!hostPick) return;
-  const host = hostPick.host;
+  const host = seam.hostId || hosts.length === 1 ? await targetHost(services, undefined, seam) : await answered(prompter.pick({
+    id: 'dockerHost',
+    title: 'Restore into which Docker host?',
+    step: 1,
+    totalSteps: 1,
+    placeholder: 'Docker host',
+    items: ordered.map((h) => ({ label: h.name, description: h === origin ? 'where the backup was taken' : h.endpoint, value: h })),
+  }));
+  if (!host) return undefined;
   const conn = await openDockerHost(services, host);
   try {
-    const kind = await vscode.window.showQuickPick(
-      [
-        { label: '$(new-folder) New volume', description: `created with the backed-up options (${backup.manifest.volume.driver})`, target: 'new' as const },
-        { label: '$(database) Existing volume', description: 'must be unused; must be empty unless you confirm', target: 'existing' as const },
+    const title = `Restore ${backupLabel(backup.dir)}`;
+    const target = await answered(prompter.pick({
+      id: 'target',
+      title,
+      step: 1,
+      totalSteps: 1,
+      placeholder: 'Restore into',
+      items: [
+        { label: '$(new-folder) New volume', description: `created with the backed-up options (${backup.manifest.volume.driver})`, value: 'new' as const },
+        { label: '$(database) Existing volume', description: 'must be unused; must be empty unless you confirm', value: 'existing' as const },
       ],
-      { title: `Restore ${backupLabel(backup.dir)}` },
-    );
-    if (!kind) return;
+    }));
+    if (!target) return undefined;
     let volume: string | undefined;
-    if (kind.target === 'new') {
+    if (target === 'new') {
       const base = parseVolumeName(backup.manifest.volume.name).volume;
-      volume = await vscode.window.showInputBox({ title: 'Name of the new volume', value: `${base}-restored`, validateInput: (v) => (v.trim() ? undefined : 'Enter a volume name') });
+      volume = (await answered(prompter.input({ id: 'volume', title: 'Name of the new volume', step: 1, totalSteps: 1, prompt: 'The volume to create and fill', value: `${base}-restored`, validate: (v) => (v.trim() ? undefined : 'Enter a volume name') })))?.trim();
     } else {
       const volumes = await listVolumes(conn, { driver: backup.manifest.mode === 'snapshot' ? backup.manifest.volume.driver : undefined });
-      volume = (await vscode.window.showQuickPick(volumes.map((v) => ({ label: v.name, description: v.driver })), { title: 'Restore into which volume?' }))?.label;
+      volume = await answered(prompter.pick({ id: 'volume', title: 'Restore into which volume?', step: 1, totalSteps: 1, placeholder: 'Existing volume', items: volumes.map((v) => ({ label: v.name, description: v.driver, value: v.name })) }));
     }
-    if (!volume) return;
+    if (!volume) return undefined;
     const esxiId = host.esxiHostId ?? services.hosts.list('esxi').find((h) => backup.manifest.source.kind === 'snapshot' && h.url === backup.manifest.source.vsphereUrl)?.id;
     const request = {
       conn,
       backupDir: backup.dir,
-      volume: volume.trim(),
-      target: kind.target,
+      volume,
+      target,
       helperImage: helperImage(),
       vsphere: esxiId ? () => esxiSessions(services).get(esxiId) : undefined,
     };
@@ -60,12 +74,20 @@ export async function restoreBackupCommand(services: Services, arg?: unknown): P
       await run(false);
     } catch (err) {
       if (!(err instanceof UserError && err.code === 'VOLUME_NOT_EMPTY')) throw err;
-      const overwrite = await vscode.window.showWarningMessage(`Volume ${volume} is not empty.`, { modal: true, detail: 'Restoring writes the backup over its files; files not in the backup stay. This cannot be undone.' }, 'Overwrite');
-      if (overwrite !== 'Overwrite') return;
+      const loses = backup.manifest.mode === 'snapshot' ? 'Its disk is replaced by the backed-up one: every file in it now is lost.' : 'Restoring writes the backup over its files; files not in the backup stay.';
+      const overwrite = await prompter.confirm(`Volume ${volume} is not empty.`, `${loses} This cannot be undone.`, ['Overwrite']);
+      if (overwrite !== 'Overwrite') return undefined;
       await run(true);
     }
     void vscode.window.showInformationMessage(`Restored ${backupLabel(backup.dir)} into ${volume} on ${host.name}.`);
+    return volume;
   } finally {
     conn.close();
   }
+}
+
+/** The answer, or undefined when cancelled (these single questions show no Back button). */
+async function answered<T>(answer: Promise<Answer<T>>): Promise<T | undefined> {
+  const value = await answer;
+  return value === BACK ? undefined : value;
 }

@@ -1,19 +1,25 @@
 import * as vscode from 'vscode';
 import { formatBytes } from '../../../core/backup/progress';
-import { describeProblem, verifyBackup } from '../../../core/backup/verify';
+import { describeProblem, verifyBackup, VerifyReport } from '../../../core/backup/verify';
 import { UserError } from '../../../core/errors';
 import { Services } from '../../services';
+import { prompterOf, seamOf } from '../docker/target';
 import { backupLabel, pickBackup } from './pickBackup';
 import { withBackupProgress } from './withReporter';
 
-/** Verify: recompute every hash of a backup and report each mismatch, missing or extra file. */
-export async function verifyBackupCommand(services: Services, arg?: unknown): Promise<void> {
-  const backup = await pickBackup(arg, 'Verify a Backup');
-  if (!backup) return;
+/**
+ * Verify: recompute every hash of a backup and report each mismatch, missing or extra file (each in
+ * the log, all in the error shown). The last argument may be a seam (`{ prompter }`) answering the
+ * pick. Resolves with the report of an intact backup.
+ */
+export async function verifyBackupCommand(services: Services, ...args: unknown[]): Promise<VerifyReport | undefined> {
+  const backup = await pickBackup(args[0], 'Verify a Backup', prompterOf(seamOf(args)));
+  if (!backup) return undefined;
   const report = await withBackupProgress(services, `Verifying ${backupLabel(backup.dir)}`, (reporter, signal) => verifyBackup(backup.dir, { signal, onProgress: (p) => reporter.progress(p) }));
   if (!report.ok) {
     for (const p of report.problems) services.log.error(`${backup.dir}: ${describeProblem(p)}`);
     throw new UserError(`${backupLabel(backup.dir)} is damaged: ${report.problems.map(describeProblem).join('; ')}.`, 'Restore from another backup; the log lists every problem.', 'BACKUP_DAMAGED');
   }
   void vscode.window.showInformationMessage(`${backupLabel(backup.dir)} is intact: ${report.checked} file(s), ${formatBytes(report.bytes)}, every sha256 matches.`);
+  return report;
 }
