@@ -14,14 +14,14 @@ import { after, before, describe, it } from 'node:test';
 import { Locator } from 'playwright-core';
 import { labDocker, readVolumeLab, retryLabTransient, VolumeLab } from '../fixtures/volumeLab';
 import { CodeServer, REPO_ROOT, Workbench } from './harness';
+import * as user from './userInput';
+import { escapeRegExp as escape, T } from './userInput';
 
 const CONTAINER = 'vSphere Docker Volumes';
 const ESXI_NAME = 'esxi-lab';
 const DOCKER_NAME = 'docker-host-01';
 const VOL = 'dockerVol';
 const VOL_P = 'dockerVolPersistent';
-/** Generous: a loaded 2-core machine runs code-server, chromium, the lab and maybe other suites. */
-const T = 90_000;
 
 describe('the reference workflow through the UI', { timeout: 900_000 }, () => {
   let lab: VolumeLab;
@@ -67,51 +67,6 @@ describe('the reference workflow through the UI', { timeout: 900_000 }, () => {
 
   // ---- what a user does, as helpers -------------------------------------------------------------
 
-  /** Until the quick input shows a step whose title, prompt or placeholder matches. */
-  async function quickInput(match: RegExp, timeout = T): Promise<Locator> {
-    // a string: the tests compile without the DOM library
-    await wb.page.waitForFunction(`(() => {
-      const w = document.querySelector('.quick-input-widget');
-      if (!w || getComputedStyle(w).display === 'none') return false;
-      const input = w.querySelector('.quick-input-box input');
-      return new RegExp(${JSON.stringify(match.source)}, ${JSON.stringify(match.flags)}).test(w.innerText + ' ' + (input?.placeholder ?? '') + ' ' + (input?.getAttribute('aria-label') ?? ''));
-    })()`, undefined, { timeout, polling: 100 });
-    return wb.page.locator('.quick-input-widget');
-  }
-  /** Types into the input box of the step `match` and accepts. */
-  async function type(match: RegExp, text: string): Promise<void> {
-    const w = await quickInput(match);
-    await w.locator('.quick-input-box input').fill(text);
-    await wb.page.keyboard.press('Enter');
-  }
-  /**
-   * The simple file dialog of code-server: type the path, wait until its folder is listed (the dialog
-   * ignores Enter while it loads), then press its OK button.
-   */
-  async function chooseFile(match: RegExp, path: string, okLabel: string): Promise<void> {
-    const w = await quickInput(match);
-    await w.locator('.quick-input-box input').fill(path);
-    const file = path.slice(path.lastIndexOf('/') + 1);
-    await w.locator('.quick-input-list .monaco-list-row', { hasText: file }).first().waitFor({ state: 'visible', timeout: T });
-    await w.locator('.monaco-button', { hasText: okLabel }).first().click();
-  }
-  /** Picks the row labelled exactly `label` in the quick pick of the step `match` (filtering first). */
-  async function pick(match: RegExp, label: string, filter = label, clickTimeout?: number): Promise<void> {
-    const w = await quickInput(match);
-    await w.locator('.quick-input-box input').fill(filter);
-    const row = w.locator('.quick-input-list .monaco-list-row', { has: wb.page.locator('.label-name', { hasText: new RegExp(`^\\s*${escape(label)}\\s*$`) }) }).first();
-    await row.waitFor({ state: 'visible', timeout: T });
-    await row.click({ timeout: clickTimeout });
-  }
-  /** Answers the modal dialog whose message matches with the button `button`. */
-  async function modal(match: RegExp, button: string): Promise<string> {
-    const box = wb.page.locator('.monaco-dialog-box', { hasText: match });
-    await box.waitFor({ state: 'visible', timeout: T });
-    const text = await box.innerText();
-    await box.locator('.dialog-buttons .monaco-button', { hasText: new RegExp(`^\\s*${escape(button)}\\s*$`) }).click();
-    await box.waitFor({ state: 'hidden', timeout: T });
-    return text;
-  }
   /** Shows only `view` expanded in the side bar, so its tree has the room (lists render visible rows only). */
   async function only(view: string): Promise<Locator> {
     for (const name of ['ESXi Hosts', 'Docker Hosts', 'Volumes']) {
@@ -152,22 +107,6 @@ describe('the reference workflow through the UI', { timeout: 900_000 }, () => {
       assert.ok(attempt < 3, `the context menu entry ${item} does not react`);
     }
   }
-  /** Runs a command from the palette by its exact title (category included, e.g. "vDVS: Create Volume…"). */
-  async function palette(title: string): Promise<void> {
-    // A tree refresh or a notification may close the palette between typing and the click (seen in CI:
-    // the row stays in the DOM, hidden): open it again, at most three times.
-    for (let attempt = 1; ; attempt++) {
-      await wb.page.keyboard.press('F1');
-      await quickInput(/./);
-      try {
-        await pick(/./, title, `>${title}`, 10_000);
-        return;
-      } catch (err) {
-        if (attempt >= 3) throw err;
-        await wb.page.keyboard.press('Escape');
-      }
-    }
-  }
   async function waitText(l: Locator, match: RegExp, timeout = T): Promise<string> {
     await l.filter({ hasText: match }).first().waitFor({ state: 'visible', timeout });
     return l.innerText();
@@ -185,13 +124,13 @@ describe('the reference workflow through the UI', { timeout: 900_000 }, () => {
     await wb.page.mouse.up();
 
     // 1. Add the ESXi host: URL, user, thumbprint (modal), password, name
-    await palette('vDVS: Add ESXi Host or vCenter…');
-    await type(/Address or URL of the ESXi host/, lab.vsphere.url);
-    await type(/User name/, lab.vsphere.user);
-    const certText = await modal(/SHA-256 fingerprint/, 'Trust and Pin');
+    await user.palette(wb, 'vDVS: Add ESXi Host or vCenter…');
+    await user.type(wb, /Address or URL of the ESXi host/, lab.vsphere.url);
+    await user.type(wb, /User name/, lab.vsphere.user);
+    const certText = await user.modal(wb, /SHA-256 fingerprint/, 'Trust and Pin');
     assert.ok(certText.includes(lab.vsphere.thumbprint), `the modal shows the lab's thumbprint: ${certText}`);
-    await type(/Password of/, lab.vsphere.password);
-    await type(/Name shown in the ESXi Hosts view/, ESXI_NAME);
+    await user.type(wb, /Password of/, lab.vsphere.password);
+    await user.type(wb, /Name shown in the ESXi Hosts view/, ESXI_NAME);
     await only('ESXi Hosts');
     await expand(row('ESXi Hosts', ESXI_NAME));
     await row('ESXi Hosts', 'Datastores').waitFor({ state: 'visible', timeout: T });
@@ -200,27 +139,28 @@ describe('the reference workflow through the UI', { timeout: 900_000 }, () => {
 
     // 2. SSH for the host (context menu), then the VIB through the simple file dialog
     await contextMenu(row('ESXi Hosts', ESXI_NAME), 'Configure SSH…');
-    await type(/Address of the ESXi host/, lab.ssh.host);
-    await type(/SSH port/, String(lab.ssh.port));
-    await type(/User with an ESXi shell/, lab.ssh.user);
-    await pick(/How to log in to the ESXi shell/, 'Password');
-    await type(/SSH: password of/, lab.ssh.password);
-    const keyText = await modal(/SSH host key/, 'Trust and Pin');
+    await user.type(wb, /Address of the ESXi host/, lab.ssh.host);
+    await user.type(wb, /SSH port/, String(lab.ssh.port));
+    await user.type(wb, /User with an ESXi shell/, lab.ssh.user);
+    await user.pick(wb, /How to log in to the ESXi shell/, 'Password');
+    await user.type(wb, /SSH: password of/, lab.ssh.password);
+    const keyText = await user.modal(wb, /SSH host key/, 'Trust and Pin');
     assert.ok(keyText.includes(lab.ssh.hostKeyFingerprint), `the modal shows the lab's host key: ${keyText}`);
     const vibNode = row('ESXi Hosts', 'vDVS VIB');
     await waitText(vibNode, /ssh root@/);
-    await expand(vibNode); // VS Code keeps the collapsed state of the id it had without SSH
     const versionRow = row('ESXi Hosts', /^esx-vmdkops-service /);
     const absentRow = row('ESXi Hosts', 'not installed');
+    // Configure SSH reveals the VIB node expanded: its status shows without a click
     await Promise.race([versionRow.waitFor({ state: 'visible', timeout: T }), absentRow.waitFor({ state: 'visible', timeout: T })]);
+    assert.equal(await vibNode.getAttribute('aria-expanded'), 'true');
     // Another suite on the shared lab may restart hostd meanwhile: esxcli then fails with "Connection
     // failure" (as on ESXi); the user retries, and so does the test, once.
     for (let attempt = 1; ; attempt++) {
       const wasInstalled = await versionRow.isVisible();
       if (wasInstalled) await contextMenu(versionRow, 'Upgrade vDVS VIB…'); // installed by another suite: the upgrade path
       else await contextMenu(vibNode, 'Install vDVS VIB…');
-      await chooseFile(/vDVS VIB or offline bundle/, lab.vib.path, 'Read VIB');
-      const vibText = await modal(/esx-vmdkops-service/, wasInstalled ? 'Upgrade' : 'Install');
+      await user.chooseFile(wb, /vDVS VIB or offline bundle/, lab.vib.path, 'Read VIB');
+      const vibText = await user.modal(wb, /esx-vmdkops-service/, wasInstalled ? 'Upgrade' : 'Install');
       assert.match(vibText, new RegExp(escape(lab.vib.version)));
       const hostdBusy = wb.page.locator('.notifications-toasts .notification-list-item', { hasText: /Connection failure/ }).first();
       const restart = wb.page.locator('.monaco-dialog-box', { hasText: /Restart hostd on/ });
@@ -230,7 +170,7 @@ describe('the reference workflow through the UI', { timeout: 900_000 }, () => {
       await hostdBusy.locator('.codicon-notifications-clear').click().catch(() => undefined);
       await Promise.race([versionRow.waitFor({ state: 'visible', timeout: T }), absentRow.waitFor({ state: 'visible', timeout: T })]);
     }
-    await modal(/Restart hostd on/, 'Restart hostd');
+    await user.modal(wb, /Restart hostd on/, 'Restart hostd');
     await wb.page.locator('.notifications-toasts .notification-list-item-message', { hasText: new RegExp(`is installed on ${ESXI_NAME}`) }).first().waitFor({ state: 'visible', timeout: 180_000 });
     await versionRow.waitFor({ state: 'visible', timeout: T });
     await row('ESXi Hosts', 'vmdk_ops service running').waitFor({ state: 'visible', timeout: T });
@@ -240,9 +180,9 @@ describe('the reference workflow through the UI', { timeout: 900_000 }, () => {
     // 3. The Docker host: the welcome button of the empty view, the lab's socket
     const dockerPane = await only('Docker Hosts');
     await dockerPane.locator('.welcome-view-content .monaco-button', { hasText: /Add Docker Host/ }).first().click();
-    await pick(/How does VS Code reach the Docker host/, 'Local socket');
-    await type(/Endpoint/, lab.docker.host);
-    await type(/Name shown in the tree/, DOCKER_NAME);
+    await user.pick(wb, /How does VS Code reach the Docker host/, 'Local socket');
+    await user.type(wb, /Endpoint/, lab.docker.host);
+    await user.type(wb, /Name shown in the tree/, DOCKER_NAME);
     const hostRow = row('Docker Hosts', DOCKER_NAME);
     await hostRow.waitFor({ state: 'visible', timeout: T });
     const pluginRow = row('Docker Hosts', 'vsphere plugin');
@@ -252,7 +192,7 @@ describe('the reference workflow through the UI', { timeout: 900_000 }, () => {
     // 4. The plugin: privileges modal (or, installed by another suite, the view shows it enabled)
     if (/not installed/.test(await pluginRow.innerText())) {
       await contextMenu(pluginRow, 'Install vSphere Plugin…');
-      const privileges = await modal(/asks for these privileges/, 'Accept and Install');
+      const privileges = await user.modal(wb, /asks for these privileges/, 'Accept and Install');
       assert.match(privileges, /CAP_SYS_ADMIN/);
     }
     await waitText(pluginRow, /enabled · /, 180_000);
@@ -260,16 +200,16 @@ describe('the reference workflow through the UI', { timeout: 900_000 }, () => {
 
     // 5. Two volumes through the wizard: dockerVol (independent_persistent, the vDVS default) and dockerVolPersistent
     for (const [name, attachAs] of [[VOL, 'independent_persistent'], [VOL_P, 'persistent']] as const) {
-      await palette('vDVS: Create Volume…');
-      await type(/Volume name|e\.g\. pgdata/, name);
-      await pick(/Datastore/, "Docker host VM's datastore", 'Docker host VM');
-      await pick(/Start empty, or copy/, 'New empty volume');
-      await type(/Size: an integer/, '1gb');
-      await pick(/Disk format/, 'thin');
-      await pick(/Disk mode when attached/, attachAs);
-      await pick(/Access/, 'read-write');
-      await pick(/File system/, 'ext4');
-      const confirm = await modal(new RegExp(`Create ${escape(name)} on`), 'Create');
+      await user.palette(wb, 'vDVS: Create Volume…');
+      await user.type(wb, /Volume name|e\.g\. pgdata/, name);
+      await user.pick(wb, /Datastore/, "Docker host VM's datastore", 'Docker host VM');
+      await user.pick(wb, /Start empty, or copy/, 'New empty volume');
+      await user.type(wb, /Size: an integer/, '1gb');
+      await user.pick(wb, /Disk format/, 'thin');
+      await user.pick(wb, /Disk mode when attached/, attachAs);
+      await user.pick(wb, /Access/, 'read-write');
+      await user.pick(wb, /File system/, 'ext4');
+      const confirm = await user.modal(wb, new RegExp(`Create ${escape(name)} on`), 'Create');
       assert.ok(confirm.includes(`--name=${name}`) && confirm.includes('-o size=1gb') && confirm.includes(`attach-as=${attachAs}`), confirm);
     }
     await only('Volumes');
@@ -303,11 +243,11 @@ describe('the reference workflow through the UI', { timeout: 900_000 }, () => {
     await screenshot('test-container');
 
     // 8. The backup task: Tasks: Run Task → vdvs-backup → the snapshot task of the Docker host
-    await palette('Tasks: Run Task');
-    await pick(/Select the task to run|Run Task/i, 'vdvs-backup', 'vdvs-backup');
-    await quickInput(new RegExp(`snapshot backup of ${DOCKER_NAME}`));
+    await user.palette(wb, 'Tasks: Run Task');
+    await user.pick(wb, /Select the task to run|Run Task/i, 'vdvs-backup', 'vdvs-backup');
+    await user.quickInput(wb, new RegExp(`snapshot backup of ${DOCKER_NAME}`));
     await screenshot('run-task-picker');
-    await pick(/./, `vDVS: snapshot backup of ${DOCKER_NAME}`, `snapshot backup of ${DOCKER_NAME}`);
+    await user.pick(wb, /./, `vDVS: snapshot backup of ${DOCKER_NAME}`, `snapshot backup of ${DOCKER_NAME}`);
     // the terminal tab gets VS Code's check mark when the task ends with exit code 0 (an error mark otherwise)
     const panel = wb.page.locator('.part.panel');
     await panel.locator('.codicon-check, .codicon-error').first().waitFor({ state: 'visible', timeout: 300_000 });

@@ -5,6 +5,7 @@ import { loadHostSnapshot } from '../../core/docker/hostSnapshot';
 import { errorMessage, UserError } from '../../core/errors';
 import { pluginAlias } from '../commands/docker/pluginSettings';
 import { perExtension, Services } from '../services';
+import { reachFromDockerHost } from '../walkthroughState';
 import { DockerNode } from './docker/dockerNode';
 import { HostConnections } from './docker/hostConnections';
 import { HostLoad, HostNode } from './docker/hostNode';
@@ -128,6 +129,8 @@ export class DockerHostsTree implements vscode.TreeDataProvider<DockerNode>, vsc
         const settings = vscode.workspace.getConfiguration('vdvs');
         const snapshot = await loadHostSnapshot(conn, { allDrivers: settings.get<boolean>('docker.showAllVolumeDrivers', false), alias: pluginAlias(), reference: settings.get<string>('plugin.reference') });
         entry.load = { state: 'ready', snapshot };
+        // here, not in the nodes: a command's reload counts even while the view is hidden
+        reachFromDockerHost(snapshot);
         this.watch(host);
       } catch (err) {
         entry.load = { state: 'failed', error: err };

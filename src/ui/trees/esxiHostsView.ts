@@ -4,6 +4,7 @@ import { esxiSessions } from '../esxiSessions';
 import { perExtension, Services } from '../services';
 import { EsxiNode } from './esxi/esxiNode';
 import { HostNode } from './esxi/hostNode';
+import { vibNodeId } from './esxi/vibNode';
 
 /** The vdvs.esxiHosts view: configured ESXi hosts and vCenters, fetched level by level on expansion. */
 export class EsxiHostsTree implements vscode.TreeDataProvider<EsxiNode>, vscode.Disposable {
@@ -58,6 +59,18 @@ export const esxiHostsTree = perExtension((services) => new EsxiHostsTree(servic
 /** Refreshes one host node of the ESXi Hosts view (for the VIB commands). */
 export function refreshEsxiHost(services: Services, hostId: string): void {
   esxiHostsTree(services).refreshHost(hostId);
+}
+
+/**
+ * Shows a host's "vDVS VIB" node expanded, which reads the VIB status (after SSH was set up: VS Code
+ * would otherwise keep the row as it was without SSH, a leaf, and show it collapsed).
+ */
+export async function revealVibNode(services: Services, hostId: string): Promise<void> {
+  const view = views.get(services);
+  const tree = esxiHostsTree(services);
+  const hostNode = (await tree.getChildren()).find((n) => n instanceof HostNode && n.host.id === hostId);
+  const vibNode = hostNode && (await tree.getChildren(hostNode)).find((n) => n.id === vibNodeId(hostNode.id));
+  if (view && vibNode) await view.reveal(vibNode, { expand: true, select: true, focus: false });
 }
 
 const views = new WeakMap<Services, vscode.TreeView<EsxiNode>>();

@@ -1,12 +1,12 @@
 import * as vscode from 'vscode';
 import { EsxiHostConfig, SshSettings } from '../../../core/config';
-import { UserError } from '../../../core/errors';
+import { errorMessage, UserError } from '../../../core/errors';
 import { hostKeyChanged, HostKeyUnknownError } from '../../../core/esx/hostKey';
 import { SshSession } from '../../../core/esx/sshSession';
 import { readSshConfig } from '../../../core/esx/sshConfig';
 import { confirmFingerprint } from '../../prompts';
 import { requestTimeoutMs, Services } from '../../services';
-import { refreshEsxiHost } from '../../trees/esxiHostsView';
+import { revealVibNode } from '../../trees/esxiHostsView';
 import { resolveHost } from '../esxi/hostArg';
 import { remoteLog, splitArg, SSH_SECRET } from './vibSession';
 
@@ -72,7 +72,8 @@ export async function configureSsh(services: Services, arg?: unknown): Promise<E
   }
   await services.hosts.save('esxi', updated);
   services.log.info(`${host.name}: SSH ${settings.user}@${settings.host}:${port} (${auth}) set up, host key ${fingerprint} pinned`);
-  refreshEsxiHost(services, host.id);
+  // the VIB status is what SSH was set up for: show it (a failed reveal only costs the view)
+  revealVibNode(services, host.id).catch((err) => services.log.warn(`ESXi Hosts: could not show the VIB of ${host.name}: ${errorMessage(err)}`));
   void vscode.window.showInformationMessage(`SSH to ${host.name} is set up; host key ${fingerprint} pinned.`);
   return updated;
 }
@@ -106,7 +107,8 @@ async function pickAuth(current: SshSettings['auth'] | undefined, identityFile: 
   ];
   const pick = await vscode.window.showQuickPick(
     items.map((i) => ({ ...i, picked: i.auth === current })),
-    { title: 'SSH: authentication', placeHolder: 'How to log in to the ESXi shell' },
+    // like the form's input boxes: a click elsewhere (or a redrawn walkthrough page) does not cancel it
+    { title: 'SSH: authentication', placeHolder: 'How to log in to the ESXi shell', ignoreFocusOut: true },
   );
   if (!pick) throw new vscode.CancellationError();
   return pick.auth;

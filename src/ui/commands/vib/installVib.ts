@@ -6,6 +6,7 @@ import { installVib, InstallOutcome, upgradeVib } from '../../../core/esx/vibFlo
 import { UploadProgress } from '../../../core/esx/upload';
 import { Services } from '../../services';
 import { refreshEsxiHost } from '../../trees/esxiHostsView';
+import { reachState } from '../../walkthroughState';
 import { resolveHost } from '../esxi/hostArg';
 import { configureSsh } from './configureSsh';
 import { askHostdRestart, splitArg, VibCommandInput, withVibSession } from './vibSession';
@@ -34,6 +35,7 @@ export async function installOrUpgrade(services: Services, arg: unknown, action:
   });
   refreshEsxiHost(services, host.id);
   const installed = outcome.status.installed!;
+  reachState('vibInstalled'); // the status read after the install found it
   const service = outcome.status.processes.length ? 'the vmdk_ops service runs' : 'the vmdk_ops service starts when hostd restarts';
   const from = outcome.replaced ? ` (replaced ${outcome.replaced})` : '';
   services.log.info(`${host.name}: ${installed.name} ${installed.version} installed${from}; ${service}`);

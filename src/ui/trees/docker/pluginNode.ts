@@ -2,7 +2,6 @@ import * as vscode from 'vscode';
 import { DockerHostConfig } from '../../../core/config';
 import { errorMessage, UserError } from '../../../core/errors';
 import { HostSnapshot } from '../../../core/docker/hostSnapshot';
-import { reachFromDockerHost } from '../../walkthroughState';
 import { DockerMessageNode, DockerNode } from './dockerNode';
 import { VolumeNode } from './volumeNode';
 
@@ -11,7 +10,6 @@ export class PluginNode implements DockerNode {
   readonly id: string;
   constructor(readonly parent: DockerNode, readonly snapshot: HostSnapshot) {
     this.id = `${parent.id}/plugin`;
-    reachFromDockerHost(snapshot);
   }
 
   get host(): DockerHostConfig {

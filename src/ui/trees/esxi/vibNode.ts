@@ -14,9 +14,14 @@ import { HostScope } from './scope';
  * reads `esxcli software vib list` and `ps -c` on expansion and shows the installed version (or "not
  * installed") and whether the vmdk_ops service runs, with install/upgrade/remove in the context menu.
  */
+/** The id of a host's "vDVS VIB" node (with or without SSH: the same row). */
+export function vibNodeId(hostNodeId: string): string {
+  return `${hostNodeId}/vib`;
+}
+
 export function createVibNode(services: Services, host: EsxiHostConfig, parent: EsxiNode): EsxiNode {
   if (!host.ssh) {
-    return new MessageNode(`${parent.id}/vib`, 'vDVS VIB', {
+    return new MessageNode(vibNodeId(parent.id), 'vDVS VIB', {
       parent,
       icon: 'package',
       description: 'SSH not set up',
@@ -37,7 +42,7 @@ class VibNode implements EsxiNode {
     private readonly host: EsxiHostConfig,
     readonly parent: EsxiNode,
   ) {
-    this.id = `${parent.id}/vib`;
+    this.id = vibNodeId(parent.id);
     this.scope = parent.scope;
   }
 

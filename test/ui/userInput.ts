@@ -1,0 +1,80 @@
+// What a user does with the workbench's input widgets, as helpers shared by the UI tests that walk
+// whole flows (workflow.test.ts, walkthrough.test.ts): the command palette, input boxes, quick
+// picks, modal dialogs and code-server's simple file dialog.
+import { Locator } from 'playwright-core';
+import { Workbench } from './harness';
+
+/** Generous: a loaded 2-core machine runs code-server, chromium, the lab and maybe other suites. */
+export const T = 90_000;
+
+/** `s` as a literal inside a RegExp. */
+export function escapeRegExp(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+/** Until the quick input shows a step whose title, prompt or placeholder matches. */
+export async function quickInput(wb: Workbench, match: RegExp, timeout = T): Promise<Locator> {
+  // a string: the tests compile without the DOM library
+  await wb.page.waitForFunction(`(() => {
+    const w = document.querySelector('.quick-input-widget');
+    if (!w || getComputedStyle(w).display === 'none') return false;
+    const input = w.querySelector('.quick-input-box input');
+    return new RegExp(${JSON.stringify(match.source)}, ${JSON.stringify(match.flags)}).test(w.innerText + ' ' + (input?.placeholder ?? '') + ' ' + (input?.getAttribute('aria-label') ?? ''));
+  })()`, undefined, { timeout, polling: 100 });
+  return wb.page.locator('.quick-input-widget');
+}
+
+/** Types into the input box of the step `match` and accepts. */
+export async function type(wb: Workbench, match: RegExp, text: string): Promise<void> {
+  const w = await quickInput(wb, match);
+  await w.locator('.quick-input-box input').fill(text);
+  await wb.page.keyboard.press('Enter');
+}
+
+/**
+ * The simple file dialog of code-server: type the path, wait until its folder is listed (the dialog
+ * ignores Enter while it loads), then press its OK button.
+ */
+export async function chooseFile(wb: Workbench, match: RegExp, path: string, okLabel: string): Promise<void> {
+  const w = await quickInput(wb, match);
+  await w.locator('.quick-input-box input').fill(path);
+  const file = path.slice(path.lastIndexOf('/') + 1);
+  await w.locator('.quick-input-list .monaco-list-row', { hasText: file }).first().waitFor({ state: 'visible', timeout: T });
+  await w.locator('.monaco-button', { hasText: okLabel }).first().click();
+}
+
+/** Picks the row labelled exactly `label` in the quick pick of the step `match` (filtering first). */
+export async function pick(wb: Workbench, match: RegExp, label: string, filter = label, clickTimeout?: number): Promise<void> {
+  const w = await quickInput(wb, match);
+  await w.locator('.quick-input-box input').fill(filter);
+  const row = w.locator('.quick-input-list .monaco-list-row', { has: wb.page.locator('.label-name', { hasText: new RegExp(`^\\s*${escapeRegExp(label)}\\s*$`) }) }).first();
+  await row.waitFor({ state: 'visible', timeout: T });
+  await row.click({ timeout: clickTimeout });
+}
+
+/** Answers the modal dialog whose message matches with the button `button`; returns the dialog's text. */
+export async function modal(wb: Workbench, match: RegExp, button: string): Promise<string> {
+  const box = wb.page.locator('.monaco-dialog-box', { hasText: match });
+  await box.waitFor({ state: 'visible', timeout: T });
+  const text = await box.innerText();
+  await box.locator('.dialog-buttons .monaco-button', { hasText: new RegExp(`^\\s*${escapeRegExp(button)}\\s*$`) }).click();
+  await box.waitFor({ state: 'hidden', timeout: T });
+  return text;
+}
+
+/** Runs a command from the palette by its exact title (category included, e.g. "vDVS: Create Volume…"). */
+export async function palette(wb: Workbench, title: string): Promise<void> {
+  // A tree refresh or a notification may close the palette between typing and the click (seen in CI:
+  // the row stays in the DOM, hidden): open it again, at most three times.
+  for (let attempt = 1; ; attempt++) {
+    await wb.page.keyboard.press('F1');
+    await quickInput(wb, /./);
+    try {
+      await pick(wb, /./, title, `>${title}`, 10_000);
+      return;
+    } catch (err) {
+      if (attempt >= 3) throw err;
+      await wb.page.keyboard.press('Escape');
+    }
+  }
+}
