@@ -1,6 +1,7 @@
 // UI: the Volumes view against the lab, with a persistent and an independent volume, their backup
-// badges and a container using one. Screenshots (git-ignored): screenshots/10-volumes-view.png, and
-// 11-volumes-badge-tooltip.png with the independent volume's badge explained.
+// badges and a container using one; the create wizard's datastore step without an ESXi host. Screenshots
+// (git-ignored): 10-volumes-view.png, 11-volumes-badge-tooltip.png (the independent volume's badge
+// explained), 12-create-volume-typed-datastore.png.
 import * as assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -27,7 +28,9 @@ describe('Volumes view on the lab', { timeout: 300_000 }, () => {
     docker = labDocker(lab);
     await retryLabTransient(() => docker('volume', 'create', '--driver=vsphere', `--name=${pers}`, '-o', 'size=1gb', '-o', 'attach-as=persistent'));
     await retryLabTransient(() => docker('volume', 'create', '--driver=vsphere', `--name=${indep}`, '-o', 'size=2gb', '-o', 'diskformat=zeroedthick'));
-    await retryLabTransient(() => docker('run', '-d', '--name', container, '--network', 'none', '-v', `${pers}:/data`, 'alpine', 'sleep', '900'));
+    // by its full name: Docker may drop a vDVS short name from its store once the plugin lists vol@ds,
+    // and then cannot unmount it when the container goes (the plugin keeps it mounted, remove fails)
+    await retryLabTransient(() => docker('run', '-d', '--name', container, '--network', 'none', '-v', `${pers}@${lab.vsphere.datastore}:/data`, 'alpine', 'sleep', '900'));
     // the Docker host as a workspace setting (the workbench reads it as soon as the folder opens)
     workspace = mkdtempSync(join(tmpdir(), 't7-ui-ws-'));
     mkdirSync(join(workspace, '.vscode'));
@@ -83,5 +86,27 @@ describe('Volumes view on the lab', { timeout: 300_000 }, () => {
     await hover.waitFor({ state: 'visible', timeout: 15_000 });
     assert.match(await hover.innerText(), /Skipped by VM snapshot backups[\s\S]*attach-as=persistent/);
     await wb.page.screenshot({ path: join(SCREENSHOT_DIR, '11-volumes-badge-tooltip.png') });
+  });
+
+  it('Create Volume without an ESXi host: the datastore step says so and takes a typed name', async () => {
+    const name = `h2-typed${process.pid}`;
+    await wb.page.mouse.move(0, 0); // no tooltip over the quick input
+    await wb.runCommand('vDVS: Create Volume…');
+    const widget = wb.page.locator('.quick-input-widget');
+    const step = (placeholder: string) => widget.locator(`.quick-input-box input[placeholder*="${placeholder}"]`);
+    await step('e.g. pgdata').waitFor({ state: 'visible', timeout: 30_000 });
+    await step('e.g. pgdata').fill(name);
+    await wb.page.keyboard.press('Enter');
+    const datastore = step('no ESXi host is configured');
+    await datastore.waitFor({ state: 'visible', timeout: 30_000 });
+    await datastore.fill('nfs-typed');
+    const rows = widget.locator('.quick-input-list .monaco-list-row');
+    await rows.filter({ hasText: 'datastore typed by name' }).first().waitFor({ state: 'visible', timeout: 15_000 });
+    assert.match(await rows.first().innerText(), /^nfs-typed[\s\S]*datastore typed by name/, 'the typed name is the first choice, so Enter takes it');
+    await wb.page.screenshot({ path: join(SCREENSHOT_DIR, '12-create-volume-typed-datastore.png') });
+    await wb.page.keyboard.press('Enter');
+    await step('Start empty, or copy').waitFor({ state: 'visible', timeout: 15_000 });
+    await wb.page.keyboard.press('Escape');
+    assert.ok(!(await docker('volume', 'ls', '-q')).includes(name), 'cancelled: nothing created');
   });
 });

@@ -156,7 +156,7 @@ export function datastoreStep(offer: DatastoreOffer, current: string): { placeho
     placeholder, items,
     typed: (text) => {
       const name = text.trim();
-      return name && !listed.has(name) ? { label: name, description: 'datastore typed by name', detail: 'Not in the list from the ESXi side: vDVS refuses the volume if the ESXi host has no such datastore.', value: name } : undefined;
+      return name && !listed.has(name) ? { label: name, description: 'datastore typed by name', detail: "Not in the ESXi side's list: vDVS refuses a datastore the host does not have.", value: name } : undefined;
     },
   };
 }
