@@ -106,9 +106,16 @@ describe('backups on the lab', { timeout: 600_000 }, () => {
     assert.equal(inspect.Options.size, '64mb', 'created with the backed-up volume options');
 
     await assert.rejects(restoreBackup({ conn, backupDir: entry.dir, volume: restored, target: 'new', reporter: SILENT }), /already exists/);
-    await assert.rejects(restoreBackup({ conn, backupDir: entry.dir, volume: restored, target: 'existing', reporter: SILENT }), (e: unknown) => e instanceof UserError && e.code === 'VOLUME_NOT_EMPTY');
+    // non-empty: a changed file and one of its own
+    await docker('run', '--rm', '--network', 'none', '-v', `${restored}:/d`, 'alpine:latest', 'sh', '-c', 'echo changed > /d/a.txt && echo mine > /d/own.txt');
+    const changed = await volumeFileHashes(conn, restored);
+    await assert.rejects(restoreBackup({ conn, backupDir: entry.dir, volume: restored, target: 'existing', reporter: SILENT }), (e: unknown) => e instanceof UserError && e.code === 'VOLUME_NOT_EMPTY' && e.message === `Volume ${restored} is not empty.` && /--overwrite/.test(e.hint ?? ''));
+    assert.deepEqual(await volumeFileHashes(conn, restored), changed, 'a refused restore changes nothing');
     await restoreBackup({ conn, backupDir: entry.dir, volume: restored, target: 'existing', allowNonEmpty: true, reporter: SILENT });
-    assert.deepEqual(await volumeFileHashes(conn, restored), before);
+    // archive mode writes the backup over the volume: its files are back, the extra one stays
+    const own = [...changed].find(([path]) => path.endsWith('own.txt'));
+    assert.ok(own, [...changed.keys()].join(', '));
+    assert.deepEqual(await volumeFileHashes(conn, restored), new Map([...before, own]));
 
     const empty = await newVolume('arch-e');
     await restoreBackup({ conn, backupDir: entry.dir, volume: empty, target: 'existing', reporter: SILENT });
