@@ -14,7 +14,8 @@ export const vscodePrompter: Prompter = {
       if (active) qp.activeItems = [active];
       if (s.typed) {
         const typed = s.typed;
-        // the typed value goes first, so Enter takes it; the list stays below for a click
+        // the typed value goes first, so Enter takes it (the confirmation shows the command line
+        // before anything is created); the list stays below for a click
         qp.onDidChangeValue((text) => {
           const extra = typed(text);
           qp.items = extra ? [{ ...toItem(extra), alwaysShow: true }, ...listed] : listed;
