@@ -16,9 +16,9 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { closeSync, mkdirSync, mkdtempSync, openSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileSink } from '../src/core/backup/hashing';
 import { connectToHost } from '../src/core/vsphere/connect';
-import { downloadDatastoreFile, folderUrl } from '../src/core/vsphere/datastoreFiles';
+import { folderUrl } from '../src/core/vsphere/datastoreFiles';
+import { downloadToFile } from '../src/core/vsphere/fileDownload';
 import { ensureVolumeLab, VolumeLab } from '../test/fixtures/volumeLab';
 import { arg, median } from './lib/benchArgs';
 
@@ -89,9 +89,7 @@ async function main(): Promise<void> {
         curlDl.push(mbps(GiB, seconds(t0)));
         rmSync(target);
         t0 = process.hrtime.bigint();
-        const { sink, done } = fileSink(target); // what snapshot mode does: sha256 while writing, fsync
-        await downloadDatastoreFile(session, lab.vsphere.datacenter, loc, sink);
-        const hashed = await done;
+        const hashed = await downloadToFile(session, lab.vsphere.datacenter, loc, target); // what snapshot mode does: sha256 while writing, fsync
         oursDl.push(mbps(hashed.size, seconds(t0)));
         rmSync(target);
       }
