@@ -1,15 +1,16 @@
 // UI: the reference walkthrough (../shared/reference-walkthrough.txt) end to end against the lab, only
 // through what a user sees: the views, their context menus and inline buttons, the command palette,
 // input boxes, quick picks, modal dialogs, the simple file dialog and the Run Task picker. One
-// screenshot per step: screenshots/workflow-NN-<step>.png (git-ignored; the README's tour copies them).
+// screenshot per step: screenshots/workflow-NN-<step>.png (git-ignored), also copied to $VDVS_TOUR_DIR
+// when set: scripts/tour-screenshots.mjs runs this test on a clean private lab to retake the README tour.
 //
 // The lab is shared: before the run, leftovers of this test's names (dockerVol, dockerVolPersistent,
 // devtest and test containers on them) are removed; the VIB and the plugin may already be installed
 // by another suite, so both paths are handled (VIB: upgrade through the UI; plugin: the view shows it).
 import * as assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { Locator } from 'playwright-core';
 import { labDocker, readVolumeLab, retryLabTransient, VolumeLab } from '../fixtures/volumeLab';
@@ -30,7 +31,10 @@ describe('the reference workflow through the UI', { timeout: 900_000 }, () => {
   let wb: Workbench;
   let destination: string;
   let shot = 0;
-  const screenshot = async (step: string) => wb.screenshot(`workflow-${String(++shot).padStart(2, '0')}-${step}`);
+  const screenshot = async (step: string) => {
+    const file = await wb.screenshot(`workflow-${String(++shot).padStart(2, '0')}-${step}`);
+    if (process.env.VDVS_TOUR_DIR) copyFileSync(file, join(process.env.VDVS_TOUR_DIR, basename(file)));
+  };
 
   before(async () => {
     lab = readVolumeLab();

@@ -19,6 +19,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 )
@@ -484,9 +485,18 @@ func readKV(p string) map[string]string {
 	return out
 }
 
+// esxRunMu serialises the ESX commands of the plugin, Get and List included,
+// retries and all, as vDVS does: EsxVmdkCmd.Run holds one mutex per plugin
+// ("Mtx ... For serialization of Run comand/response",
+// client_plugin/drivers/vmdk/vmdkops/esx_vmdkcmd.go). Parallel inspects of a
+// client therefore overlap only the Docker-side work, never the ESX commands.
+var esxRunMu sync.Mutex
+
 // esxRequest is one vSocket round trip: the ESX service answers either with
 // a result or with {"Error": ...}.
 func esxRequest(cmd, fullName string, opts map[string]string) (interface{}, error) {
+	esxRunMu.Lock()
+	defer esxRunMu.Unlock()
 	if err := esxReachable(cmd); err != nil {
 		return nil, err
 	}
