@@ -5,6 +5,7 @@ import type Dockerode from 'dockerode';
 import { withDeadline } from '../abort';
 import { readCaBundle, systemAndBundleCas } from '../caBundle';
 import { DockerHostConfig } from '../config';
+import { ApiRequest, apiRequest, ApiTransport, keepAliveAgent } from './apiTransport';
 import { DockerError, explainDockerError } from './dockerErrors';
 import { DockerEndpoint, formatEndpoint, parseEndpoint, tcpPort } from './endpoint';
 import { SshDockerAgent } from './sshDialer';
@@ -31,18 +32,13 @@ export interface CallOptions {
   signal?: AbortSignal;
 }
 
-/** A raw Engine API request, for the calls dockerode gets wrong (see DESIGN.md "dockerode 5 quirks"). */
-export interface DialRequest {
-  method: 'GET' | 'POST' | 'DELETE' | 'PUT';
-  /** Path without query, e.g. `/plugins/vsphere:latest/disable`. */
-  path: string;
-  query?: Record<string, string | number | boolean | object>;
-  body?: unknown;
-  /** Success statuses; default 200, 201, 204. */
-  ok?: number[];
-  /** Resolve with the response stream instead of the parsed body. */
-  stream?: boolean;
-}
+/**
+ * A raw Engine API request (the hot paths, and the calls dockerode gets wrong: see DESIGN.md
+ * "dockerode 5 quirks"): path without query, e.g. `/plugins/vsphere:latest/disable`; `ok` are the
+ * success statuses (default 200, 201, 204); `stream` resolves with the response stream instead of
+ * the parsed body.
+ */
+export type DialRequest = ApiRequest;
 
 /**
  * One Docker host's Engine API, ready to use: every call runs under a deadline and the caller's
@@ -60,7 +56,7 @@ export class DockerConnection {
     /** The dockerode client, for calls not wrapped here (always pass `abortSignal`). */
     readonly docker: Dockerode,
     readonly timeoutMs: number,
-    private readonly agent?: SshDockerAgent,
+    private readonly transport: ApiTransport,
   ) {}
 
   /** Builds the client for `host`. Reads TLS files now (so a missing cert.pem is reported early); opens nothing yet. */
@@ -70,15 +66,18 @@ export class DockerConnection {
     // Every field is given explicitly: docker-modem merges DOCKER_HOST/DOCKER_CERT_PATH from the
     // environment under our options, which must not redirect a configured host.
     const base: Dockerode.DockerOptions = { socketPath: undefined, host: undefined, port: undefined, ca: undefined, cert: undefined, key: undefined };
-    let agent: SshDockerAgent | undefined;
     let opts: Dockerode.DockerOptions & { agent?: unknown; pathPrefix?: string };
+    let transport: ApiTransport;
     switch (endpoint.kind) {
       case 'unix':
         opts = { ...base, socketPath: endpoint.socketPath };
+        transport = { agent: keepAliveAgent(), socketPath: endpoint.socketPath };
         break;
       case 'tcp': {
         const tls = host.tlsCertPath ? await readTlsFolder(host.tlsCertPath, options.caBundlePath) : undefined;
-        opts = { ...base, host: endpoint.host, port: tcpPort(endpoint, !!tls), protocol: tls ? 'https' : 'http', pathPrefix: '/', ...tls };
+        const port = tcpPort(endpoint, !!tls);
+        opts = { ...base, host: endpoint.host, port, protocol: tls ? 'https' : 'http', pathPrefix: '/', ...tls };
+        transport = { agent: keepAliveAgent(tls), tls, host: endpoint.host, port };
         break;
       }
       case 'ssh': {
@@ -87,7 +86,7 @@ export class DockerConnection {
         if (!privateKey && !agentSocket) {
           throw new DockerError(`No way to log in to ${formatEndpoint(endpoint)}: no private key is set and no ssh agent is running.`, 'Set a private key for the host, or start ssh-agent (SSH_AUTH_SOCK).', 'SSH_AUTH');
         }
-        agent = new SshDockerAgent({
+        const agent = new SshDockerAgent({
           host: endpoint.host,
           port: endpoint.port,
           user: endpoint.user ?? userInfo().username,
@@ -97,6 +96,7 @@ export class DockerConnection {
         });
         // Plain HTTP over the agent's dial-stdio channels; the host/port only fill the request URL.
         opts = { ...base, host: endpoint.host, port: endpoint.port, protocol: 'http', pathPrefix: '/', agent };
+        transport = { agent, host: endpoint.host, port: endpoint.port };
         break;
       }
     }
@@ -107,7 +107,7 @@ export class DockerConnection {
       // docker-modem parses DOCKER_HOST in its constructor and throws on a malformed one.
       throw new DockerError(`Cannot set up the Docker client: ${(err as Error).message}.`, 'Fix or unset the DOCKER_HOST environment variable of VS Code.', 'DOCKER_API');
     }
-    return new DockerConnection(host, endpoint, docker, options.timeoutMs, agent);
+    return new DockerConnection(host, endpoint, docker, options.timeoutMs, transport);
   }
 
   /** "name (endpoint)": how messages name this host. */
@@ -128,35 +128,14 @@ export class DockerConnection {
     }
   }
 
-  /** A raw Engine API call through dockerode's modem, under the same deadline and error handling. */
+  /** A raw Engine API call over the connection's keep-alive agent, under the same deadline and error handling. */
   dial<T>(what: string, req: DialRequest, options: CallOptions = {}): Promise<T> {
-    const statusCodes: Record<number, boolean> = {};
-    for (const code of req.ok ?? [200, 201, 204]) statusCodes[code] = true;
-    return this.call(
-      what,
-      (signal) =>
-        new Promise<T>((resolve, reject) => {
-          // modem quirks: the path must end in "?" for a query to be appended, and an empty `_body`
-          // keeps the query out of the request body.
-          this.docker.modem.dial(
-            {
-              path: `${req.path}?`,
-              method: req.method,
-              options: { _query: req.query ?? {}, _body: req.body ?? {} },
-              statusCodes,
-              isStream: !!req.stream,
-              abortSignal: signal,
-            } as never,
-            (err: unknown, data: unknown) => (err ? reject(err) : resolve(data as T)),
-          );
-        }),
-      options,
-    );
+    return this.call(what, (signal) => apiRequest<T>(this.transport, req, signal), options);
   }
 
-  /** Closes the SSH connection of ssh:// hosts; sockets of other kinds close by themselves. */
+  /** Closes the pooled connections (and the SSH connection of ssh:// hosts). */
   close(): void {
-    this.agent?.destroy();
+    this.transport.agent.destroy();
   }
 }
 
