@@ -273,6 +273,13 @@ describe('the reference workflow through the UI', { timeout: 900_000 }, () => {
     assert.equal(manifest.mode, 'snapshot');
     assert.deepEqual(manifest.files.map((f: { role: string }) => f.role).sort(), ['descriptor', 'flat', 'sidecar']);
 
+    // 10. Verify the backup from its row's context menu: every sha256 recomputed, the result in a notification
+    await contextMenu(backupRow, 'Verify Backup…');
+    const verified = wb.page.locator('.notifications-toasts .notification-list-item-message', { hasText: / is intact: / }).first();
+    await verified.waitFor({ state: 'visible', timeout: T });
+    assert.match(await verified.innerText(), new RegExp(`^${escape(VOL_P)}\\S* of \\S+ is intact: 3 file\\(s\\), .*every sha256 matches`));
+    await screenshot('backup-verified');
+
   });
 });
 
