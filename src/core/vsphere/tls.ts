@@ -131,7 +131,7 @@ export class PinnedAgent extends https.Agent {
   private async explainRefusal(target: TlsTarget, reason: string): Promise<Error> {
     const where = `${target.host}:${target.port}`;
     const peer = await readPeerCertificate({ ...target, ca: this.ca }, this.handshakeTimeoutMs).catch(() => undefined);
-    if (!peer) return new UserError(`${where} refused TLS verification (${reason}).`, undefined, 'CERT_UNKNOWN');
+    if (!peer) return new UserError(`The certificate of ${where} failed TLS verification (${reason}).`, undefined, 'CERT_UNKNOWN');
     if (!this.pin) return new UnknownCertificateError(where, peer.thumbprint, reason);
     if (peer.thumbprint !== this.pin) {
       this.pinnedPem = undefined;
