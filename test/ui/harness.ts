@@ -316,7 +316,8 @@ export class Workbench {
           onExit(Number(code));
         });
       }
-      await page.goto(server.url({ extensionDevelopmentPath: opts.extensionDevelopmentPath, extensionTestsPath: opts.extensionTestsPath }));
+      // the workbench loads megabytes of script: on a busy 2-core CI machine that outlasts playwright's 30 s default
+      await page.goto(server.url({ extensionDevelopmentPath: opts.extensionDevelopmentPath, extensionTestsPath: opts.extensionTestsPath }), { timeout: 120_000 });
       if (opts.waitReady ?? true) await wb.waitReady();
     } catch (e) {
       await wb.close();
