@@ -43,8 +43,6 @@ const common = {
 const builds = [
   { ...common, entryPoints: { extension: 'src/extension.ts' }, outdir: 'dist', external: ['vscode'], plugins: [heavyModules('')] },
   { ...common, entryPoints: { cli: 'src/cli.ts' }, outdir: 'dist', banner: { js: '#!/usr/bin/env node' }, plugins: [heavyModules('')] },
-  // the worker thread of snapshot-backup downloads (src/core/vsphere/fileDownload.ts loads it by path)
-  { ...common, entryPoints: { fileDownloadWorker: 'src/core/vsphere/fileDownloadWorker.ts' }, outdir: 'dist', plugins: [heavyModules('')] },
   ...HEAVY.map((name) => ({
     ...common,
     stdin: { contents: `module.exports = require('${name}');`, resolveDir: process.cwd(), sourcefile: `${name}.js` },

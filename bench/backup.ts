@@ -3,7 +3,7 @@
  *  1. archive mode of a 1 GiB volume (the `vdvs` CLI, end to end) vs
  *     `docker run --rm -v VOL:/data alpine tar -c -C /data . > file`        target: ours ≥ 0.9
  *  2. a 1 GiB flat VMDK downloaded from the datastore `/folder` URL with our code (session cookie,
- *     pinned TLS, sha256 while writing, in the download worker thread) vs `curl` of the same URL
+ *     pinned TLS, sha256 while writing) vs `curl` of the same URL
  *     to the same disk, which does not hash                                 target: ours ≥ 0.9
  *  Ours fsyncs each file before a backup counts as complete, so each baseline's file is synced
  *  (`sync FILE`) inside its timing too: both sides end with the data on disk.
@@ -17,9 +17,9 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { closeSync, mkdirSync, mkdtempSync, openSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileSink } from '../src/core/backup/hashing';
 import { connectToHost } from '../src/core/vsphere/connect';
-import { folderUrl } from '../src/core/vsphere/datastoreFiles';
-import { downloadToFile } from '../src/core/vsphere/fileDownload';
+import { downloadDatastoreFile, folderUrl } from '../src/core/vsphere/datastoreFiles';
 import { ensureVolumeLab, VolumeLab } from '../test/fixtures/volumeLab';
 import { arg, median, optionText } from './lib/benchArgs';
 
@@ -119,7 +119,9 @@ async function folderVsCurl(lab: VolumeLab, dir: string, dsDir: string, runs: nu
       curlDl.push(mbps(GiB, seconds(t0)));
       rmSync(target);
       t0 = process.hrtime.bigint();
-      const hashed = await downloadToFile(session, lab.vsphere.datacenter, loc, target); // what snapshot mode does: sha256 while writing, fsync
+      const { sink, done } = fileSink(target); // what snapshot mode does: sha256 while writing, fsync
+      await downloadDatastoreFile(session, lab.vsphere.datacenter, loc, sink);
+      const hashed = await done;
       oursDl.push(mbps(hashed.size, seconds(t0)));
       rmSync(target);
     }

@@ -7,7 +7,6 @@ import { belongsToVolume, isSidecar } from '../vdvs/layout';
 import { DatacenterInfo, listDatacenters, listDatastores, listVmDisks, listVms, VmDisk, VmInfo } from '../vsphere/inventory';
 import { searchDatastore } from '../vsphere/datastoreBrowser';
 import { downloadDatastoreFile } from '../vsphere/datastoreFiles';
-import { downloadToFile } from '../vsphere/fileDownload';
 import { DatastoreLocation, formatDatastorePath } from '../vsphere/datastorePath';
 import { createSnapshot, listSnapshots, removeSnapshot } from '../vsphere/snapshots';
 import { VsphereSession } from '../vsphere/session';
@@ -219,10 +218,5 @@ const ROLE_ORDER: ManifestFile['role'][] = ['descriptor', 'sidecar', 'flat'];
 
 async function download(session: VsphereSession, datacenter: string, loc: DatastoreLocation, partial: PartialBackup, role: ManifestFile['role'], meter: ProgressMeter, signal?: AbortSignal): Promise<void> {
   const name = loc.path.slice(loc.path.lastIndexOf('/') + 1);
-  let reported = 0;
-  const onProgress = (bytes: number) => {
-    meter.add(bytes - reported);
-    reported = bytes;
-  };
-  await partial.addDownloaded(name, role, (file) => downloadToFile(session, datacenter, loc, file, { signal, onProgress }));
+  await partial.addFromWriter(name, role, (sink) => downloadDatastoreFile(session, datacenter, loc, sink, { signal }), { signal, meter });
 }

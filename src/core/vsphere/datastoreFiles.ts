@@ -55,7 +55,7 @@ function send(session: VsphereSession, method: 'GET' | 'PUT', url: URL, loc: Dat
       const status = res.statusCode ?? 0;
       if (status >= 200 && status < 300) return resolve(res);
       res.resume();
-      reject(httpStatusError(method, formatDatastorePath(loc), status, res.statusMessage));
+      reject(new UserError(`${method} ${formatDatastorePath(loc)} failed: HTTP ${status} ${res.statusMessage ?? ''}`.trim(), status === 404 ? 'The file does not exist on the datastore.' : undefined, `HTTP_${status}`));
     });
     req.setTimeout(session.timeoutMs, () => req.destroy(new UserError(`${session.host} stopped answering while transferring ${formatDatastorePath(loc)}.`, undefined, 'TIMEOUT')));
     req.on('error', rethrowCancel(signal, loc, reject));
@@ -68,11 +68,6 @@ function send(session: VsphereSession, method: 'GET' | 'PUT', url: URL, loc: Dat
       body.onProgress?.(bytes);
     });
   });
-}
-
-/** A /folder answer other than 2xx, for the file at datastore path `what`. */
-export function httpStatusError(method: string, what: string, status: number, statusMessage?: string): UserError {
-  return new UserError(`${method} ${what} failed: HTTP ${status} ${statusMessage ?? ''}`.trim(), status === 404 ? 'The file does not exist on the datastore.' : undefined, `HTTP_${status}`);
 }
 
 function rethrowCancel(signal: AbortSignal | undefined, loc: DatastoreLocation, reject: (e: unknown) => void = (e) => { throw e; }) {

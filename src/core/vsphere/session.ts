@@ -90,12 +90,9 @@ export class VsphereSession {
     return this.serviceContent.apiType === 'VirtualCenter';
   }
 
-  /**
-   * The pinned (or CA-verified) agent and session cookie, for /folder transfers on the same session;
-   * `trust` lets a worker thread build its own agent with the same checks.
-   */
-  httpOptions(): { agent: PinnedAgent; headers: Record<string, string>; trust: TlsTrust } {
-    return { agent: this.agent, headers: this.cookie ? { Cookie: this.cookie } : {}, trust: { thumbprint: this.options.thumbprint, caBundlePath: this.options.caBundlePath } };
+  /** The pinned (or CA-verified) agent and session cookie, for /folder transfers on the same session. */
+  httpOptions(): { agent: PinnedAgent; headers: Record<string, string> } {
+    return { agent: this.agent, headers: this.cookie ? { Cookie: this.cookie } : {} };
   }
 
   get url(): string {
