@@ -6,6 +6,15 @@
  * (target ≤ 1.0) and the vSphere round trips per refresh (must not grow with the count).
  * Volumes are created and removed through the Engine API, many at a time; all are named t7-bench-*.
  *   node out/bench/volumes-refresh.js [--counts 100,1000] [--runs 3] [--concurrency 8]
+ * Point it at a private lab with VDVS_LAB_DIR. Figures (median of 3, 2 shared cores, load 7–18):
+ *   stand-in running ESX commands in parallel, 32 inspects in flight, docker-modem: 0.97 at 100,
+ *     1.06 at 1,000 (earlier run; a probe here: 22–28 s vs 15–17 s): vcsim burnt twice the CPU
+ *     with 32 Gets at once, which vDVS never runs;
+ *   stand-in serialised as vDVS is (EsxVmdkCmd.Run's mutex): 0.72 / 1.04 (100 / 1,000);
+ *   + keep-alive node:http transport, 4 in flight: 1.22 / 1.18 (too few to cover a loaded host);
+ *   + 16 in flight: 0.57 / 0.89 (9.7 s vs 10.9 s at 1,000). vSphere round trips: 5–7 at both counts
+ *   (the dockvols search task is polled until done).
+ * Each line is one bench run; the machine's load swings them by ±0.3, so they indicate, not prove.
  */
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
