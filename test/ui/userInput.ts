@@ -12,15 +12,20 @@ export function escapeRegExp(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
-/** Until the quick input shows a step whose title, prompt or placeholder matches. */
-export async function quickInput(wb: Workbench, match: RegExp, timeout = T): Promise<Locator> {
+/** A page expression: the quick input is shown on a step whose title, prompt or placeholder matches. */
+function showsStep(match: RegExp): string {
   // a string: the tests compile without the DOM library
-  await wb.page.waitForFunction(`(() => {
+  return `(() => {
     const w = document.querySelector('.quick-input-widget');
     if (!w || getComputedStyle(w).display === 'none') return false;
     const input = w.querySelector('.quick-input-box input');
     return new RegExp(${JSON.stringify(match.source)}, ${JSON.stringify(match.flags)}).test(w.innerText + ' ' + (input?.placeholder ?? '') + ' ' + (input?.getAttribute('aria-label') ?? ''));
-  })()`, undefined, { timeout, polling: 100 });
+  })()`;
+}
+
+/** Until the quick input shows a step whose title, prompt or placeholder matches. */
+export async function quickInput(wb: Workbench, match: RegExp, timeout = T): Promise<Locator> {
+  await wb.page.waitForFunction(showsStep(match), undefined, { timeout, polling: 100 });
   return wb.page.locator('.quick-input-widget');
 }
 
@@ -33,14 +38,20 @@ export async function type(wb: Workbench, match: RegExp, text: string): Promise<
 
 /**
  * The simple file dialog of code-server: type the path, wait until its folder is listed (the dialog
- * ignores Enter while it loads), then press its OK button.
+ * ignores Enter while it loads), then press its OK button. Under load the dialog may show its start
+ * folder over the typed path once it has read it, and the OK then only opens that folder: type again.
  */
 export async function chooseFile(wb: Workbench, match: RegExp, path: string, okLabel: string): Promise<void> {
-  const w = await quickInput(wb, match);
-  await w.locator('.quick-input-box input').fill(path);
   const file = path.slice(path.lastIndexOf('/') + 1);
-  await w.locator('.quick-input-list .monaco-list-row', { hasText: file }).first().waitFor({ state: 'visible', timeout: T });
-  await w.locator('.monaco-button', { hasText: okLabel }).first().click();
+  for (let attempt = 1; ; attempt++) {
+    const w = await quickInput(wb, match);
+    await w.locator('.quick-input-box input').fill(path);
+    await w.locator('.quick-input-list .monaco-list-row', { hasText: file }).first().waitFor({ state: 'visible', timeout: T });
+    await w.locator('.monaco-button', { hasText: okLabel }).first().click();
+    const closed = await wb.page.waitForFunction(`!${showsStep(match)}`, undefined, { timeout: 10_000, polling: 100 }).then(() => true, () => false);
+    if (closed) return;
+    if (attempt >= 3) throw new Error(`the file dialog did not take ${path}`);
+  }
 }
 
 /** Picks the row labelled exactly `label` in the quick pick of the step `match` (filtering first). */
