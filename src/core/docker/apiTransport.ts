@@ -2,11 +2,12 @@ import * as http from 'node:http';
 import * as https from 'node:https';
 import { stringify } from 'node:querystring';
 import type { Readable } from 'node:stream';
+import { ownAgent } from '../ownAgent';
 
 /** How one Docker host's Engine API is reached: the socket or address, and the agent that pools connections. */
 export interface ApiTransport {
   agent: http.Agent;
-  /** tcp+TLS: the client certificate and CAs, on the agent and on each request */
+  /** tcp+TLS: the client certificate and CAs (on the agent) */
   tls?: https.AgentOptions;
   /** unix:// hosts */
   socketPath?: string;
@@ -56,12 +57,9 @@ export function apiRequest<T>(transport: ApiTransport, req: ApiRequest, signal: 
     method: req.method,
     path: search ? `${req.path}?${search}` : req.path,
     headers,
-    agent: transport.agent,
     signal,
-    ...(transport.socketPath ? { socketPath: transport.socketPath } : { host: transport.host, port: transport.port }),
-    // also on the request: VS Code's proxy support may swap the agent of a request to a remote host
-    // (@vscode/proxy-agent, http.proxySupport "override"); the certificates must go along
-    ...transport.tls,
+    // tcp and ssh: ownAgent keeps VS Code's proxy support from swapping the agent (its certificates, the SSH channel)
+    ...(transport.socketPath ? { agent: transport.agent, socketPath: transport.socketPath } : { ...ownAgent(transport.agent), host: transport.host, port: transport.port }),
   };
   const ok = req.ok ?? [200, 201, 204];
   return new Promise<T>((resolve, reject) => {

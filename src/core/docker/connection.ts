@@ -5,6 +5,7 @@ import type Dockerode from 'dockerode';
 import { withDeadline } from '../abort';
 import { readCaBundle, systemAndBundleCas } from '../caBundle';
 import { DockerHostConfig } from '../config';
+import { ownAgent } from '../ownAgent';
 import { ApiRequest, apiRequest, ApiTransport, keepAliveAgent } from './apiTransport';
 import { DockerError, explainDockerError } from './dockerErrors';
 import { DockerEndpoint, formatEndpoint, parseEndpoint, tcpPort } from './endpoint';
@@ -94,8 +95,9 @@ export class DockerConnection {
           pinnedFingerprint: host.sshHostKeyFingerprint,
           readyTimeoutMs: options.timeoutMs,
         });
-        // Plain HTTP over the agent's dial-stdio channels; the host/port only fill the request URL.
-        opts = { ...base, host: endpoint.host, port: endpoint.port, protocol: 'http', pathPrefix: '/', agent };
+        // Plain HTTP over the agent's dial-stdio channels. No host for docker-modem: it then sends the
+        // ownAgent marker as socketPath, so VS Code's proxy support keeps the agent (see ownAgent.ts).
+        opts = { ...base, protocol: 'http', ...ownAgent(agent) };
         transport = { agent, host: endpoint.host, port: endpoint.port };
         break;
       }

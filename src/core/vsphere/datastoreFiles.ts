@@ -49,9 +49,9 @@ interface Body {
 }
 
 function send(session: VsphereSession, method: 'GET' | 'PUT', url: URL, loc: DatastoreLocation, signal?: AbortSignal, body?: Body): Promise<import('node:http').IncomingMessage> {
-  const { agent, headers } = session.httpOptions();
+  const { headers, ...own } = session.httpOptions();
   return new Promise((resolve, reject) => {
-    const req = https.request(url, { method, agent, signal, headers: { ...headers, ...(body ? { 'Content-Length': String(body.size), 'Content-Type': 'application/octet-stream' } : {}) } }, (res) => {
+    const req = https.request(url, { method, ...own, signal, headers: { ...headers, ...(body ? { 'Content-Length': String(body.size), 'Content-Type': 'application/octet-stream' } : {}) } }, (res) => {
       const status = res.statusCode ?? 0;
       if (status >= 200 && status < 300) return resolve(res);
       res.resume();

@@ -1,8 +1,10 @@
 import { existsSync } from 'node:fs';
+import * as https from 'node:https';
 import { dirname, join } from 'node:path';
 import type { Client } from 'soap';
 import { withDeadline } from '../abort';
 import { UserError } from '../errors';
+import { ownAgent } from '../ownAgent';
 import { redact } from '../redact';
 import { faultFrom, transportError, VimFault } from './faults';
 import { arr, at, moRefArg, MoRef, ref, str } from './normalize';
@@ -53,6 +55,9 @@ export class VsphereSession {
   private keepAlive?: NodeJS.Timeout;
   private closed = false;
 
+  /** axios' transport for the SOAP calls: its own socketPath option would drop the host, so ownAgent is added here. */
+  private readonly transport = { request: (options: https.RequestOptions, callback: (res: import('node:http').IncomingMessage) => void) => https.request({ ...options, ...ownAgent(this.agent) }, callback) };
+
   private constructor(
     private readonly client: Client,
     private readonly agent: PinnedAgent,
@@ -90,9 +95,9 @@ export class VsphereSession {
     return this.serviceContent.apiType === 'VirtualCenter';
   }
 
-  /** The pinned (or CA-verified) agent and session cookie, for /folder transfers on the same session. */
-  httpOptions(): { agent: PinnedAgent; headers: Record<string, string> } {
-    return { agent: this.agent, headers: this.cookie ? { Cookie: this.cookie } : {} };
+  /** The pinned (or CA-verified) agent, never swapped by VS Code (ownAgent), and session cookie, for /folder transfers on the same session. */
+  httpOptions(): { agent: PinnedAgent; socketPath: string; headers: Record<string, string> } {
+    return { ...ownAgent(this.agent), headers: this.cookie ? { Cookie: this.cookie } : {} };
   }
 
   get url(): string {
@@ -170,7 +175,7 @@ export class VsphereSession {
       timeoutMs,
       async (inner) => {
         try {
-          const [result] = await method.call(this.client, args, { httpsAgent: this.agent, signal: inner, timeout: timeoutMs });
+          const [result] = await method.call(this.client, args, { httpsAgent: this.agent, transport: this.transport, signal: inner, timeout: timeoutMs });
           return arr(at(result, 'returnval'));
         } catch (err) {
           const fault = faultFrom(err, operation);
