@@ -1,6 +1,10 @@
 import * as assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
 import * as vscode from 'vscode';
 import type { EsxiHostConfig } from '../../src/core/config';
+import { downloadDatastoreFile, VsphereSession } from '../../src/core/vsphere';
 import type { TestApi } from '../../src/ui/testApi';
 import { readDockerLab, startDockerSshd, DockerSshd } from '../fixtures/dockerLab';
 import { activateTestApi } from './extensionApi';
@@ -54,6 +58,23 @@ describe('Hosts that VS Code does not treat as local keep our own TLS pin and SS
     assert.ok(datastores, `no Datastores under the host: ${(await labels(tree, host.node)).map((k) => text(k.item)).join(', ')}`);
     const found = (await labels(tree, datastores.node)).map((k) => text(k.item));
     assert.ok(found.some((l) => l.startsWith(`${lab.vsphere.datastore} `)), `no ${lab.vsphere.datastore}: ${found.join(', ')}`);
+  });
+
+  it('downloads a datastore file over /folder from the same pinned host', async function () {
+    this.timeout(90_000);
+    const lab = (await readVsphereLab()).esx;
+    const url = new URL(lab.url);
+    url.hostname = MAPPED;
+    const session = await VsphereSession.open({ url: url.toString(), user: lab.user, password: lab.password, thumbprint: lab.thumbprint, timeoutMs: 60_000, keepAliveMs: 0 });
+    try {
+      const chunks: Buffer[] = [];
+      const sink = new Writable({ write: (chunk: Buffer, _enc, done) => (chunks.push(chunk), done()) });
+      const path = `${lab.vm}/${lab.vm}.vmx`;
+      await downloadDatastoreFile(session, lab.datacenter, { datastore: lab.datastore, path }, sink);
+      assert.equal(Buffer.concat(chunks).toString('utf8'), readFileSync(join(lab.datastorePath, path), 'utf8'));
+    } finally {
+      await session.close();
+    }
   });
 
   it('lists the plugin and volumes of an ssh:// Docker host at ssh://root@[::ffff:127.0.0.1]', async function () {
