@@ -43,6 +43,8 @@ const common = {
 const builds = [
   { ...common, entryPoints: { extension: 'src/extension.ts' }, outdir: 'dist', external: ['vscode'], plugins: [heavyModules('')] },
   { ...common, entryPoints: { cli: 'src/cli.ts' }, outdir: 'dist', banner: { js: '#!/usr/bin/env node' }, plugins: [heavyModules('')] },
+  // the worker thread of snapshot-mode downloads (src/core/vsphere/rangedDownload.ts loads it by this name)
+  { ...common, entryPoints: { rangeWorker: 'src/core/vsphere/rangeWorker.ts' }, outdir: 'dist', plugins: [heavyModules('')] },
   ...HEAVY.map((name) => ({
     ...common,
     stdin: { contents: `module.exports = require('${name}');`, resolveDir: process.cwd(), sourcefile: `${name}.js` },

@@ -1,5 +1,6 @@
 import { createHash, Hash } from 'node:crypto';
 import { createReadStream, createWriteStream, promises as fs } from 'node:fs';
+import type { FileHandle } from 'node:fs/promises';
 import { Readable, Transform, TransformCallback, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { ProgressMeter } from './progress';
@@ -57,19 +58,80 @@ async function fsyncFile(file: string): Promise<void> {
   }
 }
 
+/** Flushes to disk behind a writer this often, so the final fsync does not wait for the whole file. */
+const FLUSH_STEP = 64 << 20;
+
 /**
- * A writable end for code that pushes into a stream (an HTTP download): what is written is hashed
- * and streamed into `file`, fsync'ed when `done` resolves. One hop fewer than a PassThrough into
- * streamToFile, which counts at hundreds of MB/s.
+ * Hashes a file in order while another writer fills it (a download in parallel ranges, even from
+ * other threads): `advance(n)` says the first n bytes are written, and they are read back from the
+ * page cache and hashed. Behind the hash the file is flushed to disk (one fdatasync at a time), so
+ * the disk works during the download instead of after it. `finish` resolves once all is hashed and
+ * fsync'ed; `close` in any case.
  */
-export function fileSink(file: string, options: { signal?: AbortSignal; meter?: ProgressMeter } = {}): { sink: Writable; done: Promise<Hashed> } {
-  const counter = new HashCounter(options.meter);
-  const out = createWriteStream(file, { highWaterMark: 1 << 20 });
-  const done = pipeline(counter, out, { signal: options.signal }).then(async () => {
-    await fsyncFile(file);
-    return { size: counter.size, sha256: counter.digest() };
-  });
-  return { sink: counter, done };
+export class FollowingHasher {
+  private readonly hash = createHash('sha256');
+  private readonly buffer = Buffer.allocUnsafe(1 << 20);
+  private hashed = 0;
+  private written = 0;
+  private flushedTo = 0;
+  private flushing?: Promise<void>;
+  private reading?: Promise<void>;
+  private failure?: unknown;
+
+  private constructor(private readonly handle: FileHandle) {}
+
+  /** `file` must exist; it is opened for writing too, which an fsync needs on some systems. */
+  static async open(file: string): Promise<FollowingHasher> {
+    return new FollowingHasher(await fs.open(file, 'r+'));
+  }
+
+  advance(written: number): void {
+    if (written <= this.written) return;
+    this.written = written;
+    this.reading ??= this.readUpTo().finally(() => (this.reading = undefined));
+  }
+
+  async finish(size: number): Promise<Hashed> {
+    this.advance(size);
+    await this.reading;
+    await this.flushing;
+    if (this.failure) throw this.failure;
+    await this.handle.sync();
+    return { size: this.hashed, sha256: this.hash.digest('hex') };
+  }
+
+  /** Stops following (after a failed download, whose caller removes the file) and closes the file. */
+  async close(): Promise<void> {
+    this.written = this.hashed;
+    await this.reading;
+    await this.flushing;
+    await this.handle.close();
+  }
+
+  private async readUpTo(): Promise<void> {
+    try {
+      while (this.hashed < this.written) {
+        const { bytesRead } = await this.handle.read(this.buffer, 0, Math.min(this.buffer.length, this.written - this.hashed), this.hashed);
+        if (bytesRead === 0) throw new Error(`The file ends at ${this.hashed} bytes, but ${this.written} were written.`);
+        this.hash.update(this.buffer.subarray(0, bytesRead));
+        this.hashed += bytesRead;
+        this.flushBehind();
+      }
+    } catch (err) {
+      this.failure ??= err;
+      this.written = this.hashed;
+    }
+  }
+
+  /** At most one flush at a time: a slow disk gets fewer, larger ones. Its failure is reported by finish(). */
+  private flushBehind(): void {
+    if (this.flushing || this.hashed - this.flushedTo < FLUSH_STEP) return;
+    this.flushedTo = this.hashed;
+    this.flushing = this.handle
+      .datasync()
+      .catch((err: unknown) => void (this.failure ??= err))
+      .finally(() => (this.flushing = undefined));
+  }
 }
 
 /** sha256 and size of a file, read as a stream. */

@@ -1,9 +1,9 @@
 import { promises as fs } from 'node:fs';
 import { hostname } from 'node:os';
 import { basename, join } from 'node:path';
-import { Readable, Transform, Writable } from 'node:stream';
+import { Readable, Transform } from 'node:stream';
 import { recreateOptions } from './dockerHelper';
-import { fileSink, streamToFile } from './hashing';
+import { Hashed, streamToFile } from './hashing';
 import { BackupEntry, listBackups, Leftover, timestampOf, transientName, volumeFolder } from './layout';
 import { ArchiveSource, Manifest, MANIFEST_FORMAT, ManifestFile, ManifestVolume, SnapshotSource, writeManifest } from './manifest';
 import { TOOL } from './tool';
@@ -62,17 +62,9 @@ export class PartialBackup {
     return file;
   }
 
-  /** Adds a file that `write` pushes into (a download), hashed on the way. */
-  async addFromWriter(name: string, role: ManifestFile['role'], write: (sink: Writable) => Promise<unknown>, options: { signal?: AbortSignal; meter?: ProgressMeter } = {}): Promise<ManifestFile> {
-    const { sink, done } = fileSink(join(this.dir, name), options);
-    const writing = write(sink).catch((err: unknown) => {
-      sink.destroy(err as Error);
-      throw err;
-    });
-    const [wrote, hashed] = await Promise.allSettled([writing, done]);
-    if (wrote.status === 'rejected') throw wrote.reason;
-    if (hashed.status === 'rejected') throw hashed.reason;
-    const file: ManifestFile = { name, role, ...hashed.value };
+  /** Adds a file that `write` creates at the path it is given, returning its size and sha256 (a download hashed behind the writer). */
+  async addWritten(name: string, role: ManifestFile['role'], write: (path: string) => Promise<Hashed>): Promise<ManifestFile> {
+    const file: ManifestFile = { name, role, ...(await write(join(this.dir, name))) };
     this.files.push(file);
     return file;
   }

@@ -1,3 +1,4 @@
+import { promises as fs } from 'node:fs';
 import { Writable } from 'node:stream';
 import { DockerConnection } from '../docker/connection';
 import { UserError } from '../errors';
@@ -7,10 +8,12 @@ import { belongsToVolume, isSidecar } from '../vdvs/layout';
 import { DatacenterInfo, listDatacenters, listDatastores, listVmDisks, listVms, VmDisk, VmInfo } from '../vsphere/inventory';
 import { searchDatastore } from '../vsphere/datastoreBrowser';
 import { downloadDatastoreFile } from '../vsphere/datastoreFiles';
+import { downloadDatastoreFileTo, FileDownloadOptions } from '../vsphere/rangedDownload';
 import { DatastoreLocation, formatDatastorePath } from '../vsphere/datastorePath';
 import { createSnapshot, listSnapshots, removeSnapshot } from '../vsphere/snapshots';
 import { VsphereSession } from '../vsphere/session';
 import { requireVolume } from './dockerHelper';
+import { FollowingHasher, Hashed } from './hashing';
 import { BackupEntry, timestampOf } from './layout';
 import { ManifestFile, SnapshotSource } from './manifest';
 import { PartialBackup } from './partialBackup';
@@ -137,7 +140,7 @@ export async function backupSnapshot(req: SnapshotBackupRequest): Promise<Backup
       try {
         for (const file of files[i]) {
           reporter.step(`Downloading ${formatDatastorePath(file.location)}`);
-          await download(session, located.datacenter.name, file.location, partial, file.role, meter, signal);
+          await download(session, located.datacenter.name, file, partial, meter, signal);
         }
         const source: SnapshotSource = {
           kind: 'snapshot',
@@ -216,7 +219,27 @@ export async function downloadText(session: VsphereSession, datacenter: string, 
 
 const ROLE_ORDER: ManifestFile['role'][] = ['descriptor', 'sidecar', 'flat'];
 
-async function download(session: VsphereSession, datacenter: string, loc: DatastoreLocation, partial: PartialBackup, role: ManifestFile['role'], meter: ProgressMeter, signal?: AbortSignal): Promise<void> {
-  const name = loc.path.slice(loc.path.lastIndexOf('/') + 1);
-  await partial.addFromWriter(name, role, (sink) => downloadDatastoreFile(session, datacenter, loc, sink, { signal }), { signal, meter });
+async function download(session: VsphereSession, datacenter: string, file: VolumeFile, partial: PartialBackup, meter: ProgressMeter, signal?: AbortSignal): Promise<void> {
+  const loc = file.location;
+  let counted = 0;
+  const onProgress = (bytes: number) => {
+    meter.add(bytes - counted); // less than before when a host that ignores Range made the download start over
+    counted = bytes;
+  };
+  await partial.addWritten(loc.path.slice(loc.path.lastIndexOf('/') + 1), file.role, (path) => downloadHashed(session, datacenter, loc, path, { size: file.size, signal, onProgress }));
+}
+
+/**
+ * A datastore file into `path`, hashed in order right behind the writer (from the page cache) and on
+ * disk when this resolves: how snapshot mode stores each file of a volume's disk.
+ */
+export async function downloadHashed(session: VsphereSession, datacenter: string, loc: DatastoreLocation, path: string, options: FileDownloadOptions = {}): Promise<Hashed> {
+  await fs.writeFile(path, '');
+  const hasher = await FollowingHasher.open(path);
+  try {
+    const size = await downloadDatastoreFileTo(session, datacenter, loc, path, { ...options, onWritten: (n) => hasher.advance(n) });
+    return await hasher.finish(size);
+  } finally {
+    await hasher.close();
+  }
 }

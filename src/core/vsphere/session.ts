@@ -8,6 +8,7 @@ import { ownAgent } from '../ownAgent';
 import { redact } from '../redact';
 import { faultFrom, transportError, VimFault } from './faults';
 import { arr, at, moRefArg, MoRef, ref, str } from './normalize';
+import type { FolderAccessSpec } from './datastoreFiles';
 import { PinnedAgent, TlsTrust } from './tls';
 
 /** What is needed to log in to an ESXi host or a vCenter; built from an EsxiHostConfig + secret. */
@@ -98,6 +99,12 @@ export class VsphereSession {
   /** The pinned (or CA-verified) agent, never swapped by VS Code (ownAgent), and session cookie, for /folder transfers on the same session. */
   httpOptions(): { agent: PinnedAgent; socketPath: string; headers: Record<string, string> } {
     return { ...ownAgent(this.agent), headers: this.cookie ? { Cookie: this.cookie } : {} };
+  }
+
+  /** The same /folder access as plain data for a worker thread, which builds its own pinned agent. Holds the cookie: never log it. */
+  folderAccessSpec(): FolderAccessSpec {
+    const { thumbprint, caBundlePath } = this.options;
+    return { url: this.url, host: this.host, timeoutMs: this.timeoutMs, trust: { thumbprint, caBundlePath }, headers: this.httpOptions().headers };
   }
 
   get url(): string {
