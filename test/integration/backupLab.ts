@@ -33,3 +33,9 @@ export async function volumeFileHashes(conn: DockerConnection, volume: string): 
 export function fillScript(kib = 512): string {
   return `mkdir -p /d/sub/deeper && head -c ${kib * 1024} /dev/urandom > /d/big.bin && echo hello > /d/a.txt && head -c 3000 /dev/urandom > /d/sub/deeper/c.bin && ln -s a.txt /d/link && chmod 600 /d/a.txt`;
 }
+
+/** What a download in 32 MiB parts reports as complete from the start: strictly growing ends of whole parts, the last one the size. */
+export function isPartFrontier(written: number[], size: number): boolean {
+  const part = 32 * 1024 * 1024;
+  return written.at(-1) === size && written.every((n, i) => (i === 0 || n > written[i - 1]) && (n === size || n % part === 0));
+}

@@ -1,14 +1,18 @@
 import * as assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import { Writable } from 'node:stream';
 import * as vscode from 'vscode';
 import type { EsxiHostConfig } from '../../src/core/config';
 import { downloadDatastoreFile, VsphereSession } from '../../src/core/vsphere';
+import { downloadDatastoreFileTo, RANGED_MIN_BYTES } from '../../src/core/vsphere/rangedDownload';
 import type { TestApi } from '../../src/ui/testApi';
 import { readDockerLab, startDockerSshd, DockerSshd } from '../fixtures/dockerLab';
 import { activateTestApi } from './extensionApi';
 import { readVsphereLab } from '../fixtures/vsphereLab';
+import { isPartFrontier } from '../integration/backupLab';
 
 /**
  * Hosts that VS Code's proxy support does not treat as local. @vscode/proxy-agent (http.proxySupport
@@ -74,6 +78,30 @@ describe('Hosts that VS Code does not treat as local keep our own TLS pin and SS
       assert.equal(Buffer.concat(chunks).toString('utf8'), readFileSync(join(lab.datastorePath, path), 'utf8'));
     } finally {
       await session.close();
+    }
+  });
+
+  it('downloads a large datastore file in parallel ranges from worker threads of the extension host, pinned the same way', async function () {
+    this.timeout(180_000);
+    const lab = (await readVsphereLab()).esx;
+    const url = new URL(lab.url);
+    url.hostname = MAPPED;
+    const dir = join(lab.datastorePath, `${P}-ranged`);
+    const data = randomBytes(RANGED_MIN_BYTES + 3 * 1024 * 1024 + 1);
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, 'disk-flat.vmdk'), data);
+    const target = join(mkdtempSync(join(tmpdir(), 'vdvs-ranged-editor-')), 'disk-flat.vmdk');
+    const session = await VsphereSession.open({ url: url.toString(), user: lab.user, password: lab.password, thumbprint: lab.thumbprint, timeoutMs: 60_000, keepAliveMs: 0 });
+    try {
+      const written: number[] = [];
+      const size = await downloadDatastoreFileTo(session, lab.datacenter, { datastore: lab.datastore, path: `${P}-ranged/disk-flat.vmdk` }, target, { size: data.length, onWritten: (n) => written.push(n) });
+      assert.equal(size, data.length);
+      assert.ok(isPartFrontier(written, data.length), `complete up to whole parts (a single stream would report every write): ${written.join(', ')}`);
+      assert.equal(createHash('sha256').update(readFileSync(target)).digest('hex'), createHash('sha256').update(data).digest('hex'));
+    } finally {
+      await session.close();
+      rmSync(dir, { recursive: true, force: true });
+      rmSync(dirname(target), { recursive: true, force: true });
     }
   });
 

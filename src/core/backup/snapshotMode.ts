@@ -8,7 +8,7 @@ import { belongsToVolume, isSidecar } from '../vdvs/layout';
 import { DatacenterInfo, listDatacenters, listDatastores, listVmDisks, listVms, VmDisk, VmInfo } from '../vsphere/inventory';
 import { searchDatastore } from '../vsphere/datastoreBrowser';
 import { downloadDatastoreFile } from '../vsphere/datastoreFiles';
-import { downloadDatastoreFileTo, FileDownloadOptions } from '../vsphere/rangedDownload';
+import { downloadDatastoreFileTo, FileDownloadOptions, RangedAccess } from '../vsphere/rangedDownload';
 import { DatastoreLocation, formatDatastorePath } from '../vsphere/datastorePath';
 import { createSnapshot, listSnapshots, removeSnapshot } from '../vsphere/snapshots';
 import { VsphereSession } from '../vsphere/session';
@@ -233,7 +233,7 @@ async function download(session: VsphereSession, datacenter: string, file: Volum
  * A datastore file into `path`, hashed in order right behind the writer (from the page cache) and on
  * disk when this resolves: how snapshot mode stores each file of a volume's disk.
  */
-export async function downloadHashed(session: VsphereSession, datacenter: string, loc: DatastoreLocation, path: string, options: FileDownloadOptions = {}): Promise<Hashed> {
+export async function downloadHashed(session: RangedAccess, datacenter: string, loc: DatastoreLocation, path: string, options: FileDownloadOptions = {}): Promise<Hashed> {
   await fs.writeFile(path, '');
   const hasher = await FollowingHasher.open(path);
   try {

@@ -19,6 +19,9 @@ const CONNECTIONS = 2;
 /** Ranges are handed out in this order and size, so the file is complete from its start up to close behind the fastest connection. */
 const BLOCK_BYTES = 32 << 20;
 
+/** A session, or anything else that gives /folder access on this thread and as data for a worker. */
+export type RangedAccess = FolderAccess & { folderAccessSpec(): FolderAccessSpec };
+
 export interface FileDownloadOptions extends TransferOptions {
   /** The size the file should have (from its descriptor or the datastore browser): a large one comes in parallel ranges. */
   size?: number;
@@ -31,7 +34,7 @@ export interface FileDownloadOptions extends TransferOptions {
  * RANGED_MIN_BYTES or more comes in ranges over CONNECTIONS connections, each in a worker thread; a
  * host that does not honour Range gets a single stream, like a small file.
  */
-export async function downloadDatastoreFileTo(session: FolderAccess & { folderAccessSpec(): FolderAccessSpec }, datacenter: string, loc: DatastoreLocation, path: string, options: FileDownloadOptions = {}): Promise<number> {
+export async function downloadDatastoreFileTo(session: RangedAccess, datacenter: string, loc: DatastoreLocation, path: string, options: FileDownloadOptions = {}): Promise<number> {
   if (options.size !== undefined && options.size >= RANGED_MIN_BYTES) {
     try {
       return await downloadInRanges({ access: session.folderAccessSpec(), datacenter, loc, path, size: options.size }, options);
@@ -72,8 +75,9 @@ async function downloadInRanges(job: RangeJob, options: FileDownloadOptions): Pr
       options.onProgress?.(received);
     } else if ('done' in m) {
       complete[m.done] = true;
+      const before = contiguous;
       while (contiguous < blocks.length && complete[contiguous]) contiguous++;
-      options.onWritten?.(contiguous === blocks.length ? job.size : contiguous * BLOCK_BYTES);
+      if (contiguous > before) options.onWritten?.(contiguous === blocks.length ? job.size : contiguous * BLOCK_BYTES);
       handOut(w);
     } else {
       const { message, hint, code, user } = m.error;
