@@ -100,7 +100,7 @@ export class RangeConnection {
         this.used = 0;
         this.parser.reinitialize(HTTPParser.RESPONSE);
         socket.setTimeout(this.access.timeoutMs, () => this.fail(stalledError(this.access.host, this.loc)));
-        socket.on('error', (err) => this.fail(err));
+        socket.on('error', (err) => this.fail(new UserError(`The connection to ${this.access.host} failed while sending ${formatDatastorePath(this.loc)} (${err.message}).`, 'Run the backup again.', 'CONNECTION_LOST', { cause: err })));
         socket.on('close', () => this.fail(new UserError(`${this.access.host} closed the connection while sending ${formatDatastorePath(this.loc)}.`, 'Run the backup again.', 'CONNECTION_LOST')));
         return socket;
       },
