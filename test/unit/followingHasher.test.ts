@@ -12,10 +12,9 @@ describe('FollowingHasher (sha256 in order behind a writer that fills a file out
 
   it('hashes exactly the bytes written, though parts land out of order and advance() comes in steps', async () => {
     const file = join(dir, 'a.bin');
-    writeFileSync(file, '');
     const data = randomBytes(3 * (1 << 20) + 777);
     const parts = [2, 0, 3, 1].map((i) => ({ start: i * (1 << 20), end: Math.min(data.length, (i + 1) * (1 << 20)) }));
-    const hasher = await FollowingHasher.open(file);
+    const hasher = await FollowingHasher.create(file);
     const fd = openSync(file, 'r+');
     const done = new Set<number>();
     try {
@@ -37,8 +36,8 @@ describe('FollowingHasher (sha256 in order behind a writer that fills a file out
 
   it('fails when the file is shorter than the writer said, instead of hashing a partial file', async () => {
     const file = join(dir, 'b.bin');
+    const hasher = await FollowingHasher.create(file);
     writeFileSync(file, randomBytes(1000));
-    const hasher = await FollowingHasher.open(file);
     try {
       await assert.rejects(hasher.finish(2000), /ends at 1000 bytes, but 2000 were written/);
     } finally {

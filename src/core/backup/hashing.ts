@@ -80,9 +80,9 @@ export class FollowingHasher {
 
   private constructor(private readonly handle: FileHandle) {}
 
-  /** `file` must exist; it is opened for writing too, which an fsync needs on some systems. */
-  static async open(file: string): Promise<FollowingHasher> {
-    return new FollowingHasher(await fs.open(file, 'r+'));
+  /** Creates `file` empty for the writer (opened for writing too, which an fsync needs on some systems). */
+  static async create(file: string): Promise<FollowingHasher> {
+    return new FollowingHasher(await fs.open(file, 'w+'));
   }
 
   advance(written: number): void {

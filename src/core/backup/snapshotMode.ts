@@ -1,4 +1,3 @@
-import { promises as fs } from 'node:fs';
 import { Writable } from 'node:stream';
 import { DockerConnection } from '../docker/connection';
 import { UserError } from '../errors';
@@ -234,8 +233,7 @@ async function download(session: VsphereSession, datacenter: string, file: Volum
  * disk when this resolves: how snapshot mode stores each file of a volume's disk.
  */
 export async function downloadHashed(session: RangedAccess, datacenter: string, loc: DatastoreLocation, path: string, options: FileDownloadOptions = {}): Promise<Hashed> {
-  await fs.writeFile(path, '');
-  const hasher = await FollowingHasher.open(path);
+  const hasher = await FollowingHasher.create(path);
   try {
     const size = await downloadDatastoreFileTo(session, datacenter, loc, path, { ...options, onWritten: (n) => hasher.advance(n) });
     return await hasher.finish(size);
