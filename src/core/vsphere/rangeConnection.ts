@@ -38,16 +38,17 @@ export class RangeConnection {
   /** Body bytes gathered in `batch`, not yet written. */
   private used = 0;
   private current?: Fetch;
-  private readonly url: URL;
+  /** The file as messages name it. */
+  private readonly what: string;
 
   constructor(
     private readonly access: FolderAccessSpec,
     private readonly agent: PinnedAgent,
     private readonly loc: DatastoreLocation,
-    folderUrl: URL,
+    private readonly url: URL,
     private readonly fd: number,
   ) {
-    this.url = folderUrl;
+    this.what = formatDatastorePath(loc);
     this.parser[HTTPParser.kOnHeadersComplete] = (info) => {
       const problem = this.current && checkRangeAnswer(info.statusCode, headerValue(info.headers, 'content-range'), this.current.range, this.loc);
       if (problem) this.fail(problem);
@@ -66,9 +67,8 @@ export class RangeConnection {
   /** Writes bytes [start, end) of the file at the same offsets; `onWritten` gets each write's size. */
   async fetch(range: ByteRange, onWritten: (bytes: number) => void, signal: AbortSignal): Promise<void> {
     const socket = await this.connect();
-    const what = formatDatastorePath(this.loc);
     await new Promise<void>((resolve, reject) => {
-      const onAbort = () => this.fail(new CancelledError(`Transfer of ${what}`));
+      const onAbort = () => this.fail(new CancelledError(`Transfer of ${this.what}`));
       signal.addEventListener('abort', onAbort, { once: true });
       const done = () => signal.removeEventListener('abort', onAbort);
       this.current = { range, position: range.start, onWritten, resolve: () => (done(), resolve()), reject: (e) => (done(), reject(e)) };
@@ -100,8 +100,8 @@ export class RangeConnection {
         this.used = 0;
         this.parser.reinitialize(HTTPParser.RESPONSE);
         socket.setTimeout(this.access.timeoutMs, () => this.fail(stalledError(this.access.host, this.loc)));
-        socket.on('error', (err) => this.fail(new UserError(`The connection to ${this.access.host} failed while sending ${formatDatastorePath(this.loc)} (${err.message}).`, 'Run the backup again.', 'CONNECTION_LOST', { cause: err })));
-        socket.on('close', () => this.fail(new UserError(`${this.access.host} closed the connection while sending ${formatDatastorePath(this.loc)}.`, 'Run the backup again.', 'CONNECTION_LOST')));
+        socket.on('error', (err) => this.fail(new UserError(`The connection to ${this.access.host} failed while sending ${this.what} (${err.message}).`, 'Run the backup again.', 'CONNECTION_LOST', { cause: err })));
+        socket.on('close', () => this.fail(new UserError(`${this.access.host} closed the connection while sending ${this.what}.`, 'Run the backup again.', 'CONNECTION_LOST')));
         return socket;
       },
       (err: unknown) => {
@@ -115,7 +115,7 @@ export class RangeConnection {
   /** `n` bytes were decrypted into the batch at `used`. */
   private received(n: number): void {
     const result = this.parser.execute(this.batch, this.used, n);
-    if (result instanceof Error) return this.fail(new UserError(`${this.access.host} sent a malformed answer for ${formatDatastorePath(this.loc)} (${result.message}).`, undefined, 'BAD_RESPONSE'));
+    if (result instanceof Error) return this.fail(new UserError(`${this.access.host} sent a malformed answer for ${this.what} (${result.message}).`, undefined, 'BAD_RESPONSE'));
     if (this.used > BATCH_BYTES) this.writeBatch();
   }
 
@@ -137,7 +137,7 @@ export class RangeConnection {
       return this.fail(err as Error);
     }
     this.current = undefined;
-    if (f.position !== f.range.end) return f.reject(new UserError(`${this.access.host} sent ${f.position - f.range.start} of the ${f.range.end - f.range.start} bytes asked for from ${formatDatastorePath(this.loc)}.`, 'Run the backup again.', 'SHORT_READ'));
+    if (f.position !== f.range.end) return f.reject(new UserError(`${this.access.host} sent ${f.position - f.range.start} of the ${f.range.end - f.range.start} bytes asked for from ${this.what}.`, 'Run the backup again.', 'SHORT_READ'));
     if (!this.parser.shouldKeepAlive()) this.dropSocket();
     f.resolve();
   }
