@@ -47,9 +47,5 @@ export function isOptionKey(key: string): key is VdvsOptionKey {
   return (OPTION_KEYS as readonly string[]).includes(key);
 }
 
-export function optionSpec(key: VdvsOptionKey): VdvsOptionSpec {
-  return VDVS_OPTIONS.find((o) => o.key === key)!;
-}
-
 /** `-o` options as given: key → value, in the order the user gave them. */
 export type VdvsOptions = Partial<Record<VdvsOptionKey, string>> & Record<string, string | undefined>;

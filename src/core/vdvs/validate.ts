@@ -20,9 +20,6 @@ export interface ValidationContext {
   supportedFstypes?: readonly string[];
 }
 
-/** The file systems of the vDVS 0.21 plugin image (vDVS #1327). */
-export const VDVS_PLUGIN_FSTYPES = ['ext2', 'ext3', 'ext4', 'ext4dev', 'vfat', 'xfs'] as const;
-
 /**
  * Disk formats as a vDVS host listed them in #855. vmdk_ops prints `list()` of a dict
  * (kv.VALID_ALLOCATION_FORMATS), so on ESXi's Python 3.5 the order depends on the string hash seed
