@@ -9,7 +9,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { SshSession } from '../src/core/esx/sshSession';
+import { SshSession } from '../src/core/ssh/shellSession';
 import { passwordTarget, readEsxLab } from '../test/fixtures/esxLab';
 import { arg, median } from './lib/benchArgs';
 

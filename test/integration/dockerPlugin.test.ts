@@ -219,9 +219,9 @@ describe('connection failures, each with its own code', () => {
 
   it('ssh: unknown and changed host keys, refused login', async () => {
     const unknown = await withConn(sshd.host({ sshHostKeyFingerprint: undefined }), engineInfo).catch((e: unknown) => e);
-    assert.equal((unknown as DockerError).code, 'SSH_HOST_KEY_UNKNOWN');
+    assert.equal((unknown as DockerError).code, 'HOST_KEY_UNKNOWN');
     assert.equal((unknown as { fingerprint?: string }).fingerprint, sshd.hostKeyFingerprint);
-    assert.equal(await code(withConn(sshd.host({ sshHostKeyFingerprint: 'SHA256:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA' }), engineInfo)), 'SSH_HOST_KEY_MISMATCH');
+    assert.equal(await code(withConn(sshd.host({ sshHostKeyFingerprint: 'SHA256:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA' }), engineInfo)), 'HOST_KEY_CHANGED');
     assert.equal(await code(withConn(sshd.host({ sshKeyPath: lab.ssh.keyPath }), engineInfo)), 'SSH_AUTH');
   });
 

@@ -8,8 +8,8 @@ import { CancelledError } from '../../src/core/abort';
 import { UserError } from '../../src/core/errors';
 import { vibInstallArgv } from '../../src/core/esx/esxcli';
 import { explainEsxcliFailure } from '../../src/core/esx/explainEsxcli';
-import { HostKeyUnknownError } from '../../src/core/esx/hostKey';
-import { SshSession, SshTarget } from '../../src/core/esx/sshSession';
+import { HostKeyError } from '../../src/core/ssh/hostKey';
+import { SshSession, SshTarget } from '../../src/core/ssh/shellSession';
 import { UploadFailedError } from '../../src/core/esx/upload';
 import { readVibFile, VDVS_VIB_NAME } from '../../src/core/esx/vibFile';
 import { FlowContext, installVib, readVibStatus, removeVib, upgradeVib } from '../../src/core/esx/vibFlow';
@@ -56,7 +56,7 @@ describe('VIB over SSH against the lab ESXi shell', () => {
 
   it('returns the host key fingerprint on first contact and logs in once it is pinned', async () => {
     await assert.rejects(SshSession.open(passwordTarget(lab, { hostKeyFingerprint: undefined }), { timeoutMs: TIMEOUT }), (e: unknown) => {
-      assert.ok(e instanceof HostKeyUnknownError);
+      assert.ok(e instanceof HostKeyError && e.code === 'HOST_KEY_UNKNOWN');
       assert.equal(e.fingerprint, lab.ssh.hostKeyFingerprint);
       return true;
     });

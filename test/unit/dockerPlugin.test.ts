@@ -6,7 +6,6 @@ import { explainDockerError, explainPluginMessage } from '../../src/core/docker/
 import { readJsonLines } from '../../src/core/docker/jsonStream';
 import { findVspherePlugin, pluginName, toPluginStatus, validatePluginEnv } from '../../src/core/docker/plugin';
 import { containersByVolume, testContainerName } from '../../src/core/docker/containers';
-import { sshFingerprint } from '../../src/core/docker/sshDialer';
 
 const plugin = (Name: string, PluginReference: string, Enabled = true, Env: string[] = [], version?: string) =>
   ({ Id: 'abc', Name, PluginReference, Enabled, Settings: { Env, Mounts: [], Args: [], Devices: [] }, Config: { Env: version ? [{ Name: 'VDVS_VERSION', Value: version }] : [] } }) as unknown as Dockerode.PluginInfo;
@@ -96,9 +95,5 @@ describe('containers and keys', () => {
   it('makes container names docker accepts', () => {
     assert.match(testContainerName('dockerVol@datastore1'), /^vdvs-test-dockerVol-datastore1-[a-z0-9]+$/);
     assert.match(testContainerName('@@'), /^vdvs-test-volume-/);
-  });
-  it('fingerprints host keys like ssh-keygen -l', () => {
-    // base64 SHA-256 of the bytes "key", no padding
-    assert.equal(sshFingerprint(Buffer.from('key')), 'SHA256:LHDhK3oGRvkiefQnx7OOczTY5Tic/xZ6HcMOc/gmtoM');
   });
 });

@@ -4,8 +4,8 @@ import { describe, it } from 'node:test';
 import { parseInstallResult, parseVibList, vibInstallArgv, vibRemoveArgv, vmdkProcesses } from '../../src/core/esx/esxcli';
 import { explainEsxcliFailure } from '../../src/core/esx/explainEsxcli';
 import { shellCommand, shellQuote } from '../../src/core/esx/shellQuote';
-import { sshFingerprint } from '../../src/core/esx/hostKey';
-import { matchSshConfig } from '../../src/core/esx/sshConfig';
+import { sshFingerprint } from '../../src/core/ssh/hostKey';
+import { matchSshConfig } from '../../src/core/ssh/sshConfig';
 
 const HOSTILE = [
   `vdvs it's "quoted"; rm -rf / $(touch /tmp/pwned) \`id\` *.vib`,

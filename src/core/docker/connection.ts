@@ -9,7 +9,7 @@ import { ownAgent } from '../ownAgent';
 import { ApiRequest, apiRequest, ApiTransport, keepAliveAgent } from './apiTransport';
 import { DockerError, explainDockerError } from './dockerErrors';
 import { DockerEndpoint, formatEndpoint, parseEndpoint, tcpPort } from './endpoint';
-import { SshDockerAgent } from './sshDialer';
+import { SshDockerAgent } from '../ssh/dockerAgent';
 
 /** Secrets of a Docker host, from SecretStorage (extension) or the CLI's prompt. */
 export interface DockerSecrets {
@@ -91,9 +91,9 @@ export class DockerConnection {
           host: endpoint.host,
           port: endpoint.port,
           user: endpoint.user ?? userInfo().username,
-          ...(privateKey ? { privateKey, passphrase: options.secrets?.sshPassphrase } : { agentSocket }),
-          pinnedFingerprint: host.sshHostKeyFingerprint,
-          readyTimeoutMs: options.timeoutMs,
+          login: privateKey ? { privateKey, passphrase: options.secrets?.sshPassphrase } : { agent: agentSocket },
+          hostKeyFingerprint: host.sshHostKeyFingerprint,
+          timeoutMs: options.timeoutMs,
         });
         // Plain HTTP over the agent's dial-stdio channels. No host for docker-modem: it then sends the
         // ownAgent marker as socketPath, so VS Code's proxy support keeps the agent (see ownAgent.ts).

@@ -11,8 +11,6 @@ export type DockerErrorCode =
   | 'TLS_FAILED'
   | 'TLS_FILES'
   | 'SSH_AUTH'
-  | 'SSH_HOST_KEY_UNKNOWN'
-  | 'SSH_HOST_KEY_MISMATCH'
   | 'SSH_REMOTE_DOCKER'
   | 'PLUGIN_NOT_INSTALLED'
   | 'PLUGIN_DISABLED'
@@ -32,21 +30,6 @@ export type DockerErrorCode =
 export class DockerError extends UserError {
   constructor(message: string, hint: string | undefined, override readonly code: DockerErrorCode, options?: { cause?: unknown }) {
     super(message, hint, code, options);
-  }
-}
-
-/** The SSH host key is not pinned yet (or changed): carries the key's fingerprint for the trust prompt. */
-export class SshHostKeyError extends DockerError {
-  constructor(readonly host: string, readonly fingerprint: string, readonly expected?: string) {
-    super(
-      expected
-        ? `The SSH host key of ${host} changed: it is now ${fingerprint}, the pinned one is ${expected}.`
-        : `The SSH host key of ${host} is not trusted yet (${fingerprint}).`,
-      expected
-        ? 'If the host was reinstalled, remove the Docker host and add it again; otherwise someone may be intercepting the connection.'
-        : 'Add the host again to confirm and pin its key.',
-      expected ? 'SSH_HOST_KEY_MISMATCH' : 'SSH_HOST_KEY_UNKNOWN',
-    );
   }
 }
 

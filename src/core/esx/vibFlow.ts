@@ -15,7 +15,7 @@ import {
   vmdkProcesses,
 } from './esxcli';
 import { explainEsxcliFailure } from './explainEsxcli';
-import { RunResult, SshSession } from './sshSession';
+import { RunResult, SshSession } from '../ssh/shellSession';
 import { UploadFailedError, UploadProgress, UploadResult } from './upload';
 import { VDVS_VIB_NAME, VibFileInfo } from './vibFile';
 

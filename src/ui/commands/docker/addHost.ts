@@ -7,7 +7,7 @@ import { DockerHostConfig, newHostId } from '../../../core/config';
 import { DockerConnection } from '../../../core/docker/connection';
 import { DEFAULT_ENDPOINT, endpointFromEnv, parseEndpoint } from '../../../core/docker/endpoint';
 import { engineInfo } from '../../../core/docker/engine';
-import { probeSshHostKey } from '../../../core/docker/sshDialer';
+import { probeHostKey } from '../../../core/ssh/connect';
 import { errorMessage } from '../../../core/errors';
 import { requestTimeoutMs, Services } from '../../services';
 import { Prompter } from '../volume/prompter';
@@ -64,7 +64,7 @@ export async function addHost(services: Services, ...args: unknown[]): Promise<D
     }
     const ep = parseEndpoint(host.endpoint);
     if (ep.kind === 'ssh') {
-      const fingerprint = await probeSshHostKey(ep.host, ep.port, requestTimeoutMs());
+      const fingerprint = await probeHostKey(ep.host, ep.port, requestTimeoutMs());
       const trust = await prompter.confirm(`The SSH host key of ${ep.host}:${ep.port} is ${fingerprint}.`, 'Compare it with the one the host shows (ssh-keygen -l -f /etc/ssh/ssh_host_ed25519_key.pub) before you trust it. It is pinned: a changed key is refused later.', [TRUST]);
       if (trust !== TRUST) return undefined;
       host.sshHostKeyFingerprint = fingerprint;

@@ -3,7 +3,7 @@ import * as vscode from 'vscode';
 import { DockerHostConfig, newHostId } from '../../../core/config';
 import { dockerConfigDir, scanDockerContexts } from '../../../core/docker/contexts';
 import { parseEndpoint } from '../../../core/docker/endpoint';
-import { probeSshHostKey } from '../../../core/docker/sshDialer';
+import { probeHostKey } from '../../../core/ssh/connect';
 import { UserError } from '../../../core/errors';
 import { requestTimeoutMs, Services } from '../../services';
 import { prompterOf, seamOf } from './target';
@@ -36,7 +36,7 @@ export async function importContexts(services: Services, ...args: unknown[]): Pr
     const host: DockerHostConfig = { id: newHostId(), name: c.name, endpoint: c.endpoint, contextName: c.name, ...(c.tlsCertPath ? { tlsCertPath: c.tlsCertPath } : {}) };
     const ep = parseEndpoint(c.endpoint);
     if (ep.kind === 'ssh') {
-      const fingerprint = await probeSshHostKey(ep.host, ep.port, requestTimeoutMs()).catch(() => undefined);
+      const fingerprint = await probeHostKey(ep.host, ep.port, requestTimeoutMs()).catch(() => undefined);
       if (fingerprint) {
         const answer = await prompterOf(seam).confirm(`The SSH host key of ${ep.host}:${ep.port} (context ${c.name}) is ${fingerprint}.`, 'Compare it with the one the host shows before you trust it.', [TRUST]);
         if (answer !== TRUST) continue;

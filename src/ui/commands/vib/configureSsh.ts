@@ -1,9 +1,10 @@
 import * as vscode from 'vscode';
 import { EsxiHostConfig, SshSettings } from '../../../core/config';
 import { errorMessage, UserError } from '../../../core/errors';
-import { hostKeyChanged, HostKeyUnknownError } from '../../../core/esx/hostKey';
-import { SshSession } from '../../../core/esx/sshSession';
-import { readSshConfig } from '../../../core/esx/sshConfig';
+import { probeHostKey } from '../../../core/ssh/connect';
+import { HostKeyError } from '../../../core/ssh/hostKey';
+import { ESXI_PIN_ADVICE, SshSession } from '../../../core/ssh/shellSession';
+import { readSshConfig } from '../../../core/ssh/sshConfig';
 import { confirmFingerprint } from '../../prompts';
 import { requestTimeoutMs, Services } from '../../services';
 import { revealVibNode } from '../../trees/esxiHostsView';
@@ -56,7 +57,7 @@ export async function configureSsh(services: Services, arg?: unknown): Promise<E
   const log = remoteLog(services, host, secret);
   const timeoutMs = requestTimeoutMs();
   const fingerprint = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Connecting to ${settings.host}:${port}` }, async () => {
-    const offered = await probeHostKey({ ...settings, secret: secret || undefined }, timeoutMs);
+    const offered = await probeHostKey(settings.host, port, timeoutMs);
     await trustHostKey(`The SSH host key of ${settings.host}:${port}`, offered, current?.hostKeyFingerprint, input.trustFingerprint);
     // prove the login with the pinned key before saving anything
     const session = await SshSession.open({ ...settings, hostKeyFingerprint: offered, secret: secret || undefined }, { timeoutMs, log });
@@ -78,20 +79,9 @@ export async function configureSsh(services: Services, arg?: unknown): Promise<E
   return updated;
 }
 
-/** Connects without a pin to learn the host key; every other failure (refused, unreachable) is thrown. */
-async function probeHostKey(target: Parameters<typeof SshSession.open>[0], timeoutMs: number): Promise<string> {
-  try {
-    (await SshSession.open({ ...target, hostKeyFingerprint: undefined }, { timeoutMs })).close();
-  } catch (err) {
-    if (err instanceof HostKeyUnknownError) return err.fingerprint;
-    throw err;
-  }
-  throw new Error('the SSH login succeeded without a pinned host key');
-}
-
 async function trustHostKey(what: string, offered: string, pinned: string | undefined, expected: string | undefined): Promise<void> {
   if (expected !== undefined) {
-    if (expected !== offered) throw hostKeyChanged(what.replace(/^The SSH host key of /, ''), expected, offered);
+    if (expected !== offered) throw HostKeyError.changed(what.replace(/^The SSH host key of /, ''), expected, offered, ESXI_PIN_ADVICE);
     return;
   }
   if (pinned === offered) return;

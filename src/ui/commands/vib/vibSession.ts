@@ -2,7 +2,7 @@ import * as vscode from 'vscode';
 import { EsxiHostConfig, SshSettings } from '../../../core/config';
 import { UserError } from '../../../core/errors';
 import { redact } from '../../../core/redact';
-import { RemoteLog, SshSession, SshTarget } from '../../../core/esx/sshSession';
+import { RemoteLog, SshSession, SshTarget } from '../../../core/ssh/shellSession';
 import { FlowContext } from '../../../core/esx/vibFlow';
 import { requestTimeoutMs, Services } from '../../services';
 import { HostArg } from '../esxi/hostArg';

@@ -1,12 +1,16 @@
 import { readFile } from 'node:fs/promises';
-import type { Client, ClientChannel, ConnectConfig, SFTPWrapper } from 'ssh2';
-import { withDeadline } from '../abort';
+import type { Client, ClientChannel, SFTPWrapper } from 'ssh2';
+import { CancelledError, withDeadline } from '../abort';
 import { SshSettings } from '../config';
 import { UserError } from '../errors';
-import { hostKeyChanged, HostKeyUnknownError, sshFingerprint } from './hostKey';
-import { shellCommand } from './shellQuote';
+import { shellCommand } from '../esx/shellQuote';
+import { uploadFile, UploadOptions, UploadResult } from '../esx/upload';
+import { connectSsh, SshLogin } from './connect';
+import { PinAdvice } from './hostKey';
 import { expandHome, readSshConfig } from './sshConfig';
-import { uploadFile, UploadOptions, UploadResult } from './upload';
+
+/** How an ESXi host's SSH key is pinned: through its "Configure SSH…" command. */
+export const ESXI_PIN_ADVICE: PinAdvice = { pin: 'Confirm the fingerprint in "Configure SSH…" to pin it.', repin: 'run "Configure SSH…" again to pin it' };
 
 /** Where remote output goes, line by line; `info` lines are ours (the command being run, steps). */
 export type RemoteLog = (line: string, stream: 'stdout' | 'stderr' | 'info') => void;
@@ -36,9 +40,9 @@ export interface RunOptions {
 }
 
 /**
- * An SSH connection to an ESXi shell. Opening it pins the host key: with no fingerprint pinned it
- * fails with HostKeyUnknownError (carrying the fingerprint to confirm), with a different one it
- * refuses to log in at all.
+ * An SSH connection to an ESXi shell: commands and SFTP. Opening it checks the pinned host key
+ * (connect.ts): with none pinned it fails with HostKeyError HOST_KEY_UNKNOWN carrying the fingerprint
+ * to confirm, with a different one it refuses to log in at all.
  */
 export class SshSession {
   private sftpChannel?: Promise<SFTPWrapper>;
@@ -56,55 +60,17 @@ export class SshSession {
   }
 
   static async open(target: SshTarget, options: SessionOptions): Promise<SshSession> {
-    const { Client } = await import('ssh2');
     const fromConfig = await readSshConfig(target.host, target.user);
-    const address = fromConfig.hostName ?? target.host;
-    const auth = await authConfig(target, fromConfig.identityAgent);
+    const login = await loginOf(target, fromConfig.identityAgent);
     const where = `${target.user}@${target.host}:${target.port}`;
     const log = options.log ?? (() => undefined);
-    return withDeadline(
-      `SSH login to ${where}`,
-      options.timeoutMs,
-      (signal) =>
-        new Promise<SshSession>((resolve, reject) => {
-          const client = new Client();
-          let offered: string | undefined;
-          let keyProblem: UserError | undefined;
-          let ready = false;
-          signal.addEventListener('abort', () => client.destroy(), { once: true });
-          client.on('ready', () => {
-            ready = true;
-            log(`connected to ${where} (host key ${offered})`, 'info');
-            resolve(new SshSession(client, target, offered!, log));
-          });
-          client.on('error', (err: Error & { level?: string; code?: string }) => {
-            if (ready) return;
-            client.destroy();
-            reject(keyProblem ?? connectError(err, target));
-          });
-          client.on('close', () => {
-            if (!ready) reject(keyProblem ?? new UserError(`${where} closed the SSH connection during login.`, 'Check that this is an SSH server (ESXi: the TSM-SSH service) and that it allows this user.', 'SSH_CLOSED'));
-          });
-          // ESXi asks for passwords through keyboard-interactive; answer every prompt with it.
-          client.on('keyboard-interactive', (_name, _instructions, _lang, prompts, finish) => finish(prompts.map(() => target.secret ?? '')));
-          const config: ConnectConfig = {
-            host: address,
-            port: target.port,
-            username: target.user,
-            readyTimeout: options.timeoutMs,
-            keepaliveInterval: 15000,
-            hostVerifier: (key: Buffer) => {
-              offered = sshFingerprint(key);
-              if (!target.hostKeyFingerprint) keyProblem = new HostKeyUnknownError(target.host, offered);
-              else if (target.hostKeyFingerprint !== offered) keyProblem = hostKeyChanged(target.host, target.hostKeyFingerprint, offered);
-              return !keyProblem;
-            },
-            ...auth,
-          };
-          client.connect(config);
-        }),
-      options.signal,
-    );
+    try {
+      const { client, fingerprint } = await connectSsh(target, login, { timeoutMs: options.timeoutMs, signal: options.signal, advice: ESXI_PIN_ADVICE });
+      log(`connected to ${where} (host key ${fingerprint})`, 'info');
+      return new SshSession(client, target, fingerprint, log);
+    } catch (err) {
+      throw err instanceof UserError || err instanceof CancelledError ? err : connectError(err as Error & { level?: string; code?: string }, target);
+    }
   }
 
   get closed(): boolean {
@@ -179,11 +145,11 @@ export class SshSession {
   }
 }
 
-async function authConfig(target: SshTarget, configAgent?: string): Promise<Partial<ConnectConfig>> {
+async function loginOf(target: SshTarget, configAgent?: string): Promise<SshLogin> {
   switch (target.auth) {
     case 'password':
       if (!target.secret) throw new UserError(`No SSH password is stored for ${target.user}@${target.host}.`, 'Run "Configure SSH…" for this host and enter the password.', 'AUTH_MISSING');
-      return { password: target.secret, tryKeyboard: true };
+      return { password: target.secret };
     case 'agent': {
       const agent = target.agentSocket ?? configAgent ?? process.env.SSH_AUTH_SOCK;
       if (!agent) throw new UserError('No ssh-agent is reachable: SSH_AUTH_SOCK is not set for VS Code.', 'Start VS Code from a shell where ssh-agent runs, or choose a key file or a password in "Configure SSH…".', 'AUTH_MISSING');
@@ -216,6 +182,7 @@ function connectError(err: Error & { level?: string; code?: string }, target: Ss
     const how = { password: 'the stored password', key: `the key ${target.keyPath ?? ''}`.trim(), agent: 'the keys in ssh-agent' }[target.auth];
     return new UserError(`${where} refused the SSH login of ${target.user} with ${how}.`, 'Check the user and the credentials in "Configure SSH…" (ESXi: root, or a user with shell access).', 'AUTH_FAILED');
   }
+  if (err.code === 'SSH_CLOSED') return new UserError(`${target.user}@${where} closed the SSH connection during login.`, 'Check that this is an SSH server (ESXi: the TSM-SSH service) and that it allows this user.', 'SSH_CLOSED');
   if (err.level === 'client-timeout') return new UserError(`SSH to ${where} timed out during login.`, 'Check that the host is reachable, or raise vdvs.requestTimeoutSeconds.', 'TIMEOUT');
   switch (err.code) {
     case 'ECONNREFUSED':

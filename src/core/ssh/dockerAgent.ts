@@ -1,38 +1,32 @@
-import { createHash } from 'node:crypto';
 import { Agent } from 'node:http';
 import type { Duplex } from 'node:stream';
-import type { Client, ConnectConfig } from 'ssh2';
-import { DockerError, SshHostKeyError } from './dockerErrors';
+import type { Client } from 'ssh2';
+import { DockerError } from '../docker/dockerErrors';
+import { connectSsh, SshEndpoint, SshLogin } from './connect';
+import { PinAdvice } from './hostKey';
 
-/** Where and how to reach a Docker host over SSH. */
-export interface SshTarget {
-  host: string;
-  port: number;
-  user: string;
-  /** The private key's contents; the ssh agent (`agentSocket`) is used when absent. */
-  privateKey?: Buffer;
-  passphrase?: string;
-  agentSocket?: string;
-  /** "SHA256:…" of the host key the user accepted; without it every connection is refused. */
-  pinnedFingerprint?: string;
-  readyTimeoutMs: number;
-}
+/** How a Docker host's SSH key is pinned: when the host is added. */
+export const DOCKER_PIN_ADVICE: PinAdvice = {
+  pin: 'Add the host again to confirm and pin its key.',
+  repin: 'remove the Docker host and add it again to pin it',
+};
 
-/** OpenSSH-style fingerprint of a raw host key: "SHA256:" + unpadded base64 of its SHA-256. */
-export function sshFingerprint(key: Buffer): string {
-  return `SHA256:${createHash('sha256').update(key).digest('base64').replace(/=+$/, '')}`;
+/** Where and how to reach a Docker host over SSH: a private key, else the ssh agent. */
+export interface DockerSshTarget extends SshEndpoint {
+  login: Pick<SshLogin, 'privateKey' | 'passphrase' | 'agent'>;
+  timeoutMs: number;
 }
 
 /**
  * An http.Agent whose "sockets" are `docker system dial-stdio` channels on ONE SSH connection, so
  * every API call costs a channel open instead of a new SSH handshake (docker-modem's own ssh://
  * support connects per call and cannot pin the host key). The host key must match the pinned
- * fingerprint, else the connection fails with SshHostKeyError.
+ * fingerprint, else the connection fails with HostKeyError.
  */
 export class SshDockerAgent extends Agent {
   private client?: Promise<Client>;
 
-  constructor(private readonly target: SshTarget) {
+  constructor(private readonly target: DockerSshTarget) {
     // keepAlive: a dial-stdio channel is a plain byte pipe to the daemon, so HTTP keep-alive reuses it
     // and a call costs one round trip instead of starting `docker` on the far side again.
     super({ keepAlive: true, maxSockets: 4, keepAliveMsecs: 10_000 });
@@ -85,8 +79,8 @@ export class SshDockerAgent extends Agent {
   }
 
   private connected(): Promise<Client> {
-    this.client ??= connectSsh(this.target).then(
-      (client) => {
+    this.client ??= connectSsh(this.target, this.target.login, { timeoutMs: this.target.timeoutMs, advice: DOCKER_PIN_ADVICE }).then(
+      ({ client }) => {
         const forget = () => {
           if (this.client === current) this.client = undefined;
         };
@@ -101,49 +95,4 @@ export class SshDockerAgent extends Agent {
     const current = this.client;
     return current;
   }
-}
-
-/** Opens an SSH connection whose host key matches the pinned fingerprint. */
-export async function connectSsh(target: SshTarget): Promise<Client> {
-  const { Client } = await import('ssh2');
-  return new Promise<Client>((resolve, reject) => {
-    const client = new Client();
-    let keyError: SshHostKeyError | undefined;
-    const config: ConnectConfig = {
-      host: target.host,
-      port: target.port,
-      username: target.user,
-      readyTimeout: target.readyTimeoutMs,
-      keepaliveInterval: 15_000,
-      hostVerifier: (key: Buffer) => {
-        const fingerprint = sshFingerprint(key);
-        if (fingerprint === target.pinnedFingerprint) return true;
-        keyError = new SshHostKeyError(`${target.host}:${target.port}`, fingerprint, target.pinnedFingerprint);
-        return false;
-      },
-      ...(target.privateKey ? { privateKey: target.privateKey, passphrase: target.passphrase } : { agent: target.agentSocket }),
-    };
-    client
-      .once('ready', () => resolve(client))
-      .once('error', (err) => {
-        client.end();
-        reject(keyError ?? err);
-      })
-      .connect(config);
-  });
-}
-
-/**
- * Reads the host key fingerprint of an SSH server without logging in, for the trust prompt of
- * Add Docker Host.
- */
-export async function probeSshHostKey(host: string, port: number, timeoutMs: number): Promise<string> {
-  try {
-    const client = await connectSsh({ host, port, user: 'vdvs-probe', readyTimeoutMs: timeoutMs, pinnedFingerprint: 'SHA256:none' });
-    client.end();
-  } catch (err) {
-    if (err instanceof SshHostKeyError) return err.fingerprint;
-    throw err;
-  }
-  throw new Error(`${host}:${port} accepted an impossible host key`);
 }
