@@ -46,7 +46,7 @@ async function main(): Promise<void> {
   const session = await VsphereSession.open({ url: lab.vsphere.url, user: lab.vsphere.user, password: lab.vsphere.password, thumbprint: lab.vsphere.thumbprint, timeoutMs: 120_000 });
   const prefix = `t7-bench-${process.pid}-`;
   const mine = async () => (await listVolumes(conn)).map((v) => v.name).filter((n) => n.startsWith(prefix));
-  const sources = { docker: [{ host, open: () => DockerConnection.open(host, { timeoutMs: 120_000 }) }], esxi: [{ id: 'lab-esx', name: 'lab-esx', session: async () => session }] };
+  const sources = { docker: [{ host, use: <T>(work: (conn: DockerConnection) => Promise<T>) => DockerConnection.using(host, { timeoutMs: 120_000 }, work) }], esxi: [{ id: 'lab-esx', name: 'lab-esx', session: async () => session }] };
   const docker = (...args: string[]) => run('/usr/bin/docker', ['-H', lab.docker.host, ...args], { maxBuffer: 256 << 20 });
   const rows: string[] = [];
   try {

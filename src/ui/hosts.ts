@@ -1,7 +1,11 @@
 import * as vscode from 'vscode';
-import { HostConfigByKind, HostKind } from '../core/config';
+import { HostConfigByKind, HostKind, SshSettings } from '../core/config';
 
 const SETTING: Record<HostKind, string> = { esxi: 'esxiHosts', docker: 'dockerHosts' };
+
+/** Secret-storage names of an ESXi host's SSH password and key passphrase, by how it logs in. */
+export const SSH_SECRET: Record<SshSettings['auth'], string | undefined> = { password: 'sshPassword', key: 'sshKeyPassphrase', agent: undefined };
+export const SSH_SECRET_NAMES = ['sshPassword', 'sshKeyPassphrase'];
 
 /**
  * The hosts the user added: descriptions in (user) settings so they sync and can be edited,

@@ -10,7 +10,7 @@ import { vibInstallArgv } from '../../src/core/esx/esxcli';
 import { explainEsxcliFailure } from '../../src/core/esx/explainEsxcli';
 import { HostKeyError } from '../../src/core/ssh/hostKey';
 import { SshSession, SshTarget } from '../../src/core/ssh/shellSession';
-import { UploadFailedError } from '../../src/core/esx/upload';
+import { UploadFailedError } from '../../src/core/ssh/sftpUpload';
 import { readVibFile, VDVS_VIB_NAME } from '../../src/core/esx/vibFile';
 import { FlowContext, installVib, readVibStatus, removeVib, upgradeVib } from '../../src/core/esx/vibFlow';
 import { EsxLab, inChroot, passwordTarget, readEsxLab } from '../fixtures/esxLab';

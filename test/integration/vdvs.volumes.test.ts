@@ -37,7 +37,7 @@ describe('Volumes on the lab', () => {
   let tenantDir: string;
   const aside = mkdtempSync(join(tmpdir(), 't7-aside-'));
   const sources = (withDocker = true): VolumeSources => ({
-    docker: withDocker ? [{ host, open: () => DockerConnection.open(host, { timeoutMs: 60_000 }) }] : [],
+    docker: withDocker ? [{ host, use: (work) => DockerConnection.using(host, { timeoutMs: 60_000 }, work) }] : [],
     esxi: [{ id: 'lab-esx', name: 'lab ESXi', session: async () => session }],
   });
   const create = (name: string, options: VdvsOptions) => retryLabTransient(() => createVsphereVolume(conn, name, options));

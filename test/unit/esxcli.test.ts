@@ -3,7 +3,7 @@ import { execFileSync } from 'node:child_process';
 import { describe, it } from 'node:test';
 import { parseInstallResult, parseVibList, vibInstallArgv, vibRemoveArgv, vmdkProcesses } from '../../src/core/esx/esxcli';
 import { explainEsxcliFailure } from '../../src/core/esx/explainEsxcli';
-import { shellCommand, shellQuote } from '../../src/core/esx/shellQuote';
+import { shellCommand, shellQuote } from '../../src/core/shellQuote';
 import { sshFingerprint } from '../../src/core/ssh/hostKey';
 import { matchSshConfig } from '../../src/core/ssh/sshConfig';
 

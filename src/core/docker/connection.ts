@@ -9,7 +9,7 @@ import { ownAgent } from '../ownAgent';
 import { ApiRequest, apiRequest, ApiTransport, keepAliveAgent } from './apiTransport';
 import { DockerError, explainDockerError } from './dockerErrors';
 import { DockerEndpoint, formatEndpoint, parseEndpoint, tcpPort } from './endpoint';
-import { SshDockerAgent } from '../ssh/dockerAgent';
+import { SshDockerAgent } from './sshTransport';
 
 /** Secrets of a Docker host, from SecretStorage (extension) or the CLI's prompt. */
 export interface DockerSecrets {
@@ -138,6 +138,16 @@ export class DockerConnection {
   /** Closes the pooled connections (and the SSH connection of ssh:// hosts). */
   close(): void {
     this.transport.agent.destroy();
+  }
+
+  /** Opens a connection for one piece of work and closes it afterwards (the CLI; the extension pools its own). */
+  static async using<T>(host: DockerHostConfig, options: ConnectOptions, work: (conn: DockerConnection) => Promise<T>): Promise<T> {
+    const conn = await DockerConnection.open(host, options);
+    try {
+      return await work(conn);
+    } finally {
+      conn.close();
+    }
   }
 }
 

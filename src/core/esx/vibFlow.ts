@@ -16,7 +16,7 @@ import {
 } from './esxcli';
 import { explainEsxcliFailure } from './explainEsxcli';
 import { RunResult, SshSession } from '../ssh/shellSession';
-import { UploadFailedError, UploadProgress, UploadResult } from './upload';
+import { UploadFailedError, UploadProgress, UploadResult } from '../ssh/sftpUpload';
 import { VDVS_VIB_NAME, VibFileInfo } from './vibFile';
 
 /** What every VIB flow needs: an open session (which logs every remote line), the per-call timeout and cancellation. */

@@ -1,4 +1,4 @@
-import { shellCommand } from '../esx/shellQuote';
+import { shellCommand } from '../shellQuote';
 import { OPTION_KEYS, VdvsOptions } from './options';
 
 export interface CliTarget {

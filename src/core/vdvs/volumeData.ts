@@ -9,7 +9,8 @@ import { fullVolumeName, parseVolumeName } from './names';
 
 /** Where the Volumes view's data comes from: the configured hosts, opened by the caller's rules. */
 export interface VolumeSources {
-  docker: Array<{ host: DockerHostConfig; open: () => Promise<DockerConnection> }>;
+  /** Docker hosts, each with a way to run calls on its connection (the extension's pool, or one opened for the call). */
+  docker: Array<{ host: DockerHostConfig; use: <T>(work: (conn: DockerConnection) => Promise<T>) => Promise<T> }>;
   /** ESXi hosts and vCenters; sessions are shared with the ESXi view, so they are not closed here. */
   esxi: Array<{ id: string; name: string; session: () => Promise<VsphereSession> }>;
 }
@@ -39,18 +40,14 @@ export async function loadVolumeData(sources: VolumeSources, signal?: AbortSigna
       return undefined;
     }
   }));
-  const perHost = await Promise.all(sources.docker.map(async ({ host, open }) => {
-    let conn: DockerConnection | undefined;
+  const perHost = await Promise.all(sources.docker.map(async ({ host, use }) => {
     try {
-      conn = await open();
-      const inventory = await listVsphereVolumes(conn, { signal });
+      const inventory = await use((conn) => listVsphereVolumes(conn, { signal }));
       snapshot.inspectFailures.push(...inventory.failures.map((f) => ({ host, ...f })));
       return { host, inventory };
     } catch (err) {
       snapshot.hostErrors.push({ host, message: errorMessage(err) });
       return undefined;
-    } finally {
-      conn?.close();
     }
   }));
   const sides = (await esxiSides).filter((s): s is EsxiSide => !!s);

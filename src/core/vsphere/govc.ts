@@ -1,5 +1,5 @@
 import { EsxiHostConfig } from '../config';
-import { shellQuote as q } from '../esx/shellQuote';
+import { shellQuote as q } from '../shellQuote';
 import { DatastoreLocation } from './datastorePath';
 
 /**

@@ -5,8 +5,7 @@ import { formatProgress, Progress } from '../../core/backup/progress';
 import { Reporter } from '../../core/backup/reporter';
 import { runBackupJob, summaryLines } from '../../core/backup/runJob';
 import { errorMessage } from '../../core/errors';
-import { openDockerHost } from '../commands/volume/openDocker';
-import { esxiSessions } from '../esxiSessions';
+import { esxiSessions, withDocker } from '../connections';
 import { Services } from '../services';
 import { findHost } from './hostLookup';
 
@@ -52,8 +51,7 @@ export class BackupTerminal implements vscode.Pseudoterminal {
     try {
       const host = findHost(this.services, 'docker', job.dockerHost);
       const esxiId = job.esxiHost ? findHost(this.services, 'esxi', job.esxiHost).id : host.esxiHostId;
-      const conn = await openDockerHost(this.services, host);
-      try {
+      return await withDocker(this.services, host, async (conn) => {
         const summary = await runBackupJob(job, {
           conn,
           vsphere: esxiId ? () => esxiSessions(this.services).get(esxiId, this.cancel.signal) : undefined,
@@ -64,9 +62,7 @@ export class BackupTerminal implements vscode.Pseudoterminal {
         for (const line of summaryLines(summary)) this.line(line);
         for (const r of summary.results) if (r.error) this.error(job.destination, `${r.volume}: ${r.error}`);
         return summary.ok ? 0 : 1;
-      } finally {
-        conn.close();
-      }
+      });
     } catch (err) {
       if (err instanceof CancelledError || this.cancel.signal.aborted) {
         this.line('Cancelled: partial backups, snapshots and stopped containers were cleaned up.');

@@ -2,7 +2,7 @@ import { DockerHostConfig } from '../../core/config';
 import { errorMessage } from '../../core/errors';
 import { listVsphereVolumes } from '../../core/vdvs/inventory';
 import { volumeFacts } from '../../core/vdvs/status';
-import { openDockerHost } from '../commands/volume/openDocker';
+import { withDocker } from '../connections';
 import { Services } from '../services';
 
 /** What a ready-made snapshot task needs: the volume disks VM snapshots include, where the VM runs. */
@@ -25,12 +25,7 @@ export async function snapshotTaskTarget(services: Services, host: DockerHostCon
   if (!esxi) return undefined;
   let entries;
   try {
-    const conn = await openDockerHost(services, host);
-    try {
-      entries = (await listVsphereVolumes(conn)).entries;
-    } finally {
-      conn.close();
-    }
+    entries = (await withDocker(services, host, (conn) => listVsphereVolumes(conn))).entries;
   } catch (err) {
     services.log.debug(`backup tasks: ${host.name}: no snapshot task (${errorMessage(err)})`);
     return undefined;

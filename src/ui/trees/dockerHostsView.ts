@@ -3,11 +3,11 @@ import { DockerHostConfig } from '../../core/config';
 import { EventWatch, watchEvents } from '../../core/docker/events';
 import { loadHostSnapshot } from '../../core/docker/hostSnapshot';
 import { errorMessage, UserError } from '../../core/errors';
-import { pluginAlias } from '../commands/docker/pluginSettings';
+import { pluginAlias } from '../settings';
 import { perExtension, Services } from '../services';
 import { reachFromDockerHost } from '../walkthroughState';
 import { DockerNode } from './docker/dockerNode';
-import { HostConnections } from './docker/hostConnections';
+import { dockerConnections, DockerConnections } from '../connections';
 import { HostLoad, HostNode } from './docker/hostNode';
 
 /** Events arriving within this window cause one reload (`docker run` alone makes 4–6). */
@@ -30,7 +30,6 @@ interface HostEntry {
 export class DockerHostsTree implements vscode.TreeDataProvider<DockerNode>, vscode.Disposable {
   private readonly changed = new vscode.EventEmitter<DockerNode | undefined>();
   readonly onDidChangeTreeData = this.changed.event;
-  readonly connections: HostConnections;
   private readonly entries = new Map<string, HostEntry>();
   private readonly watches = new Map<string, EventWatch>();
   private readonly timers = new Map<string, NodeJS.Timeout>();
@@ -40,8 +39,11 @@ export class DockerHostsTree implements vscode.TreeDataProvider<DockerNode>, vsc
   readonly stats = { events: 0, loads: 0 };
   view?: vscode.TreeView<DockerNode>;
 
+  private get connections(): DockerConnections {
+    return dockerConnections(this.services);
+  }
+
   constructor(private readonly services: Services) {
-    this.connections = new HostConnections(services);
     this.subscriptions.push(
       services.hosts.onDidChange((kind) => kind === 'docker' && this.refresh()),
       vscode.workspace.onDidChangeConfiguration((e) => {
@@ -88,7 +90,6 @@ export class DockerHostsTree implements vscode.TreeDataProvider<DockerNode>, vsc
   dispose(): void {
     clearInterval(this.poll);
     for (const id of [...this.entries.keys()]) this.forget(id);
-    this.connections.dispose();
     this.subscriptions.forEach((s) => s.dispose());
     this.changed.dispose();
   }

@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
 import { forgetViews } from '../../core/vsphere/propertyCollector';
-import { esxiSessions } from '../esxiSessions';
+import { esxiSessions } from '../connections';
 import { perExtension, Services } from '../services';
 import { EsxiNode } from './esxi/esxiNode';
 import { HostNode } from './esxi/hostNode';

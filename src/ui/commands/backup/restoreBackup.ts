@@ -3,11 +3,10 @@ import { restoreBackup } from '../../../core/backup/restore';
 import { parseVolumeName } from '../../../core/vdvs/names';
 import { listVolumes } from '../../../core/docker/volumes';
 import { UserError } from '../../../core/errors';
-import { esxiSessions } from '../../esxiSessions';
+import { esxiSessions, withDocker } from '../../connections';
 import { Services } from '../../services';
 import { helperImage } from '../../tasks/backupSettings';
 import { prompterOf, seamOf, targetHost } from '../docker/target';
-import { openDockerHost } from '../volume/openDocker';
 import { Answer, BACK } from '../volume/prompter';
 import { backupLabel, pickBackup } from './pickBackup';
 import { withBackupProgress } from './withReporter';
@@ -36,8 +35,7 @@ export async function restoreBackupCommand(services: Services, ...args: unknown[
     items: ordered.map((h) => ({ label: h.name, description: h === origin ? 'where the backup was taken' : h.endpoint, value: h })),
   }));
   if (!host) return undefined;
-  const conn = await openDockerHost(services, host);
-  try {
+  return withDocker(services, host, async (conn) => {
     const title = `Restore ${backupLabel(backup.dir)}`;
     const target = await answered(prompter.pick({
       id: 'target',
@@ -81,9 +79,7 @@ export async function restoreBackupCommand(services: Services, ...args: unknown[
     }
     void vscode.window.showInformationMessage(`Restored ${backupLabel(backup.dir)} into ${volume} on ${host.name}.`);
     return volume;
-  } finally {
-    conn.close();
-  }
+  });
 }
 
 /** The answer, or undefined when cancelled (these single questions show no Back button). */

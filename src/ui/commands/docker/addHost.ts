@@ -4,11 +4,11 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
 import { DockerHostConfig, newHostId } from '../../../core/config';
-import { DockerConnection } from '../../../core/docker/connection';
 import { DEFAULT_ENDPOINT, endpointFromEnv, parseEndpoint } from '../../../core/docker/endpoint';
 import { engineInfo } from '../../../core/docker/engine';
 import { probeHostKey } from '../../../core/ssh/connect';
 import { errorMessage } from '../../../core/errors';
+import { tryDockerHost } from '../../connections';
 import { requestTimeoutMs, Services } from '../../services';
 import { Prompter } from '../volume/prompter';
 import { prompterOf, refreshHost, seamOf } from './target';
@@ -126,15 +126,11 @@ function suggestedName(endpoint: string): string {
 /** Undefined when the engine answered, else why not. */
 async function testConnection(host: DockerHostConfig, sshPassphrase?: string): Promise<string | undefined> {
   return vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Connecting to ${host.endpoint}…` }, async () => {
-    let conn: DockerConnection | undefined;
     try {
-      conn = await DockerConnection.open(host, { timeoutMs: requestTimeoutMs(), secrets: { sshPassphrase } });
-      await engineInfo(conn);
+      await tryDockerHost(host, sshPassphrase, (conn) => engineInfo(conn));
       return undefined;
     } catch (err) {
       return errorMessage(err);
-    } finally {
-      conn?.close();
     }
   });
 }

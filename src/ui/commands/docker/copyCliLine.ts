@@ -8,7 +8,7 @@ import { ContainerNode } from '../../trees/docker/containerNode';
 import { DockerNode } from '../../trees/docker/dockerNode';
 import { PluginNode } from '../../trees/docker/pluginNode';
 import { VolumeNode } from '../../trees/docker/volumeNode';
-import { pluginAlias, pluginReference, testContainerImage } from './pluginSettings';
+import { pluginAlias, pluginReference, testContainerImage } from '../../settings';
 import { nodeOf, prompterOf, seamOf } from './target';
 
 /** The `docker` command lines of the actions a node offers, labelled. */

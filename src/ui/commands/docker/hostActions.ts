@@ -2,7 +2,7 @@ import * as vscode from 'vscode';
 import { Services } from '../../services';
 import { dockerHostsTree } from '../../trees/dockerHostsView';
 import { DockerNode } from '../../trees/docker/dockerNode';
-import { DOCKER_SECRETS } from '../../trees/docker/hostConnections';
+import { DOCKER_SECRETS } from '../../connections';
 import { nodeOf, prompterOf, seamOf, targetHost } from './target';
 
 const REMOVE = 'Remove Host';

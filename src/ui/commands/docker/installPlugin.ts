@@ -2,7 +2,7 @@ import { CLI } from '../../../core/docker/cliLine';
 import { installPlugin as install, PluginStatus, pluginPrivileges } from '../../../core/docker/plugin';
 import { Services } from '../../services';
 import { confirmPrivileges } from './privileges';
-import { pluginAlias, pluginEnv, pluginReference } from './pluginSettings';
+import { pluginAlias, pluginEnv, pluginReference } from '../../settings';
 import { connect, logCli, nodeOf, prompterOf, refreshHost, seamOf, targetHost, withCancellableProgress } from './target';
 
 /**

@@ -2,7 +2,7 @@ import { DockerHostConfig } from '../../../core/config';
 import { DockerConnection } from '../../../core/docker/connection';
 import { DockerError } from '../../../core/docker/dockerErrors';
 import { PluginStatus, pluginStatus } from '../../../core/docker/plugin';
-import { pluginAlias } from './pluginSettings';
+import { pluginAlias } from '../../settings';
 import { Services } from '../../services';
 import { connect, DockerSeam, targetHost } from './target';
 

@@ -7,7 +7,7 @@ import { Services } from '../../services';
 import { VolumeNode } from '../../trees/docker/volumeNode';
 import { VolumeNode as JoinedVolumeNode } from '../../trees/volumes/volumeNode';
 import { volumesTree } from '../../trees/volumesView';
-import { pluginAlias, testContainerImage } from './pluginSettings';
+import { pluginAlias, testContainerImage } from '../../settings';
 import { connect, DockerSeam, logCli, nodeOf, prompterOf, refreshHost, seamOf, withCancellableProgress } from './target';
 
 interface TestTarget {

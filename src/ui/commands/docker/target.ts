@@ -3,6 +3,7 @@ import { DockerHostConfig } from '../../../core/config';
 import { cliLines } from '../../../core/docker/cliLine';
 import { DockerConnection } from '../../../core/docker/connection';
 import { UserError } from '../../../core/errors';
+import { dockerConnections } from '../../connections';
 import { Services } from '../../services';
 import { dockerHostsTree } from '../../trees/dockerHostsView';
 import { Prompter } from '../volume/prompter';
@@ -42,9 +43,9 @@ export async function targetHost(services: Services, node: { host?: DockerHostCo
   return typeof picked === 'object' ? picked : undefined;
 }
 
-/** The shared connection of the Docker Hosts view for `host`. */
+/** The pooled connection of `host` (shared with the views and tasks). */
 export function connect(services: Services, host: DockerHostConfig): Promise<DockerConnection> {
-  return dockerHostsTree(services).connections.get(host);
+  return dockerConnections(services).get(host);
 }
 
 /** Logs the equivalent `docker` command line of an action (the user can replay it in a shell). */

@@ -2,7 +2,7 @@ import { CLI } from '../../../core/docker/cliLine';
 import { PluginStatus, pluginPrivileges, upgradePlugin as upgrade } from '../../../core/docker/plugin';
 import { Services } from '../../services';
 import { pluginTarget } from './pluginTarget';
-import { pluginReference } from './pluginSettings';
+import { pluginReference } from '../../settings';
 import { confirmPrivileges } from './privileges';
 import { logCli, nodeOf, prompterOf, refreshHost, seamOf, withCancellableProgress } from './target';
 

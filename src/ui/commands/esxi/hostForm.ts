@@ -2,8 +2,7 @@ import * as vscode from 'vscode';
 import { EsxiHostConfig, newHostId } from '../../../core/config';
 import { UserError } from '../../../core/errors';
 import { probeCertificate } from '../../../core/vsphere/tls';
-import { connectToHost } from '../../../core/vsphere/connect';
-import { caBundlePath, esxiSessions } from '../../esxiSessions';
+import { caBundlePath, esxiSessions, tryEsxiLogin } from '../../connections';
 import { confirmFingerprint } from '../../prompts';
 import { requestTimeoutMs, Services } from '../../services';
 import { esxiHostsTree } from '../../trees/esxiHostsView';
@@ -91,7 +90,6 @@ function proveLogin(host: EsxiHostConfig, password: string): Thenable<void> {
   return vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Logging in to ${new URL(host.url).host}…`, cancellable: true }, async (_p, token) => {
     const abort = new AbortController();
     token.onCancellationRequested(() => abort.abort());
-    const session = await connectToHost(host, password, { timeoutMs: requestTimeoutMs(), caBundlePath: caBundlePath(), signal: abort.signal });
-    await session.close();
+    await tryEsxiLogin(host, password, abort.signal);
   });
 }

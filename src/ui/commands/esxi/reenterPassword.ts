@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import { esxiSessions } from '../../esxiSessions';
+import { esxiSessions } from '../../connections';
 import { Services } from '../../services';
 import { esxiHostsTree } from '../../trees/esxiHostsView';
 import { HostArg, resolveHost } from './hostArg';

@@ -9,7 +9,9 @@ import { confirmFingerprint } from '../../prompts';
 import { requestTimeoutMs, Services } from '../../services';
 import { revealVibNode } from '../../trees/esxiHostsView';
 import { resolveHost } from '../esxi/hostArg';
-import { remoteLog, splitArg, SSH_SECRET } from './vibSession';
+import { remoteLog } from '../../connections';
+import { SSH_SECRET } from '../../hosts';
+import { splitArg } from './vibSession';
 
 /**
  * Answers for "Configure SSH…" (automation, tests): what is given is not asked. The host key is

@@ -3,7 +3,7 @@ import { EsxiHostConfig } from '../../../core/config';
 import { InstallFlags } from '../../../core/esx/esxcli';
 import { describeVib, readVibFile, VDVS_VIB_NAME, VibFileInfo } from '../../../core/esx/vibFile';
 import { installVib, InstallOutcome, upgradeVib } from '../../../core/esx/vibFlow';
-import { UploadProgress } from '../../../core/esx/upload';
+import { UploadProgress } from '../../../core/ssh/sftpUpload';
 import { Services } from '../../services';
 import { refreshEsxiHost } from '../../trees/esxiHostsView';
 import { reachState } from '../../walkthroughState';

@@ -1,15 +1,9 @@
 import * as vscode from 'vscode';
-import { EsxiHostConfig, SshSettings } from '../../../core/config';
-import { UserError } from '../../../core/errors';
-import { redact } from '../../../core/redact';
-import { RemoteLog, SshSession, SshTarget } from '../../../core/ssh/shellSession';
+import { EsxiHostConfig } from '../../../core/config';
 import { FlowContext } from '../../../core/esx/vibFlow';
+import { openEsxiShell } from '../../connections';
 import { requestTimeoutMs, Services } from '../../services';
 import { HostArg } from '../esxi/hostArg';
-
-/** Secret-storage names of the SSH password and key passphrase (per ESXi host). */
-export const SSH_SECRET: Record<SshSettings['auth'], string | undefined> = { password: 'sshPassword', key: 'sshKeyPassphrase', agent: undefined };
-export const SSH_SECRET_NAMES = ['sshPassword', 'sshKeyPassphrase'];
 
 /**
  * Answers for the VIB commands, for automation and tests: what is given is not asked. The install
@@ -32,29 +26,6 @@ export function splitArg(arg: unknown): { hostArg: HostArg; input: VibCommandInp
   return { hostArg: arg as HostArg, input: {} };
 }
 
-/** The SSH target of a host, with its secret; a UserError when SSH is not set up. */
-export async function sshTarget(services: Services, host: EsxiHostConfig): Promise<SshTarget> {
-  if (!host.ssh) throw new UserError(`SSH to ${host.name} is not set up.`, 'Run "Configure SSH…" on the host first.', 'NO_SSH');
-  const secretName = SSH_SECRET[host.ssh.auth];
-  const secret = secretName ? await services.hosts.getSecret('esxi', host.id, secretName) : undefined;
-  return { ...host.ssh, secret };
-}
-
-/** Sends remote lines to the log channel, tagged with the host, secrets removed. */
-export function remoteLog(services: Services, host: EsxiHostConfig, secret: string | undefined, quiet = false): RemoteLog {
-  return (line, stream) => {
-    const text = `[${host.name} ssh] ${redact(line, [secret])}`;
-    if (quiet) services.log.debug(text);
-    else if (stream === 'stderr') services.log.warn(text);
-    else services.log.info(text);
-  };
-}
-
-export async function openSession(services: Services, host: EsxiHostConfig, signal?: AbortSignal, quiet = false): Promise<SshSession> {
-  const target = await sshTarget(services, host);
-  return SshSession.open(target, { timeoutMs: requestTimeoutMs(), signal, log: remoteLog(services, host, target.secret, quiet) });
-}
-
 /**
  * Runs a VIB flow in a cancellable progress notification: opens the session, hands the flow its
  * context (steps become progress messages) and closes the session whatever happens.
@@ -65,14 +36,14 @@ export function withVibSession<T>(services: Services, host: EsxiHostConfig, titl
     const subscription = token.onCancellationRequested(() => controller.abort());
     try {
       progress.report({ message: `Connecting to ${host.ssh?.host ?? host.name}` });
-      const session = await openSession(services, host, controller.signal);
+      const session = await openEsxiShell(services, host, controller.signal);
       try {
         const ctx: FlowContext = {
           session,
           timeoutMs: requestTimeoutMs(),
           signal: controller.signal,
           step: (message) => progress.report({ message }),
-          reopen: () => openSession(services, host),
+          reopen: () => openEsxiShell(services, host),
         };
         return await work(ctx, progress);
       } finally {

@@ -4,7 +4,7 @@ import { createVsphereVolume } from '../../../core/vdvs/inventory';
 import { Services } from '../../services';
 import { volumesTree } from '../../trees/volumesView';
 import { runCreateVolumeWizard } from './createVolumeWizard';
-import { withDocker } from './openDocker';
+import { withDocker } from '../../connections';
 import { Prompter } from './prompter';
 import { vscodePrompter } from './vscodePrompter';
 import { datastoreOffer } from './wizardDatastores';

@@ -2,7 +2,7 @@ import * as vscode from 'vscode';
 import { UserError } from '../../../core/errors';
 import { inspectVolume as inspectApi } from '../../../core/docker/volumes';
 import { Services } from '../../services';
-import { withDocker } from './openDocker';
+import { withDocker } from '../../connections';
 import { volumeTarget } from './volumeTarget';
 
 const SCHEME = 'vdvs-volume';

@@ -3,7 +3,7 @@ import { UserError } from '../../../core/errors';
 import { removeVsphereVolume } from '../../../core/vdvs/inventory';
 import { Services } from '../../services';
 import { volumesTree } from '../../trees/volumesView';
-import { withDocker } from './openDocker';
+import { withDocker } from '../../connections';
 import { Prompter } from './prompter';
 import { vscodePrompter } from './vscodePrompter';
 import { volumeTarget } from './volumeTarget';

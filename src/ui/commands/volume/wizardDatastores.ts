@@ -1,6 +1,6 @@
 import { errorMessage } from '../../../core/errors';
 import { EsxiDatastores, mergeDatastoreChoices, readDatastoreChoices } from '../../../core/vdvs/datastoreChoices';
-import { esxiSessions } from '../../esxiSessions';
+import { esxiSessions } from '../../connections';
 import { Services } from '../../services';
 import { DatastoreOffer } from './createVolumeWizard';
 

@@ -1,7 +1,7 @@
 import { EsxiHostConfig } from '../../../core/config';
 import type { VsphereSession } from '../../../core/vsphere/session';
 import { MoRef } from '../../../core/vsphere/normalize';
-import { esxiSessions } from '../../esxiSessions';
+import { esxiSessions } from '../../connections';
 import { Services } from '../../services';
 
 /** What nodes below a host need: the host entry, its shared session, and where they sit in the inventory. */

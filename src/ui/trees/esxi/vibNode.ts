@@ -4,7 +4,7 @@ import { errorMessage, UserError } from '../../../core/errors';
 import { VDVS_VIB_NAME } from '../../../core/esx/vibFile';
 import { readVibStatus, VibStatus } from '../../../core/esx/vibFlow';
 import { requestTimeoutMs, Services } from '../../services';
-import { openSession } from '../../commands/vib/vibSession';
+import { openEsxiShell } from '../../connections';
 import { reachState } from '../../walkthroughState';
 import { EsxiNode, MessageNode } from './esxiNode';
 import { HostScope } from './scope';
@@ -81,7 +81,7 @@ class VibStatusNode extends MessageNode {
 
 /** Reads the status over a short-lived session (quiet: its lines go to the debug log). */
 export async function readHostVibStatus(services: Services, host: EsxiHostConfig): Promise<VibStatus> {
-  const session = await openSession(services, host, undefined, true);
+  const session = await openEsxiShell(services, host, undefined, true);
   try {
     return await readVibStatus({ session, timeoutMs: requestTimeoutMs() });
   } finally {

@@ -1,6 +1,5 @@
 import { loadVolumeData, VolumeSources, VolumesSnapshot } from '../../../core/vdvs/volumeData';
-import { openDockerHost } from '../../commands/volume/openDocker';
-import { esxiSessions } from '../../esxiSessions';
+import { esxiSessions, withDocker } from '../../connections';
 import { Services } from '../../services';
 
 export type { VolumesSnapshot } from '../../../core/vdvs/volumeData';
@@ -12,7 +11,7 @@ export type { VolumesSnapshot } from '../../../core/vdvs/volumeData';
 export function configuredSources(services: Services): VolumeSources {
   const sessions = esxiSessions(services);
   return {
-    docker: services.hosts.list('docker').map((host) => ({ host, open: () => openDockerHost(services, host) })),
+    docker: services.hosts.list('docker').map((host) => ({ host, use: (work) => withDocker(services, host, work) })),
     esxi: services.hosts.list('esxi').map((host) => ({ id: host.id, name: host.name, session: () => sessions.get(host.id) })),
   };
 }

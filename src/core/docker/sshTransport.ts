@@ -1,9 +1,9 @@
 import { Agent } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { Client } from 'ssh2';
-import { DockerError } from '../docker/dockerErrors';
-import { connectSsh, SshEndpoint, SshLogin } from './connect';
-import { PinAdvice } from './hostKey';
+import { DockerError } from './dockerErrors';
+import { connectSsh, SshEndpoint, SshLogin } from '../ssh/connect';
+import { PinAdvice } from '../ssh/hostKey';
 
 /** How a Docker host's SSH key is pinned: when the host is added. */
 export const DOCKER_PIN_ADVICE: PinAdvice = {

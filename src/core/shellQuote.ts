@@ -1,4 +1,4 @@
-import { UserError } from '../errors';
+import { UserError } from './errors';
 
 /**
  * Quotes one argument for the POSIX shell that runs SSH commands on ESXi (busybox ash): inside

@@ -1,5 +1,7 @@
 import * as vscode from 'vscode';
-import { DEFAULT_PLUGIN_ALIAS, DEFAULT_PLUGIN_REFERENCE } from '../../../core/docker/plugin';
+import { DEFAULT_PLUGIN_ALIAS, DEFAULT_PLUGIN_REFERENCE } from '../core/docker/plugin';
+
+// Readers of the vdvs.* settings that views, commands and tasks share.
 
 /** vdvs.plugin.reference: the image `docker plugin install` pulls. */
 export function pluginReference(): string {

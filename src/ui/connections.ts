@@ -1,0 +1,184 @@
+import * as vscode from 'vscode';
+import { DockerHostConfig, EsxiHostConfig } from '../core/config';
+import { DockerConnection } from '../core/docker/connection';
+import { UserError } from '../core/errors';
+import { redact } from '../core/redact';
+import { RemoteLog, SshSession, SshTarget } from '../core/ssh/shellSession';
+import { connectToHost } from '../core/vsphere/connect';
+import type { VsphereSession } from '../core/vsphere/session';
+import { SSH_SECRET } from './hosts';
+import { perExtension, requestTimeoutMs, Services } from './services';
+
+/** The secret names of a Docker host in SecretStorage. */
+export const DOCKER_SECRETS = ['sshPassphrase'] as const;
+
+/** The vdvs.tls.caBundlePath setting, if set. */
+export function caBundlePath(): string | undefined {
+  return vscode.workspace.getConfiguration('vdvs').get<string>('tls.caBundlePath') || undefined;
+}
+
+interface PooledDocker {
+  key: string;
+  conn: Promise<DockerConnection>;
+  /** Calls running on it (use()); a dropped connection is closed only when the last one ends. */
+  users: number;
+  dropped: boolean;
+}
+
+/**
+ * One open DockerConnection per configured host, shared by the views, their events watches, the
+ * commands and the backup tasks: over ssh:// that is one SSH connection instead of one per call or
+ * refresh. A host whose settings changed gets a new connection; the old one is closed once the
+ * calls running on it (a backup) are done.
+ */
+export class DockerConnections implements vscode.Disposable {
+  private readonly open = new Map<string, PooledDocker>();
+
+  constructor(private readonly services: Services) {}
+
+  /** The host's connection, opened on first use. For long-lived readers (views, events), which re-ask on each read. */
+  get(host: DockerHostConfig): Promise<DockerConnection> {
+    return this.entry(host).conn;
+  }
+
+  /** Runs `work` on the host's connection; a drop meanwhile (settings changed) waits for it to end. */
+  async use<T>(hostOrId: DockerHostConfig | string, work: (conn: DockerConnection) => Promise<T>): Promise<T> {
+    const host = typeof hostOrId === 'string' ? this.services.hosts.get('docker', hostOrId) : hostOrId;
+    if (!host) throw new UserError('That Docker host is no longer configured.', 'Refresh the view.', 'NO_HOST');
+    const entry = this.entry(host);
+    entry.users++;
+    try {
+      return await work(await entry.conn);
+    } finally {
+      entry.users--;
+      if (entry.dropped && entry.users === 0) close(entry);
+    }
+  }
+
+  /** Closes the host's connection (after a transport failure, or when the host is removed). */
+  drop(hostId: string): void {
+    const entry = this.open.get(hostId);
+    if (!entry) return;
+    this.open.delete(hostId);
+    entry.dropped = true;
+    if (entry.users === 0) close(entry);
+  }
+
+  dispose(): void {
+    for (const id of [...this.open.keys()]) this.drop(id);
+  }
+
+  private entry(host: DockerHostConfig): PooledDocker {
+    const key = JSON.stringify([host, requestTimeoutMs(), caBundlePath()]);
+    const cached = this.open.get(host.id);
+    if (cached?.key === key) return cached;
+    this.drop(host.id);
+    const conn = (async () =>
+      DockerConnection.open(host, {
+        timeoutMs: requestTimeoutMs(),
+        secrets: { sshPassphrase: await this.services.hosts.getSecret('docker', host.id, 'sshPassphrase') },
+        caBundlePath: caBundlePath(),
+      }))();
+    const entry: PooledDocker = { key, conn, users: 0, dropped: false };
+    this.open.set(host.id, entry);
+    // A failed open is not cached: the next call tries again.
+    conn.catch(() => this.open.get(host.id) === entry && this.open.delete(host.id));
+    return entry;
+  }
+}
+
+function close(entry: PooledDocker): void {
+  entry.conn.then((c) => c.close(), () => undefined);
+}
+
+/**
+ * One logged-in vSphere session per ESXi host or vCenter, shared by the ESXi view, its commands and
+ * the features built on them (volumes, backups). A failed login is not cached, so the next expansion
+ * or refresh tries again; changing a host's settings or password drops its session.
+ */
+export class EsxiSessions implements vscode.Disposable {
+  private readonly sessions = new Map<string, Promise<VsphereSession>>();
+
+  constructor(private readonly services: Services) {}
+
+  /** The session of host `hostId`, logging in on first use. */
+  get(hostId: string, signal?: AbortSignal): Promise<VsphereSession> {
+    let session = this.sessions.get(hostId);
+    if (!session) {
+      session = this.login(hostId, signal);
+      this.sessions.set(hostId, session);
+      session.catch(() => this.sessions.get(hostId) === session && this.sessions.delete(hostId));
+    }
+    return session;
+  }
+
+  /** The session of `hostId` if one is open or opening; never logs in. */
+  ifOpen(hostId: string): Promise<VsphereSession> | undefined {
+    return this.sessions.get(hostId);
+  }
+
+  /** Logs the host's session out (e.g. after its password or URL changed). */
+  async drop(hostId: string): Promise<void> {
+    const session = this.sessions.get(hostId);
+    this.sessions.delete(hostId);
+    await session?.then((s) => s.close(), () => undefined);
+  }
+
+  dispose(): void {
+    for (const id of [...this.sessions.keys()]) void this.drop(id);
+  }
+
+  private async login(hostId: string, signal?: AbortSignal): Promise<VsphereSession> {
+    const host = this.services.hosts.get('esxi', hostId);
+    if (!host) throw new UserError('This ESXi host is no longer configured.', undefined, 'NO_HOST');
+    const password = await this.services.hosts.getSecret('esxi', hostId, 'password');
+    if (password === undefined) throw new UserError(`No password is stored for ${host.name}.`, 'Re-enter the password.', 'NO_PASSWORD');
+    const log = this.services.log;
+    log.info(`vSphere: logging in to ${host.url} as ${host.user}`);
+    return connectToHost(host, password, { timeoutMs: requestTimeoutMs(), caBundlePath: caBundlePath(), log: (line) => log.debug(line), signal });
+  }
+}
+
+/** The SSH target of a host, with its secret; a UserError when SSH is not set up. */
+export async function sshTarget(services: Services, host: EsxiHostConfig): Promise<SshTarget> {
+  if (!host.ssh) throw new UserError(`SSH to ${host.name} is not set up.`, 'Run "Configure SSH…" on the host first.', 'NO_SSH');
+  const secretName = SSH_SECRET[host.ssh.auth];
+  const secret = secretName ? await services.hosts.getSecret('esxi', host.id, secretName) : undefined;
+  return { ...host.ssh, secret };
+}
+
+/** Sends remote lines to the log channel, tagged with the host, secrets removed. */
+export function remoteLog(services: Services, host: EsxiHostConfig, secret: string | undefined, quiet = false): RemoteLog {
+  return (line, stream) => {
+    const text = `[${host.name} ssh] ${redact(line, [secret])}`;
+    if (quiet) services.log.debug(text);
+    else if (stream === 'stderr') services.log.warn(text);
+    else services.log.info(text);
+  };
+}
+
+/** An SSH session to the ESXi shell of a configured host, its output logged with secrets removed. */
+export async function openEsxiShell(services: Services, host: EsxiHostConfig, signal?: AbortSignal, quiet = false): Promise<SshSession> {
+  const target = await sshTarget(services, host);
+  return SshSession.open(target, { timeoutMs: requestTimeoutMs(), signal, log: remoteLog(services, host, target.secret, quiet) });
+}
+
+/** The connection owner of this extension instance: every view, command and task asks it. */
+export const dockerConnections = perExtension((services) => new DockerConnections(services));
+export const esxiSessions = perExtension((services) => new EsxiSessions(services));
+
+/** A Docker host not saved yet (Add Docker Host): opens a connection with the pool's settings, calls `work`, closes it. */
+export function tryDockerHost<T>(host: DockerHostConfig, sshPassphrase: string | undefined, work: (conn: DockerConnection) => Promise<T>): Promise<T> {
+  return DockerConnection.using(host, { timeoutMs: requestTimeoutMs(), secrets: { sshPassphrase }, caBundlePath: caBundlePath() }, work);
+}
+
+/** An ESXi host not saved yet (Add/Edit ESXi Host): logs in with the pool's settings and out again. */
+export async function tryEsxiLogin(host: EsxiHostConfig, password: string, signal?: AbortSignal): Promise<void> {
+  const session = await connectToHost(host, password, { timeoutMs: requestTimeoutMs(), caBundlePath: caBundlePath(), signal });
+  await session.close();
+}
+
+/** Runs `work` on the pooled connection of a configured Docker host. */
+export function withDocker<T>(services: Services, hostOrId: DockerHostConfig | string, work: (conn: DockerConnection) => Promise<T>): Promise<T> {
+  return dockerConnections(services).use(hostOrId, work);
+}
