@@ -4,7 +4,7 @@ import { CliConfig, loadCliConfig, loadCliSecrets } from './core/backup/cliConfi
 import { listAllBackups } from './core/backup/layout';
 import { formatBytes, formatProgress, Progress } from './core/backup/progress';
 import { Reporter } from './core/backup/reporter';
-import { restoreBackup } from './core/backup/restore';
+import { describePlan, restoreBackup, RestorePlan } from './core/backup/restore';
 import { runBackupJob, summaryLines } from './core/backup/runJob';
 import { describeProblem, verifyBackup } from './core/backup/verify';
 import { DockerConnection } from './core/docker/connection';
@@ -16,8 +16,9 @@ const USAGE = `Usage: vdvs <command> [options]
 
 Commands:
   backup  --config FILE [--job NAME]...        run the config's backup jobs (all, or the named ones)
-  restore --config FILE --backup DIR --volume NAME [--docker-host NAME] [--existing [--overwrite]] [--esxi-host NAME]
-                                               restore a backup into a new volume (default) or an existing one
+  restore --config FILE --backup DIR --volume NAME [--docker-host NAME] [--existing [--overwrite]] [--esxi-host NAME] [--yes]
+                                               restore a backup into a new volume (default) or an existing one;
+                                               a new volume is shown first and created only with --yes
   verify  DIR...                               recompute every hash of the given backups
   ls      --config FILE | --destination DIR    list backups (and leftovers of interrupted runs)
   --version, --help
@@ -40,6 +41,7 @@ const OPTIONS = {
   'esxi-host': { type: 'string' },
   existing: { type: 'boolean' },
   overwrite: { type: 'boolean' },
+  yes: { type: 'boolean' },
   destination: { type: 'string' },
   quiet: { type: 'boolean' },
   help: { type: 'boolean' },
@@ -105,7 +107,12 @@ async function main(argv: string[], signal: AbortSignal): Promise<number> {
       const conn = await dockerConnection(config, hostName, secrets);
       const session = lazySession(config, values['esxi-host'] ?? conn.host.esxiHostId, secrets);
       try {
-        await restoreBackup({ conn, backupDir, volume: need(values.volume, '--volume'), target: values.existing ? 'existing' : 'new', allowNonEmpty: !!values.overwrite, vsphere: session.get, signal, reporter });
+        // what a new volume gets is printed first, and created only with --yes
+        const confirm = async (plan: RestorePlan) => {
+          process.stdout.write(`Restore ${backupDir} into a new volume on ${plan.dockerHost}:\n${describePlan(plan).map((l) => `  ${l}\n`).join('')}`);
+          return !!values.yes;
+        };
+        await restoreBackup({ conn, backupDir, volume: need(values.volume, '--volume'), target: values.existing ? 'existing' : 'new', allowNonEmpty: !!values.overwrite, pluginAlias: config.pluginAlias, vsphere: session.get, confirm, signal, reporter });
       } finally {
         conn.close();
         await session.close();

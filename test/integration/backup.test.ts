@@ -209,7 +209,7 @@ describe('backups on the lab', { timeout: 600_000 }, () => {
     assert.deepEqual((await listSnapshots(session, located.vm.ref)).filter((s) => s.name.startsWith(SNAPSHOT_PREFIX)), []);
     const restored = `${tag}-snap-r`;
     volumes.push(restored);
-    const rr = await cliRun(['restore', '--config', configFile, '--backup', entry.dir, '--volume', restored, '--esxi-host', 'esx']);
+    const rr = await cliRun(['restore', '--config', configFile, '--backup', entry.dir, '--volume', restored, '--esxi-host', 'esx', '--yes']);
     assert.equal(rr.code, 0, rr.err);
     assert.deepEqual(await volumeFileHashes(conn, restored), before);
   });

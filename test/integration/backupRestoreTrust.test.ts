@@ -177,7 +177,7 @@ describe('restore of forged and failing backups on the lab', { timeout: 600_000 
     const asked = await cliRun(args);
     assert.equal(asked.code, 1, asked.out + asked.err);
     assert.match(asked.out, new RegExp(`^ +Volume: +${into}\\n +Driver: +vsphere\\n +Options: +size=64mb$`, 'm'));
-    assert.match(asked.err, /nothing was created.*--yes/s);
+    assert.match(asked.err, /Nothing was created: the restore into .* was not confirmed\..*--yes/s);
     assert.equal(await volumeExists(into), false, 'no volume is created without --yes');
     const done = await cliRun([...args, '--yes']);
     assert.equal(done.code, 0, done.out + done.err);

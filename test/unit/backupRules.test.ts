@@ -7,7 +7,7 @@ import { loadCliSecrets, parseCliConfig, secretEnvName } from '../../src/core/ba
 import { checkJob } from '../../src/core/backup/job';
 import { planDisks } from '../../src/core/backup/snapshotMode';
 import { recreateOptions } from '../../src/core/backup/dockerHelper';
-import { descriptorExtent, descriptorSidecar, detachedSidecar, renameVolumeFile, rewriteDescriptor } from '../../src/core/backup/vmdkFiles';
+import { descriptorExtent, descriptorForVolume, descriptorProblem, descriptorSidecar, detachedSidecar, volumeFileNames } from '../../src/core/backup/vmdkFiles';
 import { formatProgress, ProgressMeter } from '../../src/core/backup/progress';
 import { VmDisk } from '../../src/core/vsphere/inventory';
 import { UserError } from '../../src/core/errors';
@@ -27,17 +27,28 @@ ddb.uuid = "60 00"
 `;
 
 describe('VMDK files on restore', () => {
-  it('renames the extent and the sidecar the descriptor names, and nothing else', () => {
-    const out = rewriteDescriptor(DESCRIPTOR, 'vol1', 'vol1-restored');
-    assert.deepEqual(descriptorExtent(out), { file: 'vol1-restored-flat.vmdk', sectors: 131072 });
-    assert.equal(descriptorSidecar(out), 'vol1-restored-0123456789abcdef.vmfd');
-    assert.equal(out.replace(/vol1-restored/g, 'vol1'), DESCRIPTOR);
+  it('writes the extent and the sidecar under names made from the new volume, and changes nothing else', () => {
+    const out = descriptorForVolume(DESCRIPTOR, 'v2', 'v2-00ff00ff00ff00ff.vmfd');
+    assert.deepEqual(descriptorExtent(out), { file: 'v2-flat.vmdk', sectors: 131072 });
+    assert.equal(descriptorSidecar(out), 'v2-00ff00ff00ff00ff.vmfd');
+    assert.equal(out.replace('v2-flat', 'vol1-flat').replace('v2-00ff00ff00ff00ff', 'vol1-0123456789abcdef'), DESCRIPTOR);
+    const forged = DESCRIPTOR.replace('vol1-flat.vmdk', 'prodVM.vmx');
+    assert.equal(descriptorExtent(descriptorForVolume(forged, 'v2', undefined))?.file, 'v2-flat.vmdk', 'whatever the backup names');
+    assert.equal(descriptorSidecar(descriptorForVolume(DESCRIPTOR, 'v2', undefined)), undefined);
   });
-  it('maps the volume file names', () => {
-    assert.equal(renameVolumeFile('vol1.vmdk', 'vol1', 'v2'), 'v2.vmdk');
-    assert.equal(renameVolumeFile('vol1-flat.vmdk', 'vol1', 'v2'), 'v2-flat.vmdk');
-    assert.equal(renameVolumeFile('vol1-00ff.vmfd', 'vol1', 'v2'), 'v2-00ff.vmfd');
-    assert.equal(renameVolumeFile('other.vmdk', 'vol1', 'v2'), 'other.vmdk');
+  it('names a volume\'s files from its name alone, with a fresh 16-hex sidecar', () => {
+    const a = volumeFileNames('v2');
+    assert.deepEqual({ ...a, sidecar: undefined }, { descriptor: 'v2.vmdk', flat: 'v2-flat.vmdk', sidecar: undefined });
+    assert.match(a.sidecar, /^v2-[0-9a-f]{16}\.vmfd$/);
+    assert.notEqual(volumeFileNames('v2').sidecar, a.sidecar);
+  });
+  it('refuses a descriptor that names a file outside its folder, a parent disk, or not one extent', () => {
+    assert.equal(descriptorProblem(DESCRIPTOR), undefined);
+    assert.match(descriptorProblem(DESCRIPTOR.replace('vol1-flat.vmdk', '../prodVM/prodVM-flat.vmdk'))!, /names '\.\.\/prodVM\/prodVM-flat\.vmdk'/);
+    assert.match(descriptorProblem(DESCRIPTOR.replace('vol1-0123456789abcdef.vmfd', '..'))!, /names '\.\.'/);
+    assert.match(descriptorProblem(DESCRIPTOR.replace('vol1-0123456789abcdef.vmfd', 'a\\b.vmfd'))!, /names 'a\\b\.vmfd'/);
+    assert.match(descriptorProblem(`${DESCRIPTOR}parentFileNameHint="base.vmdk"\n`)!, /parent disk 'base\.vmdk'/);
+    assert.match(descriptorProblem(DESCRIPTOR.replace(/^RW.*$/m, '$&\nRW 8 VMFS "second-flat.vmdk"'))!, /2 extents/);
   });
   it('clears the attachment in the sidecar and keeps its padded length', () => {
     const meta = JSON.stringify({ status: 'attached', attachedVMUuid: 'u', attachedVMName: 'docker-host-01', attachedVMDevice: { unit: 1 }, volOpts: { size: '64mb' } });
@@ -99,6 +110,11 @@ describe('CLI config and secrets', () => {
     assert.equal(c.dockerHosts[0].vmName, 'docker-host-01');
     assert.equal(c.jobs[0].name, 'nightly');
     assert.equal(c.requestTimeoutSeconds, 30);
+    assert.equal(c.pluginAlias, 'vsphere', 'restores create volumes with the default alias');
+  });
+  it('takes the plugin alias restores create volumes with, and refuses an empty one', () => {
+    assert.equal(parseCliConfig({ ...config, pluginAlias: 'vdvs' }, 'c.json').pluginAlias, 'vdvs');
+    assert.throws(() => parseCliConfig({ ...config, pluginAlias: ' ' }, 'c.json'), /"pluginAlias" must be/);
   });
   it('refuses a secret in the config, wherever it is', () => {
     assert.throws(() => parseCliConfig({ ...config, esxiHosts: [{ ...config.esxiHosts[0], password: 'p' }] }, 'c.json'), /"password" looks like a secret/);

@@ -101,6 +101,8 @@ describe('Restore and Verify Backup commands', () => {
   type PickStep = { id: string; items: Array<{ label: string; description?: string; value: unknown }> };
   type InputStep = { id: string; value: string; validate: (v: string) => string | undefined };
   const asked: string[] = [];
+  /** The detail text of each confirmation. */
+  const details: string[] = [];
   /** Answers by question id; records each question asked, and each confirmation as `confirm: message`. */
   const prompter = (answers: { target: 'new' | 'existing'; volume: string; confirm?: string }) => ({
     async pick(s: PickStep) {
@@ -115,8 +117,9 @@ describe('Restore and Verify Backup commands', () => {
       asked.push(`${s.id}=${s.value}`, `empty: ${s.validate('  ')}`);
       return answers.volume;
     },
-    async confirm(message: string, _detail: string, actions: string[]) {
+    async confirm(message: string, detail: string, actions: string[]) {
       asked.push(`confirm: ${message}`);
+      details.push(detail);
       return actions.find((a) => a === answers.confirm);
     },
   });
@@ -148,12 +151,23 @@ describe('Restore and Verify Backup commands', () => {
     if (dest) rmSync(dest, { recursive: true, force: true });
   });
 
-  it('restores into a new volume named by the user: every file has the same sha256', async function () {
+  it('shows the new volume, its driver and options before creating it: declined, nothing is created', async function () {
     this.timeout(180_000);
     asked.length = 0;
+    details.length = 0;
     const result = await vscode.commands.executeCommand('vdvs.backup.restore', undefined, { prompter: prompter({ target: 'new', volume: restored }) });
+    assert.equal(result, undefined);
+    assert.deepEqual(asked, ['backup', 'target', `volume=${volume}-restored`, 'empty: Enter a volume name', `confirm: Create volume ${restored} on ${hostName} and restore into it?`]);
+    assert.deepEqual(details, [`Volume:   ${restored}\nDriver:   vsphere\nOptions:  size=32mb`]);
+    await assert.rejects(labDocker(lab)('volume', 'inspect', restored), /no such volume/i, 'declining creates nothing');
+  });
+
+  it('restores into a new volume named by the user once confirmed: every file has the same sha256', async function () {
+    this.timeout(180_000);
+    asked.length = 0;
+    const result = await vscode.commands.executeCommand('vdvs.backup.restore', undefined, { prompter: prompter({ target: 'new', volume: restored, confirm: 'Restore' }) });
     assert.equal(result, restored, `the restore did not finish; asked: ${asked.join(' | ')}`);
-    assert.deepEqual(asked, ['backup', 'target', `volume=${volume}-restored`, 'empty: Enter a volume name']);
+    assert.deepEqual(asked, ['backup', 'target', `volume=${volume}-restored`, 'empty: Enter a volume name', `confirm: Create volume ${restored} on ${hostName} and restore into it?`]);
     assert.deepEqual(await volumeFileHashes(conn, restored), original);
   });
 

@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { DockerHostConfig, EsxiHostConfig } from '../config';
+import { DEFAULT_PLUGIN_ALIAS } from '../docker/plugin';
 import { UserError } from '../errors';
 import { BackupJob, checkJob } from './job';
 
@@ -13,6 +14,8 @@ export interface CliConfig {
   jobs: (BackupJob & { name: string })[];
   requestTimeoutSeconds: number;
   caBundlePath?: string;
+  /** The alias of the vsphere plugin on the Docker hosts (default `vsphere`): the driver of volumes a restore creates. */
+  pluginAlias: string;
 }
 
 export interface CliSecrets {
@@ -63,7 +66,9 @@ export function parseCliConfig(value: unknown, where: string): CliConfig {
   });
   const timeout = value.requestTimeoutSeconds ?? 30;
   if (typeof timeout !== 'number' || !(timeout > 0)) throw bad('"requestTimeoutSeconds" must be a positive number.');
-  return { dockerHosts, esxiHosts, jobs, requestTimeoutSeconds: timeout, ...(typeof value.caBundlePath === 'string' ? { caBundlePath: value.caBundlePath } : {}) };
+  const pluginAlias = value.pluginAlias ?? DEFAULT_PLUGIN_ALIAS;
+  if (typeof pluginAlias !== 'string' || !pluginAlias.trim()) throw bad('"pluginAlias" must be the name the vsphere plugin is installed under (default "vsphere").');
+  return { dockerHosts, esxiHosts, jobs, requestTimeoutSeconds: timeout, pluginAlias: pluginAlias.trim(), ...(typeof value.caBundlePath === 'string' ? { caBundlePath: value.caBundlePath } : {}) };
 }
 
 /** `VDVS_ESXI_PASSWORD_<NAME>` / `VDVS_SSH_PASSPHRASE_<NAME>`: the host name upper-cased, other characters as `_`. */

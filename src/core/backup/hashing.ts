@@ -1,5 +1,5 @@
 import { createHash, Hash } from 'node:crypto';
-import { createReadStream, createWriteStream, promises as fs } from 'node:fs';
+import { constants as fsConstants, createWriteStream, promises as fs } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import { Readable, Transform, TransformCallback, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -134,10 +134,25 @@ export class FollowingHasher {
   }
 }
 
-/** sha256 and size of a file, read as a stream. */
+/** sha256 and size of a regular file, read as a stream; a symlink is refused (ELOOP), never followed. */
 export async function hashFile(file: string, signal?: AbortSignal, meter?: ProgressMeter): Promise<Hashed> {
   const counter = new HashCounter(meter);
   const sink = new Writable({ write: (_c, _e, done) => done() });
-  await pipeline(createReadStream(file, { highWaterMark: 1 << 20 }), counter, sink, { signal });
+  await pipeline(await openRegularFile(file), counter, sink, { signal });
   return { size: counter.size, sha256: counter.digest() };
+}
+
+/**
+ * A read stream of `file` opened with O_NOFOLLOW, refusing anything but a regular file: backup
+ * folders may be writable by others, who could swap a file for a symlink after it was checked.
+ */
+export async function openRegularFile(file: string): Promise<Readable> {
+  const handle = await fs.open(file, fsConstants.O_RDONLY | fsConstants.O_NOFOLLOW);
+  try {
+    if (!(await handle.stat()).isFile()) throw new Error(`${file} is not a regular file.`);
+  } catch (err) {
+    await handle.close();
+    throw err;
+  }
+  return handle.createReadStream({ highWaterMark: 1 << 20 });
 }

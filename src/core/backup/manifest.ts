@@ -1,4 +1,4 @@
-import { promises as fs } from 'node:fs';
+import { constants as fsConstants, promises as fs } from 'node:fs';
 import { join } from 'node:path';
 import { UserError } from '../errors';
 
@@ -76,7 +76,7 @@ export async function writeManifest(dir: string, manifest: Manifest): Promise<vo
 }
 
 export async function readManifest(dir: string): Promise<Manifest> {
-  const text = await fs.readFile(join(dir, MANIFEST_FILE), 'utf8');
+  const text = await readRegularFile(join(dir, MANIFEST_FILE), dir);
   let value: unknown;
   try {
     value = JSON.parse(text);
@@ -84,6 +84,24 @@ export async function readManifest(dir: string): Promise<Manifest> {
     throw new UserError(`${MANIFEST_FILE} in ${dir} is not valid JSON (${(err as Error).message}).`, 'The backup folder is damaged: restore from another backup.');
   }
   return checkManifest(value, dir);
+}
+
+/** A manifest is read only from a regular file: not through a symlink (nor a FIFO that would block). */
+async function readRegularFile(file: string, dir: string): Promise<string> {
+  const notRegular = (what: string) => new UserError(`${MANIFEST_FILE} in ${dir} is ${what}, not a regular file.`, 'Anyone who can write to the backup folder may have put it there: restore another backup.', 'BACKUP_DAMAGED');
+  let handle;
+  try {
+    handle = await fs.open(file, fsConstants.O_RDONLY | fsConstants.O_NOFOLLOW | fsConstants.O_NONBLOCK);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ELOOP') throw notRegular('a symbolic link');
+    throw err;
+  }
+  try {
+    if (!(await handle.stat()).isFile()) throw notRegular('a folder, FIFO or device');
+    return await handle.readFile('utf8');
+  } finally {
+    await handle.close();
+  }
 }
 
 const SHA256 = /^[0-9a-f]{64}$/;

@@ -1,6 +1,5 @@
 import { CancelledError } from '../abort';
 import { DockerConnection } from '../docker/connection';
-import { engineInfo } from '../docker/engine';
 import { listVsphereVolumes } from '../docker/volumes';
 import { errorMessage, UserError } from '../errors';
 import { VsphereSession } from '../vsphere/session';
@@ -13,7 +12,8 @@ import { removeStaleLeftovers } from './partialBackup';
 import { formatBytes, formatDuration } from './progress';
 import { Reporter } from './reporter';
 import { pruneBackups } from './retention';
-import { backupSnapshot, findVmByGuestHostName } from './snapshotMode';
+import { backupSnapshot } from './snapshotMode';
+import { locateDockerHostVm } from './dockerHostVm';
 
 export interface JobContext {
   conn: DockerConnection;
@@ -76,7 +76,7 @@ export async function runBackupJob(job: BackupJob, ctx: JobContext): Promise<Job
   } else {
     if (!ctx.vsphere) throw new UserError('Snapshot mode needs the ESXi host or vCenter that runs the Docker host VM.', 'Set "esxiHost" in the job (or link the Docker host to an ESXi host).', 'BAD_JOB');
     const session = await ctx.vsphere();
-    const vmName = job.vm ?? ctx.vmName ?? (await guessVm(conn, session, signal));
+    const vmName = job.vm ?? ctx.vmName ?? (await locateDockerHostVm(conn, session, undefined, signal)).vm.name;
     try {
       const entries = await backupSnapshot({ session, conn, vmName, volumes, folderOf, destination: job.destination, signal, reporter });
       results.push(...entries.map((entry, i) => ({ volume: volumes[i], entry, pruned: 0 })));
@@ -116,11 +116,4 @@ async function canonicalName(conn: DockerConnection, volume: string, signal?: Ab
   const datastore = facts?.status?.datastore;
   if (!facts || volume.includes('@') || !facts.driver.startsWith('vsphere') || typeof datastore !== 'string') return volume;
   return fullVolumeName(volume, datastore);
-}
-
-async function guessVm(conn: DockerConnection, session: VsphereSession, signal?: AbortSignal): Promise<string> {
-  const { name } = await engineInfo(conn, { signal });
-  const found = await findVmByGuestHostName(session, name, signal);
-  if (!found) throw new UserError(`Cannot tell which VM on ${session.host} runs the Docker host ${conn.label} (its host name is ${name}).`, 'Set "vm" in the job to the Docker host VM\'s name.', 'BAD_JOB');
-  return found.vm.name;
 }

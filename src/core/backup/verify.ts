@@ -1,4 +1,4 @@
-import { promises as fs } from 'node:fs';
+import { Dirent, promises as fs } from 'node:fs';
 import { join } from 'node:path';
 import { hashFile } from './hashing';
 import { MANIFEST_FILE, readManifest } from './manifest';
@@ -6,7 +6,7 @@ import { Progress, ProgressMeter } from './progress';
 
 export interface VerifyProblem {
   file: string;
-  kind: 'mismatch' | 'size' | 'missing' | 'extra';
+  kind: 'mismatch' | 'size' | 'missing' | 'extra' | 'not-regular';
   expected?: string;
   actual?: string;
 }
@@ -20,27 +20,47 @@ export interface VerifyReport {
   problems: VerifyProblem[];
 }
 
-/** Recomputes the sha256 of every file a backup's manifest lists and reports each difference. */
+/**
+ * Recomputes the sha256 of every file a backup's manifest lists and reports each difference.
+ * Only regular files count: a symlink (to a file outside, with that file's hash), a folder or a
+ * FIFO in a backup folder is a problem, as anyone who can write there could have put it.
+ */
 export async function verifyBackup(dir: string, options: { signal?: AbortSignal; onProgress?: (p: Progress) => void } = {}): Promise<VerifyReport> {
   const manifest = await readManifest(dir);
   const report: VerifyReport = { dir, ok: true, checked: 0, bytes: 0, problems: [] };
-  const present = new Set((await fs.readdir(dir)).filter((n) => n !== MANIFEST_FILE));
+  const present = new Map((await fs.readdir(dir, { withFileTypes: true })).filter((e) => e.name !== MANIFEST_FILE).map((e) => [e.name, e] as const));
   const meter = options.onProgress ? new ProgressMeter('Verifying', options.onProgress, manifest.totalBytes) : undefined;
   for (const file of manifest.files) {
-    if (!present.delete(file.name)) {
+    const entry = present.get(file.name);
+    present.delete(file.name);
+    if (!entry) {
       report.problems.push({ file: file.name, kind: 'missing' });
       continue;
     }
+    if (!entry.isFile()) {
+      report.problems.push({ file: file.name, kind: 'not-regular', actual: fileKind(entry) });
+      continue;
+    }
+    // opened without following a symlink put there since the listing
     const actual = await hashFile(join(dir, file.name), options.signal, meter);
     report.checked++;
     report.bytes += actual.size;
     if (actual.size !== file.size) report.problems.push({ file: file.name, kind: 'size', expected: String(file.size), actual: String(actual.size) });
     if (actual.sha256 !== file.sha256) report.problems.push({ file: file.name, kind: 'mismatch', expected: file.sha256, actual: actual.sha256 });
   }
-  for (const extra of present) report.problems.push({ file: extra, kind: 'extra' });
+  for (const [name, entry] of present) report.problems.push(entry.isFile() ? { file: name, kind: 'extra' } : { file: name, kind: 'not-regular', actual: fileKind(entry) });
   meter?.finish();
   report.ok = report.problems.length === 0;
   return report;
+}
+
+/** What a folder entry is, in words: `a symbolic link`, `a folder`… */
+export function fileKind(entry: Pick<Dirent, 'isFile' | 'isDirectory' | 'isSymbolicLink' | 'isFIFO' | 'isSocket'>): string {
+  if (entry.isSymbolicLink()) return 'a symbolic link';
+  if (entry.isDirectory()) return 'a folder';
+  if (entry.isFIFO()) return 'a FIFO';
+  if (entry.isSocket()) return 'a socket';
+  return entry.isFile() ? 'a regular file' : 'a device';
 }
 
 export function describeProblem(p: VerifyProblem): string {
@@ -53,5 +73,7 @@ export function describeProblem(p: VerifyProblem): string {
       return `${p.file}: missing`;
     case 'extra':
       return `${p.file}: not listed in the manifest`;
+    case 'not-regular':
+      return `${p.file}: ${p.actual}, not a regular file`;
   }
 }

@@ -1,29 +1,50 @@
+import { randomBytes } from 'node:crypto';
 import { SIDECAR_KEY } from '../vdvs/layout';
 
 /**
- * Renaming a vDVS volume's files on restore: the descriptor names its flat extent and its metadata
- * sidecar, so both references follow the new volume name; the sidecar's attachment facts belong
- * to the old disk and are reset, as vDVS does on detach.
+ * A vDVS volume's files on restore. The backup's descriptor is not trusted: it may name any file
+ * (`../prodVM/prodVM.vmx`), so the names it holds are only checked, and the descriptor written is
+ * rewritten with names made from the target volume alone: its one extent `<new>-flat.vmdk`, its
+ * sidecar `<new>-<16 hex>.vmfd` (as vDVS names them). The sidecar's attachment facts belong to the
+ * old disk and are reset, as vDVS does on detach.
  */
 
-/** `<old>-<hex>.vmfd` → `<new>-<hex>.vmfd`; any other name is kept. */
-export function renameVolumeFile(file: string, oldVolume: string, newVolume: string): string {
-  if (file === `${oldVolume}.vmdk`) return `${newVolume}.vmdk`;
-  if (file === `${oldVolume}-flat.vmdk`) return `${newVolume}-flat.vmdk`;
-  if (file.startsWith(`${oldVolume}-`) && file.endsWith('.vmfd')) return `${newVolume}${file.slice(oldVolume.length)}`;
-  return file;
+const EXTENT_LINE = /^(\s*(?:RW|RDONLY|NOACCESS)\s+\d+\s+\S+\s+")([^"]*)(".*)$/gm;
+const SIDECARS_LINE = /^ddb\.sidecars\s*=\s*"([^"]*)"\s*$/m;
+
+/** The names of a volume's own files: descriptor, flat extent, a fresh vDVS sidecar name. */
+export function volumeFileNames(volume: string): { descriptor: string; flat: string; sidecar: string } {
+  return { descriptor: `${volume}.vmdk`, flat: `${volume}-flat.vmdk`, sidecar: `${volume}-${randomBytes(8).toString('hex')}.vmfd` };
 }
 
-/** Rewrites the extent line(s) (`RW 2048 VMFS "old-flat.vmdk"`) and `ddb.sidecars` for the new file names. */
-export function rewriteDescriptor(text: string, oldVolume: string, newVolume: string): string {
-  const rename = (name: string) => renameVolumeFile(name, oldVolume, newVolume);
-  return text
-    .replace(/^(\s*(?:RW|RDONLY|NOACCESS)\s+\d+\s+\S+\s+")([^"]+)(")/gm, (_m, pre: string, name: string, post: string) => `${pre}${rename(name)}${post}`)
-    .replace(/^(ddb\.sidecars\s*=\s*")([^"]*)(")/m, (_m, pre: string, list: string, post: string) => {
-      const parts = list.split(',');
-      for (let i = 0; i + 1 < parts.length; i += 2) if (parts[i] === SIDECAR_KEY) parts[i + 1] = rename(parts[i + 1]);
-      return `${pre}${parts.join(',')}${post}`;
-    });
+/**
+ * The problem with a descriptor read from a backup, or undefined: it must describe one flat extent,
+ * no parent disk, and name only plain files of its own folder (no `/`, `\`, `..`).
+ */
+export function descriptorProblem(text: string): string | undefined {
+  const extents = [...text.matchAll(EXTENT_LINE)].map((m) => m[2]);
+  if (extents.length !== 1) return `it describes ${extents.length} extents (a vDVS disk has one flat extent)`;
+  const parent = /^parentFileNameHint\s*=\s*"([^"]*)"/m.exec(text);
+  if (parent) return `it names a parent disk '${parent[1]}' (a vDVS disk has none)`;
+  const sidecars = SIDECARS_LINE.exec(text)?.[1].split(',') ?? [];
+  const names = [extents[0], ...sidecars.filter((_, i) => i % 2 === 1)];
+  const bad = names.find((n) => !isPlainFileName(n));
+  return bad === undefined ? undefined : `it names '${bad}', which is not a file of the disk's own folder`;
+}
+
+function isPlainFileName(name: string): boolean {
+  return name !== '' && name !== '.' && name !== '..' && !/[/\\\0]/.test(name);
+}
+
+/**
+ * The descriptor for `volume`: `text` (checked with descriptorProblem) with its extent named
+ * `<volume>-flat.vmdk` and `ddb.sidecars` naming only `sidecar` (the line is dropped without one).
+ */
+export function descriptorForVolume(text: string, volume: string, sidecar: string | undefined): string {
+  const renamed = text.replace(EXTENT_LINE, (_m, pre: string, _name: string, post: string) => `${pre}${volumeFileNames(volume).flat}${post}`);
+  const line = sidecar === undefined ? '' : `ddb.sidecars = "${SIDECAR_KEY},${sidecar}"`;
+  if (SIDECARS_LINE.test(renamed)) return renamed.replace(SIDECARS_LINE, line).replace(/\n\n+$/, '\n');
+  return line ? `${renamed.replace(/\n?$/, '\n')}${line}\n` : renamed;
 }
 
 /** The (first) extent a descriptor names: its file and size in 512-byte sectors. */

@@ -32,6 +32,8 @@ export interface SearchOptions {
   subFolders?: boolean;
   /** Shell patterns for names; vcsim returns nothing without one, so the default is ['*']. */
   matchPattern?: string[];
+  /** Every kind of file (FileQuery), flat extents and sidecars included, not only folders and disks. */
+  allFiles?: boolean;
 }
 
 /**
@@ -41,7 +43,7 @@ export interface SearchOptions {
 export async function searchDatastore(session: VsphereSession, browser: MoRef, folder: DatastoreLocation, options: SearchOptions = {}, signal?: AbortSignal): Promise<DatastoreEntry[]> {
   const operation = options.subFolders ? 'SearchDatastoreSubFolders_Task' : 'SearchDatastore_Task';
   const searchSpec = {
-    query: [typed('FolderFileQuery', {}), typed('VmDiskFileQuery', { details: { diskType: true, capacityKb: true, hardwareVersion: false, thin: true } })],
+    query: options.allFiles ? [typed('FileQuery', {})] : [typed('FolderFileQuery', {}), typed('VmDiskFileQuery', { details: { diskType: true, capacityKb: true, hardwareVersion: false, thin: true } })],
     details: { fileType: true, fileSize: true, modification: true, fileOwner: false },
     matchPattern: options.matchPattern ?? ['*'],
   };
@@ -60,8 +62,9 @@ export async function searchDatastore(session: VsphereSession, browser: MoRef, f
     for (const f of arr(at(group, 'file'))) {
       const name = str(at(f, 'path')) ?? '';
       const type = xsiType(f);
-      const kind = type === 'FolderFileInfo' ? 'folder' : type === 'VmDiskFileInfo' || isDiskDescriptor(name) ? 'vmdk' : 'file';
-      if (kind === 'vmdk' && !isDiskDescriptor(name)) continue;
+      const disk = type === 'VmDiskFileInfo' || isDiskDescriptor(name);
+      if (disk && !isDiskDescriptor(name) && !options.allFiles) continue;
+      const kind = type === 'FolderFileInfo' ? 'folder' : disk && isDiskDescriptor(name) ? 'vmdk' : 'file';
       entries.push({
         location: { datastore: base.datastore, path: joinPath(base.path, name) },
         name,
@@ -97,6 +100,19 @@ export async function listDockvols(session: VsphereSession, datastore: Datastore
     attachedTo: attached.get(formatDatastorePath(e.location)),
   }));
   return { tenants, vmdks };
+}
+
+/** Deletes one datastore file (FileManager.DeleteDatastoreFile_Task); a file already gone counts as deleted. */
+export async function deleteDatastoreFile(session: VsphereSession, loc: DatastoreLocation, datacenter?: MoRef, signal?: AbortSignal): Promise<void> {
+  const fileManager = session.serviceContent.fileManager;
+  if (!fileManager) throw new Error(`${session.host} has no FileManager to delete ${formatDatastorePath(loc)}`);
+  try {
+    const [task] = await session.invoke('DeleteDatastoreFile_Task', { _this: moRefArg(fileManager), name: formatDatastorePath(loc), ...(datacenter ? { datacenter: moRefArg(datacenter) } : {}) }, signal);
+    await waitForTask(session, taskRef(task), signal);
+  } catch (err) {
+    if (err instanceof VimFault && err.faultName === 'FileNotFound') return;
+    throw err;
+  }
 }
 
 /** The Task a `*_Task` method returned. */

@@ -31,6 +31,8 @@ export interface ServiceContent {
   propertyCollector: MoRef;
   viewManager: MoRef;
   sessionManager: MoRef;
+  /** FileManager, to delete datastore files (absent on a server without one). */
+  fileManager?: MoRef;
   /** "HostAgent" for ESXi, "VirtualCenter" for vCenter. */
   apiType: string;
   fullName: string;
@@ -248,6 +250,7 @@ function parseServiceContent(sc: unknown): ServiceContent {
     propertyCollector: need('propertyCollector'),
     viewManager: need('viewManager'),
     sessionManager: need('sessionManager'),
+    ...(ref(at(sc, 'fileManager')) ? { fileManager: ref(at(sc, 'fileManager')) } : {}),
     apiType: str(at(sc, 'about', 'apiType')) ?? '',
     fullName: str(at(sc, 'about', 'fullName')) ?? '',
     apiVersion: str(at(sc, 'about', 'apiVersion')) ?? '',

@@ -1,11 +1,13 @@
 import * as vscode from 'vscode';
-import { restoreBackup } from '../../../core/backup/restore';
+import { describePlan, restoreBackup, RestorePlan } from '../../../core/backup/restore';
+import { pluginName } from '../../../core/docker/plugin';
 import { parseVolumeName } from '../../../core/vdvs/names';
 import { listVolumes } from '../../../core/docker/volumes';
 import { UserError } from '../../../core/errors';
 import { esxiSessions, withDocker } from '../../connections';
 import { Services } from '../../services';
 import { helperImage } from '../../tasks/backupSettings';
+import { pluginAlias } from '../docker/pluginSettings';
 import { prompterOf, seamOf, targetHost } from '../docker/target';
 import { Answer, BACK } from '../volume/prompter';
 import { backupLabel, pickBackup } from './pickBackup';
@@ -13,7 +15,8 @@ import { withBackupProgress } from './withReporter';
 
 /**
  * Restore: pick a backup, a Docker host (the one it came from by default), then a new volume (named
- * after the backed-up one) or an existing one; a non-empty target needs an explicit modal confirmation.
+ * after the backed-up one) or an existing one; a new volume is shown (driver, options or disk
+ * files) and created only once confirmed; a non-empty target needs an explicit modal confirmation.
  * The last argument may be a seam (`{ prompter, hostId }`) that answers instead of the dialogs.
  * Resolves with the volume restored into.
  */
@@ -44,7 +47,7 @@ export async function restoreBackupCommand(services: Services, ...args: unknown[
       totalSteps: 1,
       placeholder: 'Restore into',
       items: [
-        { label: '$(new-folder) New volume', description: `created with the backed-up options (${backup.manifest.volume.driver})`, value: 'new' as const },
+        { label: '$(new-folder) New volume', description: `a ${pluginAlias()} volume with the backed-up vDVS options, shown before it is created`, value: 'new' as const },
         { label: '$(database) Existing volume', description: 'must be unused; must be empty unless you confirm', value: 'existing' as const },
       ],
     }));
@@ -54,7 +57,7 @@ export async function restoreBackupCommand(services: Services, ...args: unknown[
       const base = parseVolumeName(backup.manifest.volume.name).volume;
       volume = (await answered(prompter.input({ id: 'volume', title: 'Name of the new volume', step: 1, totalSteps: 1, prompt: 'The volume to create and fill', value: `${base}-restored`, validate: (v) => (v.trim() ? undefined : 'Enter a volume name') })))?.trim();
     } else {
-      const volumes = await listVolumes(conn, { driver: backup.manifest.mode === 'snapshot' ? backup.manifest.volume.driver : undefined });
+      const volumes = await listVolumes(conn, { driver: backup.manifest.mode === 'snapshot' ? pluginName(pluginAlias()) : undefined });
       volume = await answered(prompter.pick({ id: 'volume', title: 'Restore into which volume?', step: 1, totalSteps: 1, placeholder: 'Existing volume', items: volumes.map((v) => ({ label: v.name, description: v.driver, value: v.name })) }));
     }
     if (!volume) return undefined;
@@ -65,12 +68,16 @@ export async function restoreBackupCommand(services: Services, ...args: unknown[
       volume,
       target,
       helperImage: helperImage(),
+      pluginAlias: pluginAlias(),
       vsphere: esxiId ? () => esxiSessions(services).get(esxiId) : undefined,
+      // what a new volume gets, computed and checked by the restore, before anything is created
+      confirm: async (plan: RestorePlan) => (await prompter.confirm(`Create volume ${plan.volume} on ${host.name} and restore into it?`, describePlan(plan).join('\n'), ['Restore'])) === 'Restore',
     };
     const run = (allowNonEmpty: boolean) => withBackupProgress(services, `Restoring into ${volume}`, (reporter, signal) => restoreBackup({ ...request, allowNonEmpty, reporter, signal }));
     try {
       await run(false);
     } catch (err) {
+      if (err instanceof UserError && err.code === 'NOT_CONFIRMED') return undefined;
       if (!(err instanceof UserError && err.code === 'VOLUME_NOT_EMPTY')) throw err;
       const loses = backup.manifest.mode === 'snapshot' ? 'Its disk is replaced by the backed-up one: every file in it now is lost.' : 'Restoring writes the backup over its files; files not in the backup stay.';
       const overwrite = await prompter.confirm(`Volume ${volume} is not empty.`, `${loses} This cannot be undone.`, ['Overwrite']);
