@@ -1,4 +1,3 @@
-import { createReadStream } from 'node:fs';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -7,7 +6,7 @@ import { DockerConnection } from '../docker/connection';
 import { containerArchive } from '../docker/containers';
 import { UserError } from '../errors';
 import { MOUNT_POINT, requireVolume, volumeUsage, withContainersStopped, withHelper } from './dockerHelper';
-import { HashCounter } from './hashing';
+import { HashCounter, openRegularFile } from './hashing';
 import { BackupEntry } from './layout';
 import { ArchiveSource, Compression, Manifest, ManifestFile } from './manifest';
 import { PartialBackup } from './partialBackup';
@@ -96,7 +95,7 @@ async function putArchive(conn: DockerConnection, helper: string, file: string, 
   const body = new PassThrough({ highWaterMark: 1 << 20 });
   const stop = new AbortController();
   const signal = outer ? AbortSignal.any([outer, stop.signal]) : stop.signal;
-  const feeding = pipeline([createReadStream(file, { highWaterMark: 1 << 20 }), ...transforms, body], { signal });
+  const feeding = pipeline([await openRegularFile(file), ...transforms, body], { signal });
   // A daemon that refuses the tar stops reading it: end the feeding side too instead of waiting forever.
   const uploading = conn.docker
     .getContainer(helper)
