@@ -1,7 +1,5 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { promises as fs } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { CancelledError } from '../../src/core/abort';
@@ -14,24 +12,23 @@ import { SNAPSHOT_PREFIX, findVm } from '../../src/core/backup/snapshotMode';
 import { verifyBackup } from '../../src/core/backup/verify';
 import { DockerConnection } from '../../src/core/docker/connection';
 import { UserError } from '../../src/core/errors';
-import { connectToHost } from '../../src/core/vsphere/connect';
 import { VsphereSession } from '../../src/core/vsphere/session';
 import { listSnapshots } from '../../src/core/vsphere/snapshots';
-import { ensureVolumeLab, labDocker, VolumeLab } from '../fixtures/volumeLab';
-import { fillScript, volumeFileHashes } from './backupLab';
+import { VolumeLab } from '../fixtures/volumeLab';
+import { BackupSuite, closeBackupSuite, fillScript, openBackupSuite, runCli, spawnCli, volumeFileHashes } from './backupLab';
 
-const CLI = join(__dirname, '../../../dist/cli.js');
 const HOST = 'backup-it-host';
 const tag = `bk8-${process.pid.toString(36)}`;
 
 describe('backups on the lab', { timeout: 600_000 }, () => {
+  let suite: BackupSuite;
   let lab: VolumeLab;
-  let docker: (...args: string[]) => Promise<string>;
+  let docker: BackupSuite['docker'];
   let conn: DockerConnection;
   let session: VsphereSession;
   let dest: string;
-  const volumes: string[] = [];
-  const containers: string[] = [];
+  let volumes: string[];
+  let containers: string[];
   let configFile: string;
 
   /** The name backups are filed under: vsphere volumes by their full vol@datastore name. */
@@ -49,41 +46,15 @@ describe('backups on the lab', { timeout: 600_000 }, () => {
     await docker('run', '-d', '--name', name, '--network', 'none', '-v', `${volume}:/d`, 'alpine:latest', 'sleep', '1d');
     return name;
   }
-  function cli(args: string[]) {
-    return spawn(process.execPath, [CLI, ...args], { env: { ...process.env, VDVS_ESXI_PASSWORD_ESX: lab.vsphere.password } });
-  }
-  async function cliRun(args: string[]): Promise<{ code: number | null; out: string; err: string }> {
-    const child = cli(args);
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (d) => (out += d));
-    child.stderr.on('data', (d) => (err += d));
-    const code = await new Promise<number | null>((r) => child.on('exit', r));
-    return { code, out, err };
-  }
+  const cli = (args: string[]) => spawnCli(lab, args);
+  const cliRun = (args: string[]) => runCli(lab, args);
 
   before(async () => {
-    lab = await ensureVolumeLab();
-    docker = labDocker(lab);
-    conn = await DockerConnection.open({ id: HOST, name: HOST, endpoint: lab.docker.host }, { timeoutMs: 120_000 });
-    session = await connectToHost({ id: 'esx', name: 'esx', url: lab.vsphere.url, user: lab.vsphere.user, thumbprint: lab.vsphere.thumbprint }, lab.vsphere.password, { timeoutMs: 60_000 });
-    dest = await fs.mkdtemp(join(tmpdir(), 'vdvs-backup-it-'));
-    configFile = join(dest, 'vdvs.json');
-    await fs.writeFile(configFile, JSON.stringify({
-      dockerHosts: [{ name: HOST, endpoint: lab.docker.host, esxiHost: 'esx', vm: lab.vsphere.vm }],
-      esxiHosts: [{ name: 'esx', url: lab.vsphere.url, user: lab.vsphere.user, thumbprint: lab.vsphere.thumbprint }],
-      jobs: [],
-      requestTimeoutSeconds: 60,
-    }));
+    suite = await openBackupSuite(HOST, 'vdvs-backup-it-');
+    ({ lab, docker, conn, session, dest, volumes, containers, configFile } = suite);
   });
 
-  after(async () => {
-    for (const c of containers) await docker('rm', '-f', c).catch(() => undefined);
-    for (const v of volumes) await docker('volume', 'rm', '-f', v).catch(() => undefined);
-    conn?.close();
-    await session?.close();
-    if (dest) await fs.rm(dest, { recursive: true, force: true });
-  });
+  after(() => closeBackupSuite(suite));
 
   it('archive mode: backs up (gzip), restores into a new volume with the same sha256 for every file, refuses a non-empty target without confirmation', async () => {
     const vol = await newVolume('arch');

@@ -1,8 +1,15 @@
+import { ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
+import { promises as fs } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { extract } from 'tar-stream';
 import { withHelper } from '../../src/core/backup/dockerHelper';
 import { DockerConnection } from '../../src/core/docker/connection';
 import { containerArchive } from '../../src/core/docker/containers';
+import { connectToHost } from '../../src/core/vsphere/connect';
+import { VsphereSession } from '../../src/core/vsphere/session';
+import { ensureVolumeLab, labDocker, VolumeLab } from '../fixtures/volumeLab';
 
 /** sha256 of every regular file inside a volume (path → hash; symlinks → target), read through a tar of it with tar-stream. */
 export async function volumeFileHashes(conn: DockerConnection, volume: string): Promise<Map<string, string>> {
@@ -38,4 +45,59 @@ export function fillScript(kib = 512): string {
 export function isPartFrontier(written: number[], size: number): boolean {
   const part = 32 * 1024 * 1024;
   return written.at(-1) === size && written.every((n, i) => (i === 0 || n > written[i - 1]) && (n === size || n % part === 0));
+}
+
+const CLI = join(__dirname, '../../../dist/cli.js');
+
+/** What the backup suites share: the lab's Docker host and ESXi session, a destination with a CLI config naming both, and what to remove after. */
+export interface BackupSuite {
+  lab: VolumeLab;
+  docker: (...args: string[]) => Promise<string>;
+  conn: DockerConnection;
+  session: VsphereSession;
+  dest: string;
+  /** `dockerHosts` [host → the lab's dockerd, ESXi host `esx`, vm], `esxiHosts` [`esx`], no jobs. */
+  configFile: string;
+  volumes: string[];
+  containers: string[];
+}
+
+export async function openBackupSuite(host: string, tempPrefix: string): Promise<BackupSuite> {
+  const lab = await ensureVolumeLab();
+  const conn = await DockerConnection.open({ id: host, name: host, endpoint: lab.docker.host, vmName: lab.vsphere.vm }, { timeoutMs: 120_000 });
+  const session = await connectToHost({ id: 'esx', name: 'esx', url: lab.vsphere.url, user: lab.vsphere.user, thumbprint: lab.vsphere.thumbprint }, lab.vsphere.password, { timeoutMs: 60_000 });
+  const dest = await fs.mkdtemp(join(tmpdir(), tempPrefix));
+  const configFile = join(dest, 'vdvs.json');
+  await fs.writeFile(configFile, JSON.stringify({
+    dockerHosts: [{ name: host, endpoint: lab.docker.host, esxiHost: 'esx', vm: lab.vsphere.vm }],
+    esxiHosts: [{ name: 'esx', url: lab.vsphere.url, user: lab.vsphere.user, thumbprint: lab.vsphere.thumbprint }],
+    jobs: [],
+    requestTimeoutSeconds: 60,
+  }));
+  return { lab, docker: labDocker(lab), conn, session, dest, configFile, volumes: [], containers: [] };
+}
+
+/** Removes the suite's containers, volumes and destination, and closes its connections. */
+export async function closeBackupSuite(s: BackupSuite | undefined): Promise<void> {
+  if (!s) return;
+  for (const c of s.containers) await s.docker('rm', '-f', c).catch(() => undefined);
+  for (const v of s.volumes) await s.docker('volume', 'rm', '-f', v).catch(() => undefined);
+  s.conn.close();
+  await s.session.close();
+  await fs.rm(s.dest, { recursive: true, force: true });
+}
+
+/** The built `vdvs` CLI with the lab's ESXi password in the environment. */
+export function spawnCli(lab: VolumeLab, args: string[]): ChildProcessWithoutNullStreams {
+  return spawn(process.execPath, [CLI, ...args], { env: { ...process.env, VDVS_ESXI_PASSWORD_ESX: lab.vsphere.password } });
+}
+
+export async function runCli(lab: VolumeLab, args: string[]): Promise<{ code: number | null; out: string; err: string }> {
+  const child = spawnCli(lab, args);
+  let out = '';
+  let err = '';
+  child.stdout.on('data', (d) => (out += d));
+  child.stderr.on('data', (d) => (err += d));
+  const code = await new Promise<number | null>((r) => child.on('exit', r));
+  return { code, out, err };
 }

@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { closeSync, openSync, readSync, statSync, writeSync, promises as fs } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -10,15 +9,11 @@ import { Manifest, MANIFEST_FILE } from '../../src/core/backup/manifest';
 import { Reporter, SILENT } from '../../src/core/backup/reporter';
 import { restoreBackup, RestoreRequest } from '../../src/core/backup/restore';
 import { runBackupJob } from '../../src/core/backup/runJob';
-import { DockerConnection } from '../../src/core/docker/connection';
 import { UserError } from '../../src/core/errors';
 import { DEFAULT_TENANT_UUID } from '../../src/core/vdvs/layout';
-import { connectToHost } from '../../src/core/vsphere/connect';
-import { VsphereSession } from '../../src/core/vsphere/session';
-import { ensureVolumeLab, labDocker, VolumeLab } from '../fixtures/volumeLab';
-import { fillScript, volumeFileHashes } from './backupLab';
+import { VolumeLab } from '../fixtures/volumeLab';
+import { BackupSuite, closeBackupSuite, fillScript, openBackupSuite, runCli, volumeFileHashes } from './backupLab';
 
-const CLI = join(__dirname, '../../../dist/cli.js');
 const HOST = 'trust-it-host';
 const tag = `rt${process.pid.toString(36)}`;
 
@@ -28,18 +23,13 @@ const tag = `rt${process.pid.toString(36)}`;
  * would, recomputing the hashes of what it changes.
  */
 describe('restore of forged and failing backups on the lab', { timeout: 600_000 }, () => {
+  let suite: BackupSuite;
   let lab: VolumeLab;
-  let docker: (...args: string[]) => Promise<string>;
-  let conn: DockerConnection;
-  let session: VsphereSession;
-  let dest: string;
-  let configFile: string;
+  let docker: BackupSuite['docker'];
   let archive: BackupEntry;
   let archiveFiles: Map<string, string>;
   let snapshot: BackupEntry;
   let snapshotFiles: Map<string, string>;
-  const volumes: string[] = [];
-  const containers: string[] = [];
 
   const tenantDir = () => join(lab.vsphere.datastorePath, 'dockvols', DEFAULT_TENANT_UUID);
   const volumeExists = async (name: string) => (await docker('volume', 'ls', '-q')).split('\n').some((v) => v === name || v === `${name}@${lab.vsphere.datastore}`);
@@ -47,15 +37,15 @@ describe('restore of forged and failing backups on the lab', { timeout: 600_000 
   /** A name for a volume a test restores into (removed after the suite). */
   const target = (suffix: string) => {
     const name = `${tag}-${suffix}`;
-    volumes.push(name);
+    suite.volumes.push(name);
     return name;
   };
-  const vsphere = () => Promise.resolve(session);
-  const restore = (req: Partial<RestoreRequest> & Pick<RestoreRequest, 'backupDir' | 'volume'>) => restoreBackup({ conn, target: 'new', reporter: SILENT, vsphere, ...req });
+  const vsphere = () => Promise.resolve(suite.session);
+  const restore = (req: Partial<RestoreRequest> & Pick<RestoreRequest, 'backupDir' | 'volume'>) => restoreBackup({ conn: suite.conn, target: 'new', reporter: SILENT, vsphere, ...req });
 
   /** A copy of a backup with its manifest changed by `edit`, and files replaced; the manifest's hashes follow the new files. */
   async function forge(entry: BackupEntry, name: string, edit: (m: Manifest) => void, files: Record<string, Buffer> = {}): Promise<string> {
-    const dir = join(dest, 'forged', `${name}`);
+    const dir = join(suite.dest, 'forged', `${name}`);
     await fs.mkdir(dir, { recursive: true });
     for (const f of entry.manifest.files) await fs.copyFile(join(entry.dir, f.name), join(dir, f.name));
     const manifest = structuredClone(entry.manifest);
@@ -84,61 +74,37 @@ describe('restore of forged and failing backups on the lab', { timeout: 600_000 
   }
   const onStep = (match: RegExp, act: () => void): Reporter => ({ ...SILENT, step: (m) => match.test(m) && act() });
 
-  async function cliRun(args: string[]): Promise<{ code: number | null; out: string; err: string }> {
-    const child = spawn(process.execPath, [CLI, ...args], { env: { ...process.env, VDVS_ESXI_PASSWORD_ESX: lab.vsphere.password } });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (d) => (out += d));
-    child.stderr.on('data', (d) => (err += d));
-    const code = await new Promise<number | null>((r) => child.on('exit', r));
-    return { code, out, err };
-  }
+  const cliRun = (args: string[]) => runCli(lab, args);
 
   before(async () => {
-    lab = await ensureVolumeLab();
-    docker = labDocker(lab);
-    conn = await DockerConnection.open({ id: HOST, name: HOST, endpoint: lab.docker.host, vmName: lab.vsphere.vm }, { timeoutMs: 120_000 });
-    session = await connectToHost({ id: 'esx', name: 'esx', url: lab.vsphere.url, user: lab.vsphere.user, thumbprint: lab.vsphere.thumbprint }, lab.vsphere.password, { timeoutMs: 60_000 });
-    dest = await fs.mkdtemp(join(tmpdir(), 'vdvs-restore-trust-'));
-    configFile = join(dest, 'vdvs.json');
-    await fs.writeFile(configFile, JSON.stringify({
-      dockerHosts: [{ name: HOST, endpoint: lab.docker.host, esxiHost: 'esx', vm: lab.vsphere.vm }],
-      esxiHosts: [{ name: 'esx', url: lab.vsphere.url, user: lab.vsphere.user, thumbprint: lab.vsphere.thumbprint }],
-      jobs: [],
-      requestTimeoutSeconds: 60,
-    }));
+    suite = await openBackupSuite(HOST, 'vdvs-restore-trust-');
+    ({ lab, docker } = suite);
 
     // one archive and one snapshot backup of 64 MB volumes, forged copies of them in each test
     const arch = `${tag}-a`;
-    volumes.push(arch);
+    suite.volumes.push(arch);
     await docker('volume', 'create', '--driver', 'vsphere', '--name', arch, '-o', 'size=64mb');
     await docker('run', '--rm', '--network', 'none', '-v', `${arch}:/d`, 'alpine:latest', 'sh', '-c', fillScript(256));
-    archiveFiles = await volumeFileHashes(conn, arch);
-    const a = await runBackupJob({ dockerHost: HOST, volumes: [arch], mode: 'archive', destination: dest, retain: 3 }, { conn, reporter: SILENT });
+    archiveFiles = await volumeFileHashes(suite.conn, arch);
+    const a = await runBackupJob({ dockerHost: HOST, volumes: [arch], mode: 'archive', destination: suite.dest, retain: 3 }, { conn: suite.conn, reporter: SILENT });
     assert.equal(a.ok, true, JSON.stringify(a.results));
     archive = a.results[0].entry!;
 
     const snap = `${tag}-s`;
-    volumes.push(snap);
+    suite.volumes.push(snap);
     await docker('volume', 'create', '--driver', 'vsphere', '--name', snap, '-o', 'size=64mb', '-o', 'attach-as=persistent');
     await docker('run', '--rm', '--network', 'none', '-v', `${snap}:/d`, 'alpine:latest', 'sh', '-c', `${fillScript(256)} && sync`);
-    snapshotFiles = await volumeFileHashes(conn, snap);
+    snapshotFiles = await volumeFileHashes(suite.conn, snap);
     const c = `${tag}-sc`;
-    containers.push(c);
+    suite.containers.push(c);
     await docker('run', '-d', '--name', c, '--network', 'none', '-v', `${snap}:/d`, 'alpine:latest', 'sleep', '1d');
-    const s = await runBackupJob({ dockerHost: HOST, volumes: [snap], mode: 'snapshot', destination: dest, retain: 3 }, { conn, vsphere, vmName: lab.vsphere.vm, reporter: SILENT });
+    const s = await runBackupJob({ dockerHost: HOST, volumes: [snap], mode: 'snapshot', destination: suite.dest, retain: 3 }, { conn: suite.conn, vsphere, vmName: lab.vsphere.vm, reporter: SILENT });
     await docker('rm', '-f', c);
     assert.equal(s.ok, true, JSON.stringify(s.results));
     snapshot = s.results[0].entry!;
   });
 
-  after(async () => {
-    for (const c of containers) await docker('rm', '-f', c).catch(() => undefined);
-    for (const v of volumes) await docker('volume', 'rm', '-f', v).catch(() => undefined);
-    conn?.close();
-    await session?.close();
-    if (dest) await fs.rm(dest, { recursive: true, force: true });
-  });
+  after(() => closeBackupSuite(suite));
 
   it('archive restore creates the volume with the vsphere plugin, whatever driver the manifest names', async () => {
     const dir = await forge(archive, 'driver-local', (m) => {
@@ -149,7 +115,7 @@ describe('restore of forged and failing backups on the lab', { timeout: 600_000 
     await restore({ backupDir: dir, volume: into });
     const inspect = JSON.parse(await docker('volume', 'inspect', into))[0];
     assert.equal(inspect.Driver, lab.plugin.driver);
-    assert.deepEqual(await volumeFileHashes(conn, into), archiveFiles);
+    assert.deepEqual(await volumeFileHashes(suite.conn, into), archiveFiles);
   });
 
   it('archive restore refuses manifest options that are not vDVS options, naming the key, and creates nothing (a forged bind mount of a host folder)', async () => {
@@ -173,7 +139,7 @@ describe('restore of forged and failing backups on the lab', { timeout: 600_000 
 
   it('vdvs restore prints the volume, driver and options and creates nothing without --yes; restores with --yes', async () => {
     const into = target('cli');
-    const args = ['restore', '--config', configFile, '--backup', archive.dir, '--volume', into];
+    const args = ['restore', '--config', suite.configFile, '--backup', archive.dir, '--volume', into];
     const asked = await cliRun(args);
     assert.equal(asked.code, 1, asked.out + asked.err);
     assert.match(asked.out, new RegExp(`^ +Volume: +${into}\\n +Driver: +vsphere\\n +Options: +size=64mb$`, 'm'));
@@ -181,7 +147,7 @@ describe('restore of forged and failing backups on the lab', { timeout: 600_000 
     assert.equal(await volumeExists(into), false, 'no volume is created without --yes');
     const done = await cliRun([...args, '--yes']);
     assert.equal(done.code, 0, done.out + done.err);
-    assert.deepEqual(await volumeFileHashes(conn, into), archiveFiles);
+    assert.deepEqual(await volumeFileHashes(suite.conn, into), archiveFiles);
   });
 
   it('snapshot restore writes only dockvols/<tenant>/<name>.* under names made from the new name, whatever folder and names the manifest and descriptor give', async () => {
@@ -206,7 +172,7 @@ describe('restore of forged and failing backups on the lab', { timeout: 600_000 
       const descriptor = await fs.readFile(join(tenantDir(), `${into}.vmdk`), 'utf8');
       assert.match(descriptor, new RegExp(`^RW \\d+ VMFS "${into}-flat\\.vmdk"$`, 'm'));
       assert.match(descriptor, new RegExp(`^ddb\\.sidecars = "docker-volume-vsphere,${written[0].replace('.', '\\.')}"$`, 'm'));
-      assert.deepEqual(await volumeFileHashes(conn, into), snapshotFiles);
+      assert.deepEqual(await volumeFileHashes(suite.conn, into), snapshotFiles);
     } finally {
       await fs.rm(victim, { recursive: true, force: true });
     }
@@ -268,9 +234,9 @@ describe('restore of forged and failing backups on the lab', { timeout: 600_000 
     const into = target('busy');
     await docker('volume', 'create', '--driver', 'vsphere', '--name', into, '-o', 'size=64mb');
     const c = `${tag}-busy`;
-    containers.push(c);
+    suite.containers.push(c);
     await docker('run', '-d', '--name', c, '--network', 'none', '-v', `${into}@${lab.vsphere.datastore}:/d`, 'alpine:latest', 'sleep', '1d');
     await assert.rejects(restore({ backupDir: archive.dir, volume: into, target: 'existing' }), (e: unknown) => e instanceof UserError && e.code === 'VOLUME_IN_USE' && e.message.includes(c));
-    assert.deepEqual(await volumeFileHashes(conn, into), new Map(), 'nothing is written');
+    assert.deepEqual(await volumeFileHashes(suite.conn, into), new Map(), 'nothing is written');
   });
 });
