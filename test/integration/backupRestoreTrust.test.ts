@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { closeSync, openSync, readSync, statSync, writeSync, promises as fs } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -216,6 +217,21 @@ describe('restore of forged and failing backups on the lab', { timeout: 600_000 
     await assert.rejects(restore({ backupDir: dir, volume: into, reporter }), /changed since the backup|Writing into the volume failed/);
     assert.equal(await volumeExists(into), false, `the half-restored volume is removed; warnings: ${warnings.join(' | ')}`);
     assert.ok(warnings.some((w) => w.includes(`Removed ${into}`)), warnings.join(' | '));
+  });
+
+  it('when the half-restored volume cannot be removed, the error says it is left and how to remove it', async () => {
+    const dir = await forge(archive, 'unremovable', () => undefined);
+    const tar = join(dir, fileOf(archive, 'archive'));
+    const into = target('aleft');
+    const c = `${tag}-holder`;
+    suite.containers.push(c);
+    // a container that starts using the volume mid-restore: Docker then refuses to remove it
+    const holdAndBreak = () => {
+      execFileSync('/usr/bin/docker', ['-H', lab.docker.host, 'run', '-d', '--name', c, '--network', 'none', '-v', `${into}:/d`, 'alpine:latest', 'sleep', '1d']);
+      flipByte(tar, statSync(tar).size - 2048 - 100);
+    };
+    await assert.rejects(restore({ backupDir: dir, volume: into, reporter: onStep(/^Extracting/, holdAndBreak) }), (e: unknown) => e instanceof UserError && e.message.endsWith(`Volume ${into} is left half-restored on ${suite.conn.label}: remove it with \`docker volume rm ${into}\`.`));
+    assert.equal(await volumeExists(into), true);
   });
 
   it('a snapshot restore that fails half-way into a new volume removes the files it uploaded', async () => {
