@@ -7,7 +7,7 @@ import { UserError } from '../../../core/errors';
 import { esxiSessions, withDocker } from '../../connections';
 import { Services } from '../../services';
 import { helperImage } from '../../tasks/backupSettings';
-import { pluginAlias } from '../docker/pluginSettings';
+import { pluginAlias } from '../../settings';
 import { prompterOf, seamOf, targetHost } from '../docker/target';
 import { Answer, BACK } from '../volume/prompter';
 import { backupLabel, pickBackup } from './pickBackup';
