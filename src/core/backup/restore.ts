@@ -47,7 +47,7 @@ export type RestorePlan =
 
 /** The plan as the CLI prints it and the editor shows it: one `Label: value` line each. */
 export function describePlan(plan: RestorePlan): string[] {
-  if (plan.mode === 'snapshot') return [`Volume:   ${plan.volume}`, ...plan.files.map((f, i) => `${i ? 'and' : 'Disk:'}${' '.repeat(i ? 6 : 4)}${f}`)];
+  if (plan.mode === 'snapshot') return [`Volume:   ${plan.volume}`, ...plan.files.map((f, i) => `${i ? '' : 'Files:'.padEnd(10)}${f}`.padStart(10 + f.length))];
   const options = Object.entries(plan.options).map(([k, v]) => `${k}=${v}`);
   return [`Volume:   ${plan.volume}`, `Driver:   ${plan.driver}`, `Options:  ${options.join(', ') || '(none: the vDVS defaults)'}`];
 }
