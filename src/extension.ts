@@ -16,7 +16,7 @@ export function activate(context: vscode.ExtensionContext): TestApi | undefined 
   registerCommands(services);
   registerBackupTasks(services);
   registerWalkthroughState(services);
-  services.log.info(`activated (${context.extension.packageJSON.version})`);
+  services.log.info(`activated (${(context.extension.packageJSON as { version: string }).version})`);
   return testApi(services);
 }
 

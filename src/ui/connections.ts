@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import { DockerHostConfig, EsxiHostConfig } from '../core/config';
 import { DockerConnection } from '../core/docker/connection';
+import { DockerEvent, EventWatch, watchEvents } from '../core/docker/events';
 import { UserError } from '../core/errors';
 import { redact } from '../core/redact';
 import { RemoteLog, SshSession, SshTarget } from '../core/ssh/shellSession';
@@ -163,9 +164,70 @@ export async function openEsxiShell(services: Services, host: EsxiHostConfig, si
   return SshSession.open(target, { timeoutMs: requestTimeoutMs(), signal, log: remoteLog(services, host, target.secret, quiet) });
 }
 
+interface SharedWatch {
+  key: string;
+  listeners: Set<(e: DockerEvent) => void>;
+  watch?: EventWatch;
+}
+
+/**
+ * One `docker events` stream per Docker host, shared by every view that follows it (Docker Hosts,
+ * Volumes) on the pooled connection: opened for the first listener, closed with the last, so a host
+ * nobody looks at has no stream open.
+ */
+export class DockerEvents implements vscode.Disposable {
+  private readonly watches = new Map<string, SharedWatch>();
+
+  constructor(private readonly services: Services) {}
+
+  subscribe(host: DockerHostConfig, listener: (e: DockerEvent) => void): vscode.Disposable {
+    const key = JSON.stringify(host);
+    let shared = this.watches.get(host.id);
+    if (shared && shared.key !== key) {
+      // the host's settings changed: its listeners move to a stream on the new connection
+      shared.watch?.dispose();
+      shared.watch = undefined;
+      shared.key = key;
+    }
+    if (!shared) {
+      shared = { key, listeners: new Set() };
+      this.watches.set(host.id, shared);
+    }
+    const entry = shared;
+    entry.listeners.add(listener);
+    if (!entry.watch) this.start(host, entry);
+    return new vscode.Disposable(() => {
+      entry.listeners.delete(listener);
+      if (entry.listeners.size || this.watches.get(host.id) !== entry) return;
+      entry.watch?.dispose();
+      this.watches.delete(host.id);
+    });
+  }
+
+  dispose(): void {
+    for (const w of this.watches.values()) w.watch?.dispose();
+    this.watches.clear();
+  }
+
+  private start(host: DockerHostConfig, entry: SharedWatch): void {
+    const stopped = { value: false };
+    entry.watch = { dispose: () => (stopped.value = true) };
+    void dockerConnections(this.services).get(host).then((conn) => {
+      if (stopped.value) return;
+      entry.watch = watchEvents(conn, (e) => entry.listeners.forEach((l) => l(e)), {
+        onError: (err) => this.services.log.debug(`Docker events of ${host.name}: ${err.message}`),
+      });
+    }, (err: unknown) => {
+      this.services.log.debug(`Docker events of ${host.name}: ${(err as Error).message}`);
+      if (!stopped.value && this.watches.get(host.id) === entry) entry.watch = undefined;
+    });
+  }
+}
+
 /** The connection owner of this extension instance: every view, command and task asks it. */
 export const dockerConnections = perExtension((services) => new DockerConnections(services));
 export const esxiSessions = perExtension((services) => new EsxiSessions(services));
+export const dockerEvents = perExtension((services) => new DockerEvents(services));
 
 /** A Docker host not saved yet (Add Docker Host): opens a connection with the pool's settings, calls `work`, closes it. */
 export function tryDockerHost<T>(host: DockerHostConfig, sshPassphrase: string | undefined, work: (conn: DockerConnection) => Promise<T>): Promise<T> {

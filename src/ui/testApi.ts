@@ -15,7 +15,7 @@ export interface TestApi {
   readonly esxiHostsTree: vscode.TreeDataProvider<unknown>;
   readonly dockerHostsTree: vscode.TreeDataProvider<unknown>;
   /** The Volumes view's provider (its nodes are what the volume commands take). */
-  readonly volumesTree: vscode.TreeDataProvider<unknown> | undefined;
+  readonly volumesTree: vscode.TreeDataProvider<unknown>;
   /** What the ESXi Hosts view has selected, e.g. after "Reveal VMDK". */
   esxiHostsSelection(): readonly unknown[];
   getSecret(kind: HostKind, id: string, name: string): Thenable<string | undefined>;
@@ -27,9 +27,7 @@ export function testApi(services: Services): TestApi | undefined {
   return {
     esxiHostsTree: esxiHostsTree(services),
     dockerHostsTree: dockerHostsTree(services),
-    get volumesTree() {
-      return volumesTree();
-    },
+    volumesTree: volumesTree(services),
     esxiHostsSelection: () => esxiHostsTreeView(services)?.selection ?? [],
     getSecret: (kind, id, name) => services.hosts.getSecret(kind, id, name),
     removeHost: (kind, id, secretNames) => services.hosts.remove(kind, id, secretNames),

@@ -5,7 +5,7 @@ import * as vscode from 'vscode';
 import type { EsxiHostConfig } from '../../src/core/config';
 import type { InstallOutcome, VibStatus } from '../../src/core/esx/vibFlow';
 import { vibStatusNodes } from '../../src/ui/trees/esxi/vibNode';
-import { MessageNode } from '../../src/ui/trees/esxi/esxiNode';
+import { EsxiMessageNode } from '../../src/ui/trees/esxi/esxiNode';
 
 /**
  * Runs "Configure SSH…", "Install vDVS VIB…" and the status command in a real VS Code against the
@@ -76,7 +76,7 @@ describe('vDVS VIB commands', () => {
 
     const now = await status();
     const host = savedHost()!;
-    const parent = new MessageNode(`esxi/${hostId}/vib`, 'vDVS VIB');
+    const parent = new EsxiMessageNode(`esxi/${hostId}/vib`, 'vDVS VIB');
     const items = vibStatusNodes(parent, host, now).map((n) => n.getTreeItem());
     assert.equal(items[0].label, `esx-vmdkops-service ${lab.vib.version}`);
     assert.equal(items[0].contextValue, 'vdvs.vib.installed');
@@ -86,7 +86,7 @@ describe('vDVS VIB commands', () => {
   it('removes it again, and the node says "not installed" with the install action', async function () {
     this.timeout(120_000);
     assert.equal(await vscode.commands.executeCommand('vdvs.vib.remove', { hostId, confirmed: true, restartHostd: false }), true);
-    const items = vibStatusNodes(new MessageNode(`esxi/${hostId}/vib`, 'vDVS VIB'), savedHost()!, await status()).map((n) => n.getTreeItem());
+    const items = vibStatusNodes(new EsxiMessageNode(`esxi/${hostId}/vib`, 'vDVS VIB'), savedHost()!, await status()).map((n) => n.getTreeItem());
     assert.equal(items.length, 1);
     assert.equal(items[0].label, 'not installed');
     assert.equal(items[0].command?.command, 'vdvs.vib.install');

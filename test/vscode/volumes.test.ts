@@ -119,6 +119,35 @@ describe('Volume commands on the lab, its ESXi host configured', () => {
     });
   });
 
+  describe('Volumes view follows docker events while it is shown', () => {
+    const name = `r14-events${process.pid}`;
+    after(async function () {
+      this.timeout(120_000);
+      await removeVolume(name);
+    });
+
+    it('a volume created with the docker CLI shows up without Refresh', async function () {
+      this.timeout(90_000);
+      const tree = api.volumesTree as Tree;
+      const label = (n: object) => String((tree.getTreeItem(n) as vscode.TreeItem).label);
+      await vscode.commands.executeCommand('vdvs.volumes.focus');
+      await vscode.commands.executeCommand('vdvs.volumes.refresh');
+      const listed = async () => {
+        for (const group of (await tree.getChildren()) ?? []) if (((await tree.getChildren(group)) ?? []).some((v) => label(v) === `${name}@${lab.vsphere.datastore}`)) return true;
+        return false;
+      };
+      assert.equal(await listed(), false);
+      await retryLabTransient(() => docker('volume', 'create', '--driver=vsphere', `--name=${name}`, '-o', 'size=64mb'));
+      // no command of ours ran: only the view's events watch can bring it in (debounce 0.75 s + one reload)
+      let seen = false;
+      for (let i = 0; i < 60 && !seen; i++) {
+        await new Promise((r) => setTimeout(r, 500));
+        seen = await listed();
+      }
+      assert.ok(seen, `${name} did not appear in the Volumes view within 30 s of docker volume create`);
+    });
+  });
+
   describe('Volumes view: Reveal VMDK and Run Test Container on a volume node', () => {
     const name = `h2-reveal${process.pid}`;
     let container: string | undefined;

@@ -93,6 +93,6 @@ function parseJson(text: string): unknown {
 }
 
 function statusError(statusCode: number, json: unknown): ApiStatusError {
-  const cause = json && typeof json === 'object' && typeof (json as { message?: unknown }).message === 'string' ? (json as { message: string }).message : String(json ?? '');
+  const cause = json && typeof json === 'object' && typeof (json as { message?: unknown }).message === 'string' ? (json as { message: string }).message : typeof json === 'string' ? json : JSON.stringify(json ?? '');
   return Object.assign(new Error(`(HTTP code ${statusCode}) unexpected - ${cause} `), { statusCode, json });
 }

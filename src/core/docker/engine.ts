@@ -26,10 +26,10 @@ export async function engineInfo(conn: DockerConnection, options?: CallOptions):
   return {
     version: version.Version,
     apiVersion: version.ApiVersion,
-    operatingSystem: String(info.OperatingSystem ?? version.Os),
+    operatingSystem: typeof info.OperatingSystem === 'string' ? info.OperatingSystem : version.Os,
     platform: `${version.Os}/${version.Arch}`,
     kernelVersion: version.KernelVersion,
-    name: String(info.Name ?? ''),
+    name: typeof info.Name === 'string' ? info.Name : '',
     containers: Number(info.Containers ?? 0),
     containersRunning: Number(info.ContainersRunning ?? 0),
   };

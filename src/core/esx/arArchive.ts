@@ -66,5 +66,5 @@ export async function listArMembers(read: ReadAt, totalSize: number): Promise<Ar
 
 /** A ReadAt over a buffer already in memory (a VIB taken out of an offline bundle). */
 export function readAtBuffer(buffer: Buffer): ReadAt {
-  return async (position, length) => buffer.subarray(position, position + length);
+  return (position, length) => Promise.resolve(buffer.subarray(position, position + length));
 }

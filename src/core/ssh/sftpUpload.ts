@@ -74,7 +74,7 @@ export async function uploadFile(sftp: SFTPWrapper, localPath: string, remotePat
         done = true;
         clearTimeout(stall);
         options.signal?.removeEventListener('abort', onAbort);
-        if (err) reject(err);
+        if (err) reject(err as Error);
         else resolve();
       };
       const armStall = () => {
@@ -139,7 +139,7 @@ export async function uploadFile(sftp: SFTPWrapper, localPath: string, remotePat
 
 /** Closes the handle and unlinks the file; false when the channel is gone too. */
 async function removePartial(sftp: SFTPWrapper, remotePath: string, handle: Buffer | undefined, timeoutMs: number): Promise<boolean> {
-  const step = (run: (cb: (err?: any) => void) => void) =>
+  const step = (run: (cb: (err?: (Error & { code?: number }) | null) => void) => void) =>
     new Promise<boolean>((resolve) => {
       const timer = setTimeout(() => resolve(false), timeoutMs);
       try {

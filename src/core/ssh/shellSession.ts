@@ -118,7 +118,7 @@ export class SshSession {
     const sftp = await this.sftp();
     await withDeadline(`Removing ${remotePath}`, timeoutMs, () =>
       new Promise<void>((resolve, reject) =>
-        sftp.unlink(remotePath, (err: any) => (!err || err.code === 2 ? resolve() : reject(new UserError(`Cannot remove ${remotePath} on ${this.target.host}: ${err.message}`, undefined, 'SFTP')))),
+        sftp.unlink(remotePath, (err: (Error & { code?: number }) | null | undefined) => (!err || err.code === 2 ? resolve() : reject(new UserError(`Cannot remove ${remotePath} on ${this.target.host}: ${err.message}`, undefined, 'SFTP')))),
       ),
     );
     this.log(`removed ${remotePath}`, 'info');
@@ -128,7 +128,7 @@ export class SshSession {
   async exists(remotePath: string, timeoutMs: number): Promise<boolean> {
     const sftp = await this.sftp();
     return withDeadline(`Checking ${remotePath}`, timeoutMs, () =>
-      new Promise<boolean>((resolve, reject) => sftp.stat(remotePath, (err: any) => (!err ? resolve(true) : err.code === 2 ? resolve(false) : reject(err)))),
+      new Promise<boolean>((resolve, reject) => sftp.stat(remotePath, (err: (Error & { code?: number }) | null | undefined) => (!err ? resolve(true) : err.code === 2 ? resolve(false) : reject(err)))),
     );
   }
 

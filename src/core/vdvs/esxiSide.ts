@@ -65,6 +65,7 @@ export function mergeEsxiSides(sides: readonly EsxiSide[]): EsxiSide {
     vmdks: [...vmdks.values()],
     vmDisks: [...vmDisks.values()],
     scannedDatastores: [...new Set(sides.flatMap((s) => s.scannedDatastores))],
-    vmDatastores: Object.assign({}, ...[...sides].reverse().map((s) => s.vmDatastores)),
+    // the first side that knows a VM wins
+    vmDatastores: Object.fromEntries([...sides].reverse().flatMap((s) => Object.entries(s.vmDatastores))),
   };
 }

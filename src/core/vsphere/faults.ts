@@ -1,5 +1,5 @@
 import { UserError } from '../errors';
-import { at, xsiType } from './normalize';
+import { at, str, xsiType } from './normalize';
 
 /** A vim25 fault: its type name (InvalidLogin, NotAuthenticated, FileNotFound…) and message. */
 export class VimFault extends Error {
@@ -17,11 +17,11 @@ export class VimFault extends Error {
 export function faultFrom(err: unknown, operation: string): VimFault | undefined {
   const fault = at(err, 'root', 'Envelope', 'Body', 'Fault');
   if (!fault || typeof fault !== 'object') return undefined;
-  const message = String(at(fault, 'faultstring') ?? '');
+  const message = str(at(fault, 'faultstring')) ?? '';
   const detail = at(fault, 'detail');
   let name = 'UnknownFault';
   if (detail && typeof detail === 'object') {
-    const [key, value] = Object.entries(detail)[0] ?? [];
+    const [key, value] = Object.entries(detail as Record<string, unknown>)[0] ?? [];
     if (key) name = xsiType(value) ?? key.replace(/Fault$/, '');
   }
   return new VimFault(name, message, operation);

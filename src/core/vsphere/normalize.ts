@@ -24,9 +24,14 @@ export function str(value: unknown): string | undefined {
   if (value === undefined || value === null) return undefined;
   if (typeof value === 'object' && !(value instanceof Date)) {
     const v = (value as Soapish).$value;
-    return v === undefined || v === null ? undefined : String(v);
+    return v === undefined || v === null ? undefined : leafText(v);
   }
-  return value instanceof Date ? value.toISOString() : String(value);
+  return value instanceof Date ? value.toISOString() : leafText(value);
+}
+
+/** A scalar as text; anything else (an unexpected structure) as JSON rather than "[object Object]". */
+function leafText(value: unknown): string {
+  return typeof value === 'string' ? value : typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint' ? String(value) : JSON.stringify(value);
 }
 
 export function num(value: unknown): number | undefined {

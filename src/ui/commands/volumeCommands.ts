@@ -13,7 +13,7 @@ export const VOLUME_COMMANDS: CommandTable = {
   'vdvs.volume.remove': removeVolume,
   'vdvs.volume.copyCliLine': copyCliLine,
   'vdvs.volume.revealVmdk': revealVmdk,
-  'vdvs.volumes.refresh': () => volumesTree()?.refresh(),
-  'vdvs.volumes.groupByHost': () => volumesTree()?.setGroupBy('host'),
-  'vdvs.volumes.groupByDatastore': () => volumesTree()?.setGroupBy('datastore'),
+  'vdvs.volumes.refresh': (s) => volumesTree(s).refresher.refresh(),
+  'vdvs.volumes.groupByHost': (s) => volumesTree(s).setGroupBy('host'),
+  'vdvs.volumes.groupByDatastore': (s) => volumesTree(s).setGroupBy('datastore'),
 };

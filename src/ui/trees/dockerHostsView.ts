@@ -1,17 +1,15 @@
 import * as vscode from 'vscode';
 import { DockerHostConfig } from '../../core/config';
-import { EventWatch, watchEvents } from '../../core/docker/events';
 import { loadHostSnapshot } from '../../core/docker/hostSnapshot';
 import { errorMessage, UserError } from '../../core/errors';
 import { pluginAlias } from '../settings';
 import { perExtension, Services } from '../services';
 import { reachFromDockerHost } from '../walkthroughState';
 import { DockerNode } from './docker/dockerNode';
+import { RefreshManager } from './refreshManager';
+import { NodeTree } from './treeBase';
 import { dockerConnections, DockerConnections } from '../connections';
 import { HostLoad, HostNode } from './docker/hostNode';
-
-/** Events arriving within this window cause one reload (`docker run` alone makes 4–6). */
-const EVENT_DEBOUNCE_MS = 750;
 
 interface HostEntry {
   host: DockerHostConfig;
@@ -24,19 +22,12 @@ interface HostEntry {
 
 /**
  * The vdvs.dockerHosts view: host → vsphere plugin → volumes → containers. Each host is read in the
- * background (the row says "connecting…" meanwhile, never a blocked tree), then kept fresh by its
- * `docker events` stream (debounced) and a slow poll while the view is visible.
+ * background (the row says "connecting…" meanwhile, never a blocked tree); its refresh owner reloads a
+ * host on its `docker events` (debounced) and everything on the slow poll, while the view is visible.
  */
-export class DockerHostsTree implements vscode.TreeDataProvider<DockerNode>, vscode.Disposable {
-  private readonly changed = new vscode.EventEmitter<DockerNode | undefined>();
-  readonly onDidChangeTreeData = this.changed.event;
+export class DockerHostsTree extends NodeTree<DockerNode> {
   private readonly entries = new Map<string, HostEntry>();
-  private readonly watches = new Map<string, EventWatch>();
-  private readonly timers = new Map<string, NodeJS.Timeout>();
-  private readonly subscriptions: vscode.Disposable[] = [];
-  private poll?: NodeJS.Timeout;
-  /** Visible to the in-editor test: how many events arrived and how many host reads they caused. */
-  readonly stats = { events: 0, loads: 0 };
+  readonly refresher: RefreshManager;
   view?: vscode.TreeView<DockerNode>;
 
   private get connections(): DockerConnections {
@@ -44,29 +35,18 @@ export class DockerHostsTree implements vscode.TreeDataProvider<DockerNode>, vsc
   }
 
   constructor(private readonly services: Services) {
-    this.subscriptions.push(
-      services.hosts.onDidChange((kind) => kind === 'docker' && this.refresh()),
-      vscode.workspace.onDidChangeConfiguration((e) => {
-        if (['vdvs.docker.showAllVolumeDrivers', 'vdvs.plugin.alias'].some((k) => e.affectsConfiguration(k))) void this.refresh();
-        if (e.affectsConfiguration('vdvs.docker.pollSeconds')) this.schedulePoll();
-      }),
+    super();
+    this.refresher = new RefreshManager(
+      services,
+      { hostKinds: ['docker'], settings: ['vdvs.docker.showAllVolumeDrivers', 'vdvs.plugin.alias'], dockerEvents: true, pollSetting: 'vdvs.docker.pollSeconds' },
+      (hostId) => (hostId ? this.reloadHost(hostId) : this.refresh()),
     );
-    this.schedulePoll();
   }
 
-  getTreeItem(node: DockerNode): vscode.TreeItem {
-    return node.getTreeItem();
-  }
-
-  async getChildren(node?: DockerNode): Promise<DockerNode[]> {
-    if (node) return node.getChildren ? node.getChildren() : [];
+  protected async roots(): Promise<DockerNode[]> {
     const hosts = this.services.hosts.list('docker');
     for (const id of [...this.entries.keys()]) if (!hosts.some((h) => h.id === id)) this.forget(id);
     return hosts.map((h) => this.entry(h).node);
-  }
-
-  getParent(node: DockerNode): DockerNode | undefined {
-    return node.parent;
   }
 
   /** Re-reads every host (or the host of `node`). Resolves when the reads settled. */
@@ -87,11 +67,10 @@ export class DockerHostsTree implements vscode.TreeDataProvider<DockerNode>, vsc
     return this.entries.get(hostId)?.node;
   }
 
-  dispose(): void {
-    clearInterval(this.poll);
+  override dispose(): void {
+    this.refresher.dispose();
     for (const id of [...this.entries.keys()]) this.forget(id);
-    this.subscriptions.forEach((s) => s.dispose());
-    this.changed.dispose();
+    super.dispose();
   }
 
   private entry(host: DockerHostConfig): HostEntry {
@@ -124,7 +103,6 @@ export class DockerHostsTree implements vscode.TreeDataProvider<DockerNode>, vsc
     const { host } = entry;
     do {
       entry.again = false;
-      this.stats.loads++;
       try {
         const conn = await this.connections.get(host);
         const settings = vscode.workspace.getConfiguration('vdvs');
@@ -132,53 +110,20 @@ export class DockerHostsTree implements vscode.TreeDataProvider<DockerNode>, vsc
         entry.load = { state: 'ready', snapshot };
         // here, not in the nodes: a command's reload counts even while the view is hidden
         reachFromDockerHost(snapshot);
-        this.watch(host);
       } catch (err) {
         entry.load = { state: 'failed', error: err };
         this.services.log.warn(`Docker Hosts: ${host.name}: ${errorMessage(err)}`);
         // A dead transport (ssh dropped, daemon restarted) is reopened on the next read.
         if (err instanceof UserError && ['DAEMON_UNREACHABLE', 'SSH_AUTH', 'SSH_REMOTE_DOCKER', 'TIMEOUT'].includes(err.code ?? '')) this.connections.drop(host.id);
-        this.unwatch(host.id);
       }
     } while (entry.again && this.entries.get(host.id) === entry);
     if (this.entries.get(host.id) === entry) this.changed.fire(entry.node);
     return entry.load;
   }
 
-  private watch(host: DockerHostConfig): void {
-    if (this.watches.has(host.id)) return;
-    void this.connections.get(host).then((conn) => {
-      if (this.watches.has(host.id) || !this.entries.has(host.id)) return;
-      this.watches.set(
-        host.id,
-        watchEvents(conn, () => {
-          this.stats.events++;
-          clearTimeout(this.timers.get(host.id));
-          this.timers.set(host.id, setTimeout(() => void this.reloadHost(host.id), EVENT_DEBOUNCE_MS));
-        }, { onError: (err) => this.services.log.debug(`Docker Hosts: events of ${host.name}: ${errorMessage(err)}`) }),
-      );
-    }, () => undefined);
-  }
-
-  private unwatch(hostId: string): void {
-    this.watches.get(hostId)?.dispose();
-    this.watches.delete(hostId);
-    clearTimeout(this.timers.get(hostId));
-  }
-
   private forget(hostId: string): void {
-    this.unwatch(hostId);
     this.entries.delete(hostId);
     this.connections.drop(hostId);
-  }
-
-  private schedulePoll(): void {
-    clearInterval(this.poll);
-    const seconds = vscode.workspace.getConfiguration('vdvs').get<number>('docker.pollSeconds', 60);
-    if (seconds > 0) {
-      // Slow safety net for what events miss (e.g. a daemon restart); only while the view is shown.
-      this.poll = setInterval(() => this.view?.visible && void this.refresh(), seconds * 1000);
-    }
   }
 }
 
@@ -189,5 +134,6 @@ export const dockerHostsTree = perExtension((services) => new DockerHostsTree(se
 export function createDockerHostsView(services: Services): vscode.TreeView<DockerNode> {
   const tree = dockerHostsTree(services);
   tree.view = vscode.window.createTreeView('vdvs.dockerHosts', { treeDataProvider: tree, showCollapseAll: true });
+  tree.refresher.attach(tree.view);
   return tree.view;
 }

@@ -5,30 +5,23 @@ import { perExtension, Services } from '../services';
 import { EsxiNode } from './esxi/esxiNode';
 import { HostNode } from './esxi/hostNode';
 import { vibNodeId } from './esxi/vibNode';
+import { RefreshManager } from './refreshManager';
+import { NodeTree } from './treeBase';
 
 /** The vdvs.esxiHosts view: configured ESXi hosts and vCenters, fetched level by level on expansion. */
-export class EsxiHostsTree implements vscode.TreeDataProvider<EsxiNode>, vscode.Disposable {
-  private readonly changed = new vscode.EventEmitter<EsxiNode | undefined>();
-  readonly onDidChangeTreeData = this.changed.event;
-  private roots: HostNode[] = [];
-  private readonly subscription: vscode.Disposable;
+export class EsxiHostsTree extends NodeTree<EsxiNode> {
+  private rootNodes: HostNode[] = [];
+  /** Its refresh owner: the host list and the Refresh button (levels are read on expansion). */
+  readonly refresher: RefreshManager;
 
   constructor(private readonly services: Services) {
-    this.subscription = services.hosts.onDidChange((kind) => kind === 'esxi' && this.refresh());
+    super();
+    this.refresher = new RefreshManager(services, { hostKinds: ['esxi'] }, () => this.refresh());
   }
 
-  getTreeItem(node: EsxiNode): vscode.TreeItem {
-    return node.getTreeItem();
-  }
-
-  async getChildren(node?: EsxiNode): Promise<EsxiNode[]> {
-    if (node) return node.getChildren ? node.getChildren() : [];
-    this.roots = this.services.hosts.list('esxi').map((h) => new HostNode(this.services, h));
-    return this.roots;
-  }
-
-  getParent(node: EsxiNode): EsxiNode | undefined {
-    return node.parent;
+  protected async roots(): Promise<EsxiNode[]> {
+    this.rootNodes = this.services.hosts.list('esxi').map((h) => new HostNode(this.services, h));
+    return this.rootNodes;
   }
 
   /**
@@ -37,19 +30,19 @@ export class EsxiHostsTree implements vscode.TreeDataProvider<EsxiNode>, vscode.
    */
   async refresh(node?: EsxiNode): Promise<void> {
     const hostIds = node?.scope ? [node.scope.host.id] : this.services.hosts.list('esxi').map((h) => h.id);
-    await Promise.all(hostIds.map((id) => esxiSessions(this.services).ifOpen(id)?.then(forgetViews, () => undefined)));
+    await Promise.all(hostIds.map((id) => esxiSessions(this.services).ifOpen(id)?.then(forgetViews, () => undefined) ?? Promise.resolve()));
     this.changed.fire(node);
   }
 
   /** Re-reads one host node (e.g. after the VIB was installed on it). */
   refreshHost(hostId: string): void {
-    const node = this.roots.find((r) => r.host.id === hostId);
+    const node = this.rootNodes.find((r) => r.host.id === hostId);
     this.changed.fire(node);
   }
 
-  dispose(): void {
-    this.subscription.dispose();
-    this.changed.dispose();
+  override dispose(): void {
+    this.refresher.dispose();
+    super.dispose();
   }
 }
 
@@ -82,7 +75,9 @@ export function esxiHostsTreeView(services: Services): vscode.TreeView<EsxiNode>
 
 /** The vdvs.esxiHosts view. */
 export function createEsxiHostsView(services: Services): vscode.TreeView<EsxiNode> {
-  const view = vscode.window.createTreeView('vdvs.esxiHosts', { treeDataProvider: esxiHostsTree(services), showCollapseAll: true });
+  const tree = esxiHostsTree(services);
+  const view = vscode.window.createTreeView('vdvs.esxiHosts', { treeDataProvider: tree, showCollapseAll: true });
+  tree.refresher.attach(view);
   views.set(services, view);
   return view;
 }

@@ -1,14 +1,13 @@
 import * as vscode from 'vscode';
 import { groupByDatastore, groupByDockerHost } from '../../core/vdvs/correlate';
-import { Services } from '../services';
-import { BACKUP_TASK_TYPE } from '../tasks/backupTaskProvider';
-import { BackupIndex, BackupNode, backupsOf, loadBackupIndex } from './volumes/backupNode';
-import { ContainerNode } from './volumes/containerNode';
+import { perExtension, Services } from '../services';
+import { BackupIndex, backupsOf, loadBackupIndex } from './volumes/backupNode';
+import { RefreshManager } from './refreshManager';
+import { NodeTree } from './treeBase';
 import { GroupNode } from './volumes/groupNode';
-import { MessageNode } from './volumes/messageNode';
+import { VolumesMessageNode } from './volumes/messageNode';
 import { VolumesNode } from './volumes/nodes';
 import { loadVolumes, VolumesSnapshot } from './volumes/volumesData';
-import { VmdkNode } from './volumes/vmdkNode';
 import { VolumeNode } from './volumes/volumeNode';
 import { reachFromVolumeRows } from '../walkthroughState';
 
@@ -18,16 +17,19 @@ export const GROUP_BY_CONTEXT = 'vdvs.volumes.groupBy';
 const GROUP_BY_STATE = 'vdvs.volumes.groupBy';
 
 /** The vdvs.volumes view: every vsphere volume of every configured Docker host, joined with its VMDK. */
-export class VolumesTree implements vscode.TreeDataProvider<VolumesNode> {
-  private readonly changed = new vscode.EventEmitter<VolumesNode | undefined>();
-  readonly onDidChangeTreeData = this.changed.event;
+export class VolumesTree extends NodeTree<VolumesNode> {
   private snapshot: VolumesSnapshot | undefined;
   private loading: Promise<VolumesSnapshot> | undefined;
-  private roots: VolumesNode[] = [];
+  private rootNodes: VolumesNode[] = [];
   private backups: BackupIndex = new Map();
-  view!: vscode.TreeView<VolumesNode>;
+  /** Its refresh owner: host lists, docker events of every Docker host, finished backup tasks. */
+  readonly refresher: RefreshManager;
+  view?: vscode.TreeView<VolumesNode>;
 
-  constructor(private readonly services: Services) {}
+  constructor(private readonly services: Services) {
+    super();
+    this.refresher = new RefreshManager(services, { hostKinds: ['docker', 'esxi'], settings: ['vdvs.backup.destination', 'vdvs.plugin.alias'], dockerEvents: true, backupTasks: true }, () => this.refresh());
+  }
 
   get groupBy(): GroupBy {
     return this.services.context.workspaceState.get<GroupBy>(GROUP_BY_STATE, 'datastore');
@@ -36,7 +38,7 @@ export class VolumesTree implements vscode.TreeDataProvider<VolumesNode> {
   async setGroupBy(by: GroupBy): Promise<void> {
     await this.services.context.workspaceState.update(GROUP_BY_STATE, by);
     await vscode.commands.executeCommand('setContext', GROUP_BY_CONTEXT, by);
-    this.roots = this.snapshot ? this.buildRoots(this.snapshot) : [];
+    this.rootNodes = this.snapshot ? this.buildRoots(this.snapshot) : [];
     this.changed.fire(undefined);
   }
 
@@ -47,7 +49,7 @@ export class VolumesTree implements vscode.TreeDataProvider<VolumesNode> {
         this.snapshot = s;
         this.backups = backups;
         reachFromVolumeRows(s.rows);
-        this.roots = this.buildRoots(s);
+        this.rootNodes = this.buildRoots(s);
         this.changed.fire(undefined);
         for (const e of s.hostErrors) this.services.log.warn(`Volumes: ${e.host.name}: ${e.message}`);
         for (const e of s.esxiErrors) this.services.log.warn(`Volumes: ESXi ${e.name}: ${e.message}`);
@@ -61,68 +63,50 @@ export class VolumesTree implements vscode.TreeDataProvider<VolumesNode> {
     return this.snapshot;
   }
 
-  getTreeItem(node: VolumesNode): vscode.TreeItem {
-    return node.treeItem();
-  }
-
-  async getChildren(node?: VolumesNode): Promise<VolumesNode[]> {
-    if (!node) {
-      if (!this.snapshot) await this.refresh();
-      return this.roots;
-    }
-    if (node instanceof GroupNode) return node.rows.map((r) => new VolumeNode(node.id, r, backupsOf(this.backups, r)));
-    if (node instanceof VolumeNode) return node.children();
-    return [];
-  }
-
-  getParent(node: VolumesNode): VolumesNode | undefined {
-    if (node instanceof VolumeNode) return this.roots.find((g) => g instanceof GroupNode && g.id === node.parentId);
-    if (node instanceof ContainerNode || node instanceof VmdkNode || node instanceof BackupNode) return this.volumeNodes().find((v) => v.id === node.parentId);
-    return undefined;
+  protected async roots(): Promise<VolumesNode[]> {
+    if (!this.snapshot) await this.refresh();
+    return this.rootNodes;
   }
 
   /** Every volume node under the current grouping (a shared volume appears under each host). */
   volumeNodes(): VolumeNode[] {
-    return this.roots.flatMap((g) => (g instanceof GroupNode ? g.rows.map((r) => new VolumeNode(g.id, r, backupsOf(this.backups, r))) : []));
+    return this.rootNodes.flatMap((g) => (g instanceof GroupNode ? g.getChildren() : []));
   }
 
   /** Selects the node of `vol@ds` (or a short name) after a create. */
   async reveal(key: string): Promise<VolumeNode | undefined> {
     const node = this.volumeNodes().find((v) => v.row.key === key || v.row.volume === key);
-    if (node) await this.view.reveal(node, { select: true, focus: true, expand: true });
+    if (node) await this.view?.reveal(node, { select: true, focus: true, expand: true });
     return node;
+  }
+
+  override dispose(): void {
+    this.refresher.dispose();
+    super.dispose();
   }
 
   private buildRoots(s: VolumesSnapshot): VolumesNode[] {
     const by = this.groupBy;
-    const groups = (by === 'datastore' ? groupByDatastore(s.rows) : groupByDockerHost(s.rows)).map((g) => new GroupNode(by, g.label, g.rows));
-    const messages: VolumesNode[] = s.hostErrors.map((e) => new MessageNode(`error:${e.host.id}`, `${e.host.name}: cannot list volumes`, e.message, 'error', { command: 'vdvs.volumes.refresh', title: 'Retry' }));
-    for (const e of s.esxiErrors) messages.push(new MessageNode(`esxi-error:${e.id}`, `${e.name}: cannot read dockvols`, e.message, 'error', { command: 'vdvs.volumes.refresh', title: 'Retry' }));
-    for (const f of s.inspectFailures) messages.push(new MessageNode(`inspect:${f.host.id}:${f.name}`, `${f.name} on ${f.host.name}: inspect failed`, f.message, 'error', { command: 'vdvs.showLog', title: 'Show Log' }));
+    const groups = (by === 'datastore' ? groupByDatastore(s.rows) : groupByDockerHost(s.rows)).map((g) => new GroupNode(by, g.label, g.rows, (r) => backupsOf(this.backups, r)));
+    const messages: VolumesNode[] = s.hostErrors.map((e) => new VolumesMessageNode(`error:${e.host.id}`, `${e.host.name}: cannot list volumes`, e.message, 'error', { command: 'vdvs.volumes.refresh', title: 'Retry' }));
+    for (const e of s.esxiErrors) messages.push(new VolumesMessageNode(`esxi-error:${e.id}`, `${e.name}: cannot read dockvols`, e.message, 'error', { command: 'vdvs.volumes.refresh', title: 'Retry' }));
+    for (const f of s.inspectFailures) messages.push(new VolumesMessageNode(`inspect:${f.host.id}:${f.name}`, `${f.name} on ${f.host.name}: inspect failed`, f.message, 'error', { command: 'vdvs.showLog', title: 'Show Log' }));
     if (!s.esxiJoined && !s.esxiErrors.length && s.rows.length) {
-      messages.push(new MessageNode('note:esxi', 'VMDKs not joined: no ESXi host view data', 'Add the ESXi host that runs the Docker host VMs to see each volume\'s VMDK, size on disk, disk mode and orphaned VMDKs.', 'info', { command: 'vdvs.esxi.addHost', title: 'Add ESXi Host' }));
+      messages.push(new VolumesMessageNode('note:esxi', 'VMDKs not joined: no ESXi host view data', 'Add the ESXi host that runs the Docker host VMs to see each volume\'s VMDK, size on disk, disk mode and orphaned VMDKs.', 'info', { command: 'vdvs.esxi.addHost', title: 'Add ESXi Host' }));
     }
     // no volumes and no errors: the welcome content explains what to do
     return [...messages, ...groups];
   }
 }
 
-let instance: VolumesTree | undefined;
-
-/** The one Volumes tree, for the volume commands (create reveals its node, remove refreshes it). */
-export function volumesTree(): VolumesTree | undefined {
-  return instance;
-}
+/** The Volumes tree of this extension instance (the volume commands reveal and refresh it). */
+export const volumesTree = perExtension((services) => new VolumesTree(services));
 
 /** The vdvs.volumes view. */
 export function createVolumesView(services: Services): vscode.Disposable {
-  const tree = new VolumesTree(services);
-  const view = vscode.window.createTreeView('vdvs.volumes', { treeDataProvider: tree, showCollapseAll: true });
-  tree.view = view;
-  instance = tree;
+  const tree = volumesTree(services);
+  tree.view = vscode.window.createTreeView('vdvs.volumes', { treeDataProvider: tree, showCollapseAll: true });
+  tree.refresher.attach(tree.view);
   void vscode.commands.executeCommand('setContext', GROUP_BY_CONTEXT, tree.groupBy);
-  const hostsChanged = services.hosts.onDidChange((kind) => kind === 'docker' && void tree.refresh());
-  // a finished backup shows up under its volume
-  const backupEnded = vscode.tasks.onDidEndTaskProcess((e) => e.execution.task.definition.type === BACKUP_TASK_TYPE && void tree.refresh());
-  return vscode.Disposable.from(view, hostsChanged, backupEnded, { dispose: () => (instance = undefined) });
+  return tree.view;
 }

@@ -19,7 +19,7 @@ export async function removeHost(services: Services, ...args: unknown[]): Promis
 
 /** "Refresh": the node's host, or every host. */
 export async function refresh(services: Services, ...args: unknown[]): Promise<void> {
-  await dockerHostsTree(services).refresh(nodeOf<DockerNode>(args));
+  await dockerHostsTree(services).refresher.refresh(nodeOf<DockerNode>(args)?.host.id);
 }
 
 /** The "all volume drivers" toggle of the view title. */

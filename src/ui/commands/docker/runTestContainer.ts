@@ -33,7 +33,7 @@ export async function runTestContainer(services: Services, ...args: unknown[]): 
   // vDVS attaches and mounts the disk during start: allow more than one plain API call.
   const container = await withCancellableProgress(`Starting a test container on ${volume}`, (_r, signal) => run(conn, volume, image, { signal, timeoutMs: Math.max(conn.timeoutMs, 60_000) }));
   services.log.info(`test container ${container.name} mounts ${volume} at /vmdk`);
-  await Promise.all([refreshHost(services, host), volumesTree()?.refresh()]);
+  await Promise.all([refreshHost(services, host), volumesTree(services)?.refresh()]);
   return container;
 }
 

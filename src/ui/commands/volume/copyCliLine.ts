@@ -6,7 +6,7 @@ import { volumeTarget } from './volumeTarget';
 
 /** Copy CLI line: the `docker volume create --driver=vsphere …` that recreates this volume as it is. */
 export async function copyCliLine(services: Services, node?: unknown): Promise<string | undefined> {
-  const row = await volumeTarget(node, 'Volume whose create command to copy');
+  const row = await volumeTarget(services, node, 'Volume whose create command to copy');
   if (!row) return undefined;
   const f = row.facts;
   const opts: VdvsOptions = {};

@@ -16,7 +16,7 @@ import { datastoreOffer } from './wizardDatastores';
 export async function createVolume(services: Services, _node?: unknown, seam?: { prompter?: Prompter }): Promise<string | undefined> {
   const hosts = services.hosts.list('docker');
   if (!hosts.length) throw new UserError('No Docker host is configured.', 'Add the Docker host VM first (Docker Hosts view, Add Docker Host…).', 'NO_HOST');
-  const tree = volumesTree();
+  const tree = volumesTree(services);
   const snapshot = tree?.current ?? (await tree?.refresh());
   // the datastore reads stop when the wizard ends
   const reads = new AbortController();

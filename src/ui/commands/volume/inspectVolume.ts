@@ -11,7 +11,7 @@ let registered = false;
 
 /** Inspect: `docker volume inspect` of the volume, vDVS Status fields included, as a read-only JSON document. */
 export async function inspectVolume(services: Services, node?: unknown): Promise<vscode.TextDocument | undefined> {
-  const row = await volumeTarget(node, 'Volume to inspect', (r) => r.docker.length > 0);
+  const row = await volumeTarget(services, node, 'Volume to inspect', (r) => r.docker.length > 0);
   if (!row) return undefined;
   const entry = row.docker[0];
   if (!entry) throw new UserError(`${row.key} is an orphan VMDK: no Docker host lists it, so there is nothing to inspect.`, undefined, 'ORPHAN');

@@ -10,7 +10,7 @@ import { volumeTarget } from './volumeTarget';
 
 /** Remove: confirm (naming the VMDK that goes with it), refused with the containers named while in use. */
 export async function removeVolume(services: Services, node?: unknown, seam?: { prompter?: Prompter }): Promise<boolean> {
-  const row = await volumeTarget(node, 'Volume to remove', (r) => r.docker.length > 0);
+  const row = await volumeTarget(services, node, 'Volume to remove', (r) => r.docker.length > 0);
   if (!row) return false;
   const entry = row.docker[0];
   if (!entry) throw new UserError(`${row.key} is an orphan VMDK: no Docker host lists it.`, 'Delete its files from the ESXi Hosts view once you are sure no Docker host uses it.', 'ORPHAN');
@@ -21,6 +21,6 @@ export async function removeVolume(services: Services, node?: unknown, seam?: { 
   const choice = await (seam?.prompter ?? vscodePrompter).confirm(`Remove volume ${row.key} from ${entry.hostName}?`, detail, ['Remove']);
   if (choice !== 'Remove') return false;
   await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Removing ${row.key}…` }, () => withDocker(services, entry.hostId, (conn) => removeVsphereVolume(conn, entry.name)));
-  await volumesTree()?.refresh();
+  await volumesTree(services)?.refresh();
   return true;
 }

@@ -6,7 +6,7 @@ import { volumeTarget } from './volumeTarget';
 
 /** Reveal the VMDK of a volume in the ESXi Hosts view. */
 export async function revealVmdk(services: Services, node?: unknown): Promise<void> {
-  const row = node instanceof VmdkNode ? node.row : await volumeTarget(node, 'Volume whose VMDK to reveal', (r) => !!r.vmdk);
+  const row = node instanceof VmdkNode ? node.row : await volumeTarget(services, node, 'Volume whose VMDK to reveal', (r) => !!r.vmdk);
   if (!row) return;
   if (!row.vmdk) throw new UserError(`The VMDK of ${row.key} is not known.`, 'Add the ESXi host that runs the Docker host VM, then refresh.', 'NO_VMDK');
   if (!(await revealInEsxiView(services, row.vmdk.esxiHostId, row.vmdk.path))) {

@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
 import { DockerHostConfig } from '../../../core/config';
+import { MessageNode, MessageOptions } from '../treeBase';
 
 /**
  * One node of the Docker Hosts view; each kind is a class in this folder. `contextValue` drives the
@@ -14,27 +15,14 @@ export interface DockerNode {
   getChildren?(): Promise<DockerNode[]>;
 }
 
-/** A leaf that says something: an empty level, a failure with the action that helps, a next step. */
-export class DockerMessageNode implements DockerNode {
-  constructor(
-    readonly parent: DockerNode,
-    readonly id: string,
-    private readonly label: string,
-    private readonly options: { icon?: string; tooltip?: string; command?: vscode.Command; contextValue?: string } = {},
-  ) {}
-
-  get host(): DockerHostConfig {
-    return this.parent.host;
+/** A message row of the Docker Hosts view, under the node it is about. */
+export class DockerMessageNode extends MessageNode<DockerNode> implements DockerNode {
+  constructor(parent: DockerNode, id: string, label: string, options: Omit<MessageOptions<DockerNode>, 'parent'> = {}) {
+    // the action's title after the label: what clicking the row does
+    super(id, label, { contextValue: 'vdvs.docker.message', description: options.command?.title, ...options, parent });
   }
 
-  getTreeItem(): vscode.TreeItem {
-    const item = new vscode.TreeItem(this.label, vscode.TreeItemCollapsibleState.None);
-    item.id = this.id;
-    item.iconPath = new vscode.ThemeIcon(this.options.icon ?? 'info', this.options.icon === 'error' ? new vscode.ThemeColor('errorForeground') : undefined);
-    item.tooltip = this.options.tooltip;
-    item.description = this.options.command?.title;
-    item.command = this.options.command;
-    item.contextValue = this.options.contextValue ?? 'vdvs.docker.message';
-    return item;
+  get host(): DockerHostConfig {
+    return this.options.parent!.host;
   }
 }

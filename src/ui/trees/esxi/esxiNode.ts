@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import { errorMessage, UserError } from '../../../core/errors';
 import { GovcTarget } from '../../../core/vsphere/govc';
+import { MessageNode } from '../treeBase';
 import type { HostScope } from './scope';
 
 /**
@@ -23,36 +24,8 @@ export interface EsxiNode {
   readonly govc?: GovcTarget;
 }
 
-/** A leaf that says something (an empty level, a failure, a next step), optionally with an action. */
-export class MessageNode implements EsxiNode {
-  constructor(
-    readonly id: string,
-    private readonly label: string,
-    private readonly options: {
-      icon?: string;
-      description?: string;
-      tooltip?: string;
-      contextValue?: string;
-      command?: vscode.Command;
-      parent?: EsxiNode;
-    } = {},
-  ) {}
-
-  get parent(): EsxiNode | undefined {
-    return this.options.parent;
-  }
-
-  getTreeItem(): vscode.TreeItem {
-    const item = new vscode.TreeItem(this.label, vscode.TreeItemCollapsibleState.None);
-    item.id = this.id;
-    item.iconPath = new vscode.ThemeIcon(this.options.icon ?? 'info');
-    item.description = this.options.description;
-    item.tooltip = this.options.tooltip;
-    item.contextValue = this.options.contextValue ?? 'vdvs.message';
-    item.command = this.options.command;
-    return item;
-  }
-}
+/** A message row of the ESXi Hosts view. */
+export class EsxiMessageNode extends MessageNode<EsxiNode> implements EsxiNode {}
 
 /**
  * Loads a node's children; a failure becomes one error node with the action that fixes it (re-enter
@@ -61,7 +34,7 @@ export class MessageNode implements EsxiNode {
 export async function childrenOrError(parent: EsxiNode & { scope: HostScope }, load: () => Promise<EsxiNode[]>, empty?: string): Promise<EsxiNode[]> {
   try {
     const children = await load();
-    return children.length || !empty ? children : [new MessageNode(`${parent.id}/empty`, empty, { parent, icon: 'circle-slash' })];
+    return children.length || !empty ? children : [new EsxiMessageNode(`${parent.id}/empty`, empty, { parent, icon: 'circle-slash' })];
   } catch (err) {
     const { services, host } = parent.scope;
     services.log.error(`ESXi view: ${host.name}: ${err instanceof Error && !(err instanceof UserError) ? err.stack ?? err.message : errorMessage(err)}`);
@@ -69,7 +42,7 @@ export async function childrenOrError(parent: EsxiNode & { scope: HostScope }, l
   }
 }
 
-function errorNode(parent: EsxiNode & { scope: HostScope }, err: unknown): MessageNode {
+function errorNode(parent: EsxiNode & { scope: HostScope }, err: unknown): EsxiMessageNode {
   const code = err instanceof UserError ? err.code : undefined;
   const hostId = parent.scope.host.id;
   const action: vscode.Command =
@@ -79,7 +52,7 @@ function errorNode(parent: EsxiNode & { scope: HostScope }, err: unknown): Messa
         ? { title: 'Edit Host…', command: 'vdvs.esxi.editHost', arguments: [{ hostId }] }
         : { title: 'Retry', command: 'vdvs.esxi.refresh', arguments: [parent] };
   const message = err instanceof UserError ? err.message : errorMessage(err);
-  return new MessageNode(`${parent.id}/error`, message, {
+  return new EsxiMessageNode(`${parent.id}/error`, message, {
     parent,
     icon: 'error',
     description: `— ${action.title}`,

@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
 import { formatDatastorePath } from '../../../core/vsphere/datastorePath';
 import { DatastoreEntry, DockvolsVmdk } from '../../../core/vsphere/datastoreBrowser';
-import { EsxiNode, MessageNode } from './esxiNode';
+import { EsxiNode, EsxiMessageNode } from './esxiNode';
 import { HostScope } from './scope';
 import { VmdkNode } from './vmdkNode';
 
@@ -32,7 +32,7 @@ export class TenantNode implements EsxiNode {
   }
 
   async getChildren(): Promise<EsxiNode[]> {
-    if (!this.vmdks.length) return [new MessageNode(`${this.id}/empty`, 'No VMDKs', { parent: this, icon: 'circle-slash' })];
+    if (!this.vmdks.length) return [new EsxiMessageNode(`${this.id}/empty`, 'No VMDKs', { parent: this, icon: 'circle-slash' })];
     return this.vmdks.map((v) => new VmdkNode(this, this.scope, v));
   }
 

@@ -6,7 +6,7 @@ import { readVibStatus, VibStatus } from '../../../core/esx/vibFlow';
 import { requestTimeoutMs, Services } from '../../services';
 import { openEsxiShell } from '../../connections';
 import { reachState } from '../../walkthroughState';
-import { EsxiNode, MessageNode } from './esxiNode';
+import { EsxiNode, EsxiMessageNode } from './esxiNode';
 import { HostScope } from './scope';
 
 /**
@@ -21,7 +21,7 @@ export function vibNodeId(hostNodeId: string): string {
 
 export function createVibNode(services: Services, host: EsxiHostConfig, parent: EsxiNode): EsxiNode {
   if (!host.ssh) {
-    return new MessageNode(vibNodeId(parent.id), 'vDVS VIB', {
+    return new EsxiMessageNode(vibNodeId(parent.id), 'vDVS VIB', {
       parent,
       icon: 'package',
       description: 'SSH not set up',
@@ -68,11 +68,11 @@ class VibNode implements EsxiNode {
 }
 
 /** The installed row carries the host's scope so context-menu commands know the host. */
-class VibStatusNode extends MessageNode {
+class VibStatusNode extends EsxiMessageNode {
   constructor(
     id: string,
     label: string,
-    options: ConstructorParameters<typeof MessageNode>[2],
+    options: ConstructorParameters<typeof EsxiMessageNode>[2],
     readonly scope?: HostScope,
   ) {
     super(id, label, options);

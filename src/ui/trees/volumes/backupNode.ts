@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import type { VolumeNode } from './volumeNode';
 import { BackupEntry, listAllBackups } from '../../../core/backup/layout';
 import { VolumeRow } from '../../../core/vdvs/correlate';
 import { backupDestination } from '../../tasks/backupSettings';
@@ -30,12 +31,16 @@ export function backupsOf(index: BackupIndex, row: VolumeRow): BackupEntry[] {
 /** One good backup of the volume (manifest written, hashes recorded). */
 export class BackupNode {
   readonly kind = 'backup';
-  constructor(readonly parentId: string, readonly entry: BackupEntry) {}
+  constructor(readonly parent: VolumeNode, readonly entry: BackupEntry) {}
 
-  treeItem(): vscode.TreeItem {
+  get id(): string {
+    return `${this.parent.id}/backup:${this.entry.dir}`;
+  }
+
+  getTreeItem(): vscode.TreeItem {
     const m = this.entry.manifest;
     const item = new vscode.TreeItem(`backup ${new Date(m.finishedAt).toLocaleString()}`, vscode.TreeItemCollapsibleState.None);
-    item.id = `${this.parentId}/backup:${this.entry.dir}`;
+    item.id = this.id;
     item.description = `${m.mode} · ${formatBytes(m.totalBytes)} · ${m.dockerHost}`;
     item.contextValue = 'vdvs.volumes.backup';
     item.iconPath = new vscode.ThemeIcon('archive');

@@ -1,18 +1,9 @@
 import * as vscode from 'vscode';
+import { MessageNode } from '../treeBase';
 
-/** An error or a note, with the action that helps (never a spinning tree). */
-export class MessageNode {
-  readonly kind = 'message';
-  constructor(readonly id: string, readonly text: string, readonly detail: string, readonly severity: 'error' | 'info', readonly action?: vscode.Command) {}
-
-  treeItem(): vscode.TreeItem {
-    const item = new vscode.TreeItem(this.text, vscode.TreeItemCollapsibleState.None);
-    item.id = this.id;
-    item.tooltip = this.detail;
-    item.description = this.action?.title;
-    item.contextValue = `vdvs.volumes.message.${this.severity}`;
-    item.iconPath = new vscode.ThemeIcon(this.severity === 'error' ? 'error' : 'info', new vscode.ThemeColor(this.severity === 'error' ? 'errorForeground' : 'foreground'));
-    item.command = this.action;
-    return item;
+/** A top-level error or note of the Volumes view, with the action that helps (the click and its title). */
+export class VolumesMessageNode extends MessageNode<never> {
+  constructor(id: string, text: string, detail: string, severity: 'error' | 'info', action?: vscode.Command) {
+    super(id, text, { icon: severity, tooltip: detail, description: action?.title, command: action, contextValue: `vdvs.volumes.message.${severity}` });
   }
 }

@@ -1,16 +1,21 @@
 import * as vscode from 'vscode';
+import type { VolumeNode } from './volumeNode';
 import { VolumeRow } from '../../../core/vdvs/correlate';
 import { formatBytes } from './format';
 
 /** The VMDK behind a volume, from the ESXi side. */
 export class VmdkNode {
   readonly kind = 'vmdk';
-  constructor(readonly parentId: string, readonly row: VolumeRow) {}
+  constructor(readonly parent: VolumeNode, readonly row: VolumeRow) {}
 
-  treeItem(): vscode.TreeItem {
+  get id(): string {
+    return `${this.parent.id}/vmdk`;
+  }
+
+  getTreeItem(): vscode.TreeItem {
     const vmdk = this.row.vmdk!;
     const item = new vscode.TreeItem(vmdk.path, vscode.TreeItemCollapsibleState.None);
-    item.id = `${this.parentId}/vmdk`;
+    item.id = this.id;
     const parts = [vmdk.sizeOnDiskBytes !== undefined ? `${formatBytes(vmdk.sizeOnDiskBytes)} on disk` : undefined, this.row.vmDisk ? `attached to ${this.row.vmDisk.vm} as ${this.row.vmDisk.diskMode}` : 'not attached'];
     item.description = parts.filter(Boolean).join(' · ');
     item.contextValue = 'vdvs.volumes.vmdk';

@@ -4,6 +4,7 @@ import { BackupEntry } from '../../../core/backup/layout';
 import { BackupNode } from './backupNode';
 import { ContainerNode } from './containerNode';
 import { formatBytes } from './format';
+import type { GroupNode } from './groupNode';
 import { VmdkNode } from './vmdkNode';
 
 /**
@@ -12,17 +13,17 @@ import { VmdkNode } from './vmdkNode';
  */
 export class VolumeNode {
   readonly kind = 'volume';
-  constructor(readonly parentId: string, readonly row: VolumeRow, readonly backups: BackupEntry[] = []) {}
+  constructor(readonly parent: GroupNode, readonly row: VolumeRow, readonly backups: BackupEntry[] = []) {}
 
   get id(): string {
-    return `${this.parentId}/volume:${this.row.key}${this.row.orphan === 'no-docker-host' && this.row.vmdk ? `#${this.row.vmdk.path}` : ''}`;
+    return `${this.parent.id}/volume:${this.row.key}${this.row.orphan === 'no-docker-host' && this.row.vmdk ? `#${this.row.vmdk.path}` : ''}`;
   }
 
   /** The Docker hosts that list this volume; under a Docker host group (the toggle), only that host. */
   get listedBy(): DockerVolumeEntry[] {
     const hostGroup = 'group:host:';
-    if (!this.parentId.startsWith(hostGroup)) return this.row.docker;
-    const hostName = this.parentId.slice(hostGroup.length);
+    if (!this.parent.id.startsWith(hostGroup)) return this.row.docker;
+    const hostName = this.parent.id.slice(hostGroup.length);
     return this.row.docker.filter((d) => d.hostName === hostName);
   }
 
@@ -36,14 +37,14 @@ export class VolumeNode {
     return ['vdvs.volume', ...flags.filter(Boolean)].join('.');
   }
 
-  children(): Array<ContainerNode | VmdkNode | BackupNode> {
-    const out: Array<ContainerNode | VmdkNode | BackupNode> = this.row.containers.map((c) => new ContainerNode(this.id, c.hostName, c.container));
-    if (this.row.vmdk) out.push(new VmdkNode(this.id, this.row));
-    out.push(...this.backups.map((b) => new BackupNode(this.id, b)));
+  getChildren(): Array<ContainerNode | VmdkNode | BackupNode> {
+    const out: Array<ContainerNode | VmdkNode | BackupNode> = this.row.containers.map((c) => new ContainerNode(this, c.hostName, c.container));
+    if (this.row.vmdk) out.push(new VmdkNode(this, this.row));
+    out.push(...this.backups.map((b) => new BackupNode(this, b)));
     return out;
   }
 
-  treeItem(): vscode.TreeItem {
+  getTreeItem(): vscode.TreeItem {
     const r = this.row;
     const f = r.facts;
     const item = new vscode.TreeItem(r.key, r.containers.length || r.vmdk || this.backups.length ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.None);

@@ -1,0 +1,121 @@
+import * as vscode from 'vscode';
+import { HostKind } from '../../core/config';
+import { dockerEvents } from '../connections';
+import { Services } from '../services';
+import { BACKUP_TASK_TYPE } from '../tasks/backupTaskProvider';
+
+/** Events arriving within this window cause one reload (`docker run` alone makes 4–6). */
+const EVENT_DEBOUNCE_MS = 750;
+
+/** What makes a view reload, besides the manual Refresh. */
+export interface RefreshSources {
+  /** A change of these host lists reloads the whole view. */
+  hostKinds?: HostKind[];
+  /** A change of these settings reloads the whole view. */
+  settings?: string[];
+  /** `docker events` of each configured Docker host reload that host (debounced). */
+  dockerEvents?: boolean;
+  /** The setting with the poll period in seconds (0: no poll): a safety net for what events miss. */
+  pollSetting?: string;
+  /** A backup task that ends reloads the view (its backups show up). */
+  backupTasks?: boolean;
+}
+
+/** What to reload: one Docker host, or everything. */
+export type Reload = (hostId?: string) => Promise<unknown>;
+
+/**
+ * The one refresh owner of a view (as vscode-containers' RefreshManager): manual refresh, host and
+ * setting changes, finished backup tasks, debounced Docker events and the poll all come through here.
+ * Changes the user made reload at once; the watches (events, poll) run only while the view is
+ * visible, and a view shown again after one of them fired while hidden reloads once.
+ */
+export class RefreshManager implements vscode.Disposable {
+  private readonly subscriptions: vscode.Disposable[] = [];
+  private watches: vscode.Disposable[] = [];
+  private readonly timers = new Map<string, NodeJS.Timeout>();
+  private poll?: NodeJS.Timeout;
+  private view?: vscode.TreeView<unknown>;
+  private missed = false;
+  /** For tests and the log: events seen, reloads asked for. */
+  readonly stats = { events: 0, reloads: 0 };
+
+  constructor(
+    private readonly services: Services,
+    private readonly sources: RefreshSources,
+    private readonly reload: Reload,
+  ) {
+    this.subscriptions.push(
+      services.hosts.onDidChange((kind) => {
+        if (!sources.hostKinds?.includes(kind)) return;
+        if (kind === 'docker') this.rewatch();
+        void this.refresh();
+      }),
+      vscode.workspace.onDidChangeConfiguration((e) => {
+        if (sources.settings?.some((k) => e.affectsConfiguration(k))) void this.refresh();
+        if (sources.pollSetting && e.affectsConfiguration(sources.pollSetting)) this.rewatch();
+      }),
+    );
+    if (sources.backupTasks) {
+      this.subscriptions.push(vscode.tasks.onDidEndTaskProcess((e) => e.execution.task.definition.type === BACKUP_TASK_TYPE && void this.refresh()));
+    }
+  }
+
+  /** Follows the view's visibility: watches and the poll run only while it is shown. */
+  attach(view: vscode.TreeView<unknown>): void {
+    this.view = view;
+    this.subscriptions.push(
+      view.onDidChangeVisibility(({ visible }) => {
+        this.rewatch();
+        if (visible && this.missed) this.request();
+      }),
+    );
+    this.rewatch();
+  }
+
+  /** A reload now (the Refresh button, a command that changed something). */
+  refresh(hostId?: string): Promise<unknown> {
+    this.stats.reloads++;
+    return this.reload(hostId);
+  }
+
+  dispose(): void {
+    this.stopWatching();
+    for (const s of this.subscriptions) s.dispose();
+  }
+
+  /** A reload for what a watch saw (an event, the poll): now when the view is shown, else when it is shown again. */
+  private request(hostId?: string): void {
+    if (this.view && !this.view.visible) {
+      this.missed = true;
+      return;
+    }
+    this.missed = false;
+    void this.refresh(hostId);
+  }
+
+  private rewatch(): void {
+    this.stopWatching();
+    if (!this.view?.visible) return;
+    if (this.sources.dockerEvents) {
+      this.watches = this.services.hosts.list('docker').map((host) =>
+        dockerEvents(this.services).subscribe(host, () => {
+          this.stats.events++;
+          clearTimeout(this.timers.get(host.id));
+          this.timers.set(host.id, setTimeout(() => this.request(host.id), EVENT_DEBOUNCE_MS));
+        }),
+      );
+    }
+    const seconds = this.sources.pollSetting ? vscode.workspace.getConfiguration().get<number>(this.sources.pollSetting, 60) : 0;
+    if (seconds > 0) this.poll = setInterval(() => this.request(), seconds * 1000);
+  }
+
+  private stopWatching(): void {
+    for (const w of this.watches) w.dispose();
+    this.watches = [];
+    this.timers.forEach((t) => clearTimeout(t));
+    this.timers.clear();
+    clearInterval(this.poll);
+    this.poll = undefined;
+  }
+}
