@@ -1,10 +1,9 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { promises as fs } from 'node:fs';
-import { hostname, tmpdir } from 'node:os';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { HELPER_LABEL } from '../../src/core/backup/dockerHelper';
+import { HELPER_LABEL, HELPER_RUN_LABEL } from '../../src/core/backup/dockerHelper';
 import { BackupJob } from '../../src/core/backup/job';
 import { listBackups } from '../../src/core/backup/layout';
 import { Reporter, SILENT } from '../../src/core/backup/reporter';
@@ -13,26 +12,26 @@ import { runBackupJob } from '../../src/core/backup/runJob';
 import { findVm, SNAPSHOT_PREFIX } from '../../src/core/backup/snapshotMode';
 import { DockerConnection } from '../../src/core/docker/connection';
 import { UserError } from '../../src/core/errors';
-import { connectToHost } from '../../src/core/vsphere/connect';
 import { VsphereSession } from '../../src/core/vsphere/session';
 import { createSnapshot, listSnapshots, removeSnapshot } from '../../src/core/vsphere/snapshots';
-import { ensureVolumeLab, labDocker, VolumeLab } from '../fixtures/volumeLab';
+import { VolumeLab } from '../fixtures/volumeLab';
+import { BackupSuite, closeBackupSuite, openBackupSuite, runCli, spawnCli } from './backupLab';
 
-const CLI = join(__dirname, '../../../dist/cli.js');
 const HOST = 'backup-cc-host';
 const tag = `cc19-${process.pid.toString(36)}`;
 /** "busy: backed up by run R on host H (PID P) since T": who holds the volume. */
 const BUSY = /busy: backed up by run (\S+) on host (\S+) \(PID (\d+)\) since (\S+)/;
 
 describe('concurrent runs, crashes and retention on the lab', { timeout: 600_000 }, () => {
+  let suite: BackupSuite;
   let lab: VolumeLab;
-  let docker: (...args: string[]) => Promise<string>;
+  let docker: BackupSuite['docker'];
   let conn: DockerConnection;
   let session: VsphereSession;
   let dest: string;
-  let configBase: Record<string, unknown>;
-  const volumes: string[] = [];
-  const containers: string[] = [];
+  let configFile: string;
+  let volumes: string[];
+  let containers: string[];
 
   const full = (volume: string) => `${volume}@${lab.vsphere.datastore}`;
   const steps = (into: string[], also?: (m: string) => void): Reporter => ({ ...SILENT, step: (m) => (into.push(m), also?.(m)), warn: (m) => into.push(`warning: ${m}`) });
@@ -62,21 +61,12 @@ describe('concurrent runs, crashes and retention on the lab', { timeout: 600_000
   }
   async function config(name: string, job: Record<string, unknown>): Promise<string> {
     const file = join(dest, `${name}.json`);
-    await fs.writeFile(file, JSON.stringify({ ...configBase, jobs: [{ name, dockerHost: HOST, destination: dest, retain: 5, ...job }] }));
+    const base = JSON.parse(await fs.readFile(configFile, 'utf8'));
+    await fs.writeFile(file, JSON.stringify({ ...base, jobs: [{ name, dockerHost: HOST, destination: dest, retain: 5, ...job }] }));
     return file;
   }
-  function cli(args: string[]) {
-    return spawn(process.execPath, [CLI, ...args], { env: { ...process.env, VDVS_ESXI_PASSWORD_ESX: lab.vsphere.password } });
-  }
-  async function cliRun(args: string[]): Promise<{ code: number | null; out: string; err: string }> {
-    const child = cli(args);
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (d) => (out += d));
-    child.stderr.on('data', (d) => (err += d));
-    const code = await new Promise<number | null>((r) => child.on('exit', r));
-    return { code, out, err };
-  }
+  const cli = (args: string[]) => spawnCli(lab, args);
+  const cliRun = (args: string[]) => runCli(lab, args);
   /** Starts the CLI and resolves once its stderr matches `until` (with the child still running). */
   async function cliUntil(args: string[], until: RegExp) {
     const child = cli(args);
@@ -93,25 +83,14 @@ describe('concurrent runs, crashes and retention on the lab', { timeout: 600_000
   }
 
   before(async () => {
-    lab = await ensureVolumeLab();
-    docker = labDocker(lab);
-    conn = await DockerConnection.open({ id: HOST, name: HOST, endpoint: lab.docker.host }, { timeoutMs: 120_000 });
-    session = await connectToHost({ id: 'esx', name: 'esx', url: lab.vsphere.url, user: lab.vsphere.user, thumbprint: lab.vsphere.thumbprint }, lab.vsphere.password, { timeoutMs: 60_000 });
-    dest = await fs.mkdtemp(join(tmpdir(), 'vdvs-backup-cc-'));
-    configBase = {
-      dockerHosts: [{ name: HOST, endpoint: lab.docker.host, esxiHost: 'esx', vm: lab.vsphere.vm }],
-      esxiHosts: [{ name: 'esx', url: lab.vsphere.url, user: lab.vsphere.user, thumbprint: lab.vsphere.thumbprint }],
-      requestTimeoutSeconds: 60,
-    };
+    suite = await openBackupSuite(HOST, 'vdvs-backup-cc-');
+    ({ lab, docker, conn, session, dest, configFile, volumes, containers } = suite);
   });
 
   after(async () => {
-    for (const c of containers) await docker('rm', '-f', c).catch(() => undefined);
-    for (const id of (await docker('ps', '-a', '-q', '--filter', `label=${HELPER_LABEL}`).catch(() => '')).split('\n').filter(Boolean)) await docker('rm', '-f', id).catch(() => undefined);
-    for (const v of volumes) await docker('volume', 'rm', '-f', v).catch(() => undefined);
-    conn?.close();
-    await session?.close();
-    if (dest) await fs.rm(dest, { recursive: true, force: true });
+    // helpers a killed run left (recover removes them; a failed assertion may not get there)
+    for (const v of volumes ?? []) for (const id of await helpersOf(v).catch(() => [])) await docker('rm', '-f', id).catch(() => undefined);
+    await closeBackupSuite(suite);
   });
 
   it('archive: a second run of a volume in the same process is refused naming the holder and leaves the first run\'s partial alone; another volume runs in parallel', async () => {
@@ -140,7 +119,7 @@ describe('concurrent runs, crashes and retention on the lab', { timeout: 600_000
   });
 
   it('archive: a second CLI process is refused while the first backs the volume up', async () => {
-    const vol = await newVolume('cli', [], 56);
+    const vol = await newVolume('cli', [], 48);
     const cfg = await config('cli', { volumes: [vol], mode: 'archive' });
     const first = await cliUntil(['backup', '--config', cfg], /Mounting/);
     const second = await cliRun(['backup', '--config', cfg]);
@@ -189,6 +168,7 @@ describe('concurrent runs, crashes and retention on the lab', { timeout: 600_000
       assert.equal(s2.ok, true, JSON.stringify(s2.results));
       assert.ok(!log2.some((m) => /^Removing snapshot .* left on/.test(m)), `a live run's or an unknown snapshot was removed:\n${log2.join('\n')}`);
       assert.ok(log2.some((m) => /warning: .*vdvs-backup-2020-01-01T00-00-00-000Z.*kept/.test(m)), `the unknown snapshot is reported:\n${log2.join('\n')}`);
+      assert.ok(log2.some((m) => /^Keeping snapshot vdvs-backup-\S+ .* is still running/.test(m)), `the runs overlapped and the live run's snapshot was seen:\n${log2.join('\n')}`);
       assert.deepEqual((await ourSnapshots()).map((s) => s.ref.value), [foreign.value]);
     } finally {
       await removeSnapshot(session, foreign).catch(() => undefined);
@@ -208,6 +188,7 @@ describe('concurrent runs, crashes and retention on the lab', { timeout: 600_000
     const failed = await runBackupJob(archiveJob(vol, { retain: 1, helperImage: `${lab.plugin.ref.split("/")[0]}/vdvs/no-such-helper:1` }), ctx(SILENT));
     assert.equal(failed.ok, false);
     assert.equal(failed.results[0].pruned, 0);
+    await assert.rejects(fs.access(join(folder, '.lock')), 'a failed run releases its lock');
     assert.deepEqual(await modes(), ['archive', 'archive', 'snapshot', 'snapshot'], 'a failed backup prunes nothing');
     assert.equal((await runBackupJob(snapshotJob(vol, { retain: 1 }), ctx(SILENT))).ok, true);
     assert.deepEqual(await modes(), ['archive', 'archive', 'snapshot']);
@@ -230,7 +211,7 @@ describe('concurrent runs, crashes and retention on the lab', { timeout: 600_000
 
     const helper = await kill();
     assert.deepEqual(helper.Config.Cmd, ['tail', '-f', '/dev/null'], 'the helper waits until it is removed, not a day');
-    assert.ok(helper.Config.Labels['vdvs.backup.run'], JSON.stringify(helper.Config.Labels));
+    assert.ok(helper.Config.Labels[HELPER_RUN_LABEL], JSON.stringify(helper.Config.Labels));
     const recovered = await cliRun(['recover', '--config', cfg]);
     assert.equal(recovered.code, 0, recovered.out + recovered.err);
     assert.match(recovered.out + recovered.err, new RegExp(`Started container ${c} again`));
