@@ -5,7 +5,7 @@ import { listAllBackups } from './core/backup/layout';
 import { formatBytes, formatProgress, Progress } from './core/backup/progress';
 import { Reporter } from './core/backup/reporter';
 import { describePlan, restoreBackup, RestorePlan } from './core/backup/restore';
-import { runBackupJob, summaryLines } from './core/backup/runJob';
+import { recoverJob, runBackupJob, summaryLines } from './core/backup/runJob';
 import { describeProblem, verifyBackup } from './core/backup/verify';
 import { DockerConnection } from './core/docker/connection';
 import { errorMessage, UserError } from './core/errors';
@@ -16,6 +16,8 @@ const USAGE = `Usage: vdvs <command> [options]
 
 Commands:
   backup  --config FILE [--job NAME]...        run the config's backup jobs (all, or the named ones)
+  recover --config FILE [--job NAME]...        after a crash: start again the containers a dead run stopped,
+                                               remove its helper containers, leftovers, lock and snapshots
   restore --config FILE --backup DIR --volume NAME [--docker-host NAME] [--existing [--overwrite]] [--esxi-host NAME] [--yes]
                                                restore a backup into a new volume (default) or an existing one;
                                                a new volume is shown first and created only with --yes
@@ -70,7 +72,8 @@ async function main(argv: string[], signal: AbortSignal): Promise<number> {
   }
   const reporter = stderrReporter(!!values.quiet);
   switch (command) {
-    case 'backup': {
+    case 'backup':
+    case 'recover': {
       const config = await loadCliConfig(need(values.config, '--config'));
       const secrets = await loadCliSecrets(values.secrets, process.env);
       const wanted = values.job ?? [];
@@ -84,7 +87,13 @@ async function main(argv: string[], signal: AbortSignal): Promise<number> {
         const conn = await dockerConnection(config, job.dockerHost, secrets);
         const session = lazySession(config, job.esxiHost ?? conn.host.esxiHostId, secrets);
         try {
-          const summary = await runBackupJob(job, { conn, vsphere: session.get, vmName: conn.host.vmName, signal, reporter });
+          const jobCtx = { conn, vsphere: session.get, vmName: conn.host.vmName, signal, reporter };
+          if (command === 'recover') {
+            await recoverJob(job, jobCtx);
+            process.stdout.write(`Recovered job ${job.name}.\n`);
+            continue;
+          }
+          const summary = await runBackupJob(job, jobCtx);
           for (const line of summaryLines(summary)) process.stdout.write(`${line}\n`);
           ok &&= summary.ok;
         } catch (err) {

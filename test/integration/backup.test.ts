@@ -117,6 +117,7 @@ describe('backups on the lab', { timeout: 600_000 }, () => {
     await assert.rejects(run, (e: unknown) => e instanceof CancelledError);
     const listing = await listBackups(dest, HOST, full(vol));
     assert.deepEqual([listing.backups.length, listing.leftovers.length], [0, 0]);
+    await assert.rejects(fs.access(join(dest, HOST, full(vol), '.lock')), 'a cancelled run releases its lock');
     assert.equal((await docker('ps', '-a', '-q', '--filter', `label=${HELPER_LABEL}=${vol}`)).trim(), '', 'the helper container is removed');
     assert.equal((await docker('inspect', '-f', '{{.State.Running}}', c)).trim(), 'true', 'the stopped container runs again');
     await docker('rm', '-f', c);

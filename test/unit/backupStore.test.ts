@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { promises as fs } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { after, describe, it } from 'node:test';
@@ -9,6 +9,7 @@ import { dateOfTimestamp, listAllBackups, listBackups, timestampOf } from '../..
 import { checkManifest, Manifest, MANIFEST_FILE } from '../../src/core/backup/manifest';
 import { PartialBackup, removeStaleLeftovers } from '../../src/core/backup/partialBackup';
 import { checkRetain, pruneBackups } from '../../src/core/backup/retention';
+import { endRun, startRun } from '../../src/core/backup/runOwner';
 import { verifyBackup } from '../../src/core/backup/verify';
 import { UserError } from '../../src/core/errors';
 
@@ -31,10 +32,12 @@ async function tempDest(): Promise<string> {
 }
 after(() => Promise.all(temps.map((d) => fs.rm(d, { recursive: true, force: true }))));
 
+/** The run the tests write as: live for the whole file. */
+const RUN = startRun();
 const COMMIT = { dockerHost: BASE.dockerHost, volume: BASE.volume, source: BASE.source, startedAt: new Date(0) };
 
 async function makeBackup(dest: string, at: Date, content = 'hello', volume = 'vol1') {
-  const partial = await PartialBackup.begin(dest, 'host1', volume, at);
+  const partial = await PartialBackup.begin(dest, 'host1', volume, RUN, at);
   await partial.addStream('volume.tar', 'archive', Readable.from([Buffer.from(content)]));
   return partial.commit(COMMIT);
 }
@@ -61,7 +64,7 @@ describe('backup layout', () => {
   it('lists partial and unreadable folders as leftovers, never as backups', async () => {
     const dest = await tempDest();
     await makeBackup(dest, new Date('2024-05-01T00:00:00Z'));
-    const running = await PartialBackup.begin(dest, 'host1', 'vol1', new Date('2024-05-02T00:00:00Z'));
+    const running = await PartialBackup.begin(dest, 'host1', 'vol1', RUN, new Date('2024-05-02T00:00:00Z'));
     await running.addStream('volume.tar', 'archive', Readable.from([Buffer.from('half')]));
     const broken = join(dest, 'host1', 'vol1', '2024-05-03T00-00-00-000Z');
     await fs.mkdir(broken);
@@ -76,28 +79,31 @@ describe('backup layout', () => {
     assert.equal(all[0].volume, 'vol1');
   });
 
-  it('removes a partial backup whose writer died, and keeps one whose writer runs', async () => {
+  it('removes a partial backup whose run ended or whose process died, and keeps one of a live run, in this process too', async () => {
     const dest = await tempDest();
-    const mine = await PartialBackup.begin(dest, 'host1', 'vol1', new Date('2024-05-02T00:00:00Z'));
+    const ended = startRun();
+    const live = startRun();
     const child = spawn(process.execPath, ['-e', 'setTimeout(()=>{}, 60000)']);
-    const other = await PartialBackup.begin(dest, 'host1', 'vol1', new Date('2024-05-03T00:00:00Z'));
-    await fs.writeFile(join(other.dir, 'owner.json'), JSON.stringify({ pid: child.pid, host: require('node:os').hostname() }));
     try {
-      // our own pid counts as "gone" for the cleanup run itself (it is starting a new backup)
-      const removed = await removeStaleLeftovers(dest, 'host1', 'vol1');
-      assert.deepEqual(removed.map((l) => l.dir), [mine.dir]);
+      const other = { runId: 'child', host: hostname(), pid: child.pid! };
+      const mineEnded = await PartialBackup.begin(dest, 'host1', 'vol1', ended, new Date('2024-05-01T00:00:00Z'));
+      const mineLive = await PartialBackup.begin(dest, 'host1', 'vol1', live, new Date('2024-05-02T00:00:00Z'));
+      const ofChild = await PartialBackup.begin(dest, 'host1', 'vol1', other, new Date('2024-05-03T00:00:00Z'));
+      endRun(ended);
+      assert.deepEqual((await removeStaleLeftovers(dest, 'host1', 'vol1')).map((l) => l.dir), [mineEnded.dir]);
       child.kill('SIGKILL');
       await new Promise((r) => child.once('exit', r));
-      const removed2 = await removeStaleLeftovers(dest, 'host1', 'vol1');
-      assert.deepEqual(removed2.map((l) => l.dir), [other.dir]);
+      assert.deepEqual((await removeStaleLeftovers(dest, 'host1', 'vol1')).map((l) => l.dir), [ofChild.dir]);
+      assert.deepEqual((await listBackups(dest, 'host1', 'vol1')).leftovers.map((l) => l.dir), [mineLive.dir]);
     } finally {
       child.kill('SIGKILL');
+      endRun(live);
     }
   });
 
   it('refuses host and volume names that would escape the destination', async () => {
     const dest = await tempDest();
-    await assert.rejects(PartialBackup.begin(dest, '..', 'vol1'), /cannot be used as a folder name/);
+    await assert.rejects(PartialBackup.begin(dest, '..', 'vol1', RUN), /cannot be used as a folder name/);
     await assert.rejects(listBackups(dest, 'host1', 'a/b'), /cannot be used as a folder name/);
   });
 });
@@ -123,13 +129,30 @@ describe('retention', () => {
   it('keeps exactly the N newest good backups and ignores leftovers', async () => {
     const dest = await tempDest();
     for (let day = 1; day <= 5; day++) await makeBackup(dest, new Date(`2024-05-0${day}T00:00:00Z`));
-    const partial = await PartialBackup.begin(dest, 'host1', 'vol1', new Date('2024-04-01T00:00:00Z'));
-    const removed = await pruneBackups(dest, 'host1', 'vol1', 2);
+    const partial = await PartialBackup.begin(dest, 'host1', 'vol1', RUN, new Date('2024-04-01T00:00:00Z'));
+    const removed = await pruneBackups(dest, 'host1', 'vol1', 'archive', 2);
     assert.deepEqual(removed.map((b) => b.timestamp), ['2024-05-03T00-00-00-000Z', '2024-05-02T00-00-00-000Z', '2024-05-01T00-00-00-000Z']);
     const listing = await listBackups(dest, 'host1', 'vol1');
     assert.deepEqual(listing.backups.map((b) => b.timestamp), ['2024-05-05T00-00-00-000Z', '2024-05-04T00-00-00-000Z']);
     assert.deepEqual(listing.leftovers.map((l) => l.dir), [partial.dir]);
-    assert.deepEqual(await pruneBackups(dest, 'host1', 'vol1', 2), []);
+    assert.deepEqual(await pruneBackups(dest, 'host1', 'vol1', 'archive', 2), []);
+  });
+
+  it('counts the backups of each mode apart and never touches folders it did not write', async () => {
+    const dest = await tempDest();
+    const snapshot = { ...COMMIT, source: { kind: 'snapshot' as const, vsphereUrl: 'https://esx/sdk', vm: 'vm', snapshotName: 's', datastore: 'ds', diskPath: '[ds] dockvols/x/vol1.vmdk', diskMode: 'persistent' } };
+    for (let day = 1; day <= 2; day++) {
+      const partial = await PartialBackup.begin(dest, 'host1', 'vol1', RUN, new Date(`2024-04-0${day}T00:00:00Z`));
+      await partial.addStream('vol1.vmdk', 'descriptor', Readable.from([Buffer.from('d')]));
+      await partial.commit(snapshot);
+    }
+    for (let day = 1; day <= 3; day++) await makeBackup(dest, new Date(`2024-05-0${day}T00:00:00Z`));
+    const folder = join(dest, 'host1', 'vol1');
+    for (const own of ['notes', '2020-01-01T00-00-00-000Z']) await fs.mkdir(join(folder, own));
+    assert.deepEqual((await pruneBackups(dest, 'host1', 'vol1', 'archive', 2)).map((b) => b.timestamp), ['2024-05-01T00-00-00-000Z']);
+    assert.deepEqual((await listBackups(dest, 'host1', 'vol1')).backups.map((b) => `${b.manifest.mode} ${b.timestamp}`), ['archive 2024-05-03T00-00-00-000Z', 'archive 2024-05-02T00-00-00-000Z', 'snapshot 2024-04-02T00-00-00-000Z', 'snapshot 2024-04-01T00-00-00-000Z']);
+    assert.deepEqual((await pruneBackups(dest, 'host1', 'vol1', 'snapshot', 1)).map((b) => b.timestamp), ['2024-04-01T00-00-00-000Z']);
+    for (const own of ['notes', '2020-01-01T00-00-00-000Z']) await fs.access(join(folder, own));
   });
 
   it('rejects a retain that is not a whole number of at least 1', () => {
@@ -149,7 +172,7 @@ describe('verify', () => {
 
   it('reports a flipped byte, a missing file and an extra file', async () => {
     const dest = await tempDest();
-    const partial = await PartialBackup.begin(dest, 'host1', 'vol1', new Date('2024-05-01T00:00:00Z'));
+    const partial = await PartialBackup.begin(dest, 'host1', 'vol1', RUN, new Date('2024-05-01T00:00:00Z'));
     await partial.addStream('a.bin', 'flat', Readable.from([Buffer.alloc(4096, 7)]));
     await partial.addStream('b.vmdk', 'descriptor', Readable.from([Buffer.from('descriptor')]));
     const entry = await partial.commit(COMMIT);

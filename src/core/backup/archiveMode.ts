@@ -5,13 +5,14 @@ import { createGunzip, createGzip } from 'node:zlib';
 import { DockerConnection } from '../docker/connection';
 import { containerArchive } from '../docker/containers';
 import { UserError } from '../errors';
-import { MOUNT_POINT, requireVolume, volumeUsage, withContainersStopped, withHelper } from './dockerHelper';
+import { MOUNT_POINT, requireVolume, StopJournal, volumeUsage, withContainersStopped, withHelper } from './dockerHelper';
 import { HashCounter, openRegularFile } from './hashing';
 import { BackupEntry } from './layout';
 import { ArchiveSource, Compression, Manifest, ManifestFile } from './manifest';
 import { PartialBackup } from './partialBackup';
 import { ProgressMeter } from './progress';
 import { Reporter } from './reporter';
+import { RunOwner } from './runOwner';
 
 export interface ArchiveBackupRequest {
   conn: DockerConnection;
@@ -22,6 +23,9 @@ export interface ArchiveBackupRequest {
   helperImage: string;
   compression: Compression;
   stopContainers: boolean;
+  /** The run, and where it records the containers it stops (the volume's lock). */
+  owner: RunOwner;
+  journal: StopJournal;
   signal?: AbortSignal;
   reporter: Reporter;
 }
@@ -40,10 +44,10 @@ export async function backupArchive(req: ArchiveBackupRequest): Promise<BackupEn
   const facts = await requireVolume(conn, volume, { signal });
   const startedAt = new Date();
   const run = async (stoppedContainers: string[]) => {
-    const partial = await PartialBackup.begin(req.destination, conn.host.name, req.folder ?? volume, startedAt);
+    const partial = await PartialBackup.begin(req.destination, conn.host.name, req.folder ?? volume, req.owner, startedAt);
     try {
       reporter.step(`Mounting ${volume} read-only in a helper container (${req.helperImage})`);
-      return await withHelper(conn, req.helperImage, volume, true, { signal }, async (helper) => {
+      return await withHelper(conn, req.helperImage, volume, true, { signal, owner: req.owner }, async (helper) => {
         const usage = await volumeUsage(conn, helper, { signal });
         const name = archiveFileName(req.compression);
         reporter.step(`Writing ${name}${usage === undefined ? '' : ` (the volume holds about ${Math.ceil(usage / 1048576)} MiB)`}`);
@@ -61,7 +65,7 @@ export async function backupArchive(req: ArchiveBackupRequest): Promise<BackupEn
       throw err;
     }
   };
-  return req.stopContainers ? withContainersStopped(conn, volume, reporter, { signal }, run) : run([]);
+  return req.stopContainers ? withContainersStopped(conn, volume, reporter, { signal }, req.journal, run) : run([]);
 }
 
 export interface ArchiveRestoreRequest {

@@ -2,15 +2,22 @@ import { CallOptions, DockerConnection } from '../docker/connection';
 import { listContainers, removeContainer, runWithVolume, startContainer, stopContainer } from '../docker/containers';
 import { DockerError } from '../docker/dockerErrors';
 import { DockerVolume, inspectVolume } from '../docker/volumes';
-import { UserError } from '../errors';
+import { errorMessage, UserError } from '../errors';
+import { containersUsing } from '../vdvs/inventory';
 import { volumeFacts } from '../vdvs/status';
 import { ManifestVolume } from './manifest';
 import { Reporter } from './reporter';
+import { describeOwner, ownerState, parseOwner, processRun, RunOwner } from './runOwner';
+import { StoppedContainer } from './volumeLock';
 
 /** Where the helper containers mount the volume. */
 export const MOUNT_POINT = '/data';
-/** Label on helper containers, so one left by a crash can be recognised. */
+/** Labels on helper containers: the volume, and the run that started it (a RunOwner as JSON), so one left by a crash can be recognised and removed. */
 export const HELPER_LABEL = 'vdvs.backup.helper';
+export const HELPER_RUN_LABEL = 'vdvs.backup.run';
+const HELPER_OWNER_LABEL = 'vdvs.backup.owner';
+/** Waits until the helper is removed (works with busybox and coreutils); `sleep 1d` capped a backup at a day. */
+const HELPER_COMMAND = ['tail', '-f', '/dev/null'];
 
 /**
  * The `-o` options that recreate a volume like this one. Docker keeps the options only under the
@@ -44,10 +51,13 @@ export async function requireVolume(conn: DockerConnection, volume: string, opti
 
 /**
  * Runs `work` with a helper container that mounts `volume` at /data (read-only for backups), never
- * networked, and removes it afterwards whatever happens.
+ * networked, and removes it afterwards whatever happens. Labelled with its run (`owner`, default:
+ * this process) so that a run after a crash removes it.
  */
-export async function withHelper<T>(conn: DockerConnection, image: string, volume: string, readOnly: boolean, options: CallOptions, work: (id: string) => Promise<T>): Promise<T> {
-  const helper = await runWithVolume(conn, { volume, image, target: MOUNT_POINT, readOnly, labels: { [HELPER_LABEL]: volume } }, options);
+export async function withHelper<T>(conn: DockerConnection, image: string, volume: string, readOnly: boolean, options: CallOptions & { owner?: RunOwner }, work: (id: string) => Promise<T>): Promise<T> {
+  const owner = options.owner ?? processRun();
+  const labels = { [HELPER_LABEL]: volume, [HELPER_RUN_LABEL]: owner.runId, [HELPER_OWNER_LABEL]: JSON.stringify(owner) };
+  const helper = await runWithVolume(conn, { volume, image, target: MOUNT_POINT, readOnly, labels, command: HELPER_COMMAND }, options);
   try {
     return await work(helper.id);
   } finally {
@@ -82,16 +92,23 @@ export async function volumeIsEmpty(conn: DockerConnection, id: string, options:
   return out.trim() === '';
 }
 
+/** Where a run records the containers it stops before stopping them, so a run after a crash can start them again. */
+export interface StopJournal {
+  recordStopped(containers: StoppedContainer[]): Promise<void>;
+}
+
 /**
- * Stops the running containers that use `volume`, runs `work`, and starts them again whatever
- * happens. A container that does not start again makes the whole call fail, after the others.
+ * Stops the running containers that use `volume` (under either of its names), runs `work`, and
+ * starts them again whatever happens. They are recorded in `journal` before the first is stopped.
+ * A container that does not start again makes the whole call fail, after the others.
  */
-export async function withContainersStopped<T>(conn: DockerConnection, volume: string, reporter: Reporter, options: CallOptions, work: (stopped: string[]) => Promise<T>): Promise<T> {
-  const running = (await listContainers(conn, { ...options, volume })).filter((c) => c.state === 'running' && !(HELPER_LABEL in c.labels));
+export async function withContainersStopped<T>(conn: DockerConnection, volume: string, reporter: Reporter, options: CallOptions, journal: StopJournal, work: (stopped: string[]) => Promise<T>): Promise<T> {
+  const running = (await containersUsing(conn, volume, options)).filter((c) => c.state === 'running' && !(HELPER_LABEL in c.labels));
   const stopped: typeof running = [];
   let result: T | undefined;
   let failure: unknown;
   try {
+    if (running.length) await journal.recordStopped(running.map(({ id, name }) => ({ id, name })));
     for (const c of running) {
       reporter.step(`Stopping container ${c.name} (uses ${volume})`);
       await stopContainer(conn, c.id, 30, options);
@@ -101,16 +118,62 @@ export async function withContainersStopped<T>(conn: DockerConnection, volume: s
   } catch (err) {
     failure = err;
   }
-  const notRestarted: string[] = [];
+  const notRestarted: typeof running = [];
   for (const c of stopped.reverse()) {
     reporter.step(`Starting container ${c.name} again`);
     // not the caller's signal: a cancelled backup must still give the containers back
     await startContainer(conn, c.id).catch((err: unknown) => {
-      notRestarted.push(c.name);
+      notRestarted.push(c);
       reporter.warn(`Container ${c.name} did not start again: ${(err as Error).message}`);
     });
   }
+  if (stopped.length) await journal.recordStopped(notRestarted.map(({ id, name }) => ({ id, name }))).catch((err: unknown) => reporter.warn(errorMessage(err)));
   if (failure) throw failure;
-  if (notRestarted.length) throw new UserError(`The backup finished but ${notRestarted.join(', ')} did not start again.`, 'Start them with docker start and check their logs.');
+  if (notRestarted.length) throw new UserError(`The backup finished but ${notRestarted.map((c) => c.name).join(', ')} did not start again.`, 'Start them with docker start and check their logs.');
   return result as T;
+}
+
+/**
+ * Starts again the containers that a run which did not finish had stopped (`by` is that run; the
+ * containers come from its lock), and says so. One that no longer exists or does not start is
+ * reported; those that do not start are returned, to stay recorded.
+ */
+export async function restartStoppedBy(conn: DockerConnection, by: RunOwner, containers: StoppedContainer[], reporter: Reporter, options: CallOptions): Promise<StoppedContainer[]> {
+  if (!containers.length) return [];
+  const now = new Map((await listContainers(conn, options)).map((c) => [c.id, c]));
+  const failed: StoppedContainer[] = [];
+  for (const c of containers) {
+    const state = now.get(c.id)?.state;
+    if (!state) {
+      reporter.warn(`Container ${c.name}, stopped by ${describeOwner(by)} which did not finish, no longer exists.`);
+    } else if (state !== 'running') {
+      await startContainer(conn, c.id, options).then(
+        () => reporter.step(`Started container ${c.name} again (stopped by ${describeOwner(by)}, which did not finish)`),
+        (err: unknown) => {
+          failed.push(c);
+          reporter.warn(`Container ${c.name}, stopped by ${describeOwner(by)} which did not finish, does not start: ${errorMessage(err)}`);
+        },
+      );
+    }
+  }
+  return failed;
+}
+
+/** Removes the helper containers whose run provably ended without removing them (killed, crashed); helpers of live runs or of other machines stay. */
+export async function removeDeadHelpers(conn: DockerConnection, reporter: Reporter, options: CallOptions): Promise<void> {
+  for (const c of await listContainers(conn, options)) {
+    if (!(HELPER_LABEL in c.labels)) continue;
+    const owner = parseOwner(parseJson(c.labels[HELPER_OWNER_LABEL]));
+    if (!owner || ownerState(owner) !== 'dead') continue;
+    await removeContainer(conn, c.id, true, options);
+    reporter.step(`Removed helper container ${c.name} of ${describeOwner(owner)}, which did not finish`);
+  }
+}
+
+function parseJson(text: string | undefined): unknown {
+  try {
+    return text === undefined ? undefined : JSON.parse(text);
+  } catch {
+    return undefined;
+  }
 }

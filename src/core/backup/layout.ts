@@ -90,13 +90,17 @@ export async function listAllBackups(destination: string): Promise<VolumeBackups
   const all: VolumeBackups[] = [];
   for (const dockerHost of await readDirNames(destination)) {
     if (dockerHost.startsWith('.')) continue;
-    for (const volume of await readDirNames(join(destination, dockerHost))) {
-      if (volume.startsWith('.')) continue;
+    for (const volume of await volumeFolderNames(destination, dockerHost)) {
       const listing = await listBackups(destination, dockerHost, volume);
       if (listing.backups.length || listing.leftovers.length) all.push({ dockerHost, volume, ...listing });
     }
   }
   return all;
+}
+
+/** The volume folders of one Docker host under a destination (with backups or not). */
+export async function volumeFolderNames(destination: string, dockerHost: string): Promise<string[]> {
+  return (await readDirNames(join(destination, pathSegment('Docker host', dockerHost)))).filter((name) => !name.startsWith('.'));
 }
 
 async function readDirNames(dir: string): Promise<string[]> {

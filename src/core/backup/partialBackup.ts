@@ -1,21 +1,17 @@
 import { promises as fs } from 'node:fs';
-import { hostname } from 'node:os';
 import { basename, join } from 'node:path';
 import { Readable, Transform } from 'node:stream';
 import { recreateOptions } from './dockerHelper';
+import { syncDir } from './durableFs';
 import { Hashed, streamToFile } from './hashing';
 import { BackupEntry, listBackups, Leftover, timestampOf, transientName, volumeFolder } from './layout';
 import { ArchiveSource, Manifest, MANIFEST_FORMAT, ManifestFile, ManifestVolume, SnapshotSource, writeManifest } from './manifest';
 import { TOOL } from './tool';
 import { ProgressMeter } from './progress';
+import { ownerState, parseOwner, RunOwner } from './runOwner';
 
-/** Written into a partial backup so a later run can tell a crashed writer from a running one. */
+/** The run writing a partial backup (a RunOwner), so a later run can tell a crashed writer from a running one. */
 const OWNER_FILE = 'owner.json';
-
-interface Owner {
-  pid: number;
-  host: string;
-}
 
 /**
  * A backup being written: files go into `.<ts>.partial/`, and commit() writes the manifest, syncs
@@ -30,7 +26,7 @@ export class PartialBackup {
     readonly dir: string,
   ) {}
 
-  static async begin(destination: string, dockerHost: string, volume: string, now = new Date()): Promise<PartialBackup> {
+  static async begin(destination: string, dockerHost: string, volume: string, owner: RunOwner, now = new Date()): Promise<PartialBackup> {
     const folder = volumeFolder(destination, dockerHost, volume);
     await fs.mkdir(folder, { recursive: true });
     // Two backups of one volume in the same millisecond: take the next free one.
@@ -44,7 +40,6 @@ export class PartialBackup {
         if ((err as NodeJS.ErrnoException).code === 'EEXIST') continue;
         throw err;
       }
-      const owner: Owner = { pid: process.pid, host: hostname() };
       await fs.writeFile(join(dir, OWNER_FILE), JSON.stringify(owner));
       return new PartialBackup(folder, timestamp, dir);
     }
@@ -103,37 +98,31 @@ export class PartialBackup {
 }
 
 /**
- * Removes leftovers of one volume whose writer is gone (crashed, killed): partial backups whose
- * owner process no longer runs on this machine, and interrupted retention removals. A partial
- * backup of a live process, or of another machine sharing the destination, is kept.
+ * Removes leftovers of one volume whose writer is gone (crashed, killed): partial backups and
+ * interrupted retention removals. Call it holding the volume's lock: every other run that wrote
+ * here has then ended or lost its lock as stale, so only a partial whose run provably still runs on
+ * this machine (its owner record says so) is kept.
  */
 export async function removeStaleLeftovers(destination: string, dockerHost: string, volume: string): Promise<Leftover[]> {
   const { leftovers } = await listBackups(destination, dockerHost, volume);
   const removed: Leftover[] = [];
   for (const leftover of leftovers) {
     if (!/^\..*\.(partial|deleting)$/.test(basename(leftover.dir))) continue;
-    if (basename(leftover.dir).endsWith('.partial') && (await ownerAlive(leftover.dir))) continue;
+    if (basename(leftover.dir).endsWith('.partial') && (await ownerRuns(leftover.dir))) continue;
     await fs.rm(leftover.dir, { recursive: true, force: true });
     removed.push(leftover);
   }
   return removed;
 }
 
-async function ownerAlive(dir: string): Promise<boolean> {
-  let owner: Owner;
+async function ownerRuns(dir: string): Promise<boolean> {
+  let owner: RunOwner | undefined;
   try {
-    owner = JSON.parse(await fs.readFile(join(dir, OWNER_FILE), 'utf8')) as Owner;
+    owner = parseOwner(JSON.parse(await fs.readFile(join(dir, OWNER_FILE), 'utf8')));
   } catch {
     return false; // crashed before the owner file was written
   }
-  if (owner.host !== hostname()) return true;
-  if (owner.pid === process.pid) return false;
-  try {
-    process.kill(owner.pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
+  return !!owner && ownerState(owner) === 'alive';
 }
 
 async function exists(path: string): Promise<boolean> {
@@ -142,14 +131,5 @@ async function exists(path: string): Promise<boolean> {
     return true;
   } catch {
     return false;
-  }
-}
-
-async function syncDir(dir: string): Promise<void> {
-  const handle = await fs.open(dir, 'r');
-  try {
-    await handle.sync();
-  } finally {
-    await handle.close();
   }
 }

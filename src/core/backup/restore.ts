@@ -1,9 +1,9 @@
 import { CancelledError } from '../abort';
 import { DockerConnection } from '../docker/connection';
-import { listContainers } from '../docker/containers';
 import { DEFAULT_PLUGIN_ALIAS } from '../docker/plugin';
 import { createVolume, inspectVolume, removeVolume } from '../docker/volumes';
 import { errorMessage, UserError } from '../errors';
+import { containersUsing } from '../vdvs/inventory';
 import { formatDatastorePath } from '../vsphere/datastorePath';
 import { VsphereSession } from '../vsphere/session';
 import { restoreArchive } from './archiveMode';
@@ -74,7 +74,7 @@ export async function restoreBackup(req: RestoreRequest): Promise<void> {
   } else {
     const facts = await requireVolume(conn, req.volume, { signal });
     datastore = typeof facts.status?.datastore === 'string' ? facts.status.datastore : undefined;
-    const users = (await listContainers(conn, { signal, volume: req.volume })).filter((c) => !(HELPER_LABEL in c.labels));
+    const users = (await containersUsing(conn, req.volume, { signal })).filter((c) => !(HELPER_LABEL in c.labels));
     if (users.length) throw new UserError(`Volume ${req.volume} is used by ${users.map((c) => c.name).join(', ')}.`, 'Stop and remove those containers before restoring into it.', 'VOLUME_IN_USE');
     const empty = await withHelper(conn, helperImage, req.volume, true, { signal }, (id) => volumeIsEmpty(conn, id, { signal }));
     if (!empty && !req.allowNonEmpty) {

@@ -5,15 +5,17 @@ import { errorMessage, UserError } from '../errors';
 import { VsphereSession } from '../vsphere/session';
 import { fullVolumeName } from '../vdvs/names';
 import { backupArchive } from './archiveMode';
-import { findVolume } from './dockerHelper';
+import { findVolume, removeDeadHelpers, restartStoppedBy } from './dockerHelper';
 import { BackupJob, DEFAULT_HELPER_IMAGE } from './job';
-import { BackupEntry } from './layout';
+import { BackupEntry, volumeFolderNames } from './layout';
 import { removeStaleLeftovers } from './partialBackup';
 import { formatBytes, formatDuration } from './progress';
 import { Reporter } from './reporter';
 import { pruneBackups } from './retention';
-import { backupSnapshot } from './snapshotMode';
 import { locateDockerHostVm } from './dockerHostVm';
+import { describeOwner, endRun, RunOwner, startRun } from './runOwner';
+import { backupSnapshot, removeLeftoverSnapshots } from './snapshotMode';
+import { VolumeLock } from './volumeLock';
 
 export interface JobContext {
   conn: DockerConnection;
@@ -40,9 +42,13 @@ export interface JobSummary {
 }
 
 /**
- * Runs a backup job: leftovers of crashed runs first, then each volume (archive mode: one after
- * the other, a failed volume does not stop the others; snapshot mode: one VM snapshot for all),
- * then retention. Cancellation stops at once and cleans up what was being written.
+ * Runs a backup job: helper containers of dead runs first, then each volume under its lock (a
+ * volume that another run backs up is refused, the others go on; replacing the lock of a dead run
+ * starts the containers it stopped again and removes its leftovers). Archive mode: one volume after
+ * the other, each locked only while it is backed up and pruned, a failed volume does not stop the
+ * others; snapshot mode: all volumes locked, one VM snapshot for all. Retention counts this job's
+ * mode. Cancellation stops at once and cleans up what was being written; locks are released
+ * whatever happens.
  */
 export async function runBackupJob(job: BackupJob, ctx: JobContext): Promise<JobSummary> {
   const started = Date.now();
@@ -52,46 +58,125 @@ export async function runBackupJob(job: BackupJob, ctx: JobContext): Promise<Job
   const folderOf = (v: string) => folders.get(v) ?? v;
   if (!volumes.length) throw new UserError(`${conn.label} has no vsphere volumes to back up.`, 'Create one, or name the volumes in the job.');
   reporter.step(`Backing up ${volumes.length} volume(s) of ${conn.label} in ${job.mode} mode to ${job.destination}`);
-  for (const volume of volumes) {
-    for (const l of await removeStaleLeftovers(job.destination, conn.host.name, folderOf(volume))) reporter.step(`Removed leftover ${l.dir} (${l.reason})`);
-  }
+  const owner = startRun();
   const results: VolumeResult[] = [];
-  if (job.mode === 'archive') {
-    for (const volume of volumes) {
-      signal?.throwIfAborted();
-      reporter.step(`--- ${volume}`);
-      try {
-        const entry = await backupArchive({ conn, volume, folder: folderOf(volume), destination: job.destination, helperImage: job.helperImage ?? DEFAULT_HELPER_IMAGE, compression: job.compression ?? 'none', stopContainers: !!job.stopContainers, signal, reporter });
-        results.push({ volume, entry, pruned: 0 });
-      } catch (err) {
-        if (signal?.aborted) throw new CancelledError('The backup');
-        if (job.volumes === 'all' && err instanceof UserError && err.code === 'NOT_FOUND') {
-          reporter.warn(`${volume} was removed after the volumes were listed; skipped.`);
-          continue;
-        }
-        results.push({ volume, error: errorMessage(err), pruned: 0 });
-        reporter.warn(`${volume}: ${errorMessage(err)}`);
-      }
+  const prune = async (done: VolumeResult[]) => {
+    for (const r of done) {
+      results.push(r);
+      if (!r.entry) continue;
+      r.pruned = (await pruneBackups(job.destination, conn.host.name, folderOf(r.volume), job.mode, job.retain)).length;
+      if (r.pruned) reporter.step(`Retention: removed ${r.pruned} old ${job.mode} backup(s) of ${r.volume}, keeping ${job.retain}`);
     }
-  } else {
-    if (!ctx.vsphere) throw new UserError('Snapshot mode needs the ESXi host or vCenter that runs the Docker host VM.', 'Set "esxiHost" in the job (or link the Docker host to an ESXi host).', 'BAD_JOB');
-    const session = await ctx.vsphere();
-    const vmName = job.vm ?? ctx.vmName ?? (await locateDockerHostVm(conn, session, undefined, signal)).vm.name;
+  };
+  /** Runs `work` on those of `wanted` whose lock this run gets; the busy ones are results of their own. */
+  const locked = async (wanted: string[], work: (ready: string[], locks: Map<string, VolumeLock>) => Promise<VolumeResult[]>) => {
+    const locks = new Map<string, VolumeLock>();
     try {
-      const entries = await backupSnapshot({ session, conn, vmName, volumes, folderOf, destination: job.destination, signal, reporter });
-      results.push(...entries.map((entry, i) => ({ volume: volumes[i], entry, pruned: 0 })));
-    } catch (err) {
-      if (signal?.aborted) throw new CancelledError('The backup');
-      throw err;
+      for (const volume of wanted) {
+        try {
+          locks.set(volume, await takeVolume(job.destination, conn, folderOf(volume), owner, reporter, signal));
+        } catch (err) {
+          if (!(err instanceof UserError && err.code === 'BUSY')) throw err;
+          results.push({ volume, error: errorMessage(err), pruned: 0 });
+          reporter.warn(err.message);
+        }
+      }
+      const ready = wanted.filter((v) => locks.has(v));
+      if (ready.length) await prune(await work(ready, locks));
+    } finally {
+      for (const lock of locks.values()) await lock.release().catch((err: unknown) => reporter.warn(`The lock ${lock.file} could not be removed: ${errorMessage(err)}`));
     }
-  }
-  for (const r of results) {
-    if (!r.entry) continue;
-    r.pruned = (await pruneBackups(job.destination, conn.host.name, folderOf(r.volume), job.retain)).length;
-    if (r.pruned) reporter.step(`Retention: removed ${r.pruned} old backup(s) of ${r.volume}, keeping ${job.retain}`);
+  };
+  try {
+    await removeDeadHelpers(conn, reporter, { signal });
+    if (job.mode === 'archive') {
+      for (const volume of volumes) {
+        signal?.throwIfAborted();
+        reporter.step(`--- ${volume}`);
+        await locked([volume], async (_, locks) => {
+          try {
+            const entry = await backupArchive({ conn, volume, folder: folderOf(volume), destination: job.destination, helperImage: job.helperImage ?? DEFAULT_HELPER_IMAGE, compression: job.compression ?? 'none', stopContainers: !!job.stopContainers, owner, journal: locks.get(volume)!, signal, reporter });
+            return [{ volume, entry, pruned: 0 }];
+          } catch (err) {
+            if (signal?.aborted) throw new CancelledError('The backup');
+            if (job.volumes === 'all' && err instanceof UserError && err.code === 'NOT_FOUND') {
+              reporter.warn(`${volume} was removed after the volumes were listed; skipped.`);
+              return [];
+            }
+            reporter.warn(`${volume}: ${errorMessage(err)}`);
+            return [{ volume, error: errorMessage(err), pruned: 0 }];
+          }
+        });
+      }
+    } else {
+      await locked(volumes, async (ready) => {
+        if (!ctx.vsphere) throw new UserError('Snapshot mode needs the ESXi host or vCenter that runs the Docker host VM.', 'Set "esxiHost" in the job (or link the Docker host to an ESXi host).', 'BAD_JOB');
+        const session = await ctx.vsphere();
+        const vmName = job.vm ?? ctx.vmName ?? (await locateDockerHostVm(conn, session, undefined, signal)).vm.name;
+        try {
+          const entries = await backupSnapshot({ session, conn, vmName, volumes: ready, folderOf, destination: job.destination, owner, signal, reporter });
+          return entries.map((entry, i) => ({ volume: ready[i], entry, pruned: 0 }));
+        } catch (err) {
+          if (signal?.aborted) throw new CancelledError('The backup');
+          throw err;
+        }
+      });
+    }
+  } finally {
+    endRun(owner);
   }
   const bytes = results.reduce((n, r) => n + (r.entry?.manifest.totalBytes ?? 0), 0);
   return { ok: results.every((r) => !r.error), results, seconds: (Date.now() - started) / 1000, bytes };
+}
+
+/**
+ * `vdvs recover`: what crashed runs of a job left, cleaned up without backing up. Helper containers
+ * of dead runs are removed; each volume folder whose lock belongs to a dead run gets its stopped
+ * containers started again and its leftovers removed; in snapshot mode, snapshots of dead runs are
+ * removed. A volume that a live run backs up is left alone (and reported).
+ */
+export async function recoverJob(job: BackupJob, ctx: JobContext): Promise<void> {
+  const { conn, reporter, signal } = ctx;
+  const owner = startRun();
+  try {
+    await removeDeadHelpers(conn, reporter, { signal });
+    const folders = job.volumes === 'all' ? await volumeFolderNames(job.destination, conn.host.name) : await Promise.all(job.volumes.map((v) => canonicalName(conn, v, signal)));
+    for (const folder of folders) {
+      try {
+        await (await takeVolume(job.destination, conn, folder, owner, reporter, signal)).release();
+      } catch (err) {
+        if (!(err instanceof UserError && err.code === 'BUSY')) throw err;
+        reporter.warn(`${err.message} Left alone.`);
+      }
+    }
+    if (job.mode === 'snapshot' && ctx.vsphere) {
+      const session = await ctx.vsphere();
+      const located = await locateDockerHostVm(conn, session, job.vm ?? ctx.vmName, signal);
+      await removeLeftoverSnapshots(session, located, reporter, signal);
+    }
+  } finally {
+    endRun(owner);
+  }
+}
+
+/**
+ * Takes the lock of one volume folder. When it replaces the lock of a run that did not finish, the
+ * containers that run had stopped are started again; then leftovers of dead runs are removed.
+ */
+async function takeVolume(destination: string, conn: DockerConnection, folder: string, owner: RunOwner, reporter: Reporter, signal?: AbortSignal): Promise<VolumeLock> {
+  const lock = await VolumeLock.acquire(destination, conn.host.name, folder, owner);
+  try {
+    const dead = lock.replaced;
+    if (dead) {
+      reporter.step(`${folder}: ${describeOwner(dead)} did not finish (its lock is stale); cleaning up after it`);
+      if (dead.stoppedContainers.length) await lock.recordStopped(await restartStoppedBy(conn, dead, dead.stoppedContainers, reporter, { signal }));
+    }
+    for (const l of await removeStaleLeftovers(destination, conn.host.name, folder)) reporter.step(`Removed leftover ${l.dir} (${l.reason})`);
+    return lock;
+  } catch (err) {
+    await lock.release();
+    throw err;
+  }
 }
 
 export function summaryLines(summary: JobSummary): string[] {

@@ -18,10 +18,31 @@ import { ManifestFile, SnapshotSource } from './manifest';
 import { PartialBackup } from './partialBackup';
 import { ProgressMeter } from './progress';
 import { Reporter } from './reporter';
+import { describeOwner, ownerState, parseOwner, RunOwner } from './runOwner';
 import { descriptorExtent, descriptorSidecar } from './vmdkFiles';
 
-/** Snapshots this tool takes are named so: a crash leaves one behind, and the next run removes it. */
+/**
+ * Snapshots this tool takes are named `vdvs-backup-<run id>-<time>`, and their description ends
+ * with the run (a RunOwner as JSON): a crash leaves one behind, and a later run removes it once that
+ * run is provably over. The VM's snapshots may come from other jobs with other destinations, so the
+ * description is all there is to judge by.
+ */
 export const SNAPSHOT_PREFIX = 'vdvs-backup-';
+const OWNER_MARK = ' Run: ';
+
+function snapshotDescription(volumes: string[], owner: RunOwner): string {
+  return `vdvs backup of ${volumes.join(', ')}; safe to remove if left behind.${OWNER_MARK}${JSON.stringify(owner)}`;
+}
+
+function snapshotOwner(description: string): RunOwner | undefined {
+  const at = description.lastIndexOf(OWNER_MARK);
+  if (at < 0) return undefined;
+  try {
+    return parseOwner(JSON.parse(description.slice(at + OWNER_MARK.length)));
+  } catch {
+    return undefined;
+  }
+}
 
 export interface LocatedVm {
   datacenter: DatacenterInfo;
@@ -49,14 +70,28 @@ export async function findVmByGuestHostName(session: VsphereSession, hostName: s
   return undefined;
 }
 
-/** Removes snapshots of ours that a crashed or killed run left on the VM. */
+/**
+ * Removes snapshots of ours whose run provably ended without removing them (killed, crashed on
+ * this machine). One of a live run is kept; one whose run cannot be judged (taken on another
+ * machine, or by a version that did not record its run) is kept and reported, never removed.
+ */
 export async function removeLeftoverSnapshots(session: VsphereSession, located: LocatedVm, reporter: Reporter, signal?: AbortSignal): Promise<string[]> {
-  const ours = (await listSnapshots(session, located.vm.ref, signal)).filter((s) => s.name.startsWith(SNAPSHOT_PREFIX));
-  for (const s of ours) {
-    reporter.step(`Removing snapshot ${s.name} left on ${located.vm.name} by an interrupted backup`);
-    await removeSnapshot(session, s.ref, {}, signal);
+  const removed: string[] = [];
+  for (const s of (await listSnapshots(session, located.vm.ref, signal)).filter((s) => s.name.startsWith(SNAPSHOT_PREFIX))) {
+    const owner = snapshotOwner(s.description);
+    const state = owner ? ownerState(owner) : 'unknown';
+    if (state === 'dead') {
+      reporter.step(`Removing snapshot ${s.name} left on ${located.vm.name} by an interrupted backup (${describeOwner(owner!)})`);
+      await removeSnapshot(session, s.ref, {}, signal);
+      removed.push(s.name);
+    } else if (state === 'alive') {
+      reporter.step(`Keeping snapshot ${s.name} of ${located.vm.name}: ${describeOwner(owner!)} is still running`);
+    } else {
+      const who = owner ? `${describeOwner(owner)}, on another machine,` : 'the run that took it';
+      reporter.warn(`Snapshot ${s.name} of ${located.vm.name} kept: cannot tell whether ${who} is over. Remove it in the vSphere client once no backup of this VM runs.`);
+    }
   }
-  return ours.map((s) => s.name);
+  return removed;
 }
 
 export interface PlannedDisk {
@@ -105,6 +140,8 @@ export interface SnapshotBackupRequest {
   /** The folder the backups of a volume go to (default: its name). */
   folderOf?: (volume: string) => string;
   destination: string;
+  /** The run: in the snapshot's name and description, and in the partial folders. */
+  owner: RunOwner;
   signal?: AbortSignal;
   reporter: Reporter;
 }
@@ -128,14 +165,14 @@ export async function backupSnapshot(req: SnapshotBackupRequest): Promise<Backup
   const total = files.flat().reduce((n, f) => n + (f.size ?? 0), 0);
 
   const startedAt = new Date();
-  const snapshotName = `${SNAPSHOT_PREFIX}${timestampOf(startedAt)}`;
+  const snapshotName = `${SNAPSHOT_PREFIX}${req.owner.runId}-${timestampOf(startedAt)}`;
   reporter.step(`Taking snapshot ${snapshotName} of ${req.vmName}`);
-  const snapshot = await createSnapshot(session, located.vm.ref, { name: snapshotName, description: `vdvs backup of ${req.volumes.join(', ')}; safe to remove if left behind`, memory: false, quiesce: false }, signal);
+  const snapshot = await createSnapshot(session, located.vm.ref, { name: snapshotName, description: snapshotDescription(req.volumes, req.owner), memory: false, quiesce: false }, signal);
   const entries: BackupEntry[] = [];
   try {
     const meter = new ProgressMeter('Download', (p) => reporter.progress(p), total);
     for (const [i, planned] of included.entries()) {
-      const partial = await PartialBackup.begin(req.destination, conn.host.name, req.folderOf?.(planned.volume) ?? planned.volume, startedAt);
+      const partial = await PartialBackup.begin(req.destination, conn.host.name, req.folderOf?.(planned.volume) ?? planned.volume, req.owner, startedAt);
       try {
         for (const file of files[i]) {
           reporter.step(`Downloading ${formatDatastorePath(file.location)}`);

@@ -32,9 +32,9 @@ interface ApiContainer {
   Mounts?: { Type: string; Name?: string; Destination: string; RW: boolean; Driver?: string }[] | null;
 }
 
-/** `docker ps -a [--filter volume=V]`. */
-export async function listContainers(conn: DockerConnection, options: CallOptions & { volume?: string } = {}): Promise<DockerContainer[]> {
-  const query = { all: true, ...(options.volume ? { filters: { volume: [options.volume] } } : {}) };
+/** `docker ps -a [--filter volume=V]…` (several names: containers mounting any of them). */
+export async function listContainers(conn: DockerConnection, options: CallOptions & { volume?: string | string[] } = {}): Promise<DockerContainer[]> {
+  const query = { all: true, ...(options.volume ? { filters: { volume: [options.volume].flat() } } : {}) };
   const list = await conn.dial<ApiContainer[]>('Listing containers', { method: 'GET', path: '/containers/json', query }, options);
   return list.map(toContainer);
 }

@@ -1,9 +1,10 @@
 import type { CallOptions, DockerConnection } from '../docker/connection';
-import { containersByVolume, listContainers } from '../docker/containers';
-import { daemonMessage } from '../docker/dockerErrors';
+import { containersByVolume, DockerContainer, listContainers } from '../docker/containers';
+import { daemonMessage, DockerError } from '../docker/dockerErrors';
 import { createVolume, DockerVolume, inspectVolume, listVolumes, mapLimit, removeVolume } from '../docker/volumes';
 import { UserError } from '../errors';
 import { DockerVolumeEntry } from './correlate';
+import { fullVolumeName, parseVolumeName } from './names';
 import { VdvsOptions } from './options';
 import { explainServerError, isDriverError } from './serverErrors';
 import { ValidationContext, validateCreate } from './validate';
@@ -57,8 +58,25 @@ export async function listVsphereVolumes(conn: DockerConnection, options: CallOp
   return { entries, failures, unlisted };
 }
 
-export async function containersUsing(conn: DockerConnection, volume: string, options: CallOptions = {}): Promise<string[]> {
-  return (await listContainers(conn, { ...options, volume })).map((c) => c.name);
+/**
+ * The containers that mount a volume under either name Docker may show for it: a container run
+ * with `-v vol@ds:/d` mounts `vol@ds`, one run with `-v vol:/d` mounts `vol`, and both are the same
+ * volume when `ds` is the datastore the short name resolves to (the Docker host VM's).
+ */
+export async function containersUsing(conn: DockerConnection, volume: string, options: CallOptions = {}): Promise<DockerContainer[]> {
+  return listContainers(conn, { ...options, volume: await volumeNames(conn, volume, options) });
+}
+
+async function volumeNames(conn: DockerConnection, volume: string, options: CallOptions): Promise<string[]> {
+  const { volume: short, datastore } = parseVolumeName(volume);
+  const facts = await inspectVolume(conn, short, options).catch((err: unknown) => {
+    if (err instanceof DockerError && err.code === 'NOT_FOUND') return undefined;
+    throw err;
+  });
+  const resolved = facts?.status?.datastore;
+  if (!facts || !isVsphereDriver(facts.driver) || typeof resolved !== 'string') return [volume];
+  if (!datastore) return [volume, fullVolumeName(short, resolved)];
+  return datastore === resolved ? [volume, short] : [volume];
 }
 
 /** A server (plugin/ESXi) error, verbatim, with vDVS's known cause when there is one. */
