@@ -125,7 +125,7 @@ describe('CLI config and secrets', () => {
   it('takes passwords from the environment first, then the secrets file, else says how to give one', async () => {
     const dir = await fs.mkdtemp(join(tmpdir(), 'vdvs-secrets-'));
     const file = join(dir, 's.json');
-    await fs.writeFile(file, JSON.stringify({ esxiHosts: { esx: { password: 'from-file' } } }));
+    await fs.writeFile(file, JSON.stringify({ esxiHosts: { esx: { password: 'from-file' } } }), { mode: 0o600 });
     const host = { id: 'esx', name: 'esx', url: 'u', user: 'root' };
     assert.equal((await loadCliSecrets(file, {})).esxiPassword(host), 'from-file');
     assert.equal((await loadCliSecrets(file, { [secretEnvName('ESXI_PASSWORD', 'esx')]: 'from-env' })).esxiPassword(host), 'from-env');

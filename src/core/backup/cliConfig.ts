@@ -1,8 +1,8 @@
-import { readFile } from 'node:fs/promises';
+import { open, readFile } from 'node:fs/promises';
 import { DockerHostConfig, EsxiHostConfig } from '../config';
 import { DEFAULT_PLUGIN_ALIAS } from '../docker/plugin';
 import { UserError } from '../errors';
-import { BackupJob, checkJob } from './job';
+import { BackupJob, checkJob, JOB_KEYS, unknownKeys } from './job';
 
 /**
  * The `vdvs` CLI's JSON config: hosts and jobs, never secrets. Secrets come from a file the user
@@ -25,6 +25,14 @@ export interface CliSecrets {
 
 const SECRET_KEYS = /^(password|passphrase|secret|token|sshPassphrase)$/i;
 
+/** The keys the config accepts at each level; anything else is refused by name (a typo must not be ignored). */
+const CONFIG_KEYS = {
+  top: ['dockerHosts', 'esxiHosts', 'jobs', 'requestTimeoutSeconds', 'caBundlePath'],
+  dockerHosts: ['name', 'endpoint', 'tlsCertPath', 'sshKeyPath', 'sshHostKeyFingerprint', 'esxiHost', 'vm'],
+  esxiHosts: ['name', 'url', 'user', 'thumbprint'],
+  jobs: ['name', ...JOB_KEYS],
+} as const;
+
 export async function loadCliConfig(path: string): Promise<CliConfig> {
   const value = await readJson(path, 'config');
   return parseCliConfig(value, path);
@@ -35,6 +43,11 @@ export function parseCliConfig(value: unknown, where: string): CliConfig {
   if (!isObject(value)) throw bad('the config must be a JSON object with dockerHosts, esxiHosts and jobs.');
   const secret = findSecretKey(value);
   if (secret) throw bad(`"${secret}" looks like a secret; the config must not hold any.`, 'Move it to the file given with --secrets, or to an environment variable (see vdvs --help).');
+  const refuseUnknown = (level: keyof typeof CONFIG_KEYS, o: Record<string, unknown>, what: string) => {
+    const unknown = unknownKeys(o, CONFIG_KEYS[level]);
+    if (unknown.length) throw bad(`unknown key(s) ${unknown.map((k) => `"${k}"`).join(', ')} in ${what}.`, `Known there: ${CONFIG_KEYS[level].join(', ')}.`);
+  };
+  refuseUnknown('top', value, 'the config');
   const list = (key: string): Record<string, unknown>[] => {
     const v = value[key] ?? [];
     if (!Array.isArray(v) || !v.every(isObject)) throw bad(`"${key}" must be a list of objects.`);
@@ -49,17 +62,26 @@ export function parseCliConfig(value: unknown, where: string): CliConfig {
   };
   const dockerHosts = list('dockerHosts').map((o, i): DockerHostConfig => {
     const name = named('dockerHosts', o, i);
+    refuseUnknown('dockerHosts', o, `dockerHosts ${name}`);
     if (typeof o.endpoint !== 'string' || !o.endpoint) throw bad(`dockerHosts ${name} has no "endpoint" (unix:///var/run/docker.sock, tcp://host:2376, ssh://user@host).`);
-    return { ...(o as object), id: name, name, endpoint: o.endpoint, ...(typeof o.esxiHost === 'string' ? { esxiHostId: o.esxiHost } : {}), ...(typeof o.vm === 'string' ? { vmName: o.vm } : {}) } as DockerHostConfig;
+    const text = (key: string) => {
+      if (o[key] !== undefined && (typeof o[key] !== 'string' || !o[key])) throw bad(`dockerHosts ${name}: "${key}" must be a non-empty string.`);
+      return o[key] as string | undefined;
+    };
+    const [tlsCertPath, sshKeyPath, sshHostKeyFingerprint, esxiHostId, vmName] = ['tlsCertPath', 'sshKeyPath', 'sshHostKeyFingerprint', 'esxiHost', 'vm'].map(text);
+    return { id: name, name, endpoint: o.endpoint, ...defined({ tlsCertPath, sshKeyPath, sshHostKeyFingerprint, esxiHostId, vmName }) };
   });
   const esxiHosts = list('esxiHosts').map((o, i): EsxiHostConfig => {
     const name = named('esxiHosts', o, i);
+    refuseUnknown('esxiHosts', o, `esxiHosts ${name}`);
     if (typeof o.url !== 'string' || typeof o.user !== 'string') throw bad(`esxiHosts ${name} needs "url" (https://host/sdk) and "user".`);
     return { id: name, name, url: o.url, user: o.user, ...(typeof o.thumbprint === 'string' ? { thumbprint: o.thumbprint } : {}) };
   });
   const jobs = list('jobs').map((o, i) => {
     const name = named('jobs', o, i);
-    const job = checkJob({ ...o, name: undefined }, `${where}: job ${name}`);
+    refuseUnknown('jobs', o, `job ${name}`);
+    const { name: _name, ...definition } = o;
+    const job = checkJob(definition, `${where}: job ${name}`);
     if (!dockerHosts.some((h) => h.name === job.dockerHost)) throw bad(`job ${name} names Docker host "${job.dockerHost}", which is not in dockerHosts.`);
     if (job.esxiHost && !esxiHosts.some((h) => h.name === job.esxiHost)) throw bad(`job ${name} names ESXi host "${job.esxiHost}", which is not in esxiHosts.`);
     return { ...job, name };
@@ -81,7 +103,7 @@ export function secretEnvName(kind: 'ESXI_PASSWORD' | 'SSH_PASSPHRASE', hostName
  * {"<name>": {"sshPassphrase": "…"}}}`) and from the environment, which wins.
  */
 export async function loadCliSecrets(file: string | undefined, env: NodeJS.ProcessEnv): Promise<CliSecrets> {
-  const fromFile = file ? await readJson(file, 'secrets file') : {};
+  const fromFile = file ? await readSecretsFile(file) : {};
   const section = (key: string, name: string): Record<string, unknown> => {
     const s = isObject(fromFile) ? fromFile[key] : undefined;
     const entry = isObject(s) ? s[name] : undefined;
@@ -116,6 +138,42 @@ async function readJson(path: string, what: string): Promise<unknown> {
   }
 }
 
+/**
+ * The secrets file, refused (as ssh refuses a private key) when group or others may read it, and
+ * when malformed reported by position only: a JSON error message quotes the text around the error,
+ * which here is a password.
+ */
+async function readSecretsFile(path: string): Promise<unknown> {
+  let text: string;
+  try {
+    const handle = await open(path, 'r');
+    try {
+      const { mode } = await handle.stat();
+      if (process.platform !== 'win32' && mode & 0o077) {
+        throw new UserError(`The secrets file ${path} can be read by others (mode ${(mode & 0o777).toString(8).padStart(4, '0')}).`, `Make it private to its owner: chmod 600 ${path}`, 'SECRETS_FILE_OPEN');
+      }
+      text = await handle.readFile('utf8');
+    } finally {
+      await handle.close();
+    }
+  } catch (err) {
+    if (err instanceof UserError) throw err;
+    throw new UserError(`Cannot read the secrets file ${path}: ${(err as Error).message}.`, undefined, 'BAD_CONFIG');
+  }
+  try {
+    return JSON.parse(text);
+  } catch (err) {
+    const position = /at position (\d+)/.exec((err as Error).message);
+    const where = position ? ` at ${lineAndColumn(text, Number(position[1]))}` : '';
+    throw new UserError(`The secrets file ${path} is not valid JSON${where} (its text is not shown: it holds secrets).`, `Find the error with: jq empty ${path} (or python3 -m json.tool ${path} > /dev/null).`, 'BAD_CONFIG');
+  }
+}
+
+function lineAndColumn(text: string, offset: number): string {
+  const before = text.slice(0, offset).split('\n');
+  return `line ${before.length}, column ${before[before.length - 1].length + 1}`;
+}
+
 function findSecretKey(value: unknown): string | undefined {
   if (Array.isArray(value)) return value.map(findSecretKey).find(Boolean);
   if (!isObject(value)) return undefined;
@@ -125,6 +183,11 @@ function findSecretKey(value: unknown): string | undefined {
     if (inner) return inner;
   }
   return undefined;
+}
+
+/** The entries whose value is set. */
+function defined<T extends Record<string, unknown>>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
 
 function isObject(v: unknown): v is Record<string, unknown> {
