@@ -160,7 +160,7 @@ function need(value: string | undefined, option: string): string {
 async function dockerConnection(config: CliConfig, name: string, secrets: Awaited<ReturnType<typeof loadCliSecrets>>): Promise<DockerConnection> {
   const host = config.dockerHosts.find((h) => h.name === name);
   if (!host) throw new UserError(`No Docker host named ${name} in the config.`, `Docker hosts: ${config.dockerHosts.map((h) => h.name).join(', ') || 'none'}.`);
-  return DockerConnection.open(host, { timeoutMs: config.requestTimeoutSeconds * 1000, secrets: { sshPassphrase: secrets.sshPassphrase(host) }, caBundlePath: config.caBundlePath });
+  return DockerConnection.open(host, { timeoutMs: config.requestTimeoutSeconds * 1000, secrets: { sshPassphrase: secrets.sshPassphrase(host) }, caBundlePath: config.caBundlePath, pluginAlias: host.pluginAlias });
 }
 
 /** Logs in only when a snapshot job or restore needs it; close() logs out if it did. */

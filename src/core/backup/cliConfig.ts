@@ -9,13 +9,18 @@ import { BackupJob, checkJob, JOB_KEYS, unknownKeys } from './job';
  * names (`--secrets`) or from environment variables, so the config can be shared and committed.
  */
 export interface CliConfig {
-  dockerHosts: DockerHostConfig[];
+  dockerHosts: CliDockerHost[];
   esxiHosts: EsxiHostConfig[];
   jobs: (BackupJob & { name: string })[];
   requestTimeoutSeconds: number;
   caBundlePath?: string;
   /** The alias of the vsphere plugin on the Docker hosts (default `vsphere`): the driver of volumes a restore creates. */
   pluginAlias: string;
+}
+
+/** A Docker host of the config: the extension's fields, and the alias of its vDVS plugin (default vsphere). */
+export interface CliDockerHost extends DockerHostConfig {
+  pluginAlias?: string;
 }
 
 export interface CliSecrets {
@@ -28,7 +33,7 @@ const SECRET_KEYS = /^(password|passphrase|secret|token|sshPassphrase)$/i;
 /** The keys the config accepts at each level; anything else is refused by name (a typo must not be ignored). */
 const CONFIG_KEYS = {
   top: ['dockerHosts', 'esxiHosts', 'jobs', 'requestTimeoutSeconds', 'caBundlePath'],
-  dockerHosts: ['name', 'endpoint', 'tlsCertPath', 'sshKeyPath', 'sshHostKeyFingerprint', 'esxiHost', 'vm'],
+  dockerHosts: ['name', 'endpoint', 'tlsCertPath', 'sshKeyPath', 'sshHostKeyFingerprint', 'esxiHost', 'vm', 'pluginAlias'],
   esxiHosts: ['name', 'url', 'user', 'thumbprint'],
   jobs: ['name', ...JOB_KEYS],
 } as const;
@@ -60,7 +65,7 @@ export function parseCliConfig(value: unknown, where: string): CliConfig {
     names.add(`${kind}:${o.name}`);
     return o.name;
   };
-  const dockerHosts = list('dockerHosts').map((o, i): DockerHostConfig => {
+  const dockerHosts = list('dockerHosts').map((o, i): CliDockerHost => {
     const name = named('dockerHosts', o, i);
     refuseUnknown('dockerHosts', o, `dockerHosts ${name}`);
     if (typeof o.endpoint !== 'string' || !o.endpoint) throw bad(`dockerHosts ${name} has no "endpoint" (unix:///var/run/docker.sock, tcp://host:2376, ssh://user@host).`);
@@ -68,8 +73,8 @@ export function parseCliConfig(value: unknown, where: string): CliConfig {
       if (o[key] !== undefined && (typeof o[key] !== 'string' || !o[key])) throw bad(`dockerHosts ${name}: "${key}" must be a non-empty string.`);
       return o[key] as string | undefined;
     };
-    const [tlsCertPath, sshKeyPath, sshHostKeyFingerprint, esxiHostId, vmName] = ['tlsCertPath', 'sshKeyPath', 'sshHostKeyFingerprint', 'esxiHost', 'vm'].map(text);
-    return { id: name, name, endpoint: o.endpoint, ...defined({ tlsCertPath, sshKeyPath, sshHostKeyFingerprint, esxiHostId, vmName }) };
+    const [tlsCertPath, sshKeyPath, sshHostKeyFingerprint, esxiHostId, vmName, pluginAlias] = ['tlsCertPath', 'sshKeyPath', 'sshHostKeyFingerprint', 'esxiHost', 'vm', 'pluginAlias'].map(text);
+    return { id: name, name, endpoint: o.endpoint, ...defined({ tlsCertPath, sshKeyPath, sshHostKeyFingerprint, esxiHostId, vmName, pluginAlias }) };
   });
   const esxiHosts = list('esxiHosts').map((o, i): EsxiHostConfig => {
     const name = named('esxiHosts', o, i);

@@ -1,6 +1,7 @@
 import type { CallOptions, DockerConnection } from '../docker/connection';
 import { containersByVolume, listContainers } from '../docker/containers';
 import { daemonMessage } from '../docker/dockerErrors';
+import { isPluginDriver, pluginAliasOf } from '../docker/plugin';
 import { createVolume, DockerVolume, inspectVolume, listVolumes, mapLimit, removeVolume } from '../docker/volumes';
 import { UserError } from '../errors';
 import { DockerVolumeEntry } from './correlate';
@@ -18,11 +19,6 @@ import { ValidationContext, validateCreate } from './validate';
  * back through a loaded host (bench/volumes-refresh at 1,000 volumes: 4 → 1.18 × the CLI, 16 → 0.89).
  */
 export const INSPECT_CONCURRENCY = 16;
-
-/** The driver name Docker records: `vsphere` or the managed plugin alias `vsphere:latest`. */
-export function isVsphereDriver(driver: string | undefined): boolean {
-  return driver === 'vsphere' || !!driver?.startsWith('vsphere:');
-}
 
 export interface HostInventory {
   entries: DockerVolumeEntry[];
@@ -42,6 +38,8 @@ export async function listVsphereVolumes(conn: DockerConnection, options: CallOp
   ]);
   const users = new Map([...containersByVolume(containers)].map(([volume, list]) => [volume, list.map((c) => c.name)]));
   const failures: HostInventory['failures'] = [];
+  const alias = pluginAliasOf(conn);
+  const isVsphereDriver = (driver: string | undefined) => isPluginDriver(driver, alias);
   const inspected = await mapLimit(all.filter((v) => isVsphereDriver(v.driver)), options.concurrency ?? INSPECT_CONCURRENCY, async (v): Promise<DockerVolume> => {
     try {
       return await inspectVolume(conn, v.name, options);
@@ -87,7 +85,7 @@ export async function createVsphereVolume(conn: DockerConnection, name: string, 
   const driverOpts = Object.fromEntries(Object.entries(options).filter((e): e is [string, string] => e[1] !== undefined));
   try {
     // vDVS attaches the new disk and formats it during create: give it longer than a plain call
-    return await createVolume(conn, { name, driver: 'vsphere', options: driverOpts }, { timeoutMs: Math.max(conn.timeoutMs, 120_000), ...call });
+    return await createVolume(conn, { name, driver: pluginAliasOf(conn), options: driverOpts }, { timeoutMs: Math.max(conn.timeoutMs, 120_000), ...call });
   } catch (err) {
     throw serverError(err);
   }
