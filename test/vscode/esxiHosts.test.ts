@@ -133,4 +133,20 @@ describe('ESXi Hosts: add the lab host and expand the tree', () => {
     assert.equal(vdvs.contextValue, 'vdvs.esxi.disk.vdvs');
     assert.equal(vdvs.description, `1.0 GB · persistent · vDVS volume ${attached}`);
   });
+
+  it('Remove Host deletes the entry and every secret of the host: password, SSH password and key passphrase', async function () {
+    this.timeout(60_000);
+    assert.ok(host, 'no host added');
+    const id = host.id;
+    const ssh = lab.ssh;
+    const updated = await vscode.commands.executeCommand<EsxiHostConfig | undefined>('vdvs.esxi.configureSsh', { hostId: id, host: ssh.host, port: ssh.port, user: ssh.user, auth: 'password', secret: ssh.password, trustFingerprint: ssh.hostKeyFingerprint });
+    assert.ok(updated?.ssh, 'SSH was not set up (see the log)');
+    assert.equal(await api.getSecret('esxi', id, 'sshPassword'), ssh.password);
+    await vscode.commands.executeCommand('vdvs.esxi.removeHost', { hostId: id, confirmed: true });
+    assert.ok(!configured().some((h) => h.id === id), 'the host is still in settings');
+    host = undefined;
+    const left = [];
+    for (const name of ['password', 'sshPassword', 'sshKeyPassphrase']) if ((await api.getSecret('esxi', id, name)) !== undefined) left.push(name);
+    assert.deepEqual(left, [], 'secrets left in SecretStorage after the host was removed');
+  });
 });
