@@ -10,9 +10,6 @@ import { SSH_SECRET } from './hosts';
 import { perExtension, requestTimeoutMs, Services } from './services';
 import { pluginAlias } from './settings';
 
-/** The secret names of a Docker host in SecretStorage. */
-export const DOCKER_SECRETS = ['sshPassphrase'] as const;
-
 /** The vdvs.tls.caBundlePath setting, if set. */
 export function caBundlePath(): string | undefined {
   return vscode.workspace.getConfiguration('vdvs').get<string>('tls.caBundlePath') || undefined;

@@ -49,7 +49,7 @@ describe('ESXi Hosts: add the lab host and expand the tree', () => {
 
   after(async function () {
     this.timeout(180_000);
-    if (host) await api.removeHost('esxi', host.id, ['password']);
+    if (host) await api.removeHost('esxi', host.id);
     await docker?.('rm', '-f', container).catch(() => undefined);
     for (const v of [attached, detached]) {
       await retryLabTransient(() => docker(`volume`, 'rm', `${v}@${lab.vsphere.datastore}`)).catch(() => docker('volume', 'rm', v).catch(() => undefined));
