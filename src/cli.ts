@@ -25,7 +25,7 @@ Commands:
   --version, --help
 
 Options:
-  --secrets FILE   JSON {"esxiHosts": {"<name>": {"password": "…"}}, "dockerHosts": {"<name>": {"sshPassphrase": "…"}}}
+  --secrets FILE   (mode 600) JSON {"esxiHosts": {"<name>": {"password": "…"}}, "dockerHosts": {"<name>": {"sshPassphrase": "…"}}}
   Environment:     VDVS_ESXI_PASSWORD_<HOST>, VDVS_SSH_PASSPHRASE_<HOST> (host name upper-cased, other characters as _)
   --quiet          only warnings, errors and the summary
 
