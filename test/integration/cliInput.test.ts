@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,25 +6,15 @@ import { after, before, describe, it } from 'node:test';
 import { checkJob } from '../../src/core/backup/job';
 import { MANIFEST_FILE } from '../../src/core/backup/manifest';
 import { ensureVolumeLab, labDocker, VolumeLab } from '../fixtures/volumeLab';
+import { runCli as vdvs } from './backupLab';
 
 /**
  * What `vdvs` (dist/cli.js, as cron runs it) makes of the files it is given: the secrets file's
  * permissions and syntax, unknown keys in the config, an empty or foreign destination for `ls`,
  * and what `--quiet` leaves on stderr.
  */
-const CLI = join(__dirname, '../../../dist/cli.js');
 const HOST = 'cli-input-host';
 const tag = `ci9-${process.pid.toString(36)}`;
-
-async function vdvs(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number | null; out: string; err: string }> {
-  const child = spawn(process.execPath, [CLI, ...args], { env: { ...process.env, ...env } });
-  let out = '';
-  let err = '';
-  child.stdout.on('data', (d) => (out += d));
-  child.stderr.on('data', (d) => (err += d));
-  const code = await new Promise<number | null>((r) => child.on('exit', r));
-  return { code, out, err };
-}
 
 describe('the vdvs CLI: secrets file, config keys, ls, --quiet', { timeout: 300_000 }, () => {
   let dir: string;

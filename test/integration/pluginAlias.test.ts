@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,6 +7,7 @@ import { listBackups } from '../../src/core/backup/layout';
 import { DockerConnection } from '../../src/core/docker/connection';
 import { createVsphereVolume, listVsphereVolumes } from '../../src/core/vdvs/inventory';
 import { ensureVolumeLab, labDocker, retryLabTransient, VolumeLab } from '../fixtures/volumeLab';
+import { runCli } from './backupLab';
 
 /**
  * The vDVS plugin installed under another alias than `vsphere` (`docker plugin install --alias vdvs`,
@@ -15,7 +15,6 @@ import { ensureVolumeLab, labDocker, retryLabTransient, VolumeLab } from '../fix
  * backed up through it. The lab's `vsphere` plugin is disabled meanwhile (so nothing can fall back to
  * it) and enabled again after.
  */
-const CLI = join(__dirname, '../../../dist/cli.js');
 const ALIAS = 'vdvs';
 const HOST = 'alias-it-host';
 const tag = `pa6-${process.pid.toString(36)}`;
@@ -79,12 +78,8 @@ describe('the plugin under another alias', { timeout: 300_000 }, () => {
         { name: 'short', dockerHost: HOST, volumes: [vol], destination: dest, retain: 5 },
       ],
     }));
-    const child = spawn(process.execPath, [CLI, 'backup', '--config', config, '--quiet']);
-    let out = '';
-    child.stdout.on('data', (d) => (out += d));
-    child.stderr.on('data', (d) => (out += d));
-    const code = await new Promise<number | null>((r) => child.on('exit', r));
-    assert.equal(code, 0, out);
+    const { code, out, err } = await runCli(['backup', '--config', config, '--quiet']);
+    assert.equal(code, 0, out + err);
     const { backups } = await listBackups(dest, HOST, `${vol}@${lab.vsphere.datastore}`);
     assert.equal(backups.length, 2, `${out}\nunder ${dest}/${HOST}: ${(await fs.readdir(join(dest, HOST)).catch(() => [])).join(', ')}`);
     for (const b of backups) assert.equal(b.manifest.volume.driver, `${ALIAS}:latest`);
