@@ -5,8 +5,8 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { checkJob } from '../../src/core/backup/job';
 import { MANIFEST_FILE } from '../../src/core/backup/manifest';
-import { ensureVolumeLab, labDocker, VolumeLab } from '../fixtures/volumeLab';
-import { runCli as vdvs } from './backupLab';
+import { ensureVolumeLab, labDocker, readVolumeLab, VolumeLab } from '../fixtures/volumeLab';
+import { runCli } from './backupLab';
 
 /**
  * What `vdvs` (dist/cli.js, as cron runs it) makes of the files it is given: the secrets file's
@@ -18,6 +18,8 @@ const tag = `ci9-${process.pid.toString(36)}`;
 
 describe('the vdvs CLI: secrets file, config keys, ls, --quiet', { timeout: 300_000 }, () => {
   let dir: string;
+  let lab: VolumeLab;
+  const vdvs = (args: string[]) => runCli(lab, args);
   const config = (extra: Record<string, unknown> = {}) => ({
     dockerHosts: [{ name: HOST, endpoint: 'unix:///nonexistent/docker.sock' }],
     esxiHosts: [{ name: 'esx', url: 'https://127.0.0.1:1/sdk', user: 'root' }],
@@ -32,6 +34,7 @@ describe('the vdvs CLI: secrets file, config keys, ls, --quiet', { timeout: 300_
   }
 
   before(async () => {
+    lab = readVolumeLab();
     dir = await fs.mkdtemp(join(tmpdir(), 'vdvs-cli-input-'));
   });
   after(async () => {
@@ -103,7 +106,6 @@ describe('the vdvs CLI: secrets file, config keys, ls, --quiet', { timeout: 300_
   });
 
   describe('on the lab', () => {
-    let lab: VolumeLab;
     let docker: (...args: string[]) => Promise<string>;
     const vol = `${tag}-quiet`;
 

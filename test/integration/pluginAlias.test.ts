@@ -78,7 +78,7 @@ describe('the plugin under another alias', { timeout: 300_000 }, () => {
         { name: 'short', dockerHost: HOST, volumes: [vol], destination: dest, retain: 5 },
       ],
     }));
-    const { code, out, err } = await runCli(['backup', '--config', config, '--quiet']);
+    const { code, out, err } = await runCli(lab, ['backup', '--config', config, '--quiet']);
     assert.equal(code, 0, out + err);
     const { backups } = await listBackups(dest, HOST, `${vol}@${lab.vsphere.datastore}`);
     assert.equal(backups.length, 2, `${out}\nunder ${dest}/${HOST}: ${(await fs.readdir(join(dest, HOST)).catch(() => [])).join(', ')}`);
