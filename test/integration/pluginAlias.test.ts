@@ -82,6 +82,9 @@ describe('the plugin under another alias', { timeout: 300_000 }, () => {
     assert.equal(code, 0, out + err);
     const { backups } = await listBackups(dest, HOST, `${vol}@${lab.vsphere.datastore}`);
     assert.equal(backups.length, 2, `${out}\nunder ${dest}/${HOST}: ${(await fs.readdir(join(dest, HOST)).catch(() => [])).join(', ')}`);
-    for (const b of backups) assert.equal(b.manifest.volume.driver, `${ALIAS}:latest`);
+    for (const b of backups) {
+      assert.equal(b.manifest.volume.driver, `${ALIAS}:latest`);
+      assert.equal(b.manifest.volume.options.size, '64mb', `the options a restore recreates the volume with, from ${b.dir}`);
+    }
   });
 });
