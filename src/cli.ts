@@ -9,6 +9,7 @@ import { describePlan, restoreBackup, RestorePlan } from './core/backup/restore'
 import { runBackupJob, summaryLines } from './core/backup/runJob';
 import { describeProblem, verifyBackup } from './core/backup/verify';
 import { DockerConnection } from './core/docker/connection';
+import { pluginAliasOf } from './core/docker/plugin';
 import { errorMessage, UserError } from './core/errors';
 import { connectToHost } from './core/vsphere/connect';
 import { VsphereSession } from './core/vsphere/session';
@@ -113,7 +114,7 @@ async function main(argv: string[], signal: AbortSignal): Promise<number> {
           process.stdout.write(`Restore ${backupDir} into a new volume on ${plan.dockerHost}:\n${describePlan(plan).map((l) => `  ${l}\n`).join('')}`);
           return !!values.yes;
         };
-        await restoreBackup({ conn, backupDir, volume: need(values.volume, '--volume'), target: values.existing ? 'existing' : 'new', allowNonEmpty: !!values.overwrite, pluginAlias: config.pluginAlias, vsphere: session.get, confirm, signal, reporter });
+        await restoreBackup({ conn, backupDir, volume: need(values.volume, '--volume'), target: values.existing ? 'existing' : 'new', allowNonEmpty: !!values.overwrite, pluginAlias: pluginAliasOf(conn), vsphere: session.get, confirm, signal, reporter });
       } finally {
         conn.close();
         await session.close();

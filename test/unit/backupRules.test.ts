@@ -116,6 +116,11 @@ describe('CLI config and secrets', () => {
     assert.equal(parseCliConfig({ ...config, pluginAlias: 'vdvs' }, 'c.json').pluginAlias, 'vdvs');
     assert.throws(() => parseCliConfig({ ...config, pluginAlias: ' ' }, 'c.json'), /"pluginAlias" must be/);
   });
+  it("gives each Docker host its own pluginAlias, else the config's", () => {
+    const hosts = [{ name: 'a', endpoint: 'unix:///a.sock' }, { name: 'b', endpoint: 'unix:///b.sock', pluginAlias: 'vsphere2' }];
+    assert.deepEqual(parseCliConfig({ ...config, pluginAlias: 'vdvs', dockerHosts: hosts, jobs: [] }, 'c.json').dockerHosts.map((h) => h.pluginAlias), ['vdvs', 'vsphere2']);
+    assert.deepEqual(parseCliConfig({ ...config, dockerHosts: hosts, jobs: [] }, 'c.json').dockerHosts.map((h) => h.pluginAlias), ['vsphere', 'vsphere2']);
+  });
   it('refuses a secret in the config, wherever it is', () => {
     assert.throws(() => parseCliConfig({ ...config, esxiHosts: [{ ...config.esxiHosts[0], password: 'p' }] }, 'c.json'), /"password" looks like a secret/);
   });

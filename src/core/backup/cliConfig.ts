@@ -14,13 +14,13 @@ export interface CliConfig {
   jobs: (BackupJob & { name: string })[];
   requestTimeoutSeconds: number;
   caBundlePath?: string;
-  /** The alias of the vsphere plugin on the Docker hosts (default `vsphere`): the driver of volumes a restore creates. */
+  /** The alias of the vsphere plugin on Docker hosts that name none (default `vsphere`). */
   pluginAlias: string;
 }
 
-/** A Docker host of the config: the extension's fields, and the alias of its vDVS plugin (default vsphere). */
+/** A Docker host of the config: the extension's fields, and the alias of its vDVS plugin (its own `pluginAlias`, else the config's). */
 export interface CliDockerHost extends DockerHostConfig {
-  pluginAlias?: string;
+  pluginAlias: string;
 }
 
 export interface CliSecrets {
@@ -32,7 +32,7 @@ const SECRET_KEYS = /^(password|passphrase|secret|token|sshPassphrase)$/i;
 
 /** The keys the config accepts at each level; anything else is refused by name (a typo must not be ignored). */
 const CONFIG_KEYS = {
-  top: ['dockerHosts', 'esxiHosts', 'jobs', 'requestTimeoutSeconds', 'caBundlePath'],
+  top: ['dockerHosts', 'esxiHosts', 'jobs', 'requestTimeoutSeconds', 'caBundlePath', 'pluginAlias'],
   dockerHosts: ['name', 'endpoint', 'tlsCertPath', 'sshKeyPath', 'sshHostKeyFingerprint', 'esxiHost', 'vm', 'pluginAlias'],
   esxiHosts: ['name', 'url', 'user', 'thumbprint'],
   jobs: ['name', ...JOB_KEYS],
@@ -53,6 +53,8 @@ export function parseCliConfig(value: unknown, where: string): CliConfig {
     if (unknown.length) throw bad(`unknown key(s) ${unknown.map((k) => `"${k}"`).join(', ')} in ${what}.`, `Known there: ${CONFIG_KEYS[level].join(', ')}.`);
   };
   refuseUnknown('top', value, 'the config');
+  const pluginAlias = value.pluginAlias ?? DEFAULT_PLUGIN_ALIAS;
+  if (typeof pluginAlias !== 'string' || !pluginAlias.trim()) throw bad('"pluginAlias" must be the name the vsphere plugin is installed under (default "vsphere").');
   const list = (key: string): Record<string, unknown>[] => {
     const v = value[key] ?? [];
     if (!Array.isArray(v) || !v.every(isObject)) throw bad(`"${key}" must be a list of objects.`);
@@ -73,8 +75,8 @@ export function parseCliConfig(value: unknown, where: string): CliConfig {
       if (o[key] !== undefined && (typeof o[key] !== 'string' || !o[key])) throw bad(`dockerHosts ${name}: "${key}" must be a non-empty string.`);
       return o[key] as string | undefined;
     };
-    const [tlsCertPath, sshKeyPath, sshHostKeyFingerprint, esxiHostId, vmName, pluginAlias] = ['tlsCertPath', 'sshKeyPath', 'sshHostKeyFingerprint', 'esxiHost', 'vm', 'pluginAlias'].map(text);
-    return { id: name, name, endpoint: o.endpoint, ...defined({ tlsCertPath, sshKeyPath, sshHostKeyFingerprint, esxiHostId, vmName, pluginAlias }) };
+    const [tlsCertPath, sshKeyPath, sshHostKeyFingerprint, esxiHostId, vmName, hostAlias] = ['tlsCertPath', 'sshKeyPath', 'sshHostKeyFingerprint', 'esxiHost', 'vm', 'pluginAlias'].map(text);
+    return { id: name, name, endpoint: o.endpoint, pluginAlias: (hostAlias ?? pluginAlias).trim(), ...defined({ tlsCertPath, sshKeyPath, sshHostKeyFingerprint, esxiHostId, vmName }) };
   });
   const esxiHosts = list('esxiHosts').map((o, i): EsxiHostConfig => {
     const name = named('esxiHosts', o, i);
@@ -93,8 +95,6 @@ export function parseCliConfig(value: unknown, where: string): CliConfig {
   });
   const timeout = value.requestTimeoutSeconds ?? 30;
   if (typeof timeout !== 'number' || !(timeout > 0)) throw bad('"requestTimeoutSeconds" must be a positive number.');
-  const pluginAlias = value.pluginAlias ?? DEFAULT_PLUGIN_ALIAS;
-  if (typeof pluginAlias !== 'string' || !pluginAlias.trim()) throw bad('"pluginAlias" must be the name the vsphere plugin is installed under (default "vsphere").');
   return { dockerHosts, esxiHosts, jobs, requestTimeoutSeconds: timeout, pluginAlias: pluginAlias.trim(), ...(typeof value.caBundlePath === 'string' ? { caBundlePath: value.caBundlePath } : {}) };
 }
 
