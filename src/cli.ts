@@ -2,12 +2,14 @@ import { parseArgs } from 'node:util';
 import { CancelledError } from './core/abort';
 import { CliConfig, loadCliConfig, loadCliSecrets } from './core/backup/cliConfig';
 import { listAllBackups } from './core/backup/layout';
+import { MANIFEST_FILE } from './core/backup/manifest';
 import { formatBytes, formatProgress, Progress } from './core/backup/progress';
 import { Reporter } from './core/backup/reporter';
 import { describePlan, restoreBackup, RestorePlan } from './core/backup/restore';
 import { recoverJob, runBackupJob, summaryLines } from './core/backup/runJob';
 import { describeProblem, verifyBackup } from './core/backup/verify';
 import { DockerConnection } from './core/docker/connection';
+import { pluginAliasOf } from './core/docker/plugin';
 import { errorMessage, UserError } from './core/errors';
 import { connectToHost } from './core/vsphere/connect';
 import { VsphereSession } from './core/vsphere/session';
@@ -22,13 +24,13 @@ Commands:
                                                restore a backup into a new volume (default) or an existing one;
                                                a new volume is shown first and created only with --yes
   verify  DIR...                               recompute every hash of the given backups
-  ls      --config FILE | --destination DIR    list backups (and leftovers of interrupted runs)
+  ls      --config FILE | --destination DIR    list backups (and leftovers of interrupted runs, damaged backups)
   --version, --help
 
 Options:
-  --secrets FILE   JSON {"esxiHosts": {"<name>": {"password": "…"}}, "dockerHosts": {"<name>": {"sshPassphrase": "…"}}}
+  --secrets FILE   (mode 600) JSON {"esxiHosts": {"<name>": {"password": "…"}}, "dockerHosts": {"<name>": {"sshPassphrase": "…"}}}
   Environment:     VDVS_ESXI_PASSWORD_<HOST>, VDVS_SSH_PASSPHRASE_<HOST> (host name upper-cased, other characters as _)
-  --quiet          no progress lines
+  --quiet          only warnings, errors and the summary
 
 Exit status: 0 success, 1 failure (a message says why), 2 bad usage, 130 interrupted.
 `;
@@ -121,7 +123,7 @@ async function main(argv: string[], signal: AbortSignal): Promise<number> {
           process.stdout.write(`Restore ${backupDir} into a new volume on ${plan.dockerHost}:\n${describePlan(plan).map((l) => `  ${l}\n`).join('')}`);
           return !!values.yes;
         };
-        await restoreBackup({ conn, backupDir, volume: need(values.volume, '--volume'), target: values.existing ? 'existing' : 'new', allowNonEmpty: !!values.overwrite, pluginAlias: config.pluginAlias, vsphere: session.get, confirm, signal, reporter });
+        await restoreBackup({ conn, backupDir, volume: need(values.volume, '--volume'), target: values.existing ? 'existing' : 'new', allowNonEmpty: !!values.overwrite, pluginAlias: pluginAliasOf(conn), vsphere: session.get, confirm, signal, reporter });
       } finally {
         conn.close();
         await session.close();
@@ -143,11 +145,15 @@ async function main(argv: string[], signal: AbortSignal): Promise<number> {
     case 'ls': {
       const destinations = values.destination ? [values.destination] : [...new Set((await loadCliConfig(need(values.config, '--config or --destination'))).jobs.map((j) => j.destination))];
       for (const destination of destinations) {
-        for (const v of await listAllBackups(destination)) {
+        const volumes = await listAllBackups(destination);
+        for (const v of volumes) {
           process.stdout.write(`${v.dockerHost}/${v.volume}\n`);
           for (const b of v.backups) process.stdout.write(`  ${b.timestamp}  ${b.manifest.mode.padEnd(8)} ${formatBytes(b.manifest.totalBytes).padStart(10)}  ${b.dir}\n`);
-          for (const l of v.leftovers) process.stdout.write(`  leftover  ${l.dir}: ${l.reason}\n`);
+          for (const l of v.leftovers) process.stdout.write(`  leftover ${l.dir}: ${l.reason}\n`);
+          for (const d of v.damaged) process.stdout.write(`  damaged  ${d.dir}: ${d.reason}\n`);
+          for (const dir of v.ignored) process.stdout.write(`  ignored  ${dir}: not a vdvs backup (no ${MANIFEST_FILE})\n`);
         }
+        if (!volumes.some((v) => v.backups.length)) process.stdout.write(`no backups in ${destination}\n`);
       }
       return 0;
     }
@@ -164,7 +170,7 @@ function need(value: string | undefined, option: string): string {
 async function dockerConnection(config: CliConfig, name: string, secrets: Awaited<ReturnType<typeof loadCliSecrets>>): Promise<DockerConnection> {
   const host = config.dockerHosts.find((h) => h.name === name);
   if (!host) throw new UserError(`No Docker host named ${name} in the config.`, `Docker hosts: ${config.dockerHosts.map((h) => h.name).join(', ') || 'none'}.`);
-  return DockerConnection.open(host, { timeoutMs: config.requestTimeoutSeconds * 1000, secrets: { sshPassphrase: secrets.sshPassphrase(host) }, caBundlePath: config.caBundlePath });
+  return DockerConnection.open(host, { timeoutMs: config.requestTimeoutSeconds * 1000, secrets: { sshPassphrase: secrets.sshPassphrase(host) }, caBundlePath: config.caBundlePath, pluginAlias: host.pluginAlias });
 }
 
 /** Logs in only when a snapshot job or restore needs it; close() logs out if it did. */
@@ -185,11 +191,13 @@ function lazySession(config: CliConfig, esxiName: string | undefined, secrets: A
   };
 }
 
-/** Steps and warnings on stderr (stdout stays for results); progress at most every few seconds. */
+/** Steps and warnings on stderr (stdout stays for results); progress at most every few seconds. Quiet: warnings only. */
 function stderrReporter(quiet: boolean): Reporter {
   let last = 0;
   return {
-    step: (m) => process.stderr.write(`vdvs: ${m}\n`),
+    step: (m) => {
+      if (!quiet) process.stderr.write(`vdvs: ${m}\n`);
+    },
     warn: (m) => process.stderr.write(`vdvs: warning: ${m}\n`),
     progress: (p: Progress) => {
       if (quiet || Date.now() - last < 5000) return;

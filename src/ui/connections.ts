@@ -9,9 +9,7 @@ import { connectToHost } from '../core/vsphere/connect';
 import type { VsphereSession } from '../core/vsphere/session';
 import { SSH_SECRET } from './hosts';
 import { perExtension, requestTimeoutMs, Services } from './services';
-
-/** The secret names of a Docker host in SecretStorage. */
-export const DOCKER_SECRETS = ['sshPassphrase'] as const;
+import { pluginAlias } from './settings';
 
 /** The vdvs.tls.caBundlePath setting, if set. */
 export function caBundlePath(): string | undefined {
@@ -70,7 +68,7 @@ export class DockerConnections implements vscode.Disposable {
   }
 
   private entry(host: DockerHostConfig): PooledDocker {
-    const key = JSON.stringify([host, requestTimeoutMs(), caBundlePath()]);
+    const key = JSON.stringify([host, requestTimeoutMs(), caBundlePath(), pluginAlias()]);
     const cached = this.open.get(host.id);
     if (cached?.key === key) return cached;
     this.drop(host.id);
@@ -79,6 +77,7 @@ export class DockerConnections implements vscode.Disposable {
         timeoutMs: requestTimeoutMs(),
         secrets: { sshPassphrase: await this.services.hosts.getSecret('docker', host.id, 'sshPassphrase') },
         caBundlePath: caBundlePath(),
+        pluginAlias: pluginAlias(),
       }))();
     const entry: PooledDocker = { key, conn, users: 0, dropped: false };
     this.open.set(host.id, entry);
@@ -231,7 +230,7 @@ export const dockerEvents = perExtension((services) => new DockerEvents(services
 
 /** A Docker host not saved yet (Add Docker Host): opens a connection with the pool's settings, calls `work`, closes it. */
 export function tryDockerHost<T>(host: DockerHostConfig, sshPassphrase: string | undefined, work: (conn: DockerConnection) => Promise<T>): Promise<T> {
-  return DockerConnection.using(host, { timeoutMs: requestTimeoutMs(), secrets: { sshPassphrase }, caBundlePath: caBundlePath() }, work);
+  return DockerConnection.using(host, { timeoutMs: requestTimeoutMs(), secrets: { sshPassphrase }, caBundlePath: caBundlePath(), pluginAlias: pluginAlias() }, work);
 }
 
 /** An ESXi host not saved yet (Add/Edit ESXi Host): logs in with the pool's settings and out again. */

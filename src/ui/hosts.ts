@@ -3,9 +3,19 @@ import { HostConfigByKind, HostKind, SshSettings } from '../core/config';
 
 const SETTING: Record<HostKind, string> = { esxi: 'esxiHosts', docker: 'dockerHosts' };
 
-/** Secret-storage names of an ESXi host's SSH password and key passphrase, by how it logs in. */
-export const SSH_SECRET: Record<SshSettings['auth'], string | undefined> = { password: 'sshPassword', key: 'sshKeyPassphrase', agent: undefined };
-export const SSH_SECRET_NAMES = ['sshPassword', 'sshKeyPassphrase'];
+/**
+ * Every secret a host of each kind may have in SecretStorage: the registry owns these names, so
+ * remove() deletes them all and no command has to know which ones a host collected.
+ */
+export const HOST_SECRETS = {
+  esxi: ['password', 'sshPassword', 'sshKeyPassphrase'],
+  docker: ['sshPassphrase'],
+} as const satisfies Record<HostKind, readonly string[]>;
+
+export type HostSecret<K extends HostKind> = (typeof HOST_SECRETS)[K][number];
+
+/** Which of an ESXi host's secrets its SSH login uses, by how it logs in. */
+export const SSH_SECRET: Record<SshSettings['auth'], HostSecret<'esxi'> | undefined> = { password: 'sshPassword', key: 'sshKeyPassphrase', agent: undefined };
 
 /**
  * The hosts the user added: descriptions in (user) settings so they sync and can be edited,
@@ -40,20 +50,21 @@ export class HostRegistry implements vscode.Disposable {
     await this.write(kind, hosts);
   }
 
-  async remove(kind: HostKind, id: string, secretNames: readonly string[]): Promise<void> {
+  /** Forgets the host and every secret of its kind (HOST_SECRETS). */
+  async remove(kind: HostKind, id: string): Promise<void> {
     await this.write(kind, this.list(kind).filter((h) => h.id !== id));
-    await Promise.all(secretNames.map((name) => this.secrets.delete(secretKey(kind, id, name))));
+    await Promise.all(HOST_SECRETS[kind].map((name) => this.secrets.delete(secretKey(kind, id, name))));
   }
 
-  getSecret(kind: HostKind, id: string, name: string): Thenable<string | undefined> {
+  getSecret<K extends HostKind>(kind: K, id: string, name: HostSecret<K>): Thenable<string | undefined> {
     return this.secrets.get(secretKey(kind, id, name));
   }
 
-  setSecret(kind: HostKind, id: string, name: string, value: string): Thenable<void> {
+  setSecret<K extends HostKind>(kind: K, id: string, name: HostSecret<K>, value: string): Thenable<void> {
     return this.secrets.store(secretKey(kind, id, name), value);
   }
 
-  deleteSecret(kind: HostKind, id: string, name: string): Thenable<void> {
+  deleteSecret<K extends HostKind>(kind: K, id: string, name: HostSecret<K>): Thenable<void> {
     return this.secrets.delete(secretKey(kind, id, name));
   }
 

@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
 import { HostKind } from '../core/config';
+import { HostSecret } from './hosts';
 import { Services } from './services';
 import { dockerHostsTree } from './trees/dockerHostsView';
 import { esxiHostsTree, esxiHostsTreeView } from './trees/esxiHostsView';
@@ -19,7 +20,8 @@ export interface TestApi {
   /** What the ESXi Hosts view has selected, e.g. after "Reveal VMDK". */
   esxiHostsSelection(): readonly unknown[];
   getSecret(kind: HostKind, id: string, name: string): Thenable<string | undefined>;
-  removeHost(kind: HostKind, id: string, secretNames: readonly string[]): Promise<void>;
+  /** What the Remove Host commands do after their confirmation: the entry and all its secrets. */
+  removeHost(kind: HostKind, id: string): Promise<void>;
 }
 
 export function testApi(services: Services): TestApi | undefined {
@@ -29,7 +31,7 @@ export function testApi(services: Services): TestApi | undefined {
     dockerHostsTree: dockerHostsTree(services),
     volumesTree: volumesTree(services),
     esxiHostsSelection: () => esxiHostsTreeView(services)?.selection ?? [],
-    getSecret: (kind, id, name) => services.hosts.getSecret(kind, id, name),
-    removeHost: (kind, id, secretNames) => services.hosts.remove(kind, id, secretNames),
+    getSecret: (kind, id, name) => services.hosts.getSecret(kind, id, name as HostSecret<typeof kind>),
+    removeHost: (kind, id) => services.hosts.remove(kind, id),
   };
 }

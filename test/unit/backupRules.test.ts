@@ -116,6 +116,11 @@ describe('CLI config and secrets', () => {
     assert.equal(parseCliConfig({ ...config, pluginAlias: 'vdvs' }, 'c.json').pluginAlias, 'vdvs');
     assert.throws(() => parseCliConfig({ ...config, pluginAlias: ' ' }, 'c.json'), /"pluginAlias" must be/);
   });
+  it("gives each Docker host its own pluginAlias, else the config's", () => {
+    const hosts = [{ name: 'a', endpoint: 'unix:///a.sock' }, { name: 'b', endpoint: 'unix:///b.sock', pluginAlias: 'vsphere2' }];
+    assert.deepEqual(parseCliConfig({ ...config, pluginAlias: 'vdvs', dockerHosts: hosts, jobs: [] }, 'c.json').dockerHosts.map((h) => h.pluginAlias), ['vdvs', 'vsphere2']);
+    assert.deepEqual(parseCliConfig({ ...config, dockerHosts: hosts, jobs: [] }, 'c.json').dockerHosts.map((h) => h.pluginAlias), ['vsphere', 'vsphere2']);
+  });
   it('refuses a secret in the config, wherever it is', () => {
     assert.throws(() => parseCliConfig({ ...config, esxiHosts: [{ ...config.esxiHosts[0], password: 'p' }] }, 'c.json'), /"password" looks like a secret/);
   });
@@ -125,7 +130,7 @@ describe('CLI config and secrets', () => {
   it('takes passwords from the environment first, then the secrets file, else says how to give one', async () => {
     const dir = await fs.mkdtemp(join(tmpdir(), 'vdvs-secrets-'));
     const file = join(dir, 's.json');
-    await fs.writeFile(file, JSON.stringify({ esxiHosts: { esx: { password: 'from-file' } } }));
+    await fs.writeFile(file, JSON.stringify({ esxiHosts: { esx: { password: 'from-file' } } }), { mode: 0o600 });
     const host = { id: 'esx', name: 'esx', url: 'u', user: 'root' };
     assert.equal((await loadCliSecrets(file, {})).esxiPassword(host), 'from-file');
     assert.equal((await loadCliSecrets(file, { [secretEnvName('ESXI_PASSWORD', 'esx')]: 'from-env' })).esxiPassword(host), 'from-env');

@@ -61,7 +61,7 @@ describe('backup layout', () => {
     assert.equal(manifest.totalBytes, 5);
   });
 
-  it('lists partial and unreadable folders as leftovers, never as backups', async () => {
+  it('lists partial folders as leftovers and unreadable ones as damaged, never as backups', async () => {
     const dest = await tempDest();
     await makeBackup(dest, new Date('2024-05-01T00:00:00Z'));
     const running = await PartialBackup.begin(dest, 'host1', 'vol1', RUN, new Date('2024-05-02T00:00:00Z'));
@@ -71,9 +71,10 @@ describe('backup layout', () => {
     await fs.writeFile(join(broken, MANIFEST_FILE), '{"format":1');
     const listing = await listBackups(dest, 'host1', 'vol1');
     assert.deepEqual(listing.backups.map((b) => b.timestamp), ['2024-05-01T00-00-00-000Z']);
-    assert.equal(listing.leftovers.length, 2);
-    assert.ok(listing.leftovers.some((l) => l.dir === running.dir && /unfinished/.test(l.reason)));
-    assert.ok(listing.leftovers.some((l) => l.dir === broken && /not valid JSON/.test(l.reason)));
+    assert.deepEqual(listing.leftovers.map((l) => l.dir), [running.dir]);
+    assert.match(listing.leftovers[0].reason, /unfinished/);
+    assert.deepEqual(listing.damaged.map((l) => l.dir), [broken]);
+    assert.match(listing.damaged[0].reason, /not valid JSON/);
     const all = await listAllBackups(dest);
     assert.equal(all.length, 1);
     assert.equal(all[0].volume, 'vol1');

@@ -49,7 +49,7 @@ describe('ESXi Hosts: add the lab host and expand the tree', () => {
 
   after(async function () {
     this.timeout(180_000);
-    if (host) await api.removeHost('esxi', host.id, ['password']);
+    if (host) await api.removeHost('esxi', host.id);
     await docker?.('rm', '-f', container).catch(() => undefined);
     for (const v of [attached, detached]) {
       await retryLabTransient(() => docker(`volume`, 'rm', `${v}@${lab.vsphere.datastore}`)).catch(() => docker('volume', 'rm', v).catch(() => undefined));
@@ -132,5 +132,21 @@ describe('ESXi Hosts: add the lab host and expand the tree', () => {
     assert.ok(vdvs, `the disk of ${attached} is listed: ${disks.map((d) => d.label).join(', ')}`);
     assert.equal(vdvs.contextValue, 'vdvs.esxi.disk.vdvs');
     assert.equal(vdvs.description, `1.0 GB · persistent · vDVS volume ${attached}`);
+  });
+
+  it('Remove Host deletes the entry and every secret of the host: password, SSH password and key passphrase', async function () {
+    this.timeout(60_000);
+    assert.ok(host, 'no host added');
+    const id = host.id;
+    const ssh = lab.ssh;
+    const updated = await vscode.commands.executeCommand<EsxiHostConfig | undefined>('vdvs.esxi.configureSsh', { hostId: id, host: ssh.host, port: ssh.port, user: ssh.user, auth: 'password', secret: ssh.password, trustFingerprint: ssh.hostKeyFingerprint });
+    assert.ok(updated?.ssh, 'SSH was not set up (see the log)');
+    assert.equal(await api.getSecret('esxi', id, 'sshPassword'), ssh.password);
+    await vscode.commands.executeCommand('vdvs.esxi.removeHost', { hostId: id, confirmed: true });
+    assert.ok(!configured().some((h) => h.id === id), 'the host is still in settings');
+    host = undefined;
+    const left = [];
+    for (const name of ['password', 'sshPassword', 'sshKeyPassphrase']) if ((await api.getSecret('esxi', id, name)) !== undefined) left.push(name);
+    assert.deepEqual(left, [], 'secrets left in SecretStorage after the host was removed');
   });
 });

@@ -44,7 +44,7 @@ describe('Hosts that VS Code does not treat as local keep our own TLS pin and SS
 
   after(async function () {
     this.timeout(60_000);
-    if (esxi) await api.removeHost('esxi', esxi.id, ['password']);
+    if (esxi) await api.removeHost('esxi', esxi.id);
     for (const key of ['dockerHosts', 'requestTimeoutSeconds']) await config().update(key, undefined, vscode.ConfigurationTarget.Global);
     await sshd?.stop();
   });

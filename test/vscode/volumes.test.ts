@@ -35,7 +35,7 @@ describe('Volume commands on the lab, its ESXi host configured', () => {
   });
   after(async function () {
     this.timeout(60_000);
-    if (esxiHost) await api.removeHost('esxi', esxiHost.id, ['password']);
+    if (esxiHost) await api.removeHost('esxi', esxiHost.id);
     await vscode.workspace.getConfiguration('vdvs').update('dockerHosts', undefined, vscode.ConfigurationTarget.Global);
   });
 

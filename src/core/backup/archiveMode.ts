@@ -4,6 +4,7 @@ import { pipeline } from 'node:stream/promises';
 import { createGunzip, createGzip } from 'node:zlib';
 import { DockerConnection } from '../docker/connection';
 import { containerArchive } from '../docker/containers';
+import { pluginAliasOf } from '../docker/plugin';
 import { UserError } from '../errors';
 import { MOUNT_POINT, requireVolume, StopJournal, volumeUsage, withContainersStopped, withHelper } from './dockerHelper';
 import { HashCounter, openRegularFile } from './hashing';
@@ -58,7 +59,7 @@ export async function backupArchive(req: ArchiveBackupRequest): Promise<BackupEn
         await partial.addStream(name, 'archive', tar, { signal, transforms: req.compression === 'gzip' ? [counter, createGzip()] : [counter] });
         meter.finish();
         const source: ArchiveSource = { kind: 'archive', helperImage: req.helperImage, compression: req.compression, stoppedContainers, tarBytes: counter.size, ...(usage === undefined ? {} : { usedBytes: usage }) };
-        return partial.commit({ dockerHost: conn.host.name, volume: facts, source, startedAt });
+        return partial.commit({ dockerHost: conn.host.name, pluginAlias: pluginAliasOf(conn), volume: facts, source, startedAt });
       });
     } catch (err) {
       await partial.discard();

@@ -1,6 +1,7 @@
 import { CallOptions, DockerConnection } from '../docker/connection';
 import { listContainers, removeContainer, runWithVolume, startContainer, stopContainer } from '../docker/containers';
 import { DockerError } from '../docker/dockerErrors';
+import { DEFAULT_PLUGIN_ALIAS, isPluginDriver } from '../docker/plugin';
 import { DockerVolume, inspectVolume } from '../docker/volumes';
 import { errorMessage, UserError } from '../errors';
 import { containersUsing } from '../vdvs/inventory';
@@ -21,11 +22,12 @@ const HELPER_COMMAND = ['tail', '-f', '/dev/null'];
 
 /**
  * The `-o` options that recreate a volume like this one. Docker keeps the options only under the
- * name a volume was created with (`vol`, not the `vol@ds` the plugin lists), so for a vsphere
- * volume without them they are read back from its vDVS status (size, diskformat, attach-as, access, fstype).
+ * name a volume was created with (`vol`, not the `vol@ds` the plugin lists), so for a volume of the
+ * vDVS plugin (installed as `pluginAlias`) without them they are read back from its vDVS status (size,
+ * diskformat, attach-as, access, fstype).
  */
-export function recreateOptions(volume: ManifestVolume): Record<string, string> {
-  if (Object.keys(volume.options).length || !volume.driver.startsWith('vsphere') || !volume.status) return volume.options;
+export function recreateOptions(volume: ManifestVolume, pluginAlias = DEFAULT_PLUGIN_ALIAS): Record<string, string> {
+  if (Object.keys(volume.options).length || !isPluginDriver(volume.driver, pluginAlias) || !volume.status) return volume.options;
   const facts = volumeFacts(volume.status);
   const options: Record<string, string> = { diskformat: facts.diskformat, 'attach-as': facts.attachAs, access: facts.access };
   if (facts.size && /^\d+(mb|gb|tb)$/i.test(facts.size)) options.size = facts.size.toLowerCase();

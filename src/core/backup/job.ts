@@ -26,6 +26,32 @@ export interface BackupJob {
   helperImage?: string;
 }
 
+/**
+ * Every key a job may hold, in tasks.json and in the CLI config's `jobs`: the one list checkJob
+ * (and the error message) use. A new job setting is one line here, one in BackupJob and one in
+ * package.json's taskDefinitions.
+ */
+export const JOB_KEYS = [
+  'dockerHost',
+  'volumes',
+  'mode',
+  'destination',
+  'retain',
+  'compression',
+  'stopContainers',
+  'esxiHost',
+  'vm',
+  'helperImage',
+] as const;
+
+/** Keys VS Code itself puts in a task definition. */
+const TASK_KEYS = ['type', 'label', 'problemMatcher', 'group', 'presentation', 'detail', 'isBackground', 'runOptions', 'icon', 'hide', 'dependsOn', 'dependsOrder'];
+
+/** The keys of `value` that `known` does not list, for "unknown setting" errors that name them. */
+export function unknownKeys(value: Record<string, unknown>, known: readonly string[]): string[] {
+  return Object.keys(value).filter((k) => !known.includes(k));
+}
+
 export const DEFAULT_HELPER_IMAGE = 'alpine:latest';
 export const DEFAULT_RETAIN = 7;
 
@@ -34,9 +60,8 @@ export function checkJob(value: unknown, where: string): BackupJob {
   const bad = (what: string, hint?: string) => new UserError(`${where}: ${what}`, hint, 'BAD_JOB');
   if (typeof value !== 'object' || value === null || Array.isArray(value)) throw bad('a backup job must be an object.');
   const j = value as Record<string, unknown>;
-  const known = new Set(['type', 'label', 'name', 'dockerHost', 'volumes', 'mode', 'destination', 'retain', 'compression', 'stopContainers', 'esxiHost', 'vm', 'helperImage', 'problemMatcher', 'group', 'presentation', 'detail']);
-  const unknown = Object.keys(j).filter((k) => !known.has(k));
-  if (unknown.length) throw bad(`unknown setting(s) ${unknown.join(', ')}.`, 'Known: dockerHost, volumes, mode, destination, retain, compression, stopContainers, esxiHost, vm, helperImage.');
+  const unknown = unknownKeys(j, [...JOB_KEYS, ...TASK_KEYS]);
+  if (unknown.length) throw bad(`unknown setting(s) ${unknown.join(', ')}.`, `Known: ${JOB_KEYS.join(', ')}.`);
   if (['password', 'passphrase', 'secret'].some((k) => k in j)) throw bad('secrets do not belong in a job.', 'Use a secrets file or environment variables.');
   if (typeof j.dockerHost !== 'string' || !j.dockerHost) throw bad('"dockerHost" is missing: name the Docker host to back up.');
   const volumes = j.volumes ?? 'all';

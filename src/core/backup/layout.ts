@@ -55,14 +55,18 @@ export interface Leftover {
 export interface BackupListing {
   /** Good backups, newest first. */
   backups: BackupEntry[];
-  /** Half-written or unreadable backup folders: never restored, for the user to clean. */
+  /** The tool's own unfinished folders (`.<ts>.partial`, `.<ts>.deleting`): never restored; the next run removes those of dead runs. */
   leftovers: Leftover[];
+  /** Backup folders whose manifest cannot be read: written by the tool, now damaged; never restored, for the user to look at. */
+  damaged: Leftover[];
+  /** Folders named like a backup but holding no manifest: not written by the tool, so never touched. */
+  ignored: string[];
 }
 
 /** The backups of one volume. A missing folder is simply no backups. */
 export async function listBackups(destination: string, dockerHost: string, volume: string): Promise<BackupListing> {
   const folder = volumeFolder(destination, dockerHost, volume);
-  const listing: BackupListing = { backups: [], leftovers: [] };
+  const listing: BackupListing = { backups: [], leftovers: [], damaged: [], ignored: [] };
   for (const name of await readDirNames(folder)) {
     const dir = join(folder, name);
     const leftover = LEFTOVER.exec(name);
@@ -72,7 +76,8 @@ export async function listBackups(destination: string, dockerHost: string, volum
       try {
         listing.backups.push({ dir, timestamp: name, manifest: await readManifest(dir) });
       } catch (err) {
-        listing.leftovers.push({ dir, reason: `no valid ${MANIFEST_FILE}: ${err instanceof Error ? err.message : String(err)}` });
+        if ((err as NodeJS.ErrnoException).code === 'ENOENT') listing.ignored.push(dir);
+        else listing.damaged.push({ dir, reason: `no valid ${MANIFEST_FILE}: ${err instanceof Error ? err.message : String(err)}` });
       }
     }
   }
@@ -92,7 +97,7 @@ export async function listAllBackups(destination: string): Promise<VolumeBackups
     if (dockerHost.startsWith('.')) continue;
     for (const volume of await volumeFolderNames(destination, dockerHost)) {
       const listing = await listBackups(destination, dockerHost, volume);
-      if (listing.backups.length || listing.leftovers.length) all.push({ dockerHost, volume, ...listing });
+      if (listing.backups.length || listing.leftovers.length || listing.damaged.length || listing.ignored.length) all.push({ dockerHost, volume, ...listing });
     }
   }
   return all;

@@ -68,9 +68,9 @@ export class PartialBackup {
    * Writes the manifest (the files added so far, the tool, the times) and renames the folder: from
    * here on the backup is listed as good.
    */
-  async commit(what: { dockerHost: string; volume: ManifestVolume; source: ArchiveSource | SnapshotSource; startedAt: Date }): Promise<BackupEntry> {
+  async commit(what: { dockerHost: string; pluginAlias?: string; volume: ManifestVolume; source: ArchiveSource | SnapshotSource; startedAt: Date }): Promise<BackupEntry> {
     const { name, driver, status } = what.volume;
-    const options = recreateOptions(what.volume);
+    const options = recreateOptions(what.volume, what.pluginAlias);
     const full: Manifest = {
       format: MANIFEST_FORMAT,
       tool: TOOL,

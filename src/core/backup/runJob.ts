@@ -1,5 +1,6 @@
 import { CancelledError } from '../abort';
 import { DockerConnection } from '../docker/connection';
+import { isPluginDriver, pluginAliasOf } from '../docker/plugin';
 import { listVsphereVolumes } from '../docker/volumes';
 import { errorMessage, UserError } from '../errors';
 import { VsphereSession } from '../vsphere/session';
@@ -199,6 +200,6 @@ async function allVolumes(conn: DockerConnection, signal?: AbortSignal): Promise
 async function canonicalName(conn: DockerConnection, volume: string, signal?: AbortSignal): Promise<string> {
   const facts = await findVolume(conn, volume, { signal });
   const datastore = facts?.status?.datastore;
-  if (!facts || volume.includes('@') || !facts.driver.startsWith('vsphere') || typeof datastore !== 'string') return volume;
+  if (!facts || volume.includes('@') || !isPluginDriver(facts.driver, pluginAliasOf(conn)) || typeof datastore !== 'string') return volume;
   return fullVolumeName(volume, datastore);
 }

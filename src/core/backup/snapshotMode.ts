@@ -1,5 +1,6 @@
 import { Writable } from 'node:stream';
 import { DockerConnection } from '../docker/connection';
+import { pluginAliasOf } from '../docker/plugin';
 import { UserError } from '../errors';
 import { parseVolumeName } from '../vdvs/names';
 import { backupEligibility } from '../vdvs/backupEligibility';
@@ -188,7 +189,7 @@ export async function backupSnapshot(req: SnapshotBackupRequest): Promise<Backup
           diskMode: planned.disk.diskMode,
           capacityBytes: planned.disk.capacityBytes,
         };
-        entries.push(await partial.commit({ dockerHost: conn.host.name, volume: facts.get(planned.volume)!, source, startedAt }));
+        entries.push(await partial.commit({ dockerHost: conn.host.name, pluginAlias: pluginAliasOf(conn), volume: facts.get(planned.volume)!, source, startedAt }));
       } catch (err) {
         await partial.discard();
         throw err;

@@ -25,6 +25,8 @@ export interface ConnectOptions {
   caBundlePath?: string;
   /** SSH agent socket for ssh:// hosts without a key; default $SSH_AUTH_SOCK. */
   sshAgentSocket?: string;
+  /** The alias the vDVS plugin is installed under on this host (vdvs.plugin.alias, the CLI's pluginAlias); read it with pluginAliasOf(). */
+  pluginAlias?: string;
 }
 
 /** Per-call overrides: a longer deadline for slow operations, the caller's cancellation. */
@@ -58,6 +60,7 @@ export class DockerConnection {
     readonly docker: Dockerode,
     readonly timeoutMs: number,
     private readonly transport: ApiTransport,
+    readonly pluginAlias: string | undefined,
   ) {}
 
   /** Builds the client for `host`. Reads TLS files now (so a missing cert.pem is reported early); opens nothing yet. */
@@ -109,7 +112,7 @@ export class DockerConnection {
       // docker-modem parses DOCKER_HOST in its constructor and throws on a malformed one.
       throw new DockerError(`Cannot set up the Docker client: ${(err as Error).message}.`, 'Fix or unset the DOCKER_HOST environment variable of VS Code.', 'DOCKER_API');
     }
-    return new DockerConnection(host, endpoint, docker, options.timeoutMs, transport);
+    return new DockerConnection(host, endpoint, docker, options.timeoutMs, transport, options.pluginAlias);
   }
 
   /** "name (endpoint)": how messages name this host. */

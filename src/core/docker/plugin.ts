@@ -8,6 +8,17 @@ export const DEFAULT_PLUGIN_REFERENCE = 'vmware/vsphere-storage-for-docker:lates
 /** The alias the vDVS docs install the plugin under; Docker stores it as `vsphere:latest`. */
 export const DEFAULT_PLUGIN_ALIAS = 'vsphere';
 
+/** The alias of the vDVS plugin on the connection's host: what its vsphere volumes are created, listed and backed up with. */
+export function pluginAliasOf(conn: DockerConnection): string {
+  return conn.pluginAlias?.trim() || DEFAULT_PLUGIN_ALIAS;
+}
+
+/** Whether a volume's driver is the vDVS plugin under `alias`: `vsphere`, or the managed plugin's `vsphere:latest` (any tag). */
+export function isPluginDriver(driver: string | undefined, alias: string): boolean {
+  const base = alias.replace(/:[^/:]*$/, '');
+  return driver === base || !!driver?.startsWith(`${base}:`);
+}
+
 /** A privilege a plugin asks for (GET /plugins/privileges), shown to the user before install. */
 export interface PluginPrivilege {
   Name: string;

@@ -1,6 +1,6 @@
 import { CallOptions, DockerConnection } from './connection';
 import { DockerError } from './dockerErrors';
-import { DEFAULT_PLUGIN_ALIAS, PluginStatus, requireEnabledPlugin } from './plugin';
+import { pluginAliasOf, PluginStatus, requireEnabledPlugin } from './plugin';
 
 /** A Docker volume as `docker volume inspect` shows it. */
 export interface DockerVolume {
@@ -53,7 +53,7 @@ export async function listVolumes(conn: DockerConnection, options: ListVolumesOp
  * PLUGIN_DISABLED instead of letting Docker retry a missing driver for 15 s.
  */
 export async function listVsphereVolumes(conn: DockerConnection, options: CallOptions & { alias?: string } = {}): Promise<{ plugin: Extract<PluginStatus, { installed: true }>; volumes: DockerVolume[] }> {
-  const plugin = await requireEnabledPlugin(conn, options.alias ?? DEFAULT_PLUGIN_ALIAS, options);
+  const plugin = await requireEnabledPlugin(conn, options.alias ?? pluginAliasOf(conn), options);
   const volumes = await listVolumes(conn, { ...options, driver: plugin.name, withStatus: true });
   return { plugin, volumes };
 }

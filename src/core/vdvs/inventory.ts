@@ -1,6 +1,7 @@
 import type { CallOptions, DockerConnection } from '../docker/connection';
 import { containersByVolume, DockerContainer, listContainers } from '../docker/containers';
 import { daemonMessage, DockerError } from '../docker/dockerErrors';
+import { isPluginDriver, pluginAliasOf } from '../docker/plugin';
 import { createVolume, DockerVolume, inspectVolume, listVolumes, mapLimit, removeVolume } from '../docker/volumes';
 import { UserError } from '../errors';
 import { DockerVolumeEntry } from './correlate';
@@ -20,11 +21,6 @@ import { ValidationContext, validateCreate } from './validate';
  */
 export const INSPECT_CONCURRENCY = 16;
 
-/** The driver name Docker records: `vsphere` or the managed plugin alias `vsphere:latest`. */
-export function isVsphereDriver(driver: string | undefined): boolean {
-  return driver === 'vsphere' || !!driver?.startsWith('vsphere:');
-}
-
 export interface HostInventory {
   entries: DockerVolumeEntry[];
   /** Volumes whose inspect failed: the rest are still shown. */
@@ -43,6 +39,8 @@ export async function listVsphereVolumes(conn: DockerConnection, options: CallOp
   ]);
   const users = new Map([...containersByVolume(containers)].map(([volume, list]) => [volume, list.map((c) => c.name)]));
   const failures: HostInventory['failures'] = [];
+  const alias = pluginAliasOf(conn);
+  const isVsphereDriver = (driver: string | undefined) => isPluginDriver(driver, alias);
   const inspected = await mapLimit(all.filter((v) => isVsphereDriver(v.driver)), options.concurrency ?? INSPECT_CONCURRENCY, async (v): Promise<DockerVolume> => {
     try {
       return await inspectVolume(conn, v.name, options);
@@ -74,7 +72,7 @@ async function volumeNames(conn: DockerConnection, volume: string, options: Call
     throw err;
   });
   const resolved = facts?.status?.datastore;
-  if (!facts || !isVsphereDriver(facts.driver) || typeof resolved !== 'string') return [volume];
+  if (!facts || !isPluginDriver(facts.driver, pluginAliasOf(conn)) || typeof resolved !== 'string') return [volume];
   if (!datastore) return [volume, fullVolumeName(short, resolved)];
   return datastore === resolved ? [volume, short] : [volume];
 }
@@ -105,7 +103,7 @@ export async function createVsphereVolume(conn: DockerConnection, name: string, 
   const driverOpts = Object.fromEntries(Object.entries(options).filter((e): e is [string, string] => e[1] !== undefined));
   try {
     // vDVS attaches the new disk and formats it during create: give it longer than a plain call
-    return await createVolume(conn, { name, driver: 'vsphere', options: driverOpts }, { timeoutMs: Math.max(conn.timeoutMs, 120_000), ...call });
+    return await createVolume(conn, { name, driver: pluginAliasOf(conn), options: driverOpts }, { timeoutMs: Math.max(conn.timeoutMs, 120_000), ...call });
   } catch (err) {
     throw serverError(err);
   }

@@ -2,7 +2,6 @@ import * as vscode from 'vscode';
 import { Services } from '../../services';
 import { dockerHostsTree } from '../../trees/dockerHostsView';
 import { DockerNode } from '../../trees/docker/dockerNode';
-import { DOCKER_SECRETS } from '../../connections';
 import { nodeOf, prompterOf, seamOf, targetHost } from './target';
 
 const REMOVE = 'Remove Host';
@@ -14,7 +13,7 @@ export async function removeHost(services: Services, ...args: unknown[]): Promis
   if (!host) return;
   const answer = await prompterOf(seam).confirm(`Remove ${host.name} from the Docker Hosts view?`, 'Only the entry and its stored passphrase are removed; the Docker host, its plugin and volumes stay as they are.', [REMOVE]);
   if (answer !== REMOVE) return;
-  await services.hosts.remove('docker', host.id, DOCKER_SECRETS);
+  await services.hosts.remove('docker', host.id);
 }
 
 /** "Refresh": the node's host, or every host. */
