@@ -7,6 +7,7 @@ import { containerArchive } from '../docker/containers';
 import { UserError } from '../errors';
 import { MOUNT_POINT, requireVolume, volumeUsage, withContainersStopped, withHelper } from './dockerHelper';
 import { HashCounter, openRegularFile } from './hashing';
+import { BackupHooks, withHooks } from './hooks';
 import { BackupEntry } from './layout';
 import { ArchiveSource, Compression, Manifest, ManifestFile } from './manifest';
 import { PartialBackup } from './partialBackup';
@@ -22,6 +23,8 @@ export interface ArchiveBackupRequest {
   helperImage: string;
   compression: Compression;
   stopContainers: boolean;
+  stopTimeoutSeconds?: number;
+  hooks?: BackupHooks;
   signal?: AbortSignal;
   reporter: Reporter;
 }
@@ -61,7 +64,7 @@ export async function backupArchive(req: ArchiveBackupRequest): Promise<BackupEn
       throw err;
     }
   };
-  return req.stopContainers ? withContainersStopped(conn, volume, reporter, { signal }, run) : run([]);
+  return withHooks(conn, req.hooks, reporter, signal, () => (req.stopContainers ? withContainersStopped(conn, volume, reporter, { signal, stopTimeoutSeconds: req.stopTimeoutSeconds }, run) : run([])));
 }
 
 export interface ArchiveRestoreRequest {

@@ -57,15 +57,20 @@ export async function withHelper<T>(conn: DockerConnection, image: string, volum
 
 /** Runs a command in the helper and returns its output (a TTY exec: no stream multiplexing). */
 export async function execInHelper(conn: DockerConnection, id: string, cmd: string[], options: CallOptions): Promise<string> {
-  return conn.call(`Running ${cmd[0]} in a helper container`, async (signal) => {
-    const exec = await conn.docker.getContainer(id).exec({ Cmd: cmd, AttachStdout: true, AttachStderr: true, Tty: true, abortSignal: signal } as never);
+  const { exitCode, output } = await execInContainer(conn, id, cmd, options);
+  if (exitCode !== 0) throw new UserError(`${cmd.join(' ')} failed in the helper container (exit ${exitCode}): ${output.trim()}`);
+  return output;
+}
+
+/** Runs a command in a running container (id or name) through the Engine API: its exit code and output (stdout and stderr, a TTY exec). */
+export async function execInContainer(conn: DockerConnection, container: string, cmd: string[], options: CallOptions): Promise<{ exitCode: number; output: string }> {
+  return conn.call(`Running ${cmd[0]} in container ${container}`, async (signal) => {
+    const exec = await conn.docker.getContainer(container).exec({ Cmd: cmd, AttachStdout: true, AttachStderr: true, Tty: true, abortSignal: signal } as never);
     const stream = await exec.start({ hijack: true, stdin: false, Tty: true, abortSignal: signal } as never);
     const chunks: Buffer[] = [];
     for await (const chunk of stream as AsyncIterable<Buffer>) chunks.push(chunk);
     const { ExitCode } = (await exec.inspect({ abortSignal: signal } as never)) as unknown as { ExitCode: number };
-    const out = Buffer.concat(chunks).toString('utf8');
-    if (ExitCode !== 0) throw new UserError(`${cmd.join(' ')} failed in the helper container (exit ${ExitCode}): ${out.trim()}`);
-    return out;
+    return { exitCode: ExitCode, output: Buffer.concat(chunks).toString('utf8') };
   }, options);
 }
 
@@ -82,11 +87,18 @@ export async function volumeIsEmpty(conn: DockerConnection, id: string, options:
   return out.trim() === '';
 }
 
+/** How long `docker stop` waits for a container to exit before it kills it (a job's `stopTimeoutSeconds`). */
+export const DEFAULT_STOP_TIMEOUT_SECONDS = 30;
+
+export interface StopOptions extends CallOptions {
+  stopTimeoutSeconds?: number;
+}
+
 /**
  * Stops the running containers that use `volume`, runs `work`, and starts them again whatever
  * happens. A container that does not start again makes the whole call fail, after the others.
  */
-export async function withContainersStopped<T>(conn: DockerConnection, volume: string, reporter: Reporter, options: CallOptions, work: (stopped: string[]) => Promise<T>): Promise<T> {
+export async function withContainersStopped<T>(conn: DockerConnection, volume: string, reporter: Reporter, options: StopOptions, work: (stopped: string[]) => Promise<T>): Promise<T> {
   const running = (await listContainers(conn, { ...options, volume })).filter((c) => c.state === 'running' && !(HELPER_LABEL in c.labels));
   const stopped: typeof running = [];
   let result: T | undefined;
@@ -94,7 +106,7 @@ export async function withContainersStopped<T>(conn: DockerConnection, volume: s
   try {
     for (const c of running) {
       reporter.step(`Stopping container ${c.name} (uses ${volume})`);
-      await stopContainer(conn, c.id, 30, options);
+      await stopContainer(conn, c.id, options.stopTimeoutSeconds ?? DEFAULT_STOP_TIMEOUT_SECONDS, options);
       stopped.push(c);
     }
     result = await work(running.map((c) => c.name));

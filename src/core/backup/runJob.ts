@@ -61,7 +61,7 @@ export async function runBackupJob(job: BackupJob, ctx: JobContext): Promise<Job
       signal?.throwIfAborted();
       reporter.step(`--- ${volume}`);
       try {
-        const entry = await backupArchive({ conn, volume, folder: folderOf(volume), destination: job.destination, helperImage: job.helperImage ?? DEFAULT_HELPER_IMAGE, compression: job.compression ?? 'none', stopContainers: !!job.stopContainers, signal, reporter });
+        const entry = await backupArchive({ conn, volume, folder: folderOf(volume), destination: job.destination, helperImage: job.helperImage ?? DEFAULT_HELPER_IMAGE, compression: job.compression ?? 'none', stopContainers: !!job.stopContainers, stopTimeoutSeconds: job.stopTimeoutSeconds, hooks: job.hooks, signal, reporter });
         results.push({ volume, entry, pruned: 0 });
       } catch (err) {
         if (signal?.aborted) throw new CancelledError('The backup');
@@ -78,7 +78,7 @@ export async function runBackupJob(job: BackupJob, ctx: JobContext): Promise<Job
     const session = await ctx.vsphere();
     const vmName = job.vm ?? ctx.vmName ?? (await locateDockerHostVm(conn, session, undefined, signal)).vm.name;
     try {
-      const entries = await backupSnapshot({ session, conn, vmName, volumes, folderOf, destination: job.destination, signal, reporter });
+      const entries = await backupSnapshot({ session, conn, vmName, volumes, folderOf, destination: job.destination, stopContainers: !!job.stopContainers, stopTimeoutSeconds: job.stopTimeoutSeconds, helperImage: job.helperImage, hooks: job.hooks, signal, reporter });
       results.push(...entries.map((entry, i) => ({ volume: volumes[i], entry, pruned: 0 })));
     } catch (err) {
       if (signal?.aborted) throw new CancelledError('The backup');

@@ -9,15 +9,19 @@ import { searchDatastore } from '../vsphere/datastoreBrowser';
 import { downloadDatastoreFile } from '../vsphere/datastoreFiles';
 import { downloadDatastoreFileTo, FileDownloadOptions, RangedAccess } from '../vsphere/rangedDownload';
 import { DatastoreLocation, formatDatastorePath } from '../vsphere/datastorePath';
-import { createSnapshot, listSnapshots, removeSnapshot } from '../vsphere/snapshots';
+import { listSnapshots, removeSnapshot } from '../vsphere/snapshots';
 import { VsphereSession } from '../vsphere/session';
 import { requireVolume } from './dockerHelper';
 import { FollowingHasher, Hashed } from './hashing';
+import { BackupHooks, withHooks } from './hooks';
+import { DEFAULT_HELPER_IMAGE } from './job';
 import { BackupEntry, timestampOf } from './layout';
 import { ManifestFile, SnapshotSource } from './manifest';
 import { PartialBackup } from './partialBackup';
 import { ProgressMeter } from './progress';
 import { Reporter } from './reporter';
+import { takeBackupSnapshot } from './snapshotConsistency';
+import { withContainersStoppedForSnapshot } from './snapshotStop';
 import { descriptorExtent, descriptorSidecar } from './vmdkFiles';
 
 /** Snapshots this tool takes are named so: a crash leaves one behind, and the next run removes it. */
@@ -105,12 +109,19 @@ export interface SnapshotBackupRequest {
   /** The folder the backups of a volume go to (default: its name). */
   folderOf?: (volume: string) => string;
   destination: string;
+  /** Stop the containers using the volumes for the snapshot (started again before the download). */
+  stopContainers?: boolean;
+  stopTimeoutSeconds?: number;
+  /** The helper container that keeps a volume attached while its containers are stopped. */
+  helperImage?: string;
+  hooks?: BackupHooks;
   signal?: AbortSignal;
   reporter: Reporter;
 }
 
 /**
- * VM-level backup: one snapshot of the Docker host VM, then the descriptor, flat extent and vDVS
+ * VM-level backup: one snapshot of the Docker host VM (quiesced when VMware Tools runs in it; hooks
+ * and stopContainers around it), then the descriptor, flat extent and vDVS
  * sidecar of each included volume's disk are streamed from the datastore (`/folder`) into one
  * backup folder per volume. The base disk files do not change while the snapshot exists. The
  * snapshot is removed whatever happens (and by the next run if this process is killed).
@@ -129,8 +140,10 @@ export async function backupSnapshot(req: SnapshotBackupRequest): Promise<Backup
 
   const startedAt = new Date();
   const snapshotName = `${SNAPSHOT_PREFIX}${timestampOf(startedAt)}`;
-  reporter.step(`Taking snapshot ${snapshotName} of ${req.vmName}`);
-  const snapshot = await createSnapshot(session, located.vm.ref, { name: snapshotName, description: `vdvs backup of ${req.volumes.join(', ')}; safe to remove if left behind`, memory: false, quiesce: false }, signal);
+  const take = () => takeBackupSnapshot(session, located.vm.ref, req.vmName, snapshotName, `vdvs backup of ${req.volumes.join(', ')}; safe to remove if left behind`, reporter, signal);
+  const stopOptions = { helperImage: req.helperImage ?? DEFAULT_HELPER_IMAGE, stopTimeoutSeconds: req.stopTimeoutSeconds, signal };
+  const { result: { ref: snapshot, consistency }, stopped } = await withHooks(conn, req.hooks, reporter, signal, () =>
+    req.stopContainers ? withContainersStoppedForSnapshot(conn, included.map((p) => p.volume), stopOptions, reporter, take) : take().then((result) => ({ result, stopped: [] as string[] })));
   const entries: BackupEntry[] = [];
   try {
     const meter = new ProgressMeter('Download', (p) => reporter.progress(p), total);
@@ -150,6 +163,8 @@ export async function backupSnapshot(req: SnapshotBackupRequest): Promise<Backup
           diskPath: formatDatastorePath(planned.disk.location),
           diskMode: planned.disk.diskMode,
           capacityBytes: planned.disk.capacityBytes,
+          consistency,
+          stoppedContainers: stopped,
         };
         entries.push(await partial.commit({ dockerHost: conn.host.name, volume: facts.get(planned.volume)!, source, startedAt }));
       } catch (err) {
