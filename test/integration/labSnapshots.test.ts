@@ -61,9 +61,9 @@ describe('lab: VM snapshots freeze the base disks', { timeout: 300_000 }, () => 
     const snapshot = await createSnapshot(session, vm, { name: `${tag}-freeze`, quiesce: true });
     const atSnapshot = await lines();
     const frozen = await sha256(flat);
-    assert.deepEqual(await deltas(), [`${volume}-000001-delta.vmdk`], 'the live disk is the delta');
     await waitForLines(atSnapshot + 300);
     assert.equal(await sha256(flat), frozen, 'the base disk changed while the snapshot existed');
+    assert.deepEqual(await deltas(), [`${volume}-000001-delta.vmdk`], 'the live disk is the delta');
     await removeSnapshot(session, snapshot);
     assert.deepEqual(await deltas(), [], 'the delta is merged on removal');
     assert.deepEqual((await listSnapshots(session, vm)).filter((s) => s.name.startsWith(tag)), []);
