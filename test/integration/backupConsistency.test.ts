@@ -10,7 +10,7 @@ import { findVm } from '../../src/core/backup/snapshotMode';
 import { connectToHost } from '../../src/core/vsphere/connect';
 import { VsphereSession } from '../../src/core/vsphere/session';
 import { ensureVolumeLab, labDocker, VolumeLab } from '../fixtures/volumeLab';
-import { checkAppendLog, setToolsRunning, writerScript, WRITER_LOG } from './consistencyLab';
+import { checkAppendLog, freezeVolume, setToolsRunning, writerScript, WRITER_LOG } from './consistencyLab';
 
 const CLI = join(__dirname, '../../../dist/cli.js');
 const HOST = 'consistency-it-host';
@@ -144,5 +144,23 @@ describe('consistent snapshot backups of busy volumes', { timeout: 600_000 }, ()
     } finally {
       await setToolsRunning(session, vmRef, true);
     }
+  });
+
+  it('a quiesced snapshot that fails (the guest cannot freeze a file system): falls back to a crash-consistent snapshot and says why', async () => {
+    const { volume, writer } = await busyVolume('qfail', true);
+    // a file system that is already frozen cannot be frozen again: the quiesce fails as in a guest
+    const thaw = await freezeVolume(join(lab.vsphere.datastorePath, 'dockvols', '_DEFAULT', `${volume}-flat.vmdk`));
+    let r;
+    try {
+      await writeConfig({ volumes: [volume] });
+      r = await cli(['backup', '--config', configFile]);
+    } finally {
+      await thaw();
+    }
+    assert.equal(r.code, 0, r.err);
+    assert.match(r.err, /The quiesced snapshot of docker-host-01 failed \(.*ApplicationQuiesceFault: An error occurred while quiescing the virtual machine.*\); taking a crash-consistent snapshot/);
+    const [entry] = (await listBackups(dest, HOST, `${volume}@${lab.vsphere.datastore}`)).backups;
+    assert.equal((entry.manifest.source as SnapshotSource).consistency, 'crash-consistent');
+    assert.ok((await logLines(writer)) > 0);
   });
 });

@@ -1,4 +1,6 @@
+import { execFile } from 'node:child_process';
 import { request } from 'node:https';
+import { promisify } from 'node:util';
 import { MoRef } from '../../src/core/vsphere/normalize';
 import { VsphereSession } from '../../src/core/vsphere/session';
 
@@ -52,4 +54,21 @@ export async function setToolsRunning(session: VsphereSession, vm: MoRef, runnin
     req.on('error', reject);
     req.end(body);
   });
+}
+
+const run = promisify(execFile);
+
+/**
+ * Freezes (FIFREEZE, `fsfreeze -f`) the Docker host's file system of a mounted volume, found as
+ * the lab's vcsim finds it: the loop device over its flat file, and that device's mount on the
+ * host. Returns the thaw.
+ */
+export async function freezeVolume(flatFile: string): Promise<() => Promise<void>> {
+  const dev = (await run('losetup', ['-l', '-n', '-O', 'NAME', '-j', flatFile])).stdout.trim().split('\n')[0];
+  if (!dev) throw new Error(`no loop device over ${flatFile}: is the volume mounted?`);
+  const target = (await run('findmnt', ['-n', '-o', 'TARGET', '--source', dev])).stdout.trim().split('\n')[0];
+  await run('fsfreeze', ['-f', target]);
+  return async () => {
+    await run('fsfreeze', ['-u', target]);
+  };
 }
