@@ -10,6 +10,7 @@ import { downloadDatastoreFile } from '../vsphere/datastoreFiles';
 import { downloadDatastoreFileTo, FileDownloadOptions, RangedAccess } from '../vsphere/rangedDownload';
 import { DatastoreLocation, formatDatastorePath } from '../vsphere/datastorePath';
 import { listSnapshots, removeSnapshot } from '../vsphere/snapshots';
+import { MoRef } from '../vsphere/normalize';
 import { VsphereSession } from '../vsphere/session';
 import { requireVolume } from './dockerHelper';
 import { FollowingHasher, Hashed } from './hashing';
@@ -20,7 +21,7 @@ import { ManifestFile, SnapshotSource } from './manifest';
 import { PartialBackup } from './partialBackup';
 import { ProgressMeter } from './progress';
 import { Reporter } from './reporter';
-import { takeBackupSnapshot } from './snapshotConsistency';
+import { BackupSnapshot, takeBackupSnapshot } from './snapshotConsistency';
 import { withContainersStoppedForSnapshot } from './snapshotStop';
 import { descriptorExtent, descriptorSidecar } from './vmdkFiles';
 
@@ -140,10 +141,25 @@ export async function backupSnapshot(req: SnapshotBackupRequest): Promise<Backup
 
   const startedAt = new Date();
   const snapshotName = `${SNAPSHOT_PREFIX}${timestampOf(startedAt)}`;
-  const take = () => takeBackupSnapshot(session, located.vm.ref, req.vmName, snapshotName, `vdvs backup of ${req.volumes.join(', ')}; safe to remove if left behind`, reporter, signal);
+  // not the caller's signal: a cancelled backup must still remove its snapshot
+  const dropSnapshot = (ref: MoRef) => removeSnapshot(session, ref).catch((err: unknown) => reporter.warn(`Snapshot ${snapshotName} could not be removed now (${(err as Error).message}); the next backup removes it.`));
+  let taken: BackupSnapshot | undefined;
+  const take = async () => {
+    taken = await takeBackupSnapshot(session, located.vm.ref, req.vmName, snapshotName, `vdvs backup of ${req.volumes.join(', ')}; safe to remove if left behind`, reporter, signal);
+  };
   const stopOptions = { helperImage: req.helperImage ?? DEFAULT_HELPER_IMAGE, stopTimeoutSeconds: req.stopTimeoutSeconds, signal };
-  const { result: { ref: snapshot, consistency }, stopped } = await withHooks(conn, req.hooks, reporter, signal, () =>
-    req.stopContainers ? withContainersStoppedForSnapshot(conn, included.map((p) => p.volume), stopOptions, reporter, take) : take().then((result) => ({ result, stopped: [] as string[] })));
+  let stopped: string[] = [];
+  try {
+    await withHooks(conn, req.hooks, reporter, signal, async () => {
+      if (req.stopContainers) stopped = (await withContainersStoppedForSnapshot(conn, included.map((p) => p.volume), stopOptions, reporter, take)).stopped;
+      else await take();
+    });
+  } catch (err) {
+    // e.g. a container that did not start again after the snapshot: no download, and no snapshot left
+    if (taken) await dropSnapshot(taken.ref);
+    throw err;
+  }
+  const { ref: snapshot, consistency } = taken!;
   const entries: BackupEntry[] = [];
   try {
     const meter = new ProgressMeter('Download', (p) => reporter.progress(p), total);
@@ -175,8 +191,7 @@ export async function backupSnapshot(req: SnapshotBackupRequest): Promise<Backup
     meter.finish();
   } finally {
     reporter.step(`Removing snapshot ${snapshotName}`);
-    // not the caller's signal: a cancelled backup must still remove its snapshot
-    await removeSnapshot(session, snapshot).catch((err: unknown) => reporter.warn(`Snapshot ${snapshotName} could not be removed now (${(err as Error).message}); the next backup removes it.`));
+    await dropSnapshot(snapshot);
   }
   return entries;
 }
