@@ -73,7 +73,10 @@ function mountDatastore(ctx, dir) {
     for (const e of carried) fs.rmSync(path.join(dir, e), { recursive: true, force: true });
     ctx.log(`moved ${carried.length} entr${carried.length === 1 ? 'y' : 'ies'} of ${dir} onto its XFS image`);
   }
-  execFileSync('mount', ['-o', 'loop,discard', image, dir]);
+  // A stop that had to unmount lazily may leave the file system alive on its loop device: mount
+  // that device again (the same superblock) rather than a second loop device over the same image.
+  const dev = execFileSync('losetup', ['-n', '-O', 'NAME', '-j', image], { encoding: 'utf8' }).trim().split('\n')[0];
+  execFileSync('mount', dev ? ['-o', 'discard', dev, dir] : ['-o', 'loop,discard', image, dir]);
 }
 
 async function startOne(ctx, bin, { model, port, user, password, dsDir, name }) {
