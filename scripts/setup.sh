@@ -10,6 +10,7 @@ APT_PACKAGES=(
   golang-go golang-github-vmware-govmomi-dev  # vcsim and the stand-in plugin are built from these
   openssh-server openssh-client busybox-static  # the lab's ESXi shell
   e2fsprogs binutils curl jq psmisc iproute2 util-linux  # ext4 images, VIB (ar) files, test CLIs
+  xfsprogs                        # the lab's datastores: XFS images with reflinks (ESXi-like snapshots)
   chromium ripgrep libkrb5-dev build-essential python3    # code-server and the UI tests
 )
 missing=()

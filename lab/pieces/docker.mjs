@@ -12,6 +12,7 @@ import http from 'node:http';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { publish, REPO, BINARY } from '../plugin/build.mjs';
+import { datastoreDirs } from './vsphere.mjs';
 
 const pexec = promisify(execFile);
 export const DOCKER_CLI = '/usr/bin/docker'; // /usr/local/bin/docker may be a newer client
@@ -345,21 +346,23 @@ export async function stop(ctx) {
     }
   }
 
-  // mounts under the lab dir and the lab's plugin dirs, deepest first
+  // mounts under the lab dir and the lab's plugin dirs, deepest first; not the datastores'
+  // images, which the vsphere piece unmounts after this (lab/README.md, "Snapshots")
   const prefixes = [ctx.labDir + '/', ...pluginDirs.map((d) => d + '/')];
   const roots = [ctx.labDir, ...pluginDirs];
+  const datastores = datastoreDirs(ctx.labDir);
   for (let round = 0; round < 3; round++) {
     const targets = (await sh('findmnt', ['-rn', '-o', 'TARGET']))
       .split('\n')
       .map((s) => s.replace(/\\x20/g, ' '))
-      .filter((t) => roots.includes(t) || prefixes.some((pre) => t.startsWith(pre)))
+      .filter((t) => !datastores.includes(t) && (roots.includes(t) || prefixes.some((pre) => t.startsWith(pre))))
       .sort((a, b) => b.length - a.length);
     if (!targets.length) break;
     for (const t of targets) await sh('umount', ['-l', t]);
   }
 
-  // loop devices whose backing file is a flat VMDK under the lab dir
-  const flats = (await sh('find', [ctx.labDir, '-xdev', '-name', '*-flat.vmdk', '-type', 'f'])).split('\n').filter(Boolean);
+  // loop devices whose backing file is a disk file (flat, or the live delta of a snapshot) on a datastore
+  const flats = (await sh('find', [...datastores.filter((d) => fs.existsSync(d)), '-xdev', '-name', '*.vmdk', '-type', 'f'])).split('\n').filter(Boolean);
   for (const f of flats) {
     const out = await sh('losetup', ['-j', f]);
     for (const line of out.split('\n').filter(Boolean)) {

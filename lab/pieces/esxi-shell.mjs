@@ -313,10 +313,12 @@ AcceptEnv LANG LC_*
   const q = (s) => `'${String(s).replace(/'/g, `'\\''`)}'`;
   // The new namespace starts with a copy of every host mount. Drop the copies of
   // loop/overlay/nsfs and Docker/containerd mounts (of this or any other lab) so that
-  // this sshd never keeps someone's loop device or container layer busy.
+  // this sshd never keeps someone's loop device or container layer busy (the stop order keeps
+  // the datastore's image: sshd ends before the vsphere piece unmounts it).
+  // The ESX datastore's own loop-mounted XFS image (vsphere piece) is kept: it is bound below.
   const dropMounts =
-    `awk '{ split($0, a, " - "); split(a[2], b, " "); mp = $5; ` +
-    `if (b[1] == "overlay" || b[1] == "nsfs" || b[2] ~ /^\\/dev\\/loop/ || mp ~ /\\/(docker|containerd|plugins)(\\/|$)/) print mp }' ` +
+    `awk -v ds=${q(ds)} '{ split($0, a, " - "); split(a[2], b, " "); mp = $5; ` +
+    `if (mp != ds && (b[1] == "overlay" || b[1] == "nsfs" || b[2] ~ /^\\/dev\\/loop/ || mp ~ /\\/(docker|containerd|plugins)(\\/|$)/)) print mp }' ` +
     `/proc/self/mountinfo | sort -r | while read -r mp; do umount -l "$mp" 2>/dev/null || true; done`;
   const script = [
     dropMounts,

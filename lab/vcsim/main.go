@@ -130,7 +130,14 @@ func main() {
 
 	m.Service.Listen = &url.URL{Host: *listen, User: url.UserPassword(*user, *password)}
 	m.Service.TLS = &tls.Config{Certificates: []tls.Certificate{cert}}
+	abs, err := filepath.Abs(*dsDir)
+	if err != nil {
+		log.Fatal(err)
+	}
+	consolidateLeftovers(abs)
 	s := m.Service.NewServer()
+	// Before any client can know the port (the ready file is written below): ESXi's snapshots of disks.
+	s.Config.Handler = newSnapshotDisks(*dsName, abs).wrap(s.Config.Handler)
 
 	sum := sha256.Sum256(cert.Certificate[0])
 	hexes := make([]string, len(sum))

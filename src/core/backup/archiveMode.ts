@@ -8,6 +8,7 @@ import { pluginAliasOf } from '../docker/plugin';
 import { UserError } from '../errors';
 import { MOUNT_POINT, requireVolume, StopJournal, volumeUsage, withContainersStopped, withHelper } from './dockerHelper';
 import { HashCounter, openRegularFile } from './hashing';
+import { BackupHooks, withHooks } from './hooks';
 import { BackupEntry } from './layout';
 import { ArchiveSource, Compression, Manifest, ManifestFile } from './manifest';
 import { PartialBackup } from './partialBackup';
@@ -27,6 +28,8 @@ export interface ArchiveBackupRequest {
   /** The run, and where it records the containers it stops (the volume's lock). */
   owner: RunOwner;
   journal: StopJournal;
+  stopTimeoutSeconds?: number;
+  hooks?: BackupHooks;
   signal?: AbortSignal;
   reporter: Reporter;
 }
@@ -66,7 +69,7 @@ export async function backupArchive(req: ArchiveBackupRequest): Promise<BackupEn
       throw err;
     }
   };
-  return req.stopContainers ? withContainersStopped(conn, volume, reporter, { signal }, req.journal, run) : run([]);
+  return withHooks(conn, req.hooks, reporter, signal, () => (req.stopContainers ? withContainersStopped(conn, volume, reporter, { signal, stopTimeoutSeconds: req.stopTimeoutSeconds }, req.journal, run) : run([])));
 }
 
 export interface ArchiveRestoreRequest {

@@ -69,15 +69,20 @@ export async function withHelper<T>(conn: DockerConnection, image: string, volum
 
 /** Runs a command in the helper and returns its output (a TTY exec: no stream multiplexing). */
 export async function execInHelper(conn: DockerConnection, id: string, cmd: string[], options: CallOptions): Promise<string> {
-  return conn.call(`Running ${cmd[0]} in a helper container`, async (signal) => {
-    const exec = await conn.docker.getContainer(id).exec({ Cmd: cmd, AttachStdout: true, AttachStderr: true, Tty: true, abortSignal: signal } as never);
+  const { exitCode, output } = await execInContainer(conn, id, cmd, options);
+  if (exitCode !== 0) throw new UserError(`${cmd.join(' ')} failed in the helper container (exit ${exitCode}): ${output.trim()}`);
+  return output;
+}
+
+/** Runs a command in a running container (id or name) through the Engine API: its exit code and output (stdout and stderr, a TTY exec). */
+export async function execInContainer(conn: DockerConnection, container: string, cmd: string[], options: CallOptions): Promise<{ exitCode: number; output: string }> {
+  return conn.call(`Running ${cmd[0]} in container ${container}`, async (signal) => {
+    const exec = await conn.docker.getContainer(container).exec({ Cmd: cmd, AttachStdout: true, AttachStderr: true, Tty: true, abortSignal: signal } as never);
     const stream = await exec.start({ hijack: true, stdin: false, Tty: true, abortSignal: signal } as never);
     const chunks: Buffer[] = [];
     for await (const chunk of stream as AsyncIterable<Buffer>) chunks.push(chunk);
     const { ExitCode } = (await exec.inspect({ abortSignal: signal } as never)) as unknown as { ExitCode: number };
-    const out = Buffer.concat(chunks).toString('utf8');
-    if (ExitCode !== 0) throw new UserError(`${cmd.join(' ')} failed in the helper container (exit ${ExitCode}): ${out.trim()}`);
-    return out;
+    return { exitCode: ExitCode, output: Buffer.concat(chunks).toString('utf8') };
   }, options);
 }
 
@@ -94,6 +99,13 @@ export async function volumeIsEmpty(conn: DockerConnection, id: string, options:
   return out.trim() === '';
 }
 
+/** How long `docker stop` waits for a container to exit before it kills it (a job's `stopTimeoutSeconds`). */
+export const DEFAULT_STOP_TIMEOUT_SECONDS = 30;
+
+export interface StopOptions extends CallOptions {
+  stopTimeoutSeconds?: number;
+}
+
 /** Where a run records the containers it stops before stopping them, so a run after a crash can start them again. */
 export interface StopJournal {
   recordStopped(containers: StoppedContainer[]): Promise<void>;
@@ -104,7 +116,7 @@ export interface StopJournal {
  * starts them again whatever happens. They are recorded in `journal` before the first is stopped.
  * A container that does not start again makes the whole call fail, after the others.
  */
-export async function withContainersStopped<T>(conn: DockerConnection, volume: string, reporter: Reporter, options: CallOptions, journal: StopJournal, work: (stopped: string[]) => Promise<T>): Promise<T> {
+export async function withContainersStopped<T>(conn: DockerConnection, volume: string, reporter: Reporter, options: StopOptions, journal: StopJournal, work: (stopped: string[]) => Promise<T>): Promise<T> {
   const running = (await containersUsing(conn, volume, options)).filter((c) => c.state === 'running' && !(HELPER_LABEL in c.labels));
   const stopped: typeof running = [];
   let result: T | undefined;
@@ -113,7 +125,7 @@ export async function withContainersStopped<T>(conn: DockerConnection, volume: s
     if (running.length) await journal.recordStopped(running.map(({ id, name }) => ({ id, name })));
     for (const c of running) {
       reporter.step(`Stopping container ${c.name} (uses ${volume})`);
-      await stopContainer(conn, c.id, 30, options);
+      await stopContainer(conn, c.id, options.stopTimeoutSeconds ?? DEFAULT_STOP_TIMEOUT_SECONDS, options);
       stopped.push(c);
     }
     result = await work(running.map((c) => c.name));

@@ -1,4 +1,5 @@
 import { UserError } from '../errors';
+import { BackupHook, BackupHooks } from './hooks';
 import { Compression, BackupMode } from './manifest';
 import { checkRetain } from './retention';
 
@@ -17,8 +18,12 @@ export interface BackupJob {
   /** How many good backups to keep per volume. */
   retain: number;
   compression?: Compression;
-  /** Archive mode: stop the containers using a volume while it is read. */
+  /** Stop the containers using a volume while it is read (archive) or snapshotted (snapshot mode: started again before the download). */
   stopContainers?: boolean;
+  /** How long `docker stop` waits before it kills a container (default 30 s). */
+  stopTimeoutSeconds?: number;
+  /** Commands run in named containers before and after the snapshot or archive; a failing pre hook aborts. */
+  hooks?: BackupHooks;
   /** Snapshot mode: name of the ESXi host or vCenter, and the Docker host VM (found when absent). */
   esxiHost?: string;
   vm?: string;
@@ -39,6 +44,8 @@ export const JOB_KEYS = [
   'retain',
   'compression',
   'stopContainers',
+  'stopTimeoutSeconds',
+  'hooks',
   'esxiHost',
   'vm',
   'helperImage',
@@ -76,6 +83,9 @@ export function checkJob(value: unknown, where: string): BackupJob {
   if (compression !== 'none' && compression !== 'gzip') throw bad(`"compression" must be "none" or "gzip" (got ${JSON.stringify(compression)}).`);
   if (mode === 'snapshot' && compression !== 'none') throw bad('"compression" applies to archive mode only; snapshot backups keep the disk files as they are.');
   if (j.stopContainers !== undefined && typeof j.stopContainers !== 'boolean') throw bad('"stopContainers" must be true or false.');
+  const stopTimeout = j.stopTimeoutSeconds;
+  if (stopTimeout !== undefined && !(typeof stopTimeout === 'number' && Number.isInteger(stopTimeout) && stopTimeout >= 0)) throw bad('"stopTimeoutSeconds" must be a whole number of seconds (0 or more).');
+  const hooks = j.hooks === undefined ? undefined : checkHooks(j.hooks, bad);
   for (const k of ['esxiHost', 'vm', 'helperImage'] as const) if (j[k] !== undefined && (typeof j[k] !== 'string' || !j[k])) throw bad(`"${k}" must be a non-empty string.`);
   return {
     dockerHost: j.dockerHost,
@@ -85,8 +95,35 @@ export function checkJob(value: unknown, where: string): BackupJob {
     retain,
     compression,
     stopContainers: j.stopContainers === true,
+    ...(stopTimeout !== undefined ? { stopTimeoutSeconds: stopTimeout as number } : {}),
+    ...(hooks ? { hooks } : {}),
     ...(j.esxiHost ? { esxiHost: j.esxiHost as string } : {}),
     ...(j.vm ? { vm: j.vm as string } : {}),
     ...(j.helperImage ? { helperImage: j.helperImage as string } : {}),
   };
+}
+
+/** `{"pre": [{"container": "db", "command": ["sh", "-c", "…"]}], "post": […]}`, each problem named. */
+function checkHooks(value: unknown, bad: (what: string, hint?: string) => UserError): BackupHooks {
+  const example = 'e.g. "hooks": {"pre": [{"container": "db", "command": ["sh", "-c", "pg_dump -U app app > /var/lib/postgresql/data/dump.sql"]}]}';
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw bad('"hooks" must be an object with "pre" and/or "post" lists.', example);
+  const h = value as Record<string, unknown>;
+  const unknown = Object.keys(h).filter((k) => k !== 'pre' && k !== 'post');
+  if (unknown.length) throw bad(`"hooks" has unknown key(s) ${unknown.join(', ')}: only "pre" and "post".`, example);
+  const list = (when: 'pre' | 'post'): BackupHook[] | undefined => {
+    const v = h[when];
+    if (v === undefined) return undefined;
+    if (!Array.isArray(v)) throw bad(`"hooks.${when}" must be a list of {"container", "command"}.`, example);
+    return v.map((hook: unknown, i): BackupHook => {
+      const o = (typeof hook === 'object' && hook !== null ? hook : {}) as Record<string, unknown>;
+      const extra = Object.keys(o).filter((k) => k !== 'container' && k !== 'command');
+      if (extra.length) throw bad(`hooks.${when}[${i}] has unknown key(s) ${extra.join(', ')}.`, example);
+      if (typeof o.container !== 'string' || !o.container) throw bad(`hooks.${when}[${i}] needs "container": the name of the container that runs the command.`, example);
+      if (!Array.isArray(o.command) || !o.command.length || !o.command.every((a) => typeof a === 'string')) throw bad(`hooks.${when}[${i}] needs "command": a non-empty list of strings (no shell unless you name one).`, example);
+      return { container: o.container, command: o.command as string[] };
+    });
+  };
+  const pre = list('pre');
+  const post = list('post');
+  return { ...(pre ? { pre } : {}), ...(post ? { post } : {}) };
 }

@@ -49,7 +49,13 @@ export interface SnapshotSource {
   diskPath: string;
   diskMode: string;
   capacityBytes?: number;
+  /** quiesced: VMware Tools flushed and froze the guest's file systems for the snapshot; crash-consistent: as after a power cut. */
+  consistency?: SnapshotConsistency;
+  /** Containers stopped for the snapshot (and started again before the download). */
+  stoppedContainers?: string[];
 }
+
+export type SnapshotConsistency = 'quiesced' | 'crash-consistent';
 
 export interface Manifest {
   format: typeof MANIFEST_FORMAT;

@@ -96,7 +96,7 @@ export async function runBackupJob(job: BackupJob, ctx: JobContext): Promise<Job
         reporter.step(`--- ${volume}`);
         await locked([volume], async (_, locks) => {
           try {
-            const entry = await backupArchive({ conn, volume, folder: folderOf(volume), destination: job.destination, helperImage: job.helperImage ?? DEFAULT_HELPER_IMAGE, compression: job.compression ?? 'none', stopContainers: !!job.stopContainers, owner, journal: locks.get(volume)!, signal, reporter });
+            const entry = await backupArchive({ conn, volume, folder: folderOf(volume), destination: job.destination, helperImage: job.helperImage ?? DEFAULT_HELPER_IMAGE, compression: job.compression ?? 'none', stopContainers: !!job.stopContainers, stopTimeoutSeconds: job.stopTimeoutSeconds, hooks: job.hooks, owner, journal: locks.get(volume)!, signal, reporter });
             return [{ volume, entry, pruned: 0 }];
           } catch (err) {
             if (signal?.aborted) throw new CancelledError('The backup');
@@ -110,12 +110,12 @@ export async function runBackupJob(job: BackupJob, ctx: JobContext): Promise<Job
         });
       }
     } else {
-      await locked(volumes, async (ready) => {
+      await locked(volumes, async (ready, locks) => {
         if (!ctx.vsphere) throw new UserError('Snapshot mode needs the ESXi host or vCenter that runs the Docker host VM.', 'Set "esxiHost" in the job (or link the Docker host to an ESXi host).', 'BAD_JOB');
         const session = await ctx.vsphere();
         const vmName = job.vm ?? ctx.vmName ?? (await locateDockerHostVm(conn, session, undefined, signal)).vm.name;
         try {
-          const entries = await backupSnapshot({ session, conn, vmName, volumes: ready, folderOf, destination: job.destination, owner, signal, reporter });
+          const entries = await backupSnapshot({ session, conn, vmName, volumes: ready, folderOf, destination: job.destination, owner, journalOf: (v) => locks.get(v)!, stopContainers: !!job.stopContainers, stopTimeoutSeconds: job.stopTimeoutSeconds, helperImage: job.helperImage, hooks: job.hooks, signal, reporter });
           return entries.map((entry, i) => ({ volume: ready[i], entry, pruned: 0 }));
         } catch (err) {
           if (signal?.aborted) throw new CancelledError('The backup');

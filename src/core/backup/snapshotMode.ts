@@ -10,16 +10,21 @@ import { searchDatastore } from '../vsphere/datastoreBrowser';
 import { downloadDatastoreFile } from '../vsphere/datastoreFiles';
 import { downloadDatastoreFileTo, FileDownloadOptions, RangedAccess } from '../vsphere/rangedDownload';
 import { DatastoreLocation, formatDatastorePath } from '../vsphere/datastorePath';
-import { createSnapshot, listSnapshots, removeSnapshot } from '../vsphere/snapshots';
+import { listSnapshots, removeSnapshot } from '../vsphere/snapshots';
+import { MoRef } from '../vsphere/normalize';
 import { VsphereSession } from '../vsphere/session';
-import { requireVolume } from './dockerHelper';
+import { requireVolume, StopJournal } from './dockerHelper';
 import { FollowingHasher, Hashed } from './hashing';
+import { BackupHooks, withHooks } from './hooks';
+import { DEFAULT_HELPER_IMAGE } from './job';
 import { BackupEntry, timestampOf } from './layout';
 import { ManifestFile, SnapshotSource } from './manifest';
 import { PartialBackup } from './partialBackup';
 import { ProgressMeter } from './progress';
 import { Reporter } from './reporter';
 import { describeOwner, ownerState, parseOwner, RunOwner } from './runOwner';
+import { BackupSnapshot, takeBackupSnapshot } from './snapshotConsistency';
+import { withContainersStoppedForSnapshot } from './snapshotStop';
 import { descriptorExtent, descriptorSidecar } from './vmdkFiles';
 
 /**
@@ -143,12 +148,21 @@ export interface SnapshotBackupRequest {
   destination: string;
   /** The run: in the snapshot's name and description, and in the partial folders. */
   owner: RunOwner;
+  /** Where the run records the containers it stops, per volume (the volume's lock). */
+  journalOf: (volume: string) => StopJournal;
+  /** Stop the containers using the volumes for the snapshot (started again before the download). */
+  stopContainers?: boolean;
+  stopTimeoutSeconds?: number;
+  /** The helper container that keeps a volume attached while its containers are stopped. */
+  helperImage?: string;
+  hooks?: BackupHooks;
   signal?: AbortSignal;
   reporter: Reporter;
 }
 
 /**
- * VM-level backup: one snapshot of the Docker host VM, then the descriptor, flat extent and vDVS
+ * VM-level backup: one snapshot of the Docker host VM (quiesced when VMware Tools runs in it; hooks
+ * and stopContainers around it), then the descriptor, flat extent and vDVS
  * sidecar of each included volume's disk are streamed from the datastore (`/folder`) into one
  * backup folder per volume. The base disk files do not change while the snapshot exists. The
  * snapshot is removed whatever happens (and by the next run if this process is killed).
@@ -167,8 +181,25 @@ export async function backupSnapshot(req: SnapshotBackupRequest): Promise<Backup
 
   const startedAt = new Date();
   const snapshotName = `${SNAPSHOT_PREFIX}${req.owner.runId}-${timestampOf(startedAt)}`;
-  reporter.step(`Taking snapshot ${snapshotName} of ${req.vmName}`);
-  const snapshot = await createSnapshot(session, located.vm.ref, { name: snapshotName, description: snapshotDescription(req.volumes, req.owner), memory: false, quiesce: false }, signal);
+  // not the caller's signal: a cancelled backup must still remove its snapshot
+  const dropSnapshot = (ref: MoRef) => removeSnapshot(session, ref).catch((err: unknown) => reporter.warn(`Snapshot ${snapshotName} could not be removed now (${(err as Error).message}); the next backup removes it.`));
+  let taken: BackupSnapshot | undefined;
+  const take = async () => {
+    taken = await takeBackupSnapshot(session, located.vm.ref, req.vmName, snapshotName, snapshotDescription(req.volumes, req.owner), reporter, signal);
+  };
+  const stopOptions = { helperImage: req.helperImage ?? DEFAULT_HELPER_IMAGE, stopTimeoutSeconds: req.stopTimeoutSeconds, journalOf: req.journalOf, signal };
+  let stopped: string[] = [];
+  try {
+    await withHooks(conn, req.hooks, reporter, signal, async () => {
+      if (req.stopContainers) stopped = (await withContainersStoppedForSnapshot(conn, included.map((p) => p.volume), stopOptions, reporter, take)).stopped;
+      else await take();
+    });
+  } catch (err) {
+    // e.g. a container that did not start again after the snapshot: no download, and no snapshot left
+    if (taken) await dropSnapshot(taken.ref);
+    throw err;
+  }
+  const { ref: snapshot, consistency } = taken!;
   const entries: BackupEntry[] = [];
   try {
     const meter = new ProgressMeter('Download', (p) => reporter.progress(p), total);
@@ -188,6 +219,8 @@ export async function backupSnapshot(req: SnapshotBackupRequest): Promise<Backup
           diskPath: formatDatastorePath(planned.disk.location),
           diskMode: planned.disk.diskMode,
           capacityBytes: planned.disk.capacityBytes,
+          consistency,
+          stoppedContainers: stopped,
         };
         entries.push(await partial.commit({ dockerHost: conn.host.name, pluginAlias: pluginAliasOf(conn), volume: facts.get(planned.volume)!, source, startedAt }));
       } catch (err) {
@@ -198,8 +231,7 @@ export async function backupSnapshot(req: SnapshotBackupRequest): Promise<Backup
     meter.finish();
   } finally {
     reporter.step(`Removing snapshot ${snapshotName}`);
-    // not the caller's signal: a cancelled backup must still remove its snapshot
-    await removeSnapshot(session, snapshot).catch((err: unknown) => reporter.warn(`Snapshot ${snapshotName} could not be removed now (${(err as Error).message}); the next backup removes it.`));
+    await dropSnapshot(snapshot);
   }
   return entries;
 }

@@ -102,6 +102,12 @@ export async function listVmDisks(session: VsphereSession, vm: MoRef, signal?: A
   return parseDisks(props['config.hardware.device']);
 }
 
+/** Whether VMware Tools runs in the VM now (`guest.toolsRunningStatus`): it quiesces snapshots. */
+export async function vmToolsRunning(session: VsphereSession, vm: MoRef, signal?: AbortSignal): Promise<boolean> {
+  const props = await getProperties(session, vm, ['guest.toolsRunningStatus'], signal);
+  return str(props['guest.toolsRunningStatus']) === 'guestToolsRunning';
+}
+
 /**
  * Every VM of `container` with its disks, in one round trip: to tell which VM a VMDK is attached to.
  * For a Datastore these are the VMs with any file on it (its `vm` property).

@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import { BackupHooks } from '../../core/backup/hooks';
 import { BackupJob, checkJob } from '../../core/backup/job';
 import { Services } from '../services';
 import { backupDestination, defaultRetain, expandPath } from './backupSettings';
@@ -17,6 +18,8 @@ export interface BackupTaskDefinition extends vscode.TaskDefinition {
   retain?: number;
   compression?: 'none' | 'gzip';
   stopContainers?: boolean;
+  stopTimeoutSeconds?: number;
+  hooks?: BackupHooks;
   esxiHost?: string;
   vm?: string;
 }
