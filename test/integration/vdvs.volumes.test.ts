@@ -6,7 +6,6 @@
  */
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { DockerHostConfig } from '../../src/core/config';
@@ -35,7 +34,8 @@ describe('Volumes on the lab', () => {
   let session: VsphereSession;
   let host: DockerHostConfig;
   let tenantDir: string;
-  const aside = mkdtempSync(join(tmpdir(), 't7-aside-'));
+  /** Where a test moves a volume's files aside: on the datastore's own file system, so a rename moves them. */
+  let aside: string;
   const sources = (withDocker = true): VolumeSources => ({
     docker: withDocker ? [{ host, use: (work) => DockerConnection.using(host, { timeoutMs: 60_000 }, work) }] : [],
     esxi: [{ id: 'lab-esx', name: 'lab ESXi', session: async () => session }],
@@ -51,6 +51,7 @@ describe('Volumes on the lab', () => {
     conn = await DockerConnection.open(host, { timeoutMs: 60_000 });
     session = await VsphereSession.open({ url: lab.vsphere.url, user: lab.vsphere.user, password: lab.vsphere.password, thumbprint: lab.vsphere.thumbprint, timeoutMs: 60_000 });
     tenantDir = join(lab.vsphere.datastorePath, 'dockvols', DEFAULT_TENANT_UUID);
+    aside = mkdtempSync(join(lab.vsphere.datastorePath, '.t7-aside-'));
   });
 
   /** Files taken out of dockvols go back, so the plugin can unmount, detach and remove them. */
