@@ -118,7 +118,7 @@ describe('snapshot-mode download of a large datastore file in parallel ranges (l
 
   describe('against a stand-in of a hostd /folder that behaves otherwise (same pinned certificate)', () => {
     let server: Server;
-    let mode: 'ignore-range' | 'drop' | 'stall' = 'ignore-range';
+    let mode: 'ignore-range' | 'drop' | 'stall' | 'wrong-range' = 'ignore-range';
     const seen: (string | undefined)[] = [];
     let agent: PinnedAgent;
     let url = '';
@@ -134,6 +134,11 @@ describe('snapshot-mode download of a large datastore file in parallel ranges (l
         const body = readFileSync(source);
         if (mode === 'ignore-range') return res.writeHead(200, { 'Content-Length': body.length }).end(body);
         const [, a, b] = /bytes=(\d+)-(\d+)/.exec(req.headers.range ?? '') ?? [];
+        if (mode === 'wrong-range') {
+          // a proxy or hostd that answers every range from the file's start: 206, right length, wrong bytes
+          const n = Number(b) - Number(a) + 1;
+          return res.writeHead(206, { 'Content-Length': n, 'Content-Range': `bytes 0-${n - 1}/${body.length}` }).end(body.subarray(0, n));
+        }
         const part = body.subarray(Number(a), Number(b) + 1);
         res.writeHead(206, { 'Content-Length': part.length, 'Content-Range': `bytes ${a}-${b}/${body.length}` });
         if (mode === 'drop') res.write(part.subarray(0, MiB), () => res.socket?.destroy());
@@ -158,6 +163,14 @@ describe('snapshot-mode download of a large datastore file in parallel ranges (l
       assert.deepEqual(hashed, { size: SIZE, sha256: sourceSha });
       assert.ok(seen.some((r) => r?.startsWith('bytes=')), 'ranges were asked for first');
       assert.equal(seen.at(-1), undefined, 'then the whole file, without Range');
+    });
+
+    it('a part answered from another offset (206 bytes 0-… for 32–64 MiB) fails with RANGE_MISMATCH naming both ranges, not hashed as good', async () => {
+      mode = 'wrong-range';
+      await assert.rejects(
+        downloadHashed(standIn(), lab.datacenter, loc(), join(dir, 'i.vmdk'), { size: SIZE }),
+        (e: unknown) => e instanceof UserError && e.code === 'RANGE_MISMATCH' && e.message.includes('disk-flat.vmdk') && e.message.includes(`bytes 0-${32 * MiB - 1}`) && e.message.includes(`bytes ${32 * MiB}-${64 * MiB - 1}`),
+      );
     });
 
     it('a connection dropped in the middle of a part fails with CONNECTION_LOST, naming the host and file', async () => {

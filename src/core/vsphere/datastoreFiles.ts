@@ -108,13 +108,20 @@ export function stalledError(host: string, loc: DatastoreLocation): UserError {
   return new UserError(`${host} stopped answering while transferring ${formatDatastorePath(loc)}.`, undefined, 'TIMEOUT');
 }
 
-/** The answer to a Range request must be that part of a file of the expected size. */
+/**
+ * The answer to a Range request must be that part (same first and last byte) of a file of the
+ * expected size: a part from another offset would be written where it was asked for and hashed as good.
+ */
 export function checkRangeAnswer(status: number, contentRange: string | undefined, range: ByteRange, loc: DatastoreLocation): UserError | undefined {
   if (status === 200) return new UserError(`The host sent the whole of ${formatDatastorePath(loc)} when asked for a part.`, undefined, 'RANGE_IGNORED');
   if (status !== 206) return statusError('GET', loc, status);
-  const total = Number(/\/(\d+)$/.exec(contentRange ?? '')?.[1]);
-  if (total === range.total) return undefined;
-  return new UserError(`${formatDatastorePath(loc)} is now ${Number.isFinite(total) ? `${total} bytes` : 'of unknown size'}, not ${range.total}: it changed during the transfer.`, 'Run the backup again.', 'SIZE_CHANGED');
+  const [, first, last, size] = /^bytes (\d+)-(\d+)\/(\d+|\*)$/.exec(contentRange?.trim() ?? '') ?? [];
+  const total = Number(size);
+  if (total !== range.total) {
+    return new UserError(`${formatDatastorePath(loc)} is now ${Number.isFinite(total) ? `${total} bytes` : 'of unknown size'}, not ${range.total}: it changed during the transfer.`, 'Run the backup again.', 'SIZE_CHANGED');
+  }
+  if (Number(first) === range.start && Number(last) === range.end - 1) return undefined;
+  return new UserError(`The host sent ${contentRange ? `"${contentRange}"` : 'no Content-Range'} of ${formatDatastorePath(loc)} when asked for bytes ${range.start}-${range.end - 1}.`, 'A proxy between here and the host may mangle ranged requests; run the backup again.', 'RANGE_MISMATCH');
 }
 
 function rethrowCancel(signal: AbortSignal | undefined, loc: DatastoreLocation, reject: (e: unknown) => void = (e) => { throw e; }) {
