@@ -11,7 +11,7 @@ import { downloadHashed } from '../../src/core/backup/snapshotMode';
 import { UserError } from '../../src/core/errors';
 import { ownAgent } from '../../src/core/ownAgent';
 import { connectToHost } from '../../src/core/vsphere/connect';
-import { FolderAccess, FolderAccessSpec } from '../../src/core/vsphere/datastoreFiles';
+import { FolderAccess, FolderAccessSpec, uploadDatastoreFile } from '../../src/core/vsphere/datastoreFiles';
 import { downloadDatastoreFileTo, RANGED_MIN_BYTES } from '../../src/core/vsphere/rangedDownload';
 import { VsphereSession } from '../../src/core/vsphere/session';
 import { PinnedAgent } from '../../src/core/vsphere/tls';
@@ -118,7 +118,7 @@ describe('snapshot-mode download of a large datastore file in parallel ranges (l
 
   describe('against a stand-in of a hostd /folder that behaves otherwise (same pinned certificate)', () => {
     let server: Server;
-    let mode: 'ignore-range' | 'drop' | 'stall' | 'wrong-range' = 'ignore-range';
+    let mode: 'ignore-range' | 'drop' | 'stall' | 'wrong-range' | 'silent-put' = 'ignore-range';
     const seen: (string | undefined)[] = [];
     let agent: PinnedAgent;
     let url = '';
@@ -131,6 +131,7 @@ describe('snapshot-mode download of a large datastore file in parallel ranges (l
     before(async () => {
       server = createServer({ cert: readFileSync(lab.certPath), key: readFileSync(lab.certPath.replace(/cert\.pem$/, 'key.pem')) }, (req, res) => {
         seen.push(req.headers.range);
+        if (req.method === 'PUT') return void req.pause(); // takes the headers, then reads nothing and never answers
         const body = readFileSync(source);
         if (mode === 'ignore-range') return res.writeHead(200, { 'Content-Length': body.length }).end(body);
         const [, a, b] = /bytes=(\d+)-(\d+)/.exec(req.headers.range ?? '') ?? [];
@@ -177,6 +178,16 @@ describe('snapshot-mode download of a large datastore file in parallel ranges (l
       mode = 'drop';
       const access = standIn();
       await assert.rejects(downloadHashed(access, lab.datacenter, loc(), join(dir, 'g.vmdk'), { size: SIZE }), (e: unknown) => e instanceof UserError && e.code === 'CONNECTION_LOST' && e.message.includes(access.host) && e.message.includes('disk-flat.vmdk'));
+    });
+
+    it('a /folder upload (snapshot restore) to a host that stops reading fails with TIMEOUT naming the host and file', async () => {
+      mode = 'silent-put';
+      const access = standIn(1_500);
+      const size = 64 * MiB;
+      await assert.rejects(
+        uploadDatastoreFile(access, lab.datacenter, loc(), createReadStream(source, { end: size - 1 }), size),
+        (e: unknown) => e instanceof UserError && e.code === 'TIMEOUT' && e.message.includes(access.host) && e.message.includes('disk-flat.vmdk'),
+      );
     });
 
     it('a host that stops sending fails within the timeout (TIMEOUT), not never', async () => {

@@ -1,11 +1,11 @@
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip, createGzip } from 'node:zlib';
 import { DockerConnection } from '../docker/connection';
 import { containerArchive } from '../docker/containers';
 import { pluginAliasOf } from '../docker/plugin';
 import { UserError } from '../errors';
+import { IdleWatchedStream } from '../idleStream';
 import { MOUNT_POINT, requireVolume, StopJournal, volumeUsage, withContainersStopped, withHelper } from './dockerHelper';
 import { HashCounter, openRegularFile } from './hashing';
 import { BackupHooks, withHooks } from './hooks';
@@ -56,7 +56,7 @@ export async function backupArchive(req: ArchiveBackupRequest): Promise<BackupEn
         const name = archiveFileName(req.compression);
         reporter.step(`Writing ${name}${usage === undefined ? '' : ` (the volume holds about ${Math.ceil(usage / 1048576)} MiB)`}`);
         // `/data/.` gives entries `./a`, `./sub/b` like `tar -c -C /data .`, so restore puts them back at the root
-        const tar = await containerArchive(conn, helper, `${MOUNT_POINT}/.`, { signal });
+        const tar = await containerArchive(conn, helper, `${MOUNT_POINT}/.`, { signal, what: `the files of volume ${volume}` });
         const meter = new ProgressMeter('Archive', (p) => reporter.progress(p), usage);
         const counter = new HashCounter(meter); // the uncompressed tar, for progress against `du`
         await partial.addStream(name, 'archive', tar, { signal, transforms: req.compression === 'gzip' ? [counter, createGzip()] : [counter] });
@@ -93,16 +93,24 @@ export async function restoreArchive(req: ArchiveRestoreRequest): Promise<void> 
     reporter.step(`Extracting ${archive.name} into ${req.volume}`);
     const meter = new ProgressMeter('Restore', (p) => reporter.progress(p), archive.size);
     const counter = new HashCounter(meter);
-    await putArchive(conn, helper, join(req.backupDir, archive.name), [counter, ...(source.compression === 'gzip' ? [createGunzip()] : [])], req.signal);
+    await putArchive(conn, helper, req.volume, join(req.backupDir, archive.name), [counter, ...(source.compression === 'gzip' ? [createGunzip()] : [])], req.signal);
     meter.finish();
     checkHash(archive, counter, req.volume);
   });
 }
 
-async function putArchive(conn: DockerConnection, helper: string, file: string, transforms: NodeJS.ReadWriteStream[], outer?: AbortSignal): Promise<void> {
-  const body = new PassThrough({ highWaterMark: 1 << 20 });
+async function putArchive(conn: DockerConnection, helper: string, volume: string, file: string, transforms: NodeJS.ReadWriteStream[], outer?: AbortSignal): Promise<void> {
   const stop = new AbortController();
   const signal = outer ? AbortSignal.any([outer, stop.signal]) : stop.signal;
+  let settled = false;
+  // Waiting on the daemon: it holds back a chunk of ours, or has all of them and owes the answer.
+  const idleSeconds = Math.round(conn.timeoutMs / 1000);
+  let timedOut: UserError | undefined;
+  const body = new IdleWatchedStream(conn.timeoutMs, (s) => !settled && (s.writableLength > 0 || s.writableEnded), () => {
+    timedOut = new UserError(`${conn.label} took no data for ${idleSeconds} s while restoring into volume ${volume}.`, 'The Docker daemon or the volume plugin may be stuck (check `docker info` and the plugin log), or raise vdvs.requestTimeoutSeconds.', 'TIMEOUT');
+    stop.abort();
+    return timedOut;
+  });
   const feeding = pipeline([await openRegularFile(file), ...transforms, body], { signal });
   // A daemon that refuses the tar stops reading it: end the feeding side too instead of waiting forever.
   const uploading = conn.docker
@@ -111,8 +119,10 @@ async function putArchive(conn: DockerConnection, helper: string, file: string, 
     .catch((err: unknown) => {
       stop.abort();
       throw err;
-    });
+    })
+    .finally(() => (settled = true));
   const [fed, uploaded] = await Promise.allSettled([feeding, uploading]);
+  if (timedOut) throw timedOut;
   if (uploaded.status === 'rejected') throw new UserError(`Writing into the volume failed on ${conn.label}: ${(uploaded.reason as Error).message}`);
   if (fed.status === 'rejected') throw fed.reason;
 }

@@ -1,4 +1,6 @@
 import type { Readable } from 'node:stream';
+import { UserError } from '../errors';
+import { failWhenSilent } from '../idleStream';
 import { CallOptions, DockerConnection } from './connection';
 import { daemonMessage, DockerError } from './dockerErrors';
 import { ProgressMessage, progressError, readJsonLines } from './jsonStream';
@@ -123,11 +125,16 @@ export function testContainerName(volume: string): string {
 
 /**
  * A tar stream of `path` inside a (running) container: GET /containers/ID/archive. For archive
- * backups from a helper started with runWithVolume(readOnly). No deadline on the body, only on
- * the headers; cancel with `signal`.
+ * backups from a helper started with runWithVolume(readOnly). The headers come under the call's
+ * deadline; the body fails with TIMEOUT when the daemon sends nothing for that long while we wait
+ * for it (a stuck daemon or volume plugin), naming `what` (default: the path in the container).
+ * Cancel with `signal`.
  */
-export function containerArchive(conn: DockerConnection, id: string, path: string, options?: CallOptions): Promise<Readable> {
-  return conn.dial<Readable>(`Reading ${path} from container ${id.slice(0, 12)}`, { method: 'GET', path: `/containers/${id}/archive`, query: { path }, stream: true }, options);
+export async function containerArchive(conn: DockerConnection, id: string, path: string, options: CallOptions & { what?: string } = {}): Promise<Readable> {
+  const what = options.what ?? `${path} of container ${id.slice(0, 12)}`;
+  const body = await conn.dial<Readable>(`Reading ${what}`, { method: 'GET', path: `/containers/${id}/archive`, query: { path }, stream: true }, options);
+  const idleMs = options.timeoutMs ?? conn.timeoutMs;
+  return failWhenSilent(body, idleMs, () => new UserError(`${conn.label} sent no data for ${Math.round(idleMs / 1000)} s while streaming ${what}.`, 'The Docker daemon or the volume plugin may be stuck (check `docker info` and the plugin log), or raise vdvs.requestTimeoutSeconds.', 'TIMEOUT'));
 }
 
 /** Pulls `image` unless the host has it; IMAGE_NOT_FOUND when the registry does not. */
