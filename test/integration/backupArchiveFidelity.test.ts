@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { promises as fs } from 'node:fs';
+import { execFile } from 'node:child_process';
 import { tmpdir } from 'node:os';
+import { promisify } from 'node:util';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { listBackups } from '../../src/core/backup/layout';
@@ -9,9 +11,11 @@ import { restoreBackup } from '../../src/core/backup/restore';
 import { runBackupJob } from '../../src/core/backup/runJob';
 import { DockerConnection } from '../../src/core/docker/connection';
 import { UserError } from '../../src/core/errors';
+import { connectToHost } from '../../src/core/vsphere/connect';
 import { ensureVolumeLab, labDocker, VolumeLab } from '../fixtures/volumeLab';
 import { StallingProxy } from './stallingProxy';
 
+const run = promisify(execFile);
 const HOST = 'fidelity-it-host';
 const tag = `fid-${process.pid.toString(36)}`;
 
@@ -23,9 +27,9 @@ describe('archive backups keep what the volume holds, and fail loudly when they 
   const volumes: string[] = [];
   const containers: string[] = [];
 
-  async function newVolume(suffix: string, size = '64mb'): Promise<string> {
+  async function newVolume(suffix: string, size = '64mb', opts: string[] = []): Promise<string> {
     const name = `${tag}-${suffix}`;
-    await docker('volume', 'create', '--driver', 'vsphere', '--name', name, '-o', `size=${size}`);
+    await docker('volume', 'create', '--driver', 'vsphere', '--name', name, '-o', `size=${size}`, ...opts);
     volumes.push(name);
     return name;
   }
@@ -96,6 +100,54 @@ describe('archive backups keep what the volume holds, and fail loudly when they 
         (e: unknown) => e instanceof UserError && e.code === 'TIMEOUT' && e.message.includes(HOST) && e.message.includes(`volume ${target}`),
       );
       assert.equal(proxy!.stalls > 0, true, 'the proxy stalled the upload');
+    });
+  });
+
+  describe('a destination that fills up (a 4 MiB tmpfs made by the test)', () => {
+    let small: string;
+    before(async () => {
+      small = join(dest, 'small');
+      await fs.mkdir(small);
+      await run('mount', ['-t', 'tmpfs', '-o', 'size=4m', 'tmpfs', small]);
+    });
+    after(async () => {
+      await run('umount', [small]).catch(() => undefined);
+    });
+
+    /** One wording in both modes: ENOSPC, the folder written to, the volume and what it needs. */
+    const noSpace = (error: string, vol: string, needs: RegExp) => {
+      assert.ok(error.includes(`${join(small, HOST, full(vol))} ran out of space (ENOSPC)`), error);
+      assert.ok(error.includes(`volume ${vol}`), error);
+      assert.match(error, needs, error);
+    };
+
+    it('archive mode: ENOSPC names the destination folder and how much the volume held; nothing is left behind', async () => {
+      const vol = await newVolume('full');
+      await sh(vol, 'head -c 8388608 /dev/urandom > /d/random.bin');
+      const summary = await runBackupJob({ dockerHost: HOST, volumes: [vol], mode: 'archive', destination: small, retain: 2 }, { conn, reporter: SILENT });
+      assert.equal(summary.ok, false);
+      noSpace(summary.results[0].error ?? '', vol, /needs about 8\.\d MiB/);
+      const listed = await listBackups(small, HOST, full(vol));
+      assert.deepEqual([listed.backups.length, listed.leftovers.length], [0, 0]);
+    });
+
+    it('snapshot mode: ENOSPC reads the same way, with the size of the disk', async () => {
+      const vol = await newVolume('full-s', '64mb', ['-o', 'attach-as=persistent']);
+      const user = `${tag}-snap-user`;
+      containers.push(user);
+      await docker('run', '-d', '--name', user, '--network', 'none', '-v', `${vol}:/d`, 'alpine:latest', 'sleep', '1d');
+      const session = await connectToHost({ id: 'esx', name: 'esx', url: lab.vsphere.url, user: lab.vsphere.user, thumbprint: lab.vsphere.thumbprint }, lab.vsphere.password, { timeoutMs: 60_000 });
+      try {
+        await assert.rejects(
+          runBackupJob({ dockerHost: HOST, volumes: [vol], mode: 'snapshot', destination: small, retain: 2, vm: lab.vsphere.vm }, { conn, vsphere: async () => session, reporter: SILENT }),
+          (e: unknown) => (noSpace((e as Error).message, vol, /needs about 64\.\d MiB/), true),
+        );
+      } finally {
+        await session.close();
+        await docker('rm', '-f', user);
+      }
+      const listed = await listBackups(small, HOST, full(vol));
+      assert.deepEqual([listed.backups.length, listed.leftovers.length], [0, 0]);
     });
   });
 });

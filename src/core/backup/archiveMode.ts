@@ -55,6 +55,7 @@ export async function backupArchive(req: ArchiveBackupRequest): Promise<BackupEn
         const usage = await volumeUsage(conn, helper, { signal });
         const name = archiveFileName(req.compression);
         reporter.step(`Writing ${name}${usage === undefined ? '' : ` (the volume holds about ${Math.ceil(usage / 1048576)} MiB)`}`);
+        if (usage !== undefined) partial.expect(usage, 'its files, as du counts them');
         // `/data/.` gives entries `./a`, `./sub/b` like `tar -c -C /data .`, so restore puts them back at the root
         const tar = await containerArchive(conn, helper, `${MOUNT_POINT}/.`, { signal, what: `the files of volume ${volume}` });
         const meter = new ProgressMeter('Archive', (p) => reporter.progress(p), usage);

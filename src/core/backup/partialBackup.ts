@@ -1,13 +1,14 @@
 import { promises as fs } from 'node:fs';
 import { basename, join } from 'node:path';
 import { Readable, Transform } from 'node:stream';
+import { UserError } from '../errors';
 import { recreateOptions } from './dockerHelper';
 import { syncDir } from './durableFs';
 import { Hashed, streamToFile } from './hashing';
 import { BackupEntry, listBackups, Leftover, timestampOf, transientName, volumeFolder } from './layout';
-import { ArchiveSource, Manifest, MANIFEST_FORMAT, ManifestFile, ManifestVolume, SnapshotSource, writeManifest } from './manifest';
+import { ArchiveSource, Manifest, MANIFEST_FILE, MANIFEST_FORMAT, ManifestFile, ManifestVolume, SnapshotSource, writeManifest } from './manifest';
 import { TOOL } from './tool';
-import { ProgressMeter } from './progress';
+import { formatBytes, ProgressMeter } from './progress';
 import { ownerState, parseOwner, RunOwner } from './runOwner';
 
 /** The run writing a partial backup (a RunOwner), so a later run can tell a crashed writer from a running one. */
@@ -20,10 +21,14 @@ const OWNER_FILE = 'owner.json';
 export class PartialBackup {
   readonly files: ManifestFile[] = [];
 
+  /** How much the volume needs here, for the message of a full destination (see expect()). */
+  private needs?: { bytes: number; what: string };
+
   private constructor(
     readonly folder: string,
     readonly timestamp: string,
     readonly dir: string,
+    private readonly volume: string,
   ) {}
 
   static async begin(destination: string, dockerHost: string, volume: string, owner: RunOwner, now = new Date()): Promise<PartialBackup> {
@@ -41,8 +46,13 @@ export class PartialBackup {
         throw err;
       }
       await fs.writeFile(join(dir, OWNER_FILE), JSON.stringify(owner));
-      return new PartialBackup(folder, timestamp, dir);
+      return new PartialBackup(folder, timestamp, dir, volume);
     }
+  }
+
+  /** Says how much the volume needs in the destination (`what`: how that was measured), for the message of a full disk. */
+  expect(bytes: number, what: string): void {
+    this.needs = { bytes, what };
   }
 
   async addStream(
@@ -51,17 +61,21 @@ export class PartialBackup {
     source: NodeJS.ReadableStream | Readable,
     options: { signal?: AbortSignal; meter?: ProgressMeter; transforms?: Transform[] } = {},
   ): Promise<ManifestFile> {
-    const hashed = await streamToFile(source, join(this.dir, name), options);
-    const file: ManifestFile = { name, role, ...hashed };
-    this.files.push(file);
-    return file;
+    return this.addWritten(name, role, (path) => streamToFile(source, path, options));
   }
 
   /** Adds a file that `write` creates at the path it is given, returning its size and sha256 (a download hashed behind the writer). */
   async addWritten(name: string, role: ManifestFile['role'], write: (path: string) => Promise<Hashed>): Promise<ManifestFile> {
-    const file: ManifestFile = { name, role, ...(await write(join(this.dir, name))) };
+    const file: ManifestFile = { name, role, ...(await write(join(this.dir, name)).catch((err: unknown) => this.rethrowNoSpace(err, name))) };
     this.files.push(file);
     return file;
+  }
+
+  /** A full destination, in the same words for both modes: the folder, the volume and what it needs. */
+  private rethrowNoSpace(err: unknown, name: string): never {
+    if ((err as NodeJS.ErrnoException)?.code !== 'ENOSPC') throw err;
+    const needs = this.needs ? `, which needs about ${formatBytes(this.needs.bytes)} (${this.needs.what})` : '';
+    throw new UserError(`${this.folder} ran out of space (ENOSPC) while writing ${name} of volume ${this.volume}${needs}.`, 'Free space there or back up to another destination.', 'NO_SPACE', { cause: err });
   }
 
   /**
@@ -84,7 +98,7 @@ export class PartialBackup {
       files: this.files,
     };
     await fs.rm(join(this.dir, OWNER_FILE), { force: true });
-    await writeManifest(this.dir, full);
+    await writeManifest(this.dir, full).catch((err: unknown) => this.rethrowNoSpace(err, MANIFEST_FILE));
     await syncDir(this.dir);
     const finalDir = join(this.folder, this.timestamp);
     await fs.rename(this.dir, finalDir);

@@ -205,6 +205,7 @@ export async function backupSnapshot(req: SnapshotBackupRequest): Promise<Backup
     const meter = new ProgressMeter('Download', (p) => reporter.progress(p), total);
     for (const [i, planned] of included.entries()) {
       const partial = await PartialBackup.begin(req.destination, conn.host.name, req.folderOf?.(planned.volume) ?? planned.volume, req.owner, startedAt);
+      partial.expect(files[i].reduce((n, f) => n + (f.size ?? 0), 0), 'its disk files');
       try {
         for (const file of files[i]) {
           reporter.step(`Downloading ${formatDatastorePath(file.location)}`);

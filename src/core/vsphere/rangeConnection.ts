@@ -116,7 +116,12 @@ export class RangeConnection {
   private received(n: number): void {
     const result = this.parser.execute(this.batch, this.used, n);
     if (result instanceof Error) return this.fail(new UserError(`${this.access.host} sent a malformed answer for ${this.what} (${result.message}).`, undefined, 'BAD_RESPONSE'));
-    if (this.used > BATCH_BYTES) this.writeBatch();
+    if (this.used <= BATCH_BYTES) return;
+    try {
+      this.writeBatch();
+    } catch (err) {
+      this.fail(err as Error); // a full disk (ENOSPC) ends this fetch with its code, not the worker
+    }
   }
 
   private writeBatch(): void {
