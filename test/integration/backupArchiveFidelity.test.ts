@@ -1,18 +1,22 @@
 import assert from 'node:assert/strict';
 import { promises as fs } from 'node:fs';
 import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { promisify } from 'node:util';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { listBackups } from '../../src/core/backup/layout';
+import { ArchiveSource } from '../../src/core/backup/manifest';
 import { SILENT } from '../../src/core/backup/reporter';
 import { restoreBackup } from '../../src/core/backup/restore';
 import { runBackupJob } from '../../src/core/backup/runJob';
+import { describeProblem, verifyBackup } from '../../src/core/backup/verify';
 import { DockerConnection } from '../../src/core/docker/connection';
 import { UserError } from '../../src/core/errors';
 import { connectToHost } from '../../src/core/vsphere/connect';
 import { ensureVolumeLab, labDocker, VolumeLab } from '../fixtures/volumeLab';
+import { dropEntry } from './backupLab';
 import { StallingProxy } from './stallingProxy';
 
 const run = promisify(execFile);
@@ -100,6 +104,55 @@ describe('archive backups keep what the volume holds, and fail loudly when they 
         (e: unknown) => e instanceof UserError && e.code === 'TIMEOUT' && e.message.includes(HOST) && e.message.includes(`volume ${target}`),
       );
       assert.equal(proxy!.stalls > 0, true, 'the proxy stalled the upload');
+    });
+  });
+
+  describe('a tar that misses files is never committed as good', () => {
+    it('a file removed while dockerd streams the tar (dockerd leaves it out and ends the tar normally) fails the backup with TAR_INCOMPLETE and the hint', { timeout: 120_000 }, async () => {
+      const vol = await newVolume('drop');
+      // dockerd walks in name order: it is inside a-big.bin when the proxy holds the tar, zz-late.txt comes after
+      await sh(vol, 'head -c 8388608 /dev/urandom > /d/a-big.bin && echo late > /d/zz-late.txt');
+      const proxy = await StallingProxy.start(join(dest, 'drop.sock'), lab.docker.socket, 'archive-get');
+      const c = await DockerConnection.open({ id: HOST, name: HOST, endpoint: `unix://${proxy.path}` }, { timeoutMs: 60_000 });
+      try {
+        const running = runBackupJob({ dockerHost: HOST, volumes: [vol], mode: 'archive', destination: join(dest, 'drop'), retain: 2 }, { conn: c, reporter: SILENT });
+        while (!proxy.stalls) await new Promise((r) => setTimeout(r, 50));
+        await sh(vol, 'rm /d/zz-late.txt');
+        proxy.release();
+        const summary = await running;
+        assert.equal(summary.ok, false, 'a tar without zz-late.txt is not a good backup');
+        const error = summary.results[0].error ?? '';
+        assert.match(error, new RegExp(`tar of volume ${vol} is incomplete: the volume holds 3 entries and 8\\.0 MiB of files, the tar 2 and 8\\.0 MiB`), error);
+        assert.match(error, /stopContainers.*snapshot mode/, error);
+        const listed = await listBackups(join(dest, 'drop'), HOST, full(vol));
+        assert.deepEqual([listed.backups.length, listed.leftovers.length], [0, 0]);
+      } finally {
+        c.close();
+        await proxy.close();
+      }
+    });
+
+    it('records the inventory of volume and tar in the manifest, and verify reads the tar back: a tar missing an entry under matching hashes is reported', async () => {
+      const vol = await newVolume('inv');
+      await sh(vol, 'mkdir -p /d/sub && echo one > /d/one.txt && echo two > /d/sub/two.txt && ln -s one.txt /d/link && ln /d/one.txt /d/hard');
+      const summary = await runBackupJob({ dockerHost: HOST, volumes: [vol], mode: 'archive', destination: join(dest, 'inv'), retain: 2 }, { conn, reporter: SILENT });
+      assert.equal(summary.ok, true, JSON.stringify(summary.results));
+      const entry = summary.results[0].entry!;
+      const source = entry.manifest.source as ArchiveSource;
+      // lost+found, one.txt, sub, sub/two.txt, link, hard; 4 + 4 bytes (hard is a link to one.txt)
+      assert.deepEqual(source.inventory, { volume: { entries: 6, fileBytes: 8 }, tar: { entries: 6, fileBytes: 8 } });
+      assert.equal((await verifyBackup(entry.dir)).ok, true);
+
+      // someone rewrites the archive without sub/two.txt and fixes sha256 and size in the manifest
+      const tarFile = join(entry.dir, 'volume.tar');
+      const forged = await dropEntry(await fs.readFile(tarFile), './sub/two.txt');
+      await fs.writeFile(tarFile, forged);
+      const manifest = JSON.parse(await fs.readFile(join(entry.dir, 'manifest.json'), 'utf8'));
+      Object.assign(manifest.files[0], { size: forged.length, sha256: createHash('sha256').update(forged).digest('hex') });
+      await fs.writeFile(join(entry.dir, 'manifest.json'), JSON.stringify(manifest));
+      const report = await verifyBackup(entry.dir);
+      assert.equal(report.ok, false);
+      assert.deepEqual(report.problems.map(describeProblem), ['volume.tar: the tar holds 5 entries, 4 bytes of files, the manifest says 6 entries, 8 bytes of files']);
     });
   });
 

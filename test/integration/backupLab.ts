@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { extract } from 'tar-stream';
+import { extract, pack } from 'tar-stream';
 import { withHelper } from '../../src/core/backup/dockerHelper';
 import { DockerConnection } from '../../src/core/docker/connection';
 import { containerArchive } from '../../src/core/docker/containers';
@@ -100,4 +100,20 @@ export async function runCli(lab: VolumeLab, args: string[]): Promise<{ code: nu
   child.stderr.on('data', (d) => (err += d));
   const code = await new Promise<number | null>((r) => child.on('exit', r));
   return { code, out, err };
+}
+
+/** The tar `archive` without the entry `name`, every other entry re-packed as it was (tar-stream). */
+export async function dropEntry(archive: Buffer, name: string): Promise<Buffer> {
+  const ex = extract();
+  const out = pack();
+  const chunks: Buffer[] = [];
+  out.on('data', (c: unknown) => void chunks.push(c as Buffer));
+  ex.on('entry', (header, stream, next) => {
+    if (header.name === name) return void stream.on('end', next).resume();
+    stream.pipe(out.entry(header, next));
+  });
+  ex.on('finish', () => out.finalize());
+  ex.end(archive);
+  await new Promise<void>((resolve, reject) => out.on('end', resolve).on('error', reject));
+  return Buffer.concat(chunks);
 }

@@ -4,10 +4,13 @@ import { createConnection, createServer, Server, Socket } from 'node:net';
  * A unix-socket proxy in front of the lab's real dockerd that makes one kind of request stall, as a
  * stuck daemon or volume plugin does: after `afterBytes` of the body of an archive GET it forwards
  * nothing more (and stops reading the daemon), or after `afterBytes` of an archive PUT's body it
- * stops reading the client. Every other request (create, exec, start, remove) passes untouched.
+ * stops reading the client, until release(). Every other request (create, exec, start, remove)
+ * passes untouched.
  */
 export class StallingProxy {
   private readonly sockets = new Set<Socket>();
+  private readonly held = new Set<Socket>();
+  private released = false;
   stalls = 0;
 
   private constructor(
@@ -29,10 +32,9 @@ export class StallingProxy {
         }
         if (doomed && stall === 'archive-put') {
           passed += chunk.length;
-          if (passed > afterBytes) {
+          if (passed > afterBytes && !proxy!.released) {
             proxy!.stalls++;
-            client.pause(); // the daemon "stops reading": the client's writes back up
-            return;
+            proxy!.hold(client); // the daemon "stops reading": the client's writes back up
           }
         }
         daemon.write(chunk);
@@ -40,10 +42,9 @@ export class StallingProxy {
       daemon.on('data', (chunk: Buffer) => {
         if (doomed && stall === 'archive-get') {
           passed += chunk.length;
-          if (passed > afterBytes) {
+          if (passed > afterBytes && !proxy!.released) {
             proxy!.stalls++;
-            daemon.pause(); // the daemon "stops sending"
-            return;
+            proxy!.hold(daemon); // the daemon "stops sending"
           }
         }
         client.write(chunk);
@@ -58,6 +59,18 @@ export class StallingProxy {
     proxy = new StallingProxy(path, server);
     await new Promise<void>((resolve, reject) => server.once('error', reject).listen(path, resolve));
     return proxy;
+  }
+
+  private hold(socket: Socket): void {
+    socket.pause();
+    this.held.add(socket);
+  }
+
+  /** Lets the held streams go on (the chunk that stalled them is delivered), and stalls nothing more. */
+  release(): void {
+    this.released = true;
+    for (const s of this.held) s.resume();
+    this.held.clear();
   }
 
   async close(): Promise<void> {

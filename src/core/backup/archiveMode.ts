@@ -6,7 +6,7 @@ import { containerArchive } from '../docker/containers';
 import { pluginAliasOf } from '../docker/plugin';
 import { UserError } from '../errors';
 import { IdleWatchedStream } from '../idleStream';
-import { MOUNT_POINT, requireVolume, StopJournal, volumeUsage, withContainersStopped, withHelper } from './dockerHelper';
+import { MOUNT_POINT, requireVolume, StopJournal, volumeInventory, volumeUsage, withContainersStopped, withHelper } from './dockerHelper';
 import { HashCounter, openRegularFile } from './hashing';
 import { BackupHooks, withHooks } from './hooks';
 import { BackupEntry } from './layout';
@@ -15,6 +15,7 @@ import { PartialBackup } from './partialBackup';
 import { ProgressMeter } from './progress';
 import { Reporter } from './reporter';
 import { RunOwner } from './runOwner';
+import { checkTarComplete, TarCounter } from './tarInventory';
 
 export interface ArchiveBackupRequest {
   conn: DockerConnection;
@@ -53,6 +54,8 @@ export async function backupArchive(req: ArchiveBackupRequest): Promise<BackupEn
       reporter.step(`Mounting ${volume} read-only in a helper container (${req.helperImage})`);
       return await withHelper(conn, req.helperImage, volume, true, { signal, owner: req.owner }, async (helper) => {
         const usage = await volumeUsage(conn, helper, { signal });
+        // right before the tar: what goes missing from it while it is read is then found missing
+        const inventory = await volumeInventory(conn, helper, { signal });
         const name = archiveFileName(req.compression);
         reporter.step(`Writing ${name}${usage === undefined ? '' : ` (the volume holds about ${Math.ceil(usage / 1048576)} MiB)`}`);
         if (usage !== undefined) partial.expect(usage, 'its files, as du counts them');
@@ -60,9 +63,11 @@ export async function backupArchive(req: ArchiveBackupRequest): Promise<BackupEn
         const tar = await containerArchive(conn, helper, `${MOUNT_POINT}/.`, { signal, what: `the files of volume ${volume}` });
         const meter = new ProgressMeter('Archive', (p) => reporter.progress(p), usage);
         const counter = new HashCounter(meter); // the uncompressed tar, for progress against `du`
-        await partial.addStream(name, 'archive', tar, { signal, transforms: req.compression === 'gzip' ? [counter, createGzip()] : [counter] });
+        const inTar = new TarCounter();
+        await partial.addStream(name, 'archive', tar, { signal, transforms: [inTar, counter, ...(req.compression === 'gzip' ? [createGzip()] : [])] });
         meter.finish();
-        const source: ArchiveSource = { kind: 'archive', helperImage: req.helperImage, compression: req.compression, stoppedContainers, tarBytes: counter.size, ...(usage === undefined ? {} : { usedBytes: usage }) };
+        checkTarComplete(volume, inventory, inTar.counted);
+        const source: ArchiveSource = { kind: 'archive', helperImage: req.helperImage, compression: req.compression, stoppedContainers, tarBytes: counter.size, ...(usage === undefined ? {} : { usedBytes: usage }), inventory: { volume: inventory, tar: inTar.counted } };
         return partial.commit({ dockerHost: conn.host.name, pluginAlias: pluginAliasOf(conn), volume: facts, source, startedAt });
       });
     } catch (err) {

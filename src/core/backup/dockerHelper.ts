@@ -6,7 +6,7 @@ import { DockerVolume, inspectVolume } from '../docker/volumes';
 import { errorMessage, UserError } from '../errors';
 import { containersUsing } from '../vdvs/inventory';
 import { volumeFacts } from '../vdvs/status';
-import { ManifestVolume } from './manifest';
+import { Inventory, ManifestVolume } from './manifest';
 import { Reporter } from './reporter';
 import { describeOwner, ownerState, parseOwner, processRun, RunOwner } from './runOwner';
 import { StoppedContainer } from './volumeLock';
@@ -91,6 +91,19 @@ export async function volumeUsage(conn: DockerConnection, id: string, options: C
   const out = await execInHelper(conn, id, ['du', '-sk', MOUNT_POINT], options).catch(() => '');
   const kib = Number(/^(\d+)/.exec(out.trim())?.[1]);
   return Number.isFinite(kib) && out ? kib * 1024 : undefined;
+}
+
+/**
+ * What the mounted volume holds, counted as its tar should: entries below the root (sockets left
+ * out, a tar cannot hold them) and the bytes of regular files, each inode once (Docker sends further
+ * hard links as links). busybox find, stat and awk, as alpine has them; no file names are printed.
+ */
+export async function volumeInventory(conn: DockerConnection, id: string, options: CallOptions): Promise<Inventory> {
+  const script = `cd ${MOUNT_POINT} && find . -mindepth 1 ! -type s -exec stat -c '%F|%i|%h|%s' {} + | awk -F'|' '{ n++ } $1 ~ /^regular/ && ($3 < 2 || !seen[$2]++) { b += $4 } END { printf "%.0f %.0f\\n", n, b }'`;
+  const out = await execInHelper(conn, id, ['sh', '-c', script], options);
+  const [entries, fileBytes] = out.trim().split(/\s+/).map(Number);
+  if (!Number.isSafeInteger(entries) || !Number.isSafeInteger(fileBytes)) throw new UserError(`Counting the files of the volume in the helper container gave ${JSON.stringify(out.trim())}.`, 'The helper image needs busybox (or GNU) find, stat and awk, as alpine has.');
+  return { entries, fileBytes };
 }
 
 /** Whether the mounted volume holds anything (lost+found of a fresh ext4 does not count). */

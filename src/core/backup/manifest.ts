@@ -36,6 +36,14 @@ export interface ArchiveSource {
   /** Size of the uncompressed tar, and the volume's use as `du` saw it. */
   tarBytes: number;
   usedBytes?: number;
+  /** What the volume held (find in the helper, right before the tar) and what the tar holds; absent in backups of older versions. */
+  inventory?: { volume: Inventory; tar: Inventory };
+}
+
+/** Entries (files, folders, links…; sockets, which a tar cannot hold, left out) and the logical bytes of regular files. */
+export interface Inventory {
+  entries: number;
+  fileBytes: number;
 }
 
 export interface SnapshotSource {
@@ -124,6 +132,7 @@ export function checkManifest(value: unknown, where: string): Manifest {
   if (!isObject(volume) || typeof volume.name !== 'string' || typeof volume.driver !== 'string' || !isObject(volume.options)) throw bad('volume missing or incomplete');
   const source = value.source;
   if (!isObject(source) || source.kind !== value.mode) throw bad('source missing or of another mode');
+  if (source.inventory !== undefined && !(isObject(source.inventory) && isInventory(source.inventory.volume) && isInventory(source.inventory.tar))) throw bad('source.inventory is incomplete');
   if (!Array.isArray(value.files) || value.files.length === 0) throw bad('no files listed');
   const names = new Set<string>();
   for (const f of value.files) {
@@ -139,4 +148,8 @@ export function checkManifest(value: unknown, where: string): Manifest {
 
 function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function isInventory(v: unknown): v is Inventory {
+  return isObject(v) && Number.isSafeInteger(v.entries) && Number.isSafeInteger(v.fileBytes);
 }

@@ -1,12 +1,13 @@
 import { Dirent, promises as fs } from 'node:fs';
 import { join } from 'node:path';
-import { hashFile } from './hashing';
-import { MANIFEST_FILE, readManifest } from './manifest';
+import { Hashed, hashFile } from './hashing';
+import { Inventory, Manifest, MANIFEST_FILE, ManifestFile, readManifest } from './manifest';
 import { Progress, ProgressMeter } from './progress';
+import { hashAndCountArchive } from './tarInventory';
 
 export interface VerifyProblem {
   file: string;
-  kind: 'mismatch' | 'size' | 'missing' | 'extra' | 'not-regular';
+  kind: 'mismatch' | 'size' | 'missing' | 'extra' | 'not-regular' | 'inventory';
   expected?: string;
   actual?: string;
 }
@@ -42,7 +43,7 @@ export async function verifyBackup(dir: string, options: { signal?: AbortSignal;
       continue;
     }
     // opened without following a symlink put there since the listing
-    const actual = await hashFile(join(dir, file.name), options.signal, meter);
+    const actual = await hashFileOf(manifest, file, join(dir, file.name), options.signal, meter, report.problems);
     report.checked++;
     report.bytes += actual.size;
     if (actual.size !== file.size) report.problems.push({ file: file.name, kind: 'size', expected: String(file.size), actual: String(actual.size) });
@@ -63,6 +64,28 @@ export function fileKind(entry: Pick<Dirent, 'isFile' | 'isDirectory' | 'isSymbo
   return entry.isFile() ? 'a regular file' : 'a device';
 }
 
+/**
+ * The file's size and sha256. An archive whose manifest has an inventory is read back as a tar in
+ * the same pass, and a count that differs from the one recorded at backup time is a problem.
+ */
+async function hashFileOf(manifest: Manifest, file: ManifestFile, path: string, signal: AbortSignal | undefined, meter: ProgressMeter | undefined, problems: VerifyProblem[]): Promise<Hashed> {
+  const source = manifest.source;
+  if (file.role !== 'archive' || source.kind !== 'archive' || !source.inventory) return hashFile(path, signal, meter);
+  const expected = source.inventory.tar;
+  const read = await hashAndCountArchive(path, source.compression, signal, meter).catch((err: unknown) => {
+    problems.push({ file: file.name, kind: 'inventory', expected: describeInventory(expected), actual: `unreadable tar (${(err as Error).message})` });
+    return hashFile(path, signal); // the hash still decides whether it changed
+  });
+  if ('tar' in read && (read.tar.entries !== expected.entries || read.tar.fileBytes !== expected.fileBytes)) {
+    problems.push({ file: file.name, kind: 'inventory', expected: describeInventory(expected), actual: describeInventory(read.tar) });
+  }
+  return read;
+}
+
+function describeInventory(i: Inventory): string {
+  return `${i.entries} entries, ${i.fileBytes} bytes of files`;
+}
+
 export function describeProblem(p: VerifyProblem): string {
   switch (p.kind) {
     case 'mismatch':
@@ -75,5 +98,7 @@ export function describeProblem(p: VerifyProblem): string {
       return `${p.file}: not listed in the manifest`;
     case 'not-regular':
       return `${p.file}: ${p.actual}, not a regular file`;
+    case 'inventory':
+      return `${p.file}: the tar holds ${p.actual}, the manifest says ${p.expected}`;
   }
 }

@@ -1,0 +1,66 @@
+import { createReadStream } from 'node:fs';
+import { Transform, TransformCallback, Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { createGunzip } from 'node:zlib';
+import { extract, Extract } from 'tar-stream';
+import { UserError } from '../errors';
+import { Hashed, HashCounter } from './hashing';
+import { Compression, Inventory } from './manifest';
+import { formatBytes, ProgressMeter } from './progress';
+
+/**
+ * Counts what a tar holds while it passes through unchanged: entries (without the root `./`) and
+ * the bytes of regular files. Parsed with tar-stream; a malformed tar fails the stream.
+ */
+export class TarCounter extends Transform {
+  readonly counted: Inventory = { entries: 0, fileBytes: 0 };
+  private readonly parser: Extract = extract();
+  private readonly parsed: Promise<void>;
+
+  constructor() {
+    super({ highWaterMark: 1 << 20 });
+    this.parser.on('entry', (header, stream, next) => {
+      if (header.name !== './' && header.name !== '.') {
+        this.counted.entries++;
+        if (header.type === 'file' || header.type === 'contiguous-file') this.counted.fileBytes += header.size ?? 0;
+      }
+      stream.on('end', next).resume();
+    });
+    this.parsed = new Promise((resolve, reject) => this.parser.on('finish', resolve).on('error', reject));
+    this.parsed.catch((err: unknown) => this.destroy(err as Error));
+  }
+
+  override _transform(chunk: Buffer, _enc: BufferEncoding, done: TransformCallback): void {
+    // tar-stream's streamx Writable: write() says whether to wait for 'drain' (no callback)
+    if (this.parser.write(chunk)) done(null, chunk);
+    else this.parser.once('drain', () => done(null, chunk));
+  }
+
+  override _flush(done: TransformCallback): void {
+    this.parser.end(undefined);
+    this.parsed.then(() => done(), done);
+  }
+}
+
+/** sha256 and size of a stored archive, and what its tar holds (gunzipped first when compressed): verify's one read. */
+export async function hashAndCountArchive(file: string, compression: Compression, signal?: AbortSignal, meter?: ProgressMeter): Promise<Hashed & { tar: Inventory }> {
+  const hasher = new HashCounter(meter);
+  const counter = new TarCounter();
+  const sink = new Writable({ write: (_c, _e, done) => done() });
+  await pipeline([createReadStream(file, { highWaterMark: 1 << 20 }), hasher, ...(compression === 'gzip' ? [createGunzip()] : []), counter, sink], { signal });
+  return { size: hasher.size, sha256: hasher.digest(), tar: counter.counted };
+}
+
+/**
+ * Refuses a tar that holds less than the volume did: Docker leaves out what it cannot read and
+ * still ends the tar normally (its log says "Can't add file … to tar"), e.g. a file removed or
+ * replaced while the volume is read.
+ */
+export function checkTarComplete(volume: string, inVolume: Inventory, inTar: Inventory): void {
+  if (inTar.entries >= inVolume.entries && inTar.fileBytes >= inVolume.fileBytes) return;
+  throw new UserError(
+    `The tar of volume ${volume} is incomplete: the volume holds ${inVolume.entries} entries and ${formatBytes(inVolume.fileBytes)} of files, the tar ${inTar.entries} and ${formatBytes(inTar.fileBytes)}. Docker leaves out files it cannot read or that change while it reads them (its log says "Can't add file … to tar").`,
+    'Back up with stopContainers (so nothing writes to the volume meanwhile), or use snapshot mode.',
+    'TAR_INCOMPLETE',
+  );
+}
