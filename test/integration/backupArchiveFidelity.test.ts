@@ -16,7 +16,7 @@ import { DockerConnection } from '../../src/core/docker/connection';
 import { UserError } from '../../src/core/errors';
 import { connectToHost } from '../../src/core/vsphere/connect';
 import { ensureVolumeLab, labDocker, VolumeLab } from '../fixtures/volumeLab';
-import { dropEntry } from './backupLab';
+import { dropEntry, volumeFileHashes } from './backupLab';
 import { StallingProxy } from './stallingProxy';
 
 const run = promisify(execFile);
@@ -153,6 +153,38 @@ describe('archive backups keep what the volume holds, and fail loudly when they 
       const report = await verifyBackup(entry.dir);
       assert.equal(report.ok, false);
       assert.deepEqual(report.problems.map(describeProblem), ['volume.tar: the tar holds 5 entries, 4 bytes of files, the manifest says 6 entries, 8 bytes of files']);
+    });
+  });
+
+  describe('every backup that says ok restores', () => {
+    it('symlinks whose relative target leaves the volume (ln -s ../outside) come back as they were, owner and mtime included', async () => {
+      const vol = await newVolume('links');
+      await sh(vol, 'mkdir -p /d/sub && echo data > /d/a.txt && ln -s ../outside /d/up-link && ln -s ../../../etc/passwd /d/sub/deep-link && ln -s a.txt /d/ok-link && chown -h 123:456 /d/up-link && touch -h -d @1000000000 /d/up-link && touch -d @1100000000 /d/sub');
+      const stat = (v: string) => docker('run', '--rm', '--network', 'none', '-v', `${v}:/d:ro`, 'alpine:latest', 'stat', '-c', '%n %F %u:%g %Y %N', '/d/up-link', '/d/sub/deep-link', '/d/ok-link', '/d/sub');
+      const before = await volumeFileHashes(conn, vol);
+      const statBefore = await stat(vol);
+      const summary = await runBackupJob({ dockerHost: HOST, volumes: [vol], mode: 'archive', destination: join(dest, 'links'), retain: 2 }, { conn, reporter: SILENT });
+      assert.equal(summary.ok, true, JSON.stringify(summary.results));
+      const restored = `${tag}-links-r`;
+      volumes.push(restored);
+      await restoreBackup({ conn, backupDir: summary.results[0].entry!.dir, volume: restored, target: 'new', reporter: SILENT });
+      assert.deepEqual(await volumeFileHashes(conn, restored), before);
+      assert.equal(await stat(restored), statBefore);
+    });
+
+    it('a daemon error during the restore names the user\'s volume, not the helper\'s /data (a volume too small for the backup)', async () => {
+      const vol = await newVolume('big');
+      await sh(vol, 'head -c 12582912 /dev/urandom > /d/random.bin');
+      const summary = await runBackupJob({ dockerHost: HOST, volumes: [vol], mode: 'archive', destination: join(dest, 'big'), retain: 2 }, { conn, reporter: SILENT });
+      assert.equal(summary.ok, true, JSON.stringify(summary.results));
+      const small = await newVolume('small', '8mb');
+      await assert.rejects(restoreBackup({ conn, backupDir: summary.results[0].entry!.dir, volume: small, target: 'existing', reporter: SILENT }), (e: unknown) => {
+        const message = (e as Error).message;
+        assert.match(message, new RegExp(`volume ${small}`), message);
+        assert.match(message, new RegExp(`${small}:/random\\.bin: no space left on device`), message);
+        assert.doesNotMatch(message, /\/data/, message);
+        return true;
+      });
     });
   });
 

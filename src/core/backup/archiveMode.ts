@@ -3,6 +3,7 @@ import { pipeline } from 'node:stream/promises';
 import { createGunzip, createGzip } from 'node:zlib';
 import { DockerConnection } from '../docker/connection';
 import { containerArchive } from '../docker/containers';
+import { daemonMessage } from '../docker/dockerErrors';
 import { pluginAliasOf } from '../docker/plugin';
 import { UserError } from '../errors';
 import { IdleWatchedStream } from '../idleStream';
@@ -11,6 +12,7 @@ import { HashCounter, openRegularFile } from './hashing';
 import { BackupHooks, withHooks } from './hooks';
 import { BackupEntry } from './layout';
 import { ArchiveSource, Compression, Manifest, ManifestFile } from './manifest';
+import { createOutsideLinks, OutsideLinkFilter } from './outsideLinks';
 import { PartialBackup } from './partialBackup';
 import { ProgressMeter } from './progress';
 import { Reporter } from './reporter';
@@ -99,9 +101,12 @@ export async function restoreArchive(req: ArchiveRestoreRequest): Promise<void> 
     reporter.step(`Extracting ${archive.name} into ${req.volume}`);
     const meter = new ProgressMeter('Restore', (p) => reporter.progress(p), archive.size);
     const counter = new HashCounter(meter);
-    await putArchive(conn, helper, req.volume, join(req.backupDir, archive.name), [counter, ...(source.compression === 'gzip' ? [createGunzip()] : [])], req.signal);
+    const links = new OutsideLinkFilter();
+    await putArchive(conn, helper, req.volume, join(req.backupDir, archive.name), [counter, ...(source.compression === 'gzip' ? [createGunzip()] : []), links], req.signal);
     meter.finish();
     checkHash(archive, counter, req.volume);
+    if (links.taken.length) reporter.step(`Creating ${links.taken.length} symlink(s) that point outside the volume (the upload refuses them)`);
+    await createOutsideLinks(conn, helper, links.taken, { signal: req.signal });
   });
 }
 
@@ -129,7 +134,11 @@ async function putArchive(conn: DockerConnection, helper: string, volume: string
     .finally(() => (settled = true));
   const [fed, uploaded] = await Promise.allSettled([feeding, uploading]);
   if (timedOut) throw timedOut;
-  if (uploaded.status === 'rejected') throw new UserError(`Writing into the volume failed on ${conn.label}: ${(uploaded.reason as Error).message}`);
+  if (uploaded.status === 'rejected') {
+    // the daemon names paths in the helper (/data/x): say them as the user's volume (vol:/x)
+    const said = (daemonMessage(uploaded.reason) ?? (uploaded.reason as Error).message).replaceAll(`${MOUNT_POINT}/`, `${volume}:/`);
+    throw new UserError(`Writing into volume ${volume} failed on ${conn.label}: ${said}`, undefined, undefined, { cause: uploaded.reason });
+  }
   if (fed.status === 'rejected') throw fed.reason;
 }
 
