@@ -188,6 +188,41 @@ describe('archive backups keep what the volume holds, and fail loudly when they 
     });
   });
 
+  describe('sparse files', () => {
+    it('a 300 MiB sparse file in a 100 MB volume: the archive does not store its zeros, and it comes back sparse (allocation within 1 %) with the same content', async (t) => {
+      const vol = await newVolume('sparse', '100mb');
+      // 4 KiB at the start, 64 KiB of random data at 100 MiB, the rest holes; and a small dense file beside it
+      await sh(vol, 'truncate -s 300M /d/sparse.bin && printf start | dd of=/d/sparse.bin conv=notrunc 2>/dev/null && dd if=/dev/urandom of=/d/sparse.bin bs=4096 seek=25600 count=16 conv=notrunc 2>/dev/null && echo dense > /d/dense.txt && chown 7:8 /d/sparse.bin && chmod 640 /d/sparse.bin && touch -d @1200000000 /d/sparse.bin && sync');
+      const facts = (v: string) => docker('run', '--rm', '--network', 'none', '-v', `${v}:/d:ro`, 'alpine:latest', 'stat', '-c', '%s %b %B %u:%g %a %Y', '/d/sparse.bin').then((o) => o.trim().split(' '));
+      const [size, blocks, blockSize, ...meta] = await facts(vol);
+      assert.equal(size, String(300 * 1048576));
+      const allocated = Number(blocks) * Number(blockSize);
+      assert.ok(allocated < 1048576, `the source is sparse (${allocated} bytes allocated)`);
+      const before = await volumeFileHashes(conn, vol);
+
+      const summary = await runBackupJob({ dockerHost: HOST, volumes: [vol], mode: 'archive', destination: join(dest, 'sparse'), retain: 2 }, { conn, reporter: SILENT });
+      assert.equal(summary.ok, true, JSON.stringify(summary.results));
+      const entry = summary.results[0].entry!;
+      const archive = entry.manifest.files[0];
+      assert.ok(archive.size < 1048576, `the archive holds the data, not the holes (${archive.size} bytes)`);
+      assert.deepEqual((entry.manifest.source as ArchiveSource).inventory?.tar.fileBytes, 300 * 1048576 + 6, 'the inventory counts logical sizes');
+      assert.equal((await verifyBackup(entry.dir)).ok, true);
+
+      const restored = `${tag}-sparse-r`;
+      volumes.push(restored);
+      await restoreBackup({ conn, backupDir: entry.dir, volume: restored, target: 'new', reporter: SILENT });
+      assert.deepEqual(await volumeFileHashes(conn, restored), before);
+      const [size2, blocks2, blockSize2, ...meta2] = await facts(restored);
+      assert.equal(size2, size);
+      assert.deepEqual(meta2, meta, 'owner, mode and mtime as they were');
+      const allocated2 = Number(blocks2) * Number(blockSize2);
+      assert.ok(Math.abs(allocated2 - allocated) <= allocated / 100, `restored allocation ${allocated2} bytes, source ${allocated}`);
+      t.diagnostic(`archive ${archive.size} bytes for a ${size}-byte file with ${allocated} bytes allocated; restored with ${allocated2} allocated`);
+      const listing = await docker('run', '--rm', '--network', 'none', '-v', `${restored}:/d:ro`, 'alpine:latest', 'ls', '-A', '/d');
+      assert.deepEqual(listing.trim().split('\n').sort(), ['dense.txt', 'lost+found', 'sparse.bin'], 'no helper files left in the volume');
+    });
+  });
+
   describe('a destination that fills up (a 4 MiB tmpfs made by the test)', () => {
     let small: string;
     before(async () => {

@@ -14,6 +14,7 @@ import { BackupEntry } from './layout';
 import { ArchiveSource, Compression, Manifest, ManifestFile } from './manifest';
 import { createOutsideLinks, OutsideLinkFilter } from './outsideLinks';
 import { PartialBackup } from './partialBackup';
+import { fillSparseFiles, SparseStager, SparseWriter, sparseFilesIn } from './sparseTar';
 import { ProgressMeter } from './progress';
 import { Reporter } from './reporter';
 import { RunOwner } from './runOwner';
@@ -58,6 +59,7 @@ export async function backupArchive(req: ArchiveBackupRequest): Promise<BackupEn
         const usage = await volumeUsage(conn, helper, { signal });
         // right before the tar: what goes missing from it while it is read is then found missing
         const inventory = await volumeInventory(conn, helper, { signal });
+        const sparse = await sparseFilesIn(conn, helper, { signal });
         const name = archiveFileName(req.compression);
         reporter.step(`Writing ${name}${usage === undefined ? '' : ` (the volume holds about ${Math.ceil(usage / 1048576)} MiB)`}`);
         if (usage !== undefined) partial.expect(usage, 'its files, as du counts them');
@@ -66,7 +68,9 @@ export async function backupArchive(req: ArchiveBackupRequest): Promise<BackupEn
         const meter = new ProgressMeter('Archive', (p) => reporter.progress(p), usage);
         const counter = new HashCounter(meter); // the uncompressed tar, for progress against `du`
         const inTar = new TarCounter();
-        await partial.addStream(name, 'archive', tar, { signal, transforms: [inTar, counter, ...(req.compression === 'gzip' ? [createGzip()] : [])] });
+        // sparse files are stored without their holes (PAX sparse entries), spooled next to the archive
+        const holes = sparse.size ? [new SparseWriter(sparse, join(partial.dir, '.sparse-spool'))] : [];
+        await partial.addStream(name, 'archive', tar, { signal, transforms: [inTar, ...holes, counter, ...(req.compression === 'gzip' ? [createGzip()] : [])] });
         meter.finish();
         checkTarComplete(volume, inventory, inTar.counted);
         const source: ArchiveSource = { kind: 'archive', helperImage: req.helperImage, compression: req.compression, stoppedContainers, tarBytes: counter.size, ...(usage === undefined ? {} : { usedBytes: usage }), inventory: { volume: inventory, tar: inTar.counted } };
@@ -102,9 +106,12 @@ export async function restoreArchive(req: ArchiveRestoreRequest): Promise<void> 
     const meter = new ProgressMeter('Restore', (p) => reporter.progress(p), archive.size);
     const counter = new HashCounter(meter);
     const links = new OutsideLinkFilter();
-    await putArchive(conn, helper, req.volume, join(req.backupDir, archive.name), [counter, ...(source.compression === 'gzip' ? [createGunzip()] : []), links], req.signal);
+    const sparse = new SparseStager();
+    await putArchive(conn, helper, req.volume, join(req.backupDir, archive.name), [counter, ...(source.compression === 'gzip' ? [createGunzip()] : []), sparse, links], req.signal);
     meter.finish();
     checkHash(archive, counter, req.volume);
+    if (sparse.staged.length) reporter.step(`Writing the data of ${sparse.staged.length} sparse file(s) around their holes`);
+    await fillSparseFiles(conn, helper, sparse.staged, { signal: req.signal });
     if (links.taken.length) reporter.step(`Creating ${links.taken.length} symlink(s) that point outside the volume (the upload refuses them)`);
     await createOutsideLinks(conn, helper, links.taken, { signal: req.signal });
   });

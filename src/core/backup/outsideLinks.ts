@@ -1,8 +1,8 @@
 import { posix } from 'node:path';
-import { Transform, TransformCallback } from 'node:stream';
-import { extract, Extract, pack, Pack } from 'tar-stream';
+import type { Header } from 'tar-stream';
 import { CallOptions, DockerConnection } from '../docker/connection';
 import { execInHelper, MOUNT_POINT } from './dockerHelper';
+import { EntryStream, TarRepacker } from './tarRepack';
 
 /** A symlink taken out of a tar, and the mtime of its folder (creating the link changes it). */
 export interface OutsideLink {
@@ -21,52 +21,19 @@ export interface OutsideLink {
  * with them the whole restore. Everything else is re-packed as it came (tar-stream keeps pax
  * records: long names, xattrs, big sizes). createOutsideLinks() puts the links back afterwards.
  */
-export class OutsideLinkFilter extends Transform {
+export class OutsideLinkFilter extends TarRepacker {
   readonly taken: OutsideLink[] = [];
-  private readonly parser: Extract = extract();
-  private readonly packer: Pack = pack();
-  private readonly repacked: Promise<void>;
   /** The folders from the root down to the entry last seen: a tar from dockerd is a depth-first walk. */
   private folders: { path: string; mtime: number }[] = [];
 
-  constructor() {
-    super({ highWaterMark: 1 << 20 });
-    this.parser.on('entry', (header, stream, next) => {
-      const path = relativeName(header.name);
-      const mtime = Math.floor((header.mtime?.getTime() ?? 0) / 1000);
-      if (header.type === 'directory') this.folders = [...this.ancestorsOf(path), { path, mtime }];
-      if (header.type === 'symlink' && header.linkname && leavesRoot(path, header.linkname)) {
-        const folder = this.ancestorsOf(path).at(-1);
-        this.taken.push({ path, target: header.linkname, owner: `${header.uid ?? 0}:${header.gid ?? 0}`, mtime, ...(folder ? { folder } : {}) });
-        stream.on('end', next).resume();
-        return;
-      }
-      stream.pipe(this.packer.entry(header, next));
-    });
-    this.parser.on('finish', () => this.packer.finalize());
-    this.packer.on('data', (chunk: unknown) => {
-      if (!this.push(chunk as Buffer)) this.packer.pause();
-    });
-    this.repacked = new Promise<void>((resolve, reject) => {
-      this.packer.on('end', resolve).on('error', reject);
-      this.parser.on('error', reject);
-    });
-    this.repacked.catch((err: unknown) => this.destroy(err as Error));
-  }
-
-  override _read(size: number): void {
-    this.packer.resume();
-    super._read(size);
-  }
-
-  override _transform(chunk: Buffer, _enc: BufferEncoding, done: TransformCallback): void {
-    if (this.parser.write(chunk)) done();
-    else this.parser.once('drain', () => done());
-  }
-
-  override _flush(done: TransformCallback): void {
-    this.parser.end(undefined);
-    this.repacked.then(() => done(), done);
+  protected override async onEntry(header: Header, stream: EntryStream): Promise<void> {
+    const path = relativeName(header.name);
+    const mtime = Math.floor((header.mtime?.getTime() ?? 0) / 1000);
+    if (header.type === 'directory') this.folders = [...this.ancestorsOf(path), { path, mtime }];
+    if (header.type !== 'symlink' || !header.linkname || !leavesRoot(path, header.linkname)) return this.keep(header, stream);
+    const folder = this.ancestorsOf(path).at(-1);
+    this.taken.push({ path, target: header.linkname, owner: `${header.uid ?? 0}:${header.gid ?? 0}`, mtime, ...(folder ? { folder } : {}) });
+    return this.skip(stream);
   }
 
   /** The folders seen that contain `path` (the root `''` contains everything). */
@@ -76,7 +43,7 @@ export class OutsideLinkFilter extends Transform {
 }
 
 /** `./sub/x/` → `sub/x`; the root is ''. */
-function relativeName(name: string): string {
+export function relativeName(name: string): string {
   return posix.normalize(name).replace(/^\.\/?|\/$/g, '').replace(/^\.$/, '');
 }
 

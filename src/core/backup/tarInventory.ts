@@ -7,10 +7,11 @@ import { UserError } from '../errors';
 import { Hashed, HashCounter } from './hashing';
 import { Compression, Inventory } from './manifest';
 import { formatBytes, ProgressMeter } from './progress';
+import { sparseEntry } from './sparseTar';
 
 /**
  * Counts what a tar holds while it passes through unchanged: entries (without the root `./`) and
- * the bytes of regular files. Parsed with tar-stream; a malformed tar fails the stream.
+ * the bytes of regular files (a sparse one by its real size). Parsed with tar-stream; a malformed tar fails the stream.
  */
 export class TarCounter extends Transform {
   readonly counted: Inventory = { entries: 0, fileBytes: 0 };
@@ -22,7 +23,7 @@ export class TarCounter extends Transform {
     this.parser.on('entry', (header, stream, next) => {
       if (header.name !== './' && header.name !== '.') {
         this.counted.entries++;
-        if (header.type === 'file' || header.type === 'contiguous-file') this.counted.fileBytes += header.size ?? 0;
+        if (header.type === 'file' || header.type === 'contiguous-file') this.counted.fileBytes += sparseEntry(header)?.size ?? header.size ?? 0;
       }
       stream.on('end', next).resume();
     });
