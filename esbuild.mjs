@@ -1,13 +1,14 @@
 // Bundles the extension and the CLI. Libraries that activation does not need (soap, ssh2, dockerode,
-// and the VIB/ssh-config readers' fast-xml-parser, yauzl, ssh-config) each get their own bundle under
-// dist/vendor/ and are loaded only when a feature first needs them (`await import('x')` in src/ becomes
-// require('./vendor/x.js')); a static import of one of them is a build error.
+// the VIB/ssh-config readers' fast-xml-parser, yauzl, ssh-config, the archive backups' tar-stream)
+// each get their own bundle under dist/vendor/ and are loaded only when a feature first needs them
+// (`await import('x')` in src/ becomes require('./vendor/x.js')); a static import of one of them is a
+// build error.
 import * as esbuild from 'esbuild';
 import { rmSync } from 'node:fs';
 
 const production = process.argv.includes('--production');
 const watch = process.argv.includes('--watch');
-const HEAVY = ['soap', 'ssh2', 'dockerode', 'fast-xml-parser', 'yauzl', 'ssh-config'];
+const HEAVY = ['soap', 'ssh2', 'dockerode', 'fast-xml-parser', 'yauzl', 'ssh-config', 'tar-stream'];
 
 /** @param {string} fromVendor */
 function heavyModules(fromVendor) {

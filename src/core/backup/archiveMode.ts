@@ -19,6 +19,7 @@ import { ProgressMeter } from './progress';
 import { Reporter } from './reporter';
 import { RunOwner } from './runOwner';
 import { checkTarComplete, TarCounter } from './tarInventory';
+import { loadTarStream } from './tarRepack';
 
 export interface ArchiveBackupRequest {
   conn: DockerConnection;
@@ -67,9 +68,10 @@ export async function backupArchive(req: ArchiveBackupRequest): Promise<BackupEn
         const tar = await containerArchive(conn, helper, `${MOUNT_POINT}/.`, { signal, what: `the files of volume ${volume}` });
         const meter = new ProgressMeter('Archive', (p) => reporter.progress(p), usage);
         const counter = new HashCounter(meter); // the uncompressed tar, for progress against `du`
-        const inTar = new TarCounter();
+        const tarStream = await loadTarStream();
+        const inTar = new TarCounter(tarStream);
         // sparse files are stored without their holes (PAX sparse entries), spooled next to the archive
-        const holes = sparse.size ? [new SparseWriter(sparse, join(partial.dir, '.sparse-spool'))] : [];
+        const holes = sparse.size ? [new SparseWriter(tarStream, sparse, join(partial.dir, '.sparse-spool'))] : [];
         await partial.addStream(name, 'archive', tar, { signal, transforms: [inTar, ...holes, counter, ...(req.compression === 'gzip' ? [createGzip()] : [])] });
         meter.finish();
         checkTarComplete(volume, inventory, inTar.counted);
@@ -105,8 +107,9 @@ export async function restoreArchive(req: ArchiveRestoreRequest): Promise<void> 
     reporter.step(`Extracting ${archive.name} into ${req.volume}`);
     const meter = new ProgressMeter('Restore', (p) => reporter.progress(p), archive.size);
     const counter = new HashCounter(meter);
-    const links = new OutsideLinkFilter();
-    const sparse = new SparseStager();
+    const tarStream = await loadTarStream();
+    const links = new OutsideLinkFilter(tarStream);
+    const sparse = new SparseStager(tarStream);
     await putArchive(conn, helper, req.volume, join(req.backupDir, archive.name), [counter, ...(source.compression === 'gzip' ? [createGunzip()] : []), sparse, links], req.signal);
     meter.finish();
     checkHash(archive, counter, req.volume);

@@ -5,7 +5,7 @@ import type { Header } from 'tar-stream';
 import { CallOptions, DockerConnection } from '../docker/connection';
 import { execInHelper, MOUNT_POINT } from './dockerHelper';
 import { relativeName } from './outsideLinks';
-import { EntryStream, TarRepacker } from './tarRepack';
+import { EntryStream, TarRepacker, TarStream } from './tarRepack';
 
 /** Zeros are looked for in blocks of 512 bytes (no file system block is smaller), so the holes come back where they were. */
 const BLOCK = 512;
@@ -42,10 +42,11 @@ export function sparseEntry(header: Header): { name: string; size: number } | un
  */
 export class SparseWriter extends TarRepacker {
   constructor(
+    tar: TarStream,
     private readonly sparse: Set<string>,
     private readonly spool: string,
   ) {
-    super();
+    super(tar);
   }
 
   protected override async onEntry(header: Header, stream: EntryStream): Promise<void> {

@@ -2,12 +2,13 @@ import { createReadStream } from 'node:fs';
 import { Transform, TransformCallback, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
-import { extract, Extract } from 'tar-stream';
+import type { Extract } from 'tar-stream';
 import { UserError } from '../errors';
 import { Hashed, HashCounter } from './hashing';
 import { Compression, Inventory } from './manifest';
 import { formatBytes, ProgressMeter } from './progress';
 import { sparseEntry } from './sparseTar';
+import { feed, loadTarStream, TarStream } from './tarRepack';
 
 /**
  * Counts what a tar holds while it passes through unchanged: entries (without the root `./`) and
@@ -15,11 +16,12 @@ import { sparseEntry } from './sparseTar';
  */
 export class TarCounter extends Transform {
   readonly counted: Inventory = { entries: 0, fileBytes: 0 };
-  private readonly parser: Extract = extract();
+  private readonly parser: Extract;
   private readonly parsed: Promise<void>;
 
-  constructor() {
+  constructor(tar: TarStream) {
     super({ highWaterMark: 1 << 20 });
+    this.parser = tar.extract();
     this.parser.on('entry', (header, stream, next) => {
       if (header.name !== './' && header.name !== '.') {
         this.counted.entries++;
@@ -32,9 +34,7 @@ export class TarCounter extends Transform {
   }
 
   override _transform(chunk: Buffer, _enc: BufferEncoding, done: TransformCallback): void {
-    // tar-stream's streamx Writable: write() says whether to wait for 'drain' (no callback)
-    if (this.parser.write(chunk)) done(null, chunk);
-    else this.parser.once('drain', () => done(null, chunk));
+    feed(this.parser, chunk, () => done(null, chunk));
   }
 
   override _flush(done: TransformCallback): void {
@@ -46,7 +46,7 @@ export class TarCounter extends Transform {
 /** sha256 and size of a stored archive, and what its tar holds (gunzipped first when compressed): verify's one read. */
 export async function hashAndCountArchive(file: string, compression: Compression, signal?: AbortSignal, meter?: ProgressMeter): Promise<Hashed & { tar: Inventory }> {
   const hasher = new HashCounter(meter);
-  const counter = new TarCounter();
+  const counter = new TarCounter(await loadTarStream());
   const sink = new Writable({ write: (_c, _e, done) => done() });
   await pipeline([createReadStream(file, { highWaterMark: 1 << 20 }), hasher, ...(compression === 'gzip' ? [createGunzip()] : []), counter, sink], { signal });
   return { size: hasher.size, sha256: hasher.digest(), tar: counter.counted };

@@ -1,5 +1,18 @@
 import { Transform, TransformCallback } from 'node:stream';
-import { extract, Extract, Header, pack, Pack } from 'tar-stream';
+import type { Extract, Header, Pack } from 'tar-stream';
+
+export type TarStream = typeof import('tar-stream');
+
+/** tar-stream, loaded on first use: it has its own bundle (dist/vendor/), activation does not need it. */
+export function loadTarStream(): Promise<TarStream> {
+  return import('tar-stream');
+}
+
+/** Writes a chunk into tar-stream's extractor, a streamx Writable: write() says whether to wait for 'drain' (it takes no callback). */
+export function feed(parser: Extract, chunk: Buffer, done: () => void): void {
+  if (parser.write(chunk)) done();
+  else parser.once('drain', done);
+}
 
 /** One entry's data as tar-stream's extractor gives it (a streamx Readable, async-iterable). */
 export type EntryStream = AsyncIterable<Buffer> & { resume(): void; on(event: 'end', listener: () => void): unknown; pipe(to: NodeJS.WritableStream | object): unknown };
@@ -10,12 +23,14 @@ export type EntryStream = AsyncIterable<Buffer> & { resume(): void; on(event: 'e
  * are handled one at a time, in order; backpressure holds end to end.
  */
 export abstract class TarRepacker extends Transform {
-  private readonly parser: Extract = extract();
-  protected readonly packer: Pack = pack();
+  private readonly parser: Extract;
+  protected readonly packer: Pack;
   private readonly repacked: Promise<void>;
 
-  constructor() {
+  constructor(tar: TarStream) {
     super({ highWaterMark: 1 << 20 });
+    this.parser = tar.extract();
+    this.packer = tar.pack();
     this.parser.on('entry', (header, stream, next) => {
       this.onEntry(header, stream as unknown as EntryStream).then(() => next(), (err: unknown) => this.destroy(err as Error));
     });
@@ -52,9 +67,7 @@ export abstract class TarRepacker extends Transform {
   }
 
   override _transform(chunk: Buffer, _enc: BufferEncoding, done: TransformCallback): void {
-    // tar-stream's streamx Writable: write() says whether to wait for 'drain' (no callback)
-    if (this.parser.write(chunk)) done();
-    else this.parser.once('drain', () => done());
+    feed(this.parser, chunk, () => done());
   }
 
   override _flush(done: TransformCallback): void {
