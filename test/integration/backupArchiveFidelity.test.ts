@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { promises as fs } from 'node:fs';
+import { createReadStream, promises as fs } from 'node:fs';
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { tmpdir } from 'node:os';
@@ -207,6 +207,14 @@ describe('archive backups keep what the volume holds, and fail loudly when they 
       assert.ok(archive.size < 1048576, `the archive holds the data, not the holes (${archive.size} bytes)`);
       assert.deepEqual((entry.manifest.source as ArchiveSource).inventory?.tar.fileBytes, 300 * 1048576 + 6, 'the inventory counts logical sizes');
       assert.equal((await verifyBackup(entry.dir)).ok, true);
+      // the stored entry is standard PAX sparse 1.0: GNU tar extracts the same file, sparse
+      const untarred = join(dest, 'sparse-untarred');
+      await fs.mkdir(untarred);
+      await run('tar', ['-xf', join(entry.dir, archive.name), '-C', untarred]);
+      const hash = createHash('sha256');
+      for await (const chunk of createReadStream(join(untarred, 'sparse.bin'))) hash.update(chunk as Buffer);
+      assert.equal(hash.digest('hex'), before.get('./sparse.bin'));
+      assert.ok((await fs.stat(join(untarred, 'sparse.bin'))).blocks * 512 < 1048576, 'GNU tar made it sparse too');
 
       const restored = `${tag}-sparse-r`;
       volumes.push(restored);

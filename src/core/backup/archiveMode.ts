@@ -14,7 +14,7 @@ import { BackupEntry } from './layout';
 import { ArchiveSource, Compression, Manifest, ManifestFile } from './manifest';
 import { createOutsideLinks, OutsideLinkFilter } from './outsideLinks';
 import { PartialBackup } from './partialBackup';
-import { fillSparseFiles, SparseStager, SparseWriter, sparseFilesIn } from './sparseTar';
+import { fillSparseFiles, SparseStager, SparseWriter } from './sparseTar';
 import { ProgressMeter } from './progress';
 import { Reporter } from './reporter';
 import { RunOwner } from './runOwner';
@@ -59,8 +59,7 @@ export async function backupArchive(req: ArchiveBackupRequest): Promise<BackupEn
       return await withHelper(conn, req.helperImage, volume, true, { signal, owner: req.owner }, async (helper) => {
         const usage = await volumeUsage(conn, helper, { signal });
         // right before the tar: what goes missing from it while it is read is then found missing
-        const inventory = await volumeInventory(conn, helper, { signal });
-        const sparse = await sparseFilesIn(conn, helper, { signal });
+        const { inventory, sparseFiles } = await volumeInventory(conn, helper, { signal });
         const name = archiveFileName(req.compression);
         reporter.step(`Writing ${name}${usage === undefined ? '' : ` (the volume holds about ${Math.ceil(usage / 1048576)} MiB)`}`);
         if (usage !== undefined) partial.expect(usage, 'its files, as du counts them');
@@ -71,7 +70,7 @@ export async function backupArchive(req: ArchiveBackupRequest): Promise<BackupEn
         const tarStream = await loadTarStream();
         const inTar = new TarCounter(tarStream);
         // sparse files are stored without their holes (PAX sparse entries), spooled next to the archive
-        const holes = sparse.size ? [new SparseWriter(tarStream, sparse, join(partial.dir, '.sparse-spool'))] : [];
+        const holes = sparseFiles.size ? [new SparseWriter(tarStream, sparseFiles, join(partial.dir, '.sparse-spool'))] : [];
         await partial.addStream(name, 'archive', tar, { signal, transforms: [inTar, ...holes, counter, ...(req.compression === 'gzip' ? [createGzip()] : [])] });
         meter.finish();
         checkTarComplete(volume, inventory, inTar.counted);

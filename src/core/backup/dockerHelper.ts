@@ -93,17 +93,22 @@ export async function volumeUsage(conn: DockerConnection, id: string, options: C
   return Number.isFinite(kib) && out ? kib * 1024 : undefined;
 }
 
+/** A regular file counts as sparse when this much of it is not allocated. */
+const SPARSE_MIN_HOLES = 1 << 20;
+
 /**
  * What the mounted volume holds, counted as its tar should: entries below the root (sockets left
  * out, a tar cannot hold them) and the bytes of regular files, each inode once (Docker sends further
- * hard links as links). busybox find, stat and awk, as alpine has them; no file names are printed.
+ * hard links as links); and the regular files with SPARSE_MIN_HOLES or more not allocated, as tar
+ * names them (`./sub/f`). One pass of busybox find, stat and awk, as alpine has them.
  */
-export async function volumeInventory(conn: DockerConnection, id: string, options: CallOptions): Promise<Inventory> {
-  const script = `cd ${MOUNT_POINT} && find . -mindepth 1 ! -type s -exec stat -c '%F|%i|%h|%s' {} + | awk -F'|' '{ n++ } $1 ~ /^regular/ && ($3 < 2 || !seen[$2]++) { b += $4 } END { printf "%.0f %.0f\\n", n, b }'`;
-  const out = await execInHelper(conn, id, ['sh', '-c', script], options);
-  const [entries, fileBytes] = out.trim().split(/\s+/).map(Number);
-  if (!Number.isSafeInteger(entries) || !Number.isSafeInteger(fileBytes)) throw new UserError(`Counting the files of the volume in the helper container gave ${JSON.stringify(out.trim())}.`, 'The helper image needs busybox (or GNU) find, stat and awk, as alpine has.');
-  return { entries, fileBytes };
+export async function volumeInventory(conn: DockerConnection, id: string, options: CallOptions): Promise<{ inventory: Inventory; sparseFiles: Set<string> }> {
+  const awk = `{ n++ } $1 ~ /^regular/ { if ($3 < 2 || !seen[$2]++) b += $4; if ($5 * $6 + ${SPARSE_MIN_HOLES} <= $4) { f = $0; sub(/^([^|]*[|]){6}/, "", f); print "sparse " f } } END { printf "%.0f %.0f\\n", n, b }`;
+  const script = `cd ${MOUNT_POINT} && find . -mindepth 1 ! -type s -exec stat -c '%F|%i|%h|%s|%b|%B|%n' {} + | awk -F'|' '${awk}'`;
+  const lines = (await execInHelper(conn, id, ['sh', '-c', script], options)).split(/\r?\n/).filter(Boolean);
+  const [entries, fileBytes] = (lines.pop() ?? '').trim().split(/\s+/).map(Number);
+  if (!Number.isSafeInteger(entries) || !Number.isSafeInteger(fileBytes)) throw new UserError(`Counting the files of the volume in the helper container failed (it printed ${JSON.stringify(lines.join(' ').slice(0, 200))}).`, 'The helper image needs busybox (or GNU) find, stat and awk, as alpine has.');
+  return { inventory: { entries, fileBytes }, sparseFiles: new Set(lines.filter((l) => l.startsWith('sparse ')).map((l) => l.slice(7))) };
 }
 
 /** Whether the mounted volume holds anything (lost+found of a fresh ext4 does not count). */

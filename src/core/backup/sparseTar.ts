@@ -12,21 +12,8 @@ const BLOCK = 512;
 const ZEROS = Buffer.alloc(BLOCK);
 /** Shorter runs of zeros between data are kept as data: fewer stretches, and no file system block is shared by two. */
 const MIN_HOLE = 4096;
-/** A file counts as sparse when this much of it is not allocated. */
-const SPARSE_MIN_HOLES = 1 << 20;
-
 /** One stretch of data of a sparse file: [offset, length] in the file. */
 type Stretch = [number, number];
-
-/**
- * The regular files of the mounted volume with at least SPARSE_MIN_HOLES not allocated, as tar
- * names them (`./sub/f`): only these are searched for holes (busybox find/stat/awk).
- */
-export async function sparseFilesIn(conn: DockerConnection, helper: string, options: CallOptions): Promise<Set<string>> {
-  const script = `cd ${MOUNT_POINT} && find . -type f -exec stat -c '%b %B %s %n' {} + | awk '$1 * $2 + ${SPARSE_MIN_HOLES} <= $3 { sub(/^[^ ]+ [^ ]+ [^ ]+ /, ""); print }'`;
-  const out = await execInHelper(conn, helper, ['sh', '-c', script], options);
-  return new Set(out.split(/\r?\n/).filter(Boolean));
-}
 
 /** The real name and size of a PAX sparse 1.0 entry (GNU.sparse.major=1, minor=0), or undefined for any other entry. */
 export function sparseEntry(header: Header): { name: string; size: number } | undefined {
@@ -36,7 +23,7 @@ export function sparseEntry(header: Header): { name: string; size: number } | un
 }
 
 /**
- * Backup side: the files named by sparseFilesIn() become PAX sparse 1.0 entries (the format GNU tar
+ * Backup side: the files volumeInventory() found sparse become PAX sparse 1.0 entries (the format GNU tar
  * and Go's archive/tar read): the sparse map at the start of the data, then only the stretches that
  * are not zero. Their data goes through `spool` (a file next to the archive) to learn the map first.
  */
@@ -132,7 +119,8 @@ export interface StagedSparseFile {
  * Restore side: dockerd's upload writes the zeros of a PAX sparse entry (it copies the tar reader
  * into the file, a 300 MiB sparse file then takes 300 MiB). So each sparse entry goes up as an empty
  * file with its owner, mode and mtime, plus its data stretches as a hidden file at the root, and
- * fillSparseFiles() writes the stretches in place inside the helper (dd seeks over the holes).
+ * fillSparseFiles() writes the stretches in place inside the helper (dd seeks over the holes). Until
+ * then a sparse file's data is in the volume twice: the volume needs room for it once more.
  */
 export class SparseStager extends TarRepacker {
   readonly staged: StagedSparseFile[] = [];
@@ -198,6 +186,11 @@ export async function fillSparseFiles(conn: DockerConnection, helper: string, fi
     '  truncate -s "$size" "$dst" && rm -f "$src" && touch -d "@$mtime" "$dst" || exit 1',
     'done',
   ].join('\n');
-  const args = files.flatMap((f) => [`${MOUNT_POINT}/${f.staged}`, `${MOUNT_POINT}/${f.path}`, String(f.size), String(f.mtime), String(f.stretches.filter(([, n]) => n > 0).length), ...f.stretches.filter(([, n]) => n > 0).flatMap(([o, n]) => [String(o), String(n)])]);
-  await execInHelper(conn, helper, ['sh', '-c', script, 'sh', ...args], { ...options, timeoutMs: Math.max(options.timeoutMs ?? conn.timeoutMs, 600_000) });
+  const args = files.flatMap((f) => {
+    const data = f.stretches.filter(([, n]) => n > 0); // not the closing [size, 0]
+    return [`${MOUNT_POINT}/${f.staged}`, `${MOUNT_POINT}/${f.path}`, String(f.size), String(f.mtime), String(data.length), ...data.flatMap(([o, n]) => [String(o), String(n)])];
+  });
+  // the copies run inside the helper: allow them 10 min plus 10 MB/s of their data
+  const bytes = files.reduce((n, f) => n + f.stretches.reduce((m, [, len]) => m + len, 0), 0);
+  await execInHelper(conn, helper, ['sh', '-c', script, 'sh', ...args], { ...options, timeoutMs: Math.max(options.timeoutMs ?? conn.timeoutMs, 600_000 + bytes / 10_000) });
 }
