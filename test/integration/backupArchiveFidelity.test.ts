@@ -1,10 +1,9 @@
 import assert from 'node:assert/strict';
-import { createReadStream, promises as fs } from 'node:fs';
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { tmpdir } from 'node:os';
-import { promisify } from 'node:util';
+import { createReadStream, promises as fs } from 'node:fs';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { after, before, describe, it } from 'node:test';
 import { listBackups } from '../../src/core/backup/layout';
 import { ArchiveSource } from '../../src/core/backup/manifest';
@@ -14,9 +13,8 @@ import { runBackupJob } from '../../src/core/backup/runJob';
 import { describeProblem, verifyBackup } from '../../src/core/backup/verify';
 import { DockerConnection } from '../../src/core/docker/connection';
 import { UserError } from '../../src/core/errors';
-import { connectToHost } from '../../src/core/vsphere/connect';
-import { ensureVolumeLab, labDocker, VolumeLab } from '../fixtures/volumeLab';
-import { dropEntry, volumeFileHashes } from './backupLab';
+import { VolumeLab } from '../fixtures/volumeLab';
+import { BackupSuite, closeBackupSuite, dropEntry, openBackupSuite, volumeFileHashes } from './backupLab';
 import { StallingProxy } from './stallingProxy';
 
 const run = promisify(execFile);
@@ -24,12 +22,13 @@ const HOST = 'fidelity-it-host';
 const tag = `fid-${process.pid.toString(36)}`;
 
 describe('archive backups keep what the volume holds, and fail loudly when they cannot (lab dockerd)', { timeout: 600_000 }, () => {
+  let suite: BackupSuite;
   let lab: VolumeLab;
-  let docker: (...args: string[]) => Promise<string>;
+  let docker: BackupSuite['docker'];
   let conn: DockerConnection;
   let dest: string;
-  const volumes: string[] = [];
-  const containers: string[] = [];
+  let volumes: string[];
+  let containers: string[];
 
   async function newVolume(suffix: string, size = '64mb', opts: string[] = []): Promise<string> {
     const name = `${tag}-${suffix}`;
@@ -41,18 +40,11 @@ describe('archive backups keep what the volume holds, and fail loudly when they 
   const full = (volume: string) => `${volume}@${lab.vsphere.datastore}`;
 
   before(async () => {
-    lab = await ensureVolumeLab();
-    docker = labDocker(lab);
-    conn = await DockerConnection.open({ id: HOST, name: HOST, endpoint: lab.docker.host }, { timeoutMs: 120_000 });
-    dest = await fs.mkdtemp(join(tmpdir(), 'vdvs-fidelity-it-'));
+    suite = await openBackupSuite(HOST, 'vdvs-fidelity-it-');
+    ({ lab, docker, conn, dest, volumes, containers } = suite);
   });
 
-  after(async () => {
-    for (const c of containers) await docker('rm', '-f', c).catch(() => undefined);
-    for (const v of volumes) await docker('volume', 'rm', '-f', v).catch(() => undefined);
-    conn?.close();
-    if (dest) await fs.rm(dest, { recursive: true, force: true });
-  });
+  after(() => closeBackupSuite(suite));
 
   describe('idle timeouts of the archive streams (a proxy in front of dockerd that goes silent)', () => {
     let vol: string;
@@ -264,14 +256,12 @@ describe('archive backups keep what the volume holds, and fail loudly when they 
       const user = `${tag}-snap-user`;
       containers.push(user);
       await docker('run', '-d', '--name', user, '--network', 'none', '-v', `${vol}:/d`, 'alpine:latest', 'sleep', '1d');
-      const session = await connectToHost({ id: 'esx', name: 'esx', url: lab.vsphere.url, user: lab.vsphere.user, thumbprint: lab.vsphere.thumbprint }, lab.vsphere.password, { timeoutMs: 60_000 });
       try {
         await assert.rejects(
-          runBackupJob({ dockerHost: HOST, volumes: [vol], mode: 'snapshot', destination: small, retain: 2, vm: lab.vsphere.vm }, { conn, vsphere: async () => session, reporter: SILENT }),
+          runBackupJob({ dockerHost: HOST, volumes: [vol], mode: 'snapshot', destination: small, retain: 2, vm: lab.vsphere.vm }, { conn, vsphere: async () => suite.session, reporter: SILENT }),
           (e: unknown) => (noSpace((e as Error).message, vol, /needs about 64\.\d MiB/), true),
         );
       } finally {
-        await session.close();
         await docker('rm', '-f', user);
       }
       const listed = await listBackups(small, HOST, full(vol));

@@ -1,10 +1,9 @@
-import { createReadStream } from 'node:fs';
 import { Transform, TransformCallback, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
 import type { Extract } from 'tar-stream';
 import { UserError } from '../errors';
-import { Hashed, HashCounter } from './hashing';
+import { Hashed, HashCounter, openRegularFile } from './hashing';
 import { Compression, Inventory } from './manifest';
 import { formatBytes, ProgressMeter } from './progress';
 import { sparseEntry } from './sparseTar';
@@ -48,7 +47,7 @@ export async function hashAndCountArchive(file: string, compression: Compression
   const hasher = new HashCounter(meter);
   const counter = new TarCounter(await loadTarStream());
   const sink = new Writable({ write: (_c, _e, done) => done() });
-  await pipeline([createReadStream(file, { highWaterMark: 1 << 20 }), hasher, ...(compression === 'gzip' ? [createGunzip()] : []), counter, sink], { signal });
+  await pipeline([await openRegularFile(file), hasher, ...(compression === 'gzip' ? [createGunzip()] : []), counter, sink], { signal });
   return { size: hasher.size, sha256: hasher.digest(), tar: counter.counted };
 }
 
