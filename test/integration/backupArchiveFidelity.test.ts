@@ -124,6 +124,20 @@ describe('archive backups keep what the volume holds, and fail loudly when they 
       }
     });
 
+    it('a unix socket in the volume, which a tar cannot hold (dockerd leaves it out), does not fail the backup', async () => {
+      const vol = await newVolume('sock');
+      const holder = `${tag}-sock`;
+      containers.push(holder);
+      await docker('run', '-d', '--name', holder, '--network', 'none', '-v', `${vol}:/d`, 'alpine:latest', 'sh', '-c', 'echo data > /d/a.txt && sleep 1d');
+      // an application's socket, made from the host through the container's view of the volume
+      const pid = (await docker('inspect', '--format', '{{.State.Pid}}', holder)).trim();
+      await run(process.execPath, ['-e', "require('net').createServer().listen('app.sock', () => process.exit(0))"], { cwd: `/proc/${pid}/root/d` });
+      assert.match(await docker('exec', holder, 'stat', '-c', '%F', '/d/app.sock'), /socket/);
+      const summary = await runBackupJob({ dockerHost: HOST, volumes: [vol], mode: 'archive', destination: join(dest, 'sock'), retain: 2 }, { conn, reporter: SILENT });
+      assert.equal(summary.ok, true, JSON.stringify(summary.results));
+      assert.deepEqual((summary.results[0].entry!.manifest.source as ArchiveSource).inventory?.tar, { entries: 2, fileBytes: 5 }, 'lost+found and a.txt');
+    });
+
     it('records the inventory of volume and tar in the manifest, and verify reads the tar back: a tar missing an entry under matching hashes is reported', async () => {
       const vol = await newVolume('inv');
       await sh(vol, 'mkdir -p /d/sub && echo one > /d/one.txt && echo two > /d/sub/two.txt && ln -s one.txt /d/link && ln /d/one.txt /d/hard');
