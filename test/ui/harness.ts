@@ -127,6 +127,10 @@ export class CodeServer {
       cpSync(dir, join(tmp, 'extensions', `${m.publisher}.${m.name}-${m.version}`), { recursive: true });
     }
     writeFileSync(join(userData, 'User', 'settings.json'), JSON.stringify({ ...SETTINGS, ...opts.settings }, null, 2));
+    // The extension host of code-server is a remote one: machine-scoped settings (backup destination, CA
+    // bundle) are read from the Remote settings there, as a user of a remote window sets them.
+    mkdirSync(join(userData, 'Machine'), { recursive: true });
+    writeFileSync(join(userData, 'Machine', 'settings.json'), JSON.stringify(opts.settings ?? {}, null, 2));
     const env: NodeJS.ProcessEnv = {
       ...process.env,
       HOME: home,

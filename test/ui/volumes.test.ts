@@ -3,8 +3,6 @@
 // (git-ignored): 10-volumes-view.png, 11-volumes-badge-tooltip.png (the independent volume's badge
 // explained), 12-create-volume-typed-datastore.png.
 import * as assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { ensureVolumeLab, labDocker, retryLabTransient, VolumeLab } from '../fixtures/volumeLab';
@@ -18,7 +16,6 @@ describe('Volumes view on the lab', { timeout: 300_000 }, () => {
   let docker: (...args: string[]) => Promise<string>;
   let server: CodeServer;
   let wb: Workbench;
-  let workspace = '';
   const pers = `${P}-persistent`;
   const indep = `${P}-independent`;
   const container = `${P}-app`;
@@ -31,19 +28,15 @@ describe('Volumes view on the lab', { timeout: 300_000 }, () => {
     // by its full name: Docker may drop a vDVS short name from its store once the plugin lists vol@ds,
     // and then cannot unmount it when the container goes (the plugin keeps it mounted, remove fails)
     await retryLabTransient(() => docker('run', '-d', '--name', container, '--network', 'none', '-v', `${pers}@${lab.vsphere.datastore}:/data`, 'alpine', 'sleep', '900'));
-    // the Docker host as a workspace setting (the workbench reads it as soon as the folder opens)
-    workspace = mkdtempSync(join(tmpdir(), 't7-ui-ws-'));
-    mkdirSync(join(workspace, '.vscode'));
+    // the Docker host as a user setting: host lists are application-scoped, a workspace cannot set them
     const dockerHosts = [{ id: 't7-ui-docker', name: 'docker-host-01', endpoint: lab.docker.host, vmName: lab.vsphere.vm }];
-    writeFileSync(join(workspace, '.vscode', 'settings.json'), JSON.stringify({ 'vdvs.dockerHosts': dockerHosts }, null, 2));
-    server = await CodeServer.start({ workspace });
+    server = await CodeServer.start({ settings: { 'vdvs.dockerHosts': dockerHosts } });
     wb = await Workbench.open(server, { extensionDevelopmentPath: REPO_ROOT });
   }, { timeout: 240_000 });
 
   after(async () => {
     await wb?.close();
     await server?.stop();
-    if (workspace) rmSync(workspace, { recursive: true, force: true });
     await docker('rm', '-f', container).catch(() => undefined);
     for (const v of [pers, indep]) await retryLabTransient(() => docker('volume', 'rm', `${v}@${lab.vsphere.datastore}`)).catch(() => docker('volume', 'rm', v));
   });

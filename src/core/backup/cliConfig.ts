@@ -31,7 +31,7 @@ export interface CliSecrets {
 const SECRET_KEYS = /^(password|passphrase|secret|token|sshPassphrase)$/i;
 
 /** The keys the config accepts at each level; anything else is refused by name (a typo must not be ignored). */
-const CONFIG_KEYS = {
+export const CONFIG_KEYS = {
   top: ['dockerHosts', 'esxiHosts', 'jobs', 'requestTimeoutSeconds', 'caBundlePath', 'pluginAlias'],
   dockerHosts: ['name', 'endpoint', 'tlsCertPath', 'sshKeyPath', 'sshHostKeyFingerprint', 'esxiHost', 'vm', 'pluginAlias'],
   esxiHosts: ['name', 'url', 'user', 'thumbprint'],
