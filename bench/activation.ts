@@ -111,19 +111,37 @@ async function main(): Promise<void> {
   const rel = (m: string) => (m.startsWith(REPO_ROOT) ? relative(REPO_ROOT, m) : m);
 
   console.log(`activation in code-server (VS Code ${vscodeVersion}), ${rounds} round(s), medians`);
-  console.log(`  ${'extension'.padEnd(26)} ${'activate()'.padStart(11)} ${'modules'.padStart(8)} ${'loaded'.padStart(11)} ${'bundle'.padStart(11)}`);
-  console.log(`  ${'vsphere-docker-volumes'.padEnd(26)} ${`${realMs.toFixed(1)} ms`.padStart(11)} ${String(realModules.length).padStart(8)} ${kib(loadedBytes(real)).padStart(11)} ${kib(realBundle).padStart(11)}`);
-  console.log(`  ${'minimal-extension'.padEnd(26)} ${`${minMs.toFixed(1)} ms`.padStart(11)} ${String(minModules.length).padStart(8)} ${kib(loadedBytes(minimal)).padStart(11)} ${kib(minBundle).padStart(11)}`);
-  console.log(`  ${'ratio (ours / minimal)'.padEnd(26)} ${ratio(realMs, minMs).padStart(11)} ${ratio(realModules.length, minModules.length).padStart(8)} ${ratio(loadedBytes(real), loadedBytes(minimal)).padStart(11)} ${ratio(realBundle, minBundle).padStart(11)}`);
+  console.log(
+    `  ${'extension'.padEnd(26)} ${'activate()'.padStart(11)} ${'modules'.padStart(8)} ${'loaded'.padStart(11)} ${'bundle'.padStart(11)}`,
+  );
+  console.log(
+    `  ${'vsphere-docker-volumes'.padEnd(26)} ${`${realMs.toFixed(1)} ms`.padStart(11)} ${String(realModules.length).padStart(8)} ${kib(loadedBytes(real)).padStart(11)} ${kib(realBundle).padStart(11)}`,
+  );
+  console.log(
+    `  ${'minimal-extension'.padEnd(26)} ${`${minMs.toFixed(1)} ms`.padStart(11)} ${String(minModules.length).padStart(8)} ${kib(loadedBytes(minimal)).padStart(11)} ${kib(minBundle).padStart(11)}`,
+  );
+  console.log(
+    `  ${'ratio (ours / minimal)'.padEnd(26)} ${ratio(realMs, minMs).padStart(11)} ${ratio(realModules.length, minModules.length).padStart(8)} ${ratio(loadedBytes(real), loadedBytes(minimal)).padStart(11)} ${ratio(realBundle, minBundle).padStart(11)}`,
+  );
   const reqMs = (of: ActivationSample[]) => median(of.map((s) => s.requireMs));
-  console.log(`  of which require() of the main module: ours ${reqMs(real).toFixed(1)} ms, minimal ${reqMs(minimal).toFixed(1)} ms; activate() itself: ours ${median(real.map((s) => s.ms - s.requireMs)).toFixed(1)} ms, minimal ${median(minimal.map((s) => s.ms - s.requireMs)).toFixed(1)} ms`);
+  console.log(
+    `  of which require() of the main module: ours ${reqMs(real).toFixed(1)} ms, minimal ${reqMs(minimal).toFixed(1)} ms; activate() itself: ours ${median(real.map((s) => s.ms - s.requireMs)).toFixed(1)} ms, minimal ${median(minimal.map((s) => s.ms - s.requireMs)).toFixed(1)} ms`,
+  );
   const min = (of: ActivationSample[]) => Math.min(...of.map((s) => s.ms));
-  console.log(`  fastest activate(): ours ${min(real).toFixed(1)} ms, minimal ${min(minimal).toFixed(1)} ms (${ratio(min(real), min(minimal))})`);
-  console.log(`  all samples (ms): ours ${real.map((s) => s.ms.toFixed(1)).join(', ')}; minimal ${minimal.map((s) => s.ms.toFixed(1)).join(', ')}`);
+  console.log(
+    `  fastest activate(): ours ${min(real).toFixed(1)} ms, minimal ${min(minimal).toFixed(1)} ms (${ratio(min(real), min(minimal))})`,
+  );
+  console.log(
+    `  all samples (ms): ours ${real.map((s) => s.ms.toFixed(1)).join(', ')}; minimal ${minimal.map((s) => s.ms.toFixed(1)).join(', ')}`,
+  );
   console.log(`  modules loaded by activation: ${realModules.map(rel).join(', ') || 'none'}`);
-  console.log(`  what dist/extension.js holds (source bytes by origin, from its source map): ${bundleOrigins(join(REPO_ROOT, 'dist', 'extension.js.map'))}`);
+  console.log(
+    `  what dist/extension.js holds (source bytes by origin, from its source map): ${bundleOrigins(join(REPO_ROOT, 'dist', 'extension.js.map'))}`,
+  );
   console.log(`  dist/*.js in total (lazy vendor bundles included): ${kib(distAll)}`);
-  console.log(`  lazy libraries (dist/vendor: ${lazyNames().join(', ')}) loaded by activation: ${heavy.length ? heavy.map(rel).join(', ') : 'none'}`);
+  console.log(
+    `  lazy libraries (dist/vendor: ${lazyNames().join(', ')}) loaded by activation: ${heavy.length ? heavy.map(rel).join(', ') : 'none'}`,
+  );
   if (heavy.length) process.exitCode = 1;
 }
 
@@ -149,7 +167,11 @@ function bundleOrigins(mapFile: string): string {
     const key = m ? m[1] : src.includes('src/') ? 'src' : 'other';
     by.set(key, (by.get(key) ?? 0) + (map.sourcesContent?.[i]?.length ?? 0));
   });
-  return [...by].sort((a, b) => b[1] - a[1]).slice(0, 8).map(([k, n]) => `${k} ${kib(n)}`).join(', ');
+  return [...by]
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, 8)
+    .map(([k, n]) => `${k} ${kib(n)}`)
+    .join(', ');
 }
 
 main().catch((e) => {

@@ -45,10 +45,36 @@ async function main(): Promise<void> {
     const vol = `${tag}-1g`;
     volumes.push(vol);
     docker('volume', 'create', '--driver', 'vsphere', '--name', vol, '-o', 'size=2gb');
-    docker('run', '--rm', '--network', 'none', '-v', `${vol}:/d`, 'alpine:latest', 'sh', '-c', 'head -c 1073741824 /dev/urandom > /d/random.bin && sync');
+    docker(
+      'run',
+      '--rm',
+      '--network',
+      'none',
+      '-v',
+      `${vol}:/d`,
+      'alpine:latest',
+      'sh',
+      '-c',
+      'head -c 1073741824 /dev/urandom > /d/random.bin && sync',
+    );
     const config = join(dir, 'vdvs.json');
-    const job = (name: string, v: string) => ({ name, dockerHost: 'bench', volumes: [v], mode: 'archive', destination: join(dir, 'backups'), retain: 1 });
-    writeFileSync(config, JSON.stringify({ dockerHosts: [{ name: 'bench', endpoint: lab.docker.host }], esxiHosts: [], jobs: [job('1g', vol), job('4g', `${tag}-4g`)], requestTimeoutSeconds: 120 }));
+    const job = (name: string, v: string) => ({
+      name,
+      dockerHost: 'bench',
+      volumes: [v],
+      mode: 'archive',
+      destination: join(dir, 'backups'),
+      retain: 1,
+    });
+    writeFileSync(
+      config,
+      JSON.stringify({
+        dockerHosts: [{ name: 'bench', endpoint: lab.docker.host }],
+        esxiHosts: [],
+        jobs: [job('1g', vol), job('4g', `${tag}-4g`)],
+        requestTimeoutSeconds: 120,
+      }),
+    );
     const ours: number[] = [];
     const base: number[] = [];
     const rss1: number[] = [];
@@ -57,7 +83,30 @@ async function main(): Promise<void> {
       let t0 = process.hrtime.bigint();
       const fd = openSync(out, 'w');
       try {
-        const r = labRetry(() => spawnSync('docker', ['-H', lab.docker.host, 'run', '--rm', '--network', 'none', '-v', `${vol}:/data`, 'alpine:latest', 'tar', '-c', '-C', '/data', '.'], { stdio: ['ignore', fd, 'pipe'], encoding: 'utf8' }), (r) => r.stderr);
+        const r = labRetry(
+          () =>
+            spawnSync(
+              'docker',
+              [
+                '-H',
+                lab.docker.host,
+                'run',
+                '--rm',
+                '--network',
+                'none',
+                '-v',
+                `${vol}:/data`,
+                'alpine:latest',
+                'tar',
+                '-c',
+                '-C',
+                '/data',
+                '.',
+              ],
+              { stdio: ['ignore', fd, 'pipe'], encoding: 'utf8' },
+            ),
+          (r) => r.stderr,
+        );
         if (r.status !== 0) throw new Error(`baseline docker run tar failed: ${r.stderr}`);
       } finally {
         closeSync(fd);
@@ -80,10 +129,23 @@ async function main(): Promise<void> {
     const vol4 = `${tag}-4g`;
     volumes.push(vol4);
     docker('volume', 'create', '--driver', 'vsphere', '--name', vol4, '-o', 'size=5gb');
-    docker('run', '--rm', '--network', 'none', '-v', `${vol4}:/d`, 'alpine:latest', 'sh', '-c', 'truncate -s 4G /d/sparse.bin && echo x > /d/small.txt');
+    docker(
+      'run',
+      '--rm',
+      '--network',
+      'none',
+      '-v',
+      `${vol4}:/d`,
+      'alpine:latest',
+      'sh',
+      '-c',
+      'truncate -s 4G /d/sparse.bin && echo x > /d/small.txt',
+    );
     const run4 = labRetry(() => cliBackup(config, '4g'));
     const rss = Math.max(...rss1);
-    console.log(`engine peak RSS: 1 GiB ${rss.toFixed(0)} MB, 4 GiB ${run4.maxRssMb.toFixed(0)} MB (target < 150 MB, flat) ${rss < 150 && run4.maxRssMb < 150 && run4.maxRssMb < rss * 1.2 + 10 ? 'OK' : 'BELOW TARGET'}`);
+    console.log(
+      `engine peak RSS: 1 GiB ${rss.toFixed(0)} MB, 4 GiB ${run4.maxRssMb.toFixed(0)} MB (target < 150 MB, flat) ${rss < 150 && run4.maxRssMb < 150 && run4.maxRssMb < rss * 1.2 + 10 ? 'OK' : 'BELOW TARGET'}`,
+    );
     console.log(`(4 GiB archive in ${run4.seconds.toFixed(1)} s = ${mbps(4 * GiB, run4.seconds).toFixed(1)} MB/s)`);
   } finally {
     for (const v of volumes) {
@@ -107,7 +169,11 @@ async function folderVsCurl(lab: VolumeLab, dir: string, dsDir: string, runs: nu
   const flat = join(dsDir, 'bench-flat.vmdk');
   // on disk before timing starts: its writeback would otherwise slow whichever side runs first
   execFileSync('sh', ['-c', `head -c ${GiB} /dev/urandom > '${flat}' && sync '${flat}'`]);
-  const session = await connectToHost({ id: 'b', name: 'b', url: lab.vsphere.url, user: lab.vsphere.user, thumbprint: lab.vsphere.thumbprint }, lab.vsphere.password, { timeoutMs: 60_000 });
+  const session = await connectToHost(
+    { id: 'b', name: 'b', url: lab.vsphere.url, user: lab.vsphere.user, thumbprint: lab.vsphere.thumbprint },
+    lab.vsphere.password,
+    { timeoutMs: 60_000 },
+  );
   const loc = { datastore: lab.vsphere.datastore, path: `${tag}/bench-flat.vmdk` };
   const url = folderUrl(session, lab.vsphere.datacenter, loc).toString();
   const oursDl: number[] = [];
@@ -134,7 +200,9 @@ async function folderVsCurl(lab: VolumeLab, dir: string, dsDir: string, runs: nu
 }
 
 function row(what: string, o: number[], b: number[], ratio: number, target: number): void {
-  console.log(`${what.padEnd(34)} ours ${median(o).toFixed(1).padStart(7)} MB/s  baseline ${median(b).toFixed(1).padStart(7)} MB/s  ratio ${ratio.toFixed(2)} (target ≥ ${target}) ${ratio >= target ? 'OK' : 'BELOW TARGET'}`);
+  console.log(
+    `${what.padEnd(34)} ours ${median(o).toFixed(1).padStart(7)} MB/s  baseline ${median(b).toFixed(1).padStart(7)} MB/s  ratio ${ratio.toFixed(2)} (target ≥ ${target}) ${ratio >= target ? 'OK' : 'BELOW TARGET'}`,
+  );
 }
 
 /**
@@ -160,7 +228,9 @@ function labRetry<T>(work: () => T, failure: (r: T) => string | undefined = () =
 /** The CLI's backup of one job, under /usr/bin/time for its peak RSS. */
 function cliBackup(config: string, job: string): { maxRssMb: number; seconds: number } {
   const t0 = process.hrtime.bigint();
-  const r = spawnSync('/usr/bin/time', ['-f', 'MAXRSS %M', process.execPath, CLI, 'backup', '--config', config, '--job', job, '--quiet'], { encoding: 'utf8' });
+  const r = spawnSync('/usr/bin/time', ['-f', 'MAXRSS %M', process.execPath, CLI, 'backup', '--config', config, '--job', job, '--quiet'], {
+    encoding: 'utf8',
+  });
   const took = seconds(t0);
   if (r.status !== 0) throw new Error(`vdvs backup failed (${r.status}): ${r.stderr}`);
   const kb = Number(/MAXRSS (\d+)/.exec(r.stderr)?.[1]);

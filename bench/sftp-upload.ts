@@ -15,7 +15,6 @@ import { arg, median } from './lib/benchArgs';
 
 const SIZE = 64 * 1024 * 1024;
 
-
 async function main(): Promise<void> {
   const lab = await readEsxLab();
   const runs = arg('runs') ?? 3;
@@ -25,7 +24,19 @@ async function main(): Promise<void> {
   const remote = '/tmp/vdvs-bench-upload.bin';
   const open = () => SshSession.open(passwordTarget(lab), { timeoutMs: 15_000 });
   const cleaner = await open();
-  const scpArgs = ['-q', '-P', String(lab.ssh.port), '-i', lab.ssh.keyPath, '-o', 'BatchMode=yes', '-o', `UserKnownHostsFile=${join(lab.ssh.keyPath, '../known_hosts')}`, file, `${lab.ssh.user}@${lab.ssh.host}:${remote}`];
+  const scpArgs = [
+    '-q',
+    '-P',
+    String(lab.ssh.port),
+    '-i',
+    lab.ssh.keyPath,
+    '-o',
+    'BatchMode=yes',
+    '-o',
+    `UserKnownHostsFile=${join(lab.ssh.keyPath, '../known_hosts')}`,
+    file,
+    `${lab.ssh.user}@${lab.ssh.host}:${remote}`,
+  ];
   const ours: number[] = [];
   const scp: number[] = [];
   try {

@@ -29,7 +29,6 @@ import { optionText as arg, median } from './lib/benchArgs';
 
 const run = promisify(execFile);
 
-
 async function timed<T>(work: () => Promise<T>): Promise<[number, T]> {
   const t0 = process.hrtime.bigint();
   const result = await work();
@@ -43,17 +42,30 @@ async function main(): Promise<void> {
   const lab = await ensureVolumeLab();
   const host: DockerHostConfig = { id: 't7-bench', name: 'lab-docker', endpoint: lab.docker.host, vmName: lab.vsphere.vm };
   const conn = await DockerConnection.open(host, { timeoutMs: 120_000 });
-  const session = await VsphereSession.open({ url: lab.vsphere.url, user: lab.vsphere.user, password: lab.vsphere.password, thumbprint: lab.vsphere.thumbprint, timeoutMs: 120_000 });
+  const session = await VsphereSession.open({
+    url: lab.vsphere.url,
+    user: lab.vsphere.user,
+    password: lab.vsphere.password,
+    thumbprint: lab.vsphere.thumbprint,
+    timeoutMs: 120_000,
+  });
   const prefix = `t7-bench-${process.pid}-`;
   const mine = async () => (await listVolumes(conn)).map((v) => v.name).filter((n) => n.startsWith(prefix));
-  const sources = { docker: [{ host, use: <T>(work: (conn: DockerConnection) => Promise<T>) => DockerConnection.using(host, { timeoutMs: 120_000 }, work) }], esxi: [{ id: 'lab-esx', name: 'lab-esx', session: async () => session }] };
+  const sources = {
+    docker: [
+      { host, use: <T>(work: (conn: DockerConnection) => Promise<T>) => DockerConnection.using(host, { timeoutMs: 120_000 }, work) },
+    ],
+    esxi: [{ id: 'lab-esx', name: 'lab-esx', session: async () => session }],
+  };
   const docker = (...args: string[]) => run('/usr/bin/docker', ['-H', lab.docker.host, ...args], { maxBuffer: 256 << 20 });
   const rows: string[] = [];
   try {
     for (const count of counts) {
       const have = (await mine()).length;
       const names = Array.from({ length: count - have }, (_, i) => `${prefix}${String(have + i).padStart(5, '0')}`);
-      const [createMs] = await timed(() => mapLimit(names, concurrency, (name) => retryLabTransient(() => createVsphereVolume(conn, name, { size: '1mb' }))));
+      const [createMs] = await timed(() =>
+        mapLimit(names, concurrency, (name) => retryLabTransient(() => createVsphereVolume(conn, name, { size: '1mb' }))),
+      );
       console.log(`created ${names.length} volumes (now ${count}) in ${(createMs / 1000).toFixed(1)} s, ${concurrency} at a time`);
       const all = await mine();
       const ours: number[] = [];
@@ -66,13 +78,23 @@ async function main(): Promise<void> {
         const listed = data.rows.filter((r) => r.volume.startsWith(prefix));
         // other suites create and remove volumes in the shared lab meanwhile: only ours must be complete
         const failures = data.inspectFailures.filter((f) => f.name.startsWith(prefix));
-        if (listed.length !== count || listed.some((r) => !r.vmdk || r.orphan || !r.facts.size) || data.hostErrors.length || data.esxiErrors.length || failures.length) {
-          throw new Error(`refresh incomplete: ${listed.length}/${count} rows, ${listed.filter((r) => !r.vmdk).length} without VMDK, errors ${JSON.stringify([data.hostErrors, data.esxiErrors, failures.slice(0, 3)])}`);
+        if (
+          listed.length !== count ||
+          listed.some((r) => !r.vmdk || r.orphan || !r.facts.size) ||
+          data.hostErrors.length ||
+          data.esxiErrors.length ||
+          failures.length
+        ) {
+          throw new Error(
+            `refresh incomplete: ${listed.length}/${count} rows, ${listed.filter((r) => !r.vmdk).length} without VMDK, errors ${JSON.stringify([data.hostErrors, data.esxiErrors, failures.slice(0, 3)])}`,
+          );
         }
         ours.push(ms);
         const [cliMs] = await timed(async () => {
           // the bench's volumes only: other suites' volumes come and go in the shared lab meanwhile
-          const ls = (await docker('volume', 'ls', '-q', '--filter', 'driver=vsphere:latest', '--filter', `name=${prefix}`)).stdout.split('\n').filter(Boolean);
+          const ls = (await docker('volume', 'ls', '-q', '--filter', 'driver=vsphere:latest', '--filter', `name=${prefix}`)).stdout
+            .split('\n')
+            .filter(Boolean);
           const inspected = JSON.parse((await docker('volume', 'inspect', ...ls)).stdout) as unknown[];
           if (inspected.length < all.length) throw new Error(`docker volume inspect returned ${inspected.length} of ${all.length}`);
         });
@@ -84,7 +106,13 @@ async function main(): Promise<void> {
     }
   } finally {
     const left = await mine();
-    const [rmMs] = await timed(() => mapLimit(left, concurrency, (name) => retryLabTransient(() => removeVolume(conn, name, false, { timeoutMs: 120_000 })).catch((e: Error) => console.error(`cleanup ${name}: ${e.message}`))));
+    const [rmMs] = await timed(() =>
+      mapLimit(left, concurrency, (name) =>
+        retryLabTransient(() => removeVolume(conn, name, false, { timeoutMs: 120_000 })).catch((e: Error) =>
+          console.error(`cleanup ${name}: ${e.message}`),
+        ),
+      ),
+    );
     console.log(`removed ${left.length} volumes in ${(rmMs / 1000).toFixed(1)} s`);
     conn.close();
     await session.close();

@@ -15,8 +15,8 @@ import { createSoapClient } from '../src/core/vsphere/session';
 import { readVsphereLab } from '../test/fixtures/vsphereLab';
 import { arg, median } from './lib/benchArgs';
 
-
-const envelope = (body: string) => `<?xml version="1.0" encoding="UTF-8"?><soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xmlns="urn:vim25"><soapenv:Body>${body}</soapenv:Body></soapenv:Envelope>`;
+const envelope = (body: string) =>
+  `<?xml version="1.0" encoding="UTF-8"?><soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xmlns="urn:vim25"><soapenv:Body>${body}</soapenv:Body></soapenv:Envelope>`;
 
 async function main(): Promise<void> {
   const { esx: lab } = await readVsphereLab();
@@ -37,23 +37,53 @@ async function main(): Promise<void> {
   await createSoapClient(lab.url);
   const warmCreate = performance.now() - t;
 
-  const session = await connectToHost({ id: 'bench', name: 'bench', url: lab.url, user: lab.user, thumbprint: lab.thumbprint }, lab.password, { timeoutMs: 30_000 });
+  const session = await connectToHost(
+    { id: 'bench', name: 'bench', url: lab.url, user: lab.user, thumbprint: lab.thumbprint },
+    lab.password,
+    { timeoutMs: 30_000 },
+  );
   const ds = (await listDatastores(session, session.serviceContent.rootFolder)).find((d) => d.name === lab.datastore)!;
   const cookie = session.httpOptions().headers.Cookie;
   const certPath = (lab as unknown as { certPath: string }).certPath;
-  const curl = (body: string) => execFileSync('curl', ['-sS', '--fail', '--cacert', certPath, '-H', 'Content-Type: text/xml; charset=utf-8', '-H', 'SOAPAction: urn:vim25/6.0', '-H', `Cookie: ${cookie}`, '--data-binary', '@-', lab.url], { input: envelope(body), maxBuffer: 64 * 1024 * 1024 }).toString();
+  const curl = (body: string) =>
+    execFileSync(
+      'curl',
+      [
+        '-sS',
+        '--fail',
+        '--cacert',
+        certPath,
+        '-H',
+        'Content-Type: text/xml; charset=utf-8',
+        '-H',
+        'SOAPAction: urn:vim25/6.0',
+        '-H',
+        `Cookie: ${cookie}`,
+        '--data-binary',
+        '@-',
+        lab.url,
+      ],
+      { input: envelope(body), maxBuffer: 64 * 1024 * 1024 },
+    ).toString();
   const dsPath = `[${lab.datastore}] dockvols/${folder}`;
   const searchBody = `<SearchDatastoreSubFolders_Task><_this type="HostDatastoreBrowser">${ds.browser!.value}</_this><datastorePath>${dsPath}</datastorePath><searchSpec><query xsi:type="FolderFileQuery"/><query xsi:type="VmDiskFileQuery"><details><diskType>true</diskType><capacityKb>true</capacityKb><hardwareVersion>false</hardwareVersion><thin>true</thin></details></query><details><fileType>true</fileType><fileSize>true</fileSize><modification>true</modification><fileOwner>false</fileOwner></details><matchPattern>*</matchPattern></searchSpec></SearchDatastoreSubFolders_Task>`;
-  const infoBody = (task: string) => `<RetrievePropertiesEx><_this type="PropertyCollector">${session.serviceContent.propertyCollector.value}</_this><specSet><propSet><type>Task</type><pathSet>info</pathSet></propSet><objectSet><obj type="Task">${task}</obj><skip>false</skip></objectSet></specSet><options/></RetrievePropertiesEx>`;
+  const infoBody = (task: string) =>
+    `<RetrievePropertiesEx><_this type="PropertyCollector">${session.serviceContent.propertyCollector.value}</_this><specSet><propSet><type>Task</type><pathSet>info</pathSet></propSet><objectSet><obj type="Task">${task}</obj><skip>false</skip></objectSet></specSet><options/></RetrievePropertiesEx>`;
 
   const ours: number[] = [];
   const theirs: number[] = [];
   try {
     for (let i = 0; i < runs; i++) {
       t = performance.now();
-      const found = await searchDatastore(session, ds.browser!, { datastore: lab.datastore, path: `dockvols/${folder}` }, { subFolders: true });
+      const found = await searchDatastore(
+        session,
+        ds.browser!,
+        { datastore: lab.datastore, path: `dockvols/${folder}` },
+        { subFolders: true },
+      );
       ours.push(performance.now() - t);
-      if (found.filter((e) => e.kind === 'vmdk').length !== count) throw new Error(`ours listed ${found.length} entries, expected ${count}`);
+      if (found.filter((e) => e.kind === 'vmdk').length !== count)
+        throw new Error(`ours listed ${found.length} entries, expected ${count}`);
 
       t = performance.now();
       const task = /<returnval type="Task">([^<]+)</.exec(curl(searchBody))?.[1];
@@ -73,7 +103,9 @@ async function main(): Promise<void> {
   console.log(`  ours  ${median(ours).toFixed(1)} ms   [${ours.map((v) => v.toFixed(0)).join(', ')}]`);
   console.log(`  curl  ${median(theirs).toFixed(1)} ms   [${theirs.map((v) => v.toFixed(0)).join(', ')}]`);
   console.log(`  ratio ours/curl ${ratio.toFixed(2)} (target ≤ 1.5) ${ratio <= 1.5 ? 'OK' : 'OVER'}`);
-  console.log(`  soap client creation: first ${coldCreate.toFixed(0)} ms (WSDL parse), later ${warmCreate.toFixed(0)} ms (target ≤ 150); loading npm soap itself ${importSoap.toFixed(0)} ms`);
+  console.log(
+    `  soap client creation: first ${coldCreate.toFixed(0)} ms (WSDL parse), later ${warmCreate.toFixed(0)} ms (target ≤ 150); loading npm soap itself ${importSoap.toFixed(0)} ms`,
+  );
   console.log(`  memory after listing: rss ${(mem.rss / 2 ** 20).toFixed(0)} MiB, heap used ${(mem.heapUsed / 2 ** 20).toFixed(0)} MiB`);
 }
 

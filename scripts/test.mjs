@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // `npm test`: every test stage in order, stopping at the first failure.
-//   node scripts/test.mjs [stage ...]   stages: build, unit, integration, vscode, ui (default: all)
+//   node scripts/test.mjs [stage ...]   stages: build, lint, unit, integration, vscode, ui (default: all)
 // Starts the lab (lab/lab.mjs) for the stages that need it when it is not running, and stops it
 // again at the end only if this run started it.
 import { spawnSync } from 'node:child_process';
@@ -9,7 +9,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const ALL = ['build', 'unit', 'integration', 'vscode', 'ui'];
+const ALL = ['build', 'lint', 'unit', 'integration', 'vscode', 'ui'];
 const NEEDS_LAB = new Set(['integration', 'vscode', 'ui']);
 const asked = process.argv.slice(2);
 const stages = asked.length ? asked : ALL;
@@ -32,6 +32,8 @@ const tsc = join(root, 'node_modules/typescript/bin/tsc');
 const STAGES = {
   // typecheck of sources and tests, the bundle, and the compiled tests in out/
   build: () => run(node, [tsc, '-p', 'tsconfig.json', '--noEmit']) && run(node, ['esbuild.mjs']) && run(node, [tsc, '-p', 'tsconfig.test.json']),
+  // typescript-eslint (eslint.config.mjs) and the formatter's check, over src/, test/ and bench/
+  lint: () => run(node, [join(root, 'node_modules/eslint/bin/eslint.js'), 'src', 'test', 'bench']) && run(node, [join(root, 'node_modules/prettier/bin/prettier.cjs'), '--check', 'src/**/*.ts', 'test/**/*.ts', 'bench/**/*.ts']),
   unit: () => run(node, ['--test', 'out/test/unit/']),
   integration: () => run(node, ['--test', '--test-concurrency=1', 'out/test/integration/']),
   vscode: () => run(node, ['scripts/run-vscode-tests.mjs']),

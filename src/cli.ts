@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { CancelledError } from './core/abort';
 import { CliConfig, loadCliConfig, loadCliSecrets } from './core/backup/cliConfig';
+import { TOOL } from './core/backup/tool';
 import { listAllBackups } from './core/backup/layout';
 import { MANIFEST_FILE } from './core/backup/manifest';
 import { formatBytes, formatProgress, Progress } from './core/backup/progress';
@@ -65,7 +66,7 @@ async function main(argv: string[], signal: AbortSignal): Promise<number> {
   const { values, positionals } = parsed;
   const [command, ...rest] = positionals;
   if (values.version) {
-    process.stdout.write(`${require('../package.json').version}\n`);
+    process.stdout.write(`${TOOL.version}\n`);
     return 0;
   }
   if (values.help || !command || command === 'help') {
@@ -80,7 +81,11 @@ async function main(argv: string[], signal: AbortSignal): Promise<number> {
       const secrets = await loadCliSecrets(values.secrets, process.env);
       const wanted = values.job ?? [];
       const unknown = wanted.filter((n) => !config.jobs.some((j) => j.name === n));
-      if (unknown.length) throw new UserError(`No job named ${unknown.join(', ')} in the config.`, `Jobs: ${config.jobs.map((j) => j.name).join(', ') || 'none'}.`);
+      if (unknown.length)
+        throw new UserError(
+          `No job named ${unknown.join(', ')} in the config.`,
+          `Jobs: ${config.jobs.map((j) => j.name).join(', ') || 'none'}.`,
+        );
       const jobs = wanted.length ? config.jobs.filter((j) => wanted.includes(j.name)) : config.jobs;
       if (!jobs.length) throw new UserError('The config has no jobs.', 'Add one under "jobs" (see the README).');
       let ok = true;
@@ -113,17 +118,33 @@ async function main(argv: string[], signal: AbortSignal): Promise<number> {
       const config = await loadCliConfig(need(values.config, '--config'));
       const secrets = await loadCliSecrets(values.secrets, process.env);
       const backupDir = need(values.backup, '--backup');
-      const hostName = values['docker-host'] ?? (config.dockerHosts.length === 1 ? config.dockerHosts[0].name : need(undefined, '--docker-host'));
+      const hostName =
+        values['docker-host'] ?? (config.dockerHosts.length === 1 ? config.dockerHosts[0].name : need(undefined, '--docker-host'));
       if (values.overwrite && !values.existing) throw new UsageError('--overwrite only applies with --existing');
       const conn = await dockerConnection(config, hostName, secrets);
       const session = lazySession(config, values['esxi-host'] ?? conn.host.esxiHostId, secrets);
       try {
         // what a new volume gets is printed first, and created only with --yes
         const confirm = async (plan: RestorePlan) => {
-          process.stdout.write(`Restore ${backupDir} into a new volume on ${plan.dockerHost}:\n${describePlan(plan).map((l) => `  ${l}\n`).join('')}`);
+          process.stdout.write(
+            `Restore ${backupDir} into a new volume on ${plan.dockerHost}:\n${describePlan(plan)
+              .map((l) => `  ${l}\n`)
+              .join('')}`,
+          );
           return !!values.yes;
         };
-        await restoreBackup({ conn, backupDir, volume: need(values.volume, '--volume'), target: values.existing ? 'existing' : 'new', allowNonEmpty: !!values.overwrite, pluginAlias: pluginAliasOf(conn), vsphere: session.get, confirm, signal, reporter });
+        await restoreBackup({
+          conn,
+          backupDir,
+          volume: need(values.volume, '--volume'),
+          target: values.existing ? 'existing' : 'new',
+          allowNonEmpty: !!values.overwrite,
+          pluginAlias: pluginAliasOf(conn),
+          vsphere: session.get,
+          confirm,
+          signal,
+          reporter,
+        });
       } finally {
         conn.close();
         await session.close();
@@ -143,12 +164,17 @@ async function main(argv: string[], signal: AbortSignal): Promise<number> {
       return ok ? 0 : 1;
     }
     case 'ls': {
-      const destinations = values.destination ? [values.destination] : [...new Set((await loadCliConfig(need(values.config, '--config or --destination'))).jobs.map((j) => j.destination))];
+      const destinations = values.destination
+        ? [values.destination]
+        : [...new Set((await loadCliConfig(need(values.config, '--config or --destination'))).jobs.map((j) => j.destination))];
       for (const destination of destinations) {
         const volumes = await listAllBackups(destination);
         for (const v of volumes) {
           process.stdout.write(`${v.dockerHost}/${v.volume}\n`);
-          for (const b of v.backups) process.stdout.write(`  ${b.timestamp}  ${b.manifest.mode.padEnd(8)} ${formatBytes(b.manifest.totalBytes).padStart(10)}  ${b.dir}\n`);
+          for (const b of v.backups)
+            process.stdout.write(
+              `  ${b.timestamp}  ${b.manifest.mode.padEnd(8)} ${formatBytes(b.manifest.totalBytes).padStart(10)}  ${b.dir}\n`,
+            );
           for (const l of v.leftovers) process.stdout.write(`  leftover ${l.dir}: ${l.reason}\n`);
           for (const d of v.damaged) process.stdout.write(`  damaged  ${d.dir}: ${d.reason}\n`);
           for (const dir of v.ignored) process.stdout.write(`  ignored  ${dir}: not a vdvs backup (no ${MANIFEST_FILE})\n`);
@@ -167,10 +193,23 @@ function need(value: string | undefined, option: string): string {
   return value;
 }
 
-async function dockerConnection(config: CliConfig, name: string, secrets: Awaited<ReturnType<typeof loadCliSecrets>>): Promise<DockerConnection> {
+async function dockerConnection(
+  config: CliConfig,
+  name: string,
+  secrets: Awaited<ReturnType<typeof loadCliSecrets>>,
+): Promise<DockerConnection> {
   const host = config.dockerHosts.find((h) => h.name === name);
-  if (!host) throw new UserError(`No Docker host named ${name} in the config.`, `Docker hosts: ${config.dockerHosts.map((h) => h.name).join(', ') || 'none'}.`);
-  return DockerConnection.open(host, { timeoutMs: config.requestTimeoutSeconds * 1000, secrets: { sshPassphrase: secrets.sshPassphrase(host) }, caBundlePath: config.caBundlePath, pluginAlias: host.pluginAlias });
+  if (!host)
+    throw new UserError(
+      `No Docker host named ${name} in the config.`,
+      `Docker hosts: ${config.dockerHosts.map((h) => h.name).join(', ') || 'none'}.`,
+    );
+  return DockerConnection.open(host, {
+    timeoutMs: config.requestTimeoutSeconds * 1000,
+    secrets: { sshPassphrase: secrets.sshPassphrase(host) },
+    caBundlePath: config.caBundlePath,
+    pluginAlias: host.pluginAlias,
+  });
 }
 
 /** Logs in only when a snapshot job or restore needs it; close() logs out if it did. */
@@ -180,8 +219,15 @@ function lazySession(config: CliConfig, esxiName: string | undefined, secrets: A
     get: esxiName
       ? () => {
           const host = config.esxiHosts.find((h) => h.name === esxiName || h.id === esxiName);
-          if (!host) throw new UserError(`No ESXi host named ${esxiName} in the config.`, `ESXi hosts: ${config.esxiHosts.map((h) => h.name).join(', ') || 'none'}.`);
-          session ??= connectToHost(host, secrets.esxiPassword(host), { timeoutMs: config.requestTimeoutSeconds * 1000, caBundlePath: config.caBundlePath });
+          if (!host)
+            throw new UserError(
+              `No ESXi host named ${esxiName} in the config.`,
+              `ESXi hosts: ${config.esxiHosts.map((h) => h.name).join(', ') || 'none'}.`,
+            );
+          session ??= connectToHost(host, secrets.esxiPassword(host), {
+            timeoutMs: config.requestTimeoutSeconds * 1000,
+            caBundlePath: config.caBundlePath,
+          });
           return session;
         }
       : undefined,
@@ -230,4 +276,3 @@ main(process.argv.slice(2), controller.signal).then(
     }
   },
 );
-

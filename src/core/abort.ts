@@ -18,7 +18,13 @@ export async function withDeadline<T>(
   const stopped = new Promise<never>((_, reject) => {
     timer = setTimeout(() => {
       controller.abort();
-      reject(new UserError(`${what} did not answer within ${Math.round(timeoutMs / 1000)} s.`, 'Check that the host is reachable, or raise the vdvs.requestTimeoutSeconds setting.', 'TIMEOUT'));
+      reject(
+        new UserError(
+          `${what} did not answer within ${Math.round(timeoutMs / 1000)} s.`,
+          'Check that the host is reachable, or raise the vdvs.requestTimeoutSeconds setting.',
+          'TIMEOUT',
+        ),
+      );
     }, timeoutMs);
     onAbort = () => {
       controller.abort();

@@ -7,7 +7,11 @@ export function readCaBundle(path: string): Buffer {
   try {
     return readFileSync(path);
   } catch (err) {
-    throw new UserError(`Cannot read the CA bundle ${path}: ${(err as Error).message}.`, 'Fix or clear the vdvs.tls.caBundlePath setting.', 'CA_BUNDLE');
+    throw new UserError(
+      `Cannot read the CA bundle ${path}: ${(err as Error).message}.`,
+      'Fix or clear the vdvs.tls.caBundlePath setting.',
+      'CA_BUNDLE',
+    );
   }
 }
 

@@ -12,10 +12,13 @@ export class IdleWatchedStream extends Transform {
 
   constructor(idleMs: number, waiting: (self: IdleWatchedStream) => boolean, idleError: () => Error) {
     super({ highWaterMark: 1 << 20 });
-    this.timer = setInterval(() => {
-      if (!waiting(this)) this.last = Date.now();
-      else if (Date.now() - this.last >= idleMs) this.destroy(idleError());
-    }, Math.max(50, Math.min(1000, idleMs / 4))).unref();
+    this.timer = setInterval(
+      () => {
+        if (!waiting(this)) this.last = Date.now();
+        else if (Date.now() - this.last >= idleMs) this.destroy(idleError());
+      },
+      Math.max(50, Math.min(1000, idleMs / 4)),
+    ).unref();
     this.once('close', () => clearInterval(this.timer));
   }
 

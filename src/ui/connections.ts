@@ -88,7 +88,10 @@ export class DockerConnections implements vscode.Disposable {
 }
 
 function close(entry: PooledDocker): void {
-  entry.conn.then((c) => c.close(), () => undefined);
+  entry.conn.then(
+    (c) => c.close(),
+    () => undefined,
+  );
 }
 
 /**
@@ -121,7 +124,10 @@ export class EsxiSessions implements vscode.Disposable {
   async drop(hostId: string): Promise<void> {
     const session = this.sessions.get(hostId);
     this.sessions.delete(hostId);
-    await session?.then((s) => s.close(), () => undefined);
+    await session?.then(
+      (s) => s.close(),
+      () => undefined,
+    );
   }
 
   dispose(): void {
@@ -135,7 +141,12 @@ export class EsxiSessions implements vscode.Disposable {
     if (password === undefined) throw new UserError(`No password is stored for ${host.name}.`, 'Re-enter the password.', 'NO_PASSWORD');
     const log = this.services.log;
     log.info(`vSphere: logging in to ${host.url} as ${host.user}`);
-    return connectToHost(host, password, { timeoutMs: requestTimeoutMs(), caBundlePath: caBundlePath(), log: (line) => log.debug(line), signal });
+    return connectToHost(host, password, {
+      timeoutMs: requestTimeoutMs(),
+      caBundlePath: caBundlePath(),
+      log: (line) => log.debug(line),
+      signal,
+    });
   }
 }
 
@@ -211,15 +222,20 @@ export class DockerEvents implements vscode.Disposable {
   private start(host: DockerHostConfig, entry: SharedWatch): void {
     const stopped = { value: false };
     entry.watch = { dispose: () => (stopped.value = true) };
-    void dockerConnections(this.services).get(host).then((conn) => {
-      if (stopped.value) return;
-      entry.watch = watchEvents(conn, (e) => entry.listeners.forEach((l) => l(e)), {
-        onError: (err) => this.services.log.debug(`Docker events of ${host.name}: ${err.message}`),
-      });
-    }, (err: unknown) => {
-      this.services.log.debug(`Docker events of ${host.name}: ${(err as Error).message}`);
-      if (!stopped.value && this.watches.get(host.id) === entry) entry.watch = undefined;
-    });
+    void dockerConnections(this.services)
+      .get(host)
+      .then(
+        (conn) => {
+          if (stopped.value) return;
+          entry.watch = watchEvents(conn, (e) => entry.listeners.forEach((l) => l(e)), {
+            onError: (err) => this.services.log.debug(`Docker events of ${host.name}: ${err.message}`),
+          });
+        },
+        (err: unknown) => {
+          this.services.log.debug(`Docker events of ${host.name}: ${(err as Error).message}`);
+          if (!stopped.value && this.watches.get(host.id) === entry) entry.watch = undefined;
+        },
+      );
   }
 }
 
@@ -229,8 +245,16 @@ export const esxiSessions = perExtension((services) => new EsxiSessions(services
 export const dockerEvents = perExtension((services) => new DockerEvents(services));
 
 /** A Docker host not saved yet (Add Docker Host): opens a connection with the pool's settings, calls `work`, closes it. */
-export function tryDockerHost<T>(host: DockerHostConfig, sshPassphrase: string | undefined, work: (conn: DockerConnection) => Promise<T>): Promise<T> {
-  return DockerConnection.using(host, { timeoutMs: requestTimeoutMs(), secrets: { sshPassphrase }, caBundlePath: caBundlePath(), pluginAlias: pluginAlias() }, work);
+export function tryDockerHost<T>(
+  host: DockerHostConfig,
+  sshPassphrase: string | undefined,
+  work: (conn: DockerConnection) => Promise<T>,
+): Promise<T> {
+  return DockerConnection.using(
+    host,
+    { timeoutMs: requestTimeoutMs(), secrets: { sshPassphrase }, caBundlePath: caBundlePath(), pluginAlias: pluginAlias() },
+    work,
+  );
 }
 
 /** An ESXi host not saved yet (Add/Edit ESXi Host): logs in with the pool's settings and out again. */
@@ -240,6 +264,10 @@ export async function tryEsxiLogin(host: EsxiHostConfig, password: string, signa
 }
 
 /** Runs `work` on the pooled connection of a configured Docker host. */
-export function withDocker<T>(services: Services, hostOrId: DockerHostConfig | string, work: (conn: DockerConnection) => Promise<T>): Promise<T> {
+export function withDocker<T>(
+  services: Services,
+  hostOrId: DockerHostConfig | string,
+  work: (conn: DockerConnection) => Promise<T>,
+): Promise<T> {
   return dockerConnections(services).use(hostOrId, work);
 }

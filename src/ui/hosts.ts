@@ -15,7 +15,11 @@ export const HOST_SECRETS = {
 export type HostSecret<K extends HostKind> = (typeof HOST_SECRETS)[K][number];
 
 /** Which of an ESXi host's secrets its SSH login uses, by how it logs in. */
-export const SSH_SECRET: Record<SshSettings['auth'], HostSecret<'esxi'> | undefined> = { password: 'sshPassword', key: 'sshKeyPassphrase', agent: undefined };
+export const SSH_SECRET: Record<SshSettings['auth'], HostSecret<'esxi'> | undefined> = {
+  password: 'sshPassword',
+  key: 'sshKeyPassphrase',
+  agent: undefined,
+};
 
 /**
  * The hosts the user added: descriptions in (user) settings so they sync and can be edited,
@@ -52,7 +56,10 @@ export class HostRegistry implements vscode.Disposable {
 
   /** Forgets the host and every secret of its kind (HOST_SECRETS). */
   async remove(kind: HostKind, id: string): Promise<void> {
-    await this.write(kind, this.list(kind).filter((h) => h.id !== id));
+    await this.write(
+      kind,
+      this.list(kind).filter((h) => h.id !== id),
+    );
     await Promise.all(HOST_SECRETS[kind].map((name) => this.secrets.delete(secretKey(kind, id, name))));
   }
 

@@ -29,7 +29,10 @@ async function probeDownloadSite(): Promise<void> {
     if (!r.ok) throw new Error(`HTTP ${r.status}`);
   } catch (e) {
     const err = e as Error & { cause?: { code?: string; message?: string } };
-    const why = err.name === 'TimeoutError' ? `no answer within ${PROBE_TIMEOUT_MS / 1000} s` : err.cause?.code ?? err.cause?.message ?? err.message;
+    const why =
+      err.name === 'TimeoutError'
+        ? `no answer within ${PROBE_TIMEOUT_MS / 1000} s`
+        : (err.cause?.code ?? err.cause?.message ?? err.message);
     fail(
       `VS Code's download site (${SITE}) is unreachable from this machine (${why}).\n` +
         `@vscode/test-electron needs it once to download VS Code ${VERSION} into ${CACHE}.\n` +
@@ -58,7 +61,9 @@ async function main(): Promise<void> {
       new Promise<never>((_, reject) => {
         timer = setTimeout(() => reject(new Error(`no VS Code after ${DOWNLOAD_TIMEOUT_MS / 1000} s`)), DOWNLOAD_TIMEOUT_MS);
       }),
-    ]).catch((e) => fail(`downloading VS Code ${VERSION} failed: ${e instanceof Error ? e.message : e}`)).finally(() => clearTimeout(timer));
+    ])
+      .catch((e) => fail(`downloading VS Code ${VERSION} failed: ${e instanceof Error ? e.message : String(e)}`))
+      .finally(() => clearTimeout(timer));
   }
   if (process.platform === 'linux' && !process.env.DISPLAY && !process.env.WAYLAND_DISPLAY) {
     console.warn('test:electron: no DISPLAY: if VS Code cannot start, run `xvfb-run -a npm run test:electron` (apt-get install xvfb)');
@@ -75,8 +80,10 @@ async function main(): Promise<void> {
       extensionTestsEnv: { VDVS_REPO_ROOT: ROOT },
       launchArgs: [
         workspace,
-        '--user-data-dir', join(tmp, 'user-data'),
-        '--extensions-dir', join(tmp, 'extensions'),
+        '--user-data-dir',
+        join(tmp, 'user-data'),
+        '--extensions-dir',
+        join(tmp, 'extensions'),
         '--disable-workspace-trust',
         '--skip-welcome',
         '--skip-release-notes',
@@ -85,7 +92,7 @@ async function main(): Promise<void> {
     });
     process.exitCode = code;
   } catch (e) {
-    console.error(`test:electron: the suites failed: ${e instanceof Error ? e.message : e}`);
+    console.error(`test:electron: the suites failed: ${e instanceof Error ? e.message : String(e)}`);
     process.exitCode = 1;
   } finally {
     rmSync(tmp, { recursive: true, force: true });

@@ -60,8 +60,11 @@ describe('backups on the lab', { timeout: 600_000 }, () => {
     const vol = await newVolume('arch');
     await docker('run', '--rm', '--network', 'none', '-v', `${vol}:/d`, 'alpine:latest', 'sh', '-c', fillScript());
     const before = await volumeFileHashes(conn, vol);
-    assert.ok(before.size >= 4, `expected the test files, got ${[...before.keys()]}`);
-    const summary = await runBackupJob({ dockerHost: HOST, volumes: [vol], mode: 'archive', destination: dest, retain: 3, compression: 'gzip' }, { conn, reporter: SILENT });
+    assert.ok(before.size >= 4, `expected the test files, got ${[...before.keys()].join(', ')}`);
+    const summary = await runBackupJob(
+      { dockerHost: HOST, volumes: [vol], mode: 'archive', destination: dest, retain: 3, compression: 'gzip' },
+      { conn, reporter: SILENT },
+    );
     assert.equal(summary.ok, true, JSON.stringify(summary.results));
     const entry = summary.results[0].entry!;
     assert.equal(entry.manifest.files[0].name, 'volume.tar.gz');
@@ -76,11 +79,32 @@ describe('backups on the lab', { timeout: 600_000 }, () => {
     assert.equal(inspect.Driver, 'vsphere:latest');
     assert.equal(inspect.Options.size, '64mb', 'created with the backed-up volume options');
 
-    await assert.rejects(restoreBackup({ conn, backupDir: entry.dir, volume: restored, target: 'new', reporter: SILENT }), /already exists/);
+    await assert.rejects(
+      restoreBackup({ conn, backupDir: entry.dir, volume: restored, target: 'new', reporter: SILENT }),
+      /already exists/,
+    );
     // non-empty: a changed file and one of its own
-    await docker('run', '--rm', '--network', 'none', '-v', `${restored}:/d`, 'alpine:latest', 'sh', '-c', 'echo changed > /d/a.txt && echo mine > /d/own.txt');
+    await docker(
+      'run',
+      '--rm',
+      '--network',
+      'none',
+      '-v',
+      `${restored}:/d`,
+      'alpine:latest',
+      'sh',
+      '-c',
+      'echo changed > /d/a.txt && echo mine > /d/own.txt',
+    );
     const changed = await volumeFileHashes(conn, restored);
-    await assert.rejects(restoreBackup({ conn, backupDir: entry.dir, volume: restored, target: 'existing', reporter: SILENT }), (e: unknown) => e instanceof UserError && e.code === 'VOLUME_NOT_EMPTY' && e.message === `Volume ${restored} is not empty.` && /--overwrite/.test(e.hint ?? ''));
+    await assert.rejects(
+      restoreBackup({ conn, backupDir: entry.dir, volume: restored, target: 'existing', reporter: SILENT }),
+      (e: unknown) =>
+        e instanceof UserError &&
+        e.code === 'VOLUME_NOT_EMPTY' &&
+        e.message === `Volume ${restored} is not empty.` &&
+        /--overwrite/.test(e.hint ?? ''),
+    );
     assert.deepEqual(await volumeFileHashes(conn, restored), changed, 'a refused restore changes nothing');
     await restoreBackup({ conn, backupDir: entry.dir, volume: restored, target: 'existing', allowNonEmpty: true, reporter: SILENT });
     // archive mode writes the backup over the volume: its files are back, the extra one stays
@@ -97,7 +121,10 @@ describe('backups on the lab', { timeout: 600_000 }, () => {
     const vol = await newVolume('stop');
     const c = await runContainer(vol);
     const steps: string[] = [];
-    const summary = await runBackupJob({ dockerHost: HOST, volumes: [vol], mode: 'archive', destination: dest, retain: 3, stopContainers: true }, { conn, reporter: { ...SILENT, step: (m) => steps.push(m) } });
+    const summary = await runBackupJob(
+      { dockerHost: HOST, volumes: [vol], mode: 'archive', destination: dest, retain: 3, stopContainers: true },
+      { conn, reporter: { ...SILENT, step: (m) => steps.push(m) } },
+    );
     assert.equal(summary.ok, true, JSON.stringify(summary.results));
     assert.deepEqual((summary.results[0].entry!.manifest.source as { stoppedContainers: string[] }).stoppedContainers, [c]);
     assert.ok(steps.some((s) => s.startsWith(`Stopping container ${c}`)));
@@ -109,16 +136,23 @@ describe('backups on the lab', { timeout: 600_000 }, () => {
     await docker('run', '--rm', '--network', 'none', '-v', `${vol}:/d`, 'alpine:latest', 'sh', '-c', fillScript(4096));
     const c = await runContainer(vol);
     const controller = new AbortController();
-    const run = runBackupJob({ dockerHost: HOST, volumes: [vol], mode: 'archive', destination: dest, retain: 3, stopContainers: true }, {
-      conn,
-      signal: controller.signal,
-      reporter: { ...SILENT, step: (m) => m.startsWith('Writing') && controller.abort() },
-    });
+    const run = runBackupJob(
+      { dockerHost: HOST, volumes: [vol], mode: 'archive', destination: dest, retain: 3, stopContainers: true },
+      {
+        conn,
+        signal: controller.signal,
+        reporter: { ...SILENT, step: (m) => m.startsWith('Writing') && controller.abort() },
+      },
+    );
     await assert.rejects(run, (e: unknown) => e instanceof CancelledError);
     const listing = await listBackups(dest, HOST, full(vol));
     assert.deepEqual([listing.backups.length, listing.leftovers.length], [0, 0]);
     await assert.rejects(fs.access(join(dest, HOST, full(vol), '.lock')), 'a cancelled run releases its lock');
-    assert.equal((await docker('ps', '-a', '-q', '--filter', `label=${HELPER_LABEL}=${vol}`)).trim(), '', 'the helper container is removed');
+    assert.equal(
+      (await docker('ps', '-a', '-q', '--filter', `label=${HELPER_LABEL}=${vol}`)).trim(),
+      '',
+      'the helper container is removed',
+    );
     assert.equal((await docker('inspect', '-f', '{{.State.Running}}', c)).trim(), 'true', 'the stopped container runs again');
     await docker('rm', '-f', c);
   });
@@ -128,7 +162,10 @@ describe('backups on the lab', { timeout: 600_000 }, () => {
     await docker('run', '--rm', '--network', 'none', '-v', `${vol}:/d`, 'alpine:latest', 'sh', '-c', fillScript(16));
     const made: string[] = [];
     for (let i = 0; i < 4; i++) {
-      const s = await runBackupJob({ dockerHost: HOST, volumes: [vol], mode: 'archive', destination: dest, retain: 2 }, { conn, reporter: SILENT });
+      const s = await runBackupJob(
+        { dockerHost: HOST, volumes: [vol], mode: 'archive', destination: dest, retain: 2 },
+        { conn, reporter: SILENT },
+      );
       assert.equal(s.ok, true);
       made.push(s.results[0].entry!.dir);
     }
@@ -144,7 +181,10 @@ describe('backups on the lab', { timeout: 600_000 }, () => {
     assert.equal(r.code, 1, r.out + r.err);
     assert.match(r.out, /volume\.tar: sha256 mismatch/);
     assert.match(r.out, new RegExp(`ok +${backups[1].dir.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`));
-    await assert.rejects(restoreBackup({ conn, backupDir: backups[0].dir, volume: `${tag}-never`, target: 'new', reporter: SILENT }), /damaged/);
+    await assert.rejects(
+      restoreBackup({ conn, backupDir: backups[0].dir, volume: `${tag}-never`, target: 'new', reporter: SILENT }),
+      /damaged/,
+    );
   });
 
   it('snapshot mode: refuses an independent disk before taking any snapshot', async () => {
@@ -178,17 +218,32 @@ describe('backups on the lab', { timeout: 600_000 }, () => {
     assert.deepEqual(entry.manifest.files.map((f) => f.role).sort(), ['descriptor', 'flat', 'sidecar']);
     assert.match(stderr, /excluding \d+ other disk\(s\): .*disk-202-0/, 'the boot disk is excluded');
     const located = await findVm(session, lab.vsphere.vm);
-    assert.deepEqual((await listSnapshots(session, located.vm.ref)).filter((s) => s.name.startsWith(SNAPSHOT_PREFIX)), []);
+    assert.deepEqual(
+      (await listSnapshots(session, located.vm.ref)).filter((s) => s.name.startsWith(SNAPSHOT_PREFIX)),
+      [],
+    );
     const restored = `${tag}-snap-r`;
     volumes.push(restored);
-    const rr = await cliRun(['restore', '--config', configFile, '--backup', entry.dir, '--volume', restored, '--esxi-host', 'esx', '--yes']);
+    const rr = await cliRun([
+      'restore',
+      '--config',
+      configFile,
+      '--backup',
+      entry.dir,
+      '--volume',
+      restored,
+      '--esxi-host',
+      'esx',
+      '--yes',
+    ]);
     assert.equal(rr.code, 0, rr.err);
     assert.deepEqual(await volumeFileHashes(conn, restored), before);
   });
 
   it('snapshot mode: restores into an existing empty volume; a non-empty one only with --overwrite, then holds exactly the backed-up files', async () => {
     const { before, entry } = await snapshotBackup('snapx');
-    const restore = (target: string, ...flags: string[]) => cliRun(['restore', '--config', configFile, '--backup', entry.dir, '--volume', target, '--esxi-host', 'esx', ...flags]);
+    const restore = (target: string, ...flags: string[]) =>
+      cliRun(['restore', '--config', configFile, '--backup', entry.dir, '--volume', target, '--esxi-host', 'esx', ...flags]);
 
     const empty = await newVolume('snapx-e', ['-o', 'attach-as=persistent']);
     assert.equal((await volumeFileHashes(conn, empty)).size, 0, 'a fresh volume holds no files');
@@ -197,7 +252,18 @@ describe('backups on the lab', { timeout: 600_000 }, () => {
     assert.deepEqual(await volumeFileHashes(conn, empty), before);
 
     const busy = await newVolume('snapx-n', ['-o', 'attach-as=persistent']);
-    await docker('run', '--rm', '--network', 'none', '-v', `${busy}:/d`, 'alpine:latest', 'sh', '-c', 'echo keep-me > /d/a.txt && echo mine > /d/own.txt && sync');
+    await docker(
+      'run',
+      '--rm',
+      '--network',
+      'none',
+      '-v',
+      `${busy}:/d`,
+      'alpine:latest',
+      'sh',
+      '-c',
+      'echo keep-me > /d/a.txt && echo mine > /d/own.txt && sync',
+    );
     const busyBefore = await volumeFileHashes(conn, busy);
     const refused = await restore(busy, '--existing');
     assert.equal(refused.code, 1, refused.out + refused.err);
@@ -234,7 +300,10 @@ describe('backups on the lab', { timeout: 600_000 }, () => {
     assert.equal(again.code, 0, again.err);
     assert.match(again.err, /Removing snapshot vdvs-backup-.* left on/);
     assert.match(again.err, /Removed leftover/);
-    assert.deepEqual((await listSnapshots(session, located.vm.ref)).filter((s) => s.name.startsWith(SNAPSHOT_PREFIX)), []);
+    assert.deepEqual(
+      (await listSnapshots(session, located.vm.ref)).filter((s) => s.name.startsWith(SNAPSHOT_PREFIX)),
+      [],
+    );
     const after = await listBackups(dest, HOST, full(vol));
     assert.equal(after.backups.length, 1);
     assert.equal(after.leftovers.length, 0);

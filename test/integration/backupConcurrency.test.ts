@@ -34,12 +34,32 @@ describe('concurrent runs, crashes and retention on the lab', { timeout: 600_000
   let containers: string[];
 
   const full = (volume: string) => `${volume}@${lab.vsphere.datastore}`;
-  const steps = (into: string[], also?: (m: string) => void): Reporter => ({ ...SILENT, step: (m) => (into.push(m), also?.(m)), warn: (m) => into.push(`warning: ${m}`) });
-  const archiveJob = (vol: string, more: Partial<BackupJob> = {}): BackupJob => ({ dockerHost: HOST, volumes: [vol], mode: 'archive', destination: dest, retain: 5, ...more });
-  const snapshotJob = (vol: string, more: Partial<BackupJob> = {}): BackupJob => ({ dockerHost: HOST, volumes: [vol], mode: 'snapshot', destination: dest, retain: 5, vm: lab.vsphere.vm, ...more });
+  const steps = (into: string[], also?: (m: string) => void): Reporter => ({
+    ...SILENT,
+    step: (m) => (into.push(m), also?.(m)),
+    warn: (m) => into.push(`warning: ${m}`),
+  });
+  const archiveJob = (vol: string, more: Partial<BackupJob> = {}): BackupJob => ({
+    dockerHost: HOST,
+    volumes: [vol],
+    mode: 'archive',
+    destination: dest,
+    retain: 5,
+    ...more,
+  });
+  const snapshotJob = (vol: string, more: Partial<BackupJob> = {}): BackupJob => ({
+    dockerHost: HOST,
+    volumes: [vol],
+    mode: 'snapshot',
+    destination: dest,
+    retain: 5,
+    vm: lab.vsphere.vm,
+    ...more,
+  });
   const ctx = (reporter: Reporter) => ({ conn, reporter, vsphere: async () => session });
   const running = async (c: string) => (await docker('inspect', '-f', '{{.State.Running}}', c)).trim() === 'true';
-  const helpersOf = async (vol: string) => (await docker('ps', '-a', '-q', '--filter', `label=${HELPER_LABEL}=${vol}`)).trim().split('\n').filter(Boolean);
+  const helpersOf = async (vol: string) =>
+    (await docker('ps', '-a', '-q', '--filter', `label=${HELPER_LABEL}=${vol}`)).trim().split('\n').filter(Boolean);
   const ourSnapshots = async () => {
     const located = await findVm(session, lab.vsphere.vm);
     return (await listSnapshots(session, located.vm.ref)).filter((s) => s.name.startsWith(SNAPSHOT_PREFIX));
@@ -49,14 +69,39 @@ describe('concurrent runs, crashes and retention on the lab', { timeout: 600_000
     const name = `${tag}-${suffix}`;
     await docker('volume', 'create', '--driver', 'vsphere', '--name', name, '-o', 'size=64mb', ...opts);
     volumes.push(name);
-    if (fillMiB) await docker('run', '--rm', '--network', 'none', '-v', `${name}:/d`, 'alpine:latest', 'sh', '-c', `head -c ${fillMiB << 20} /dev/urandom > /d/big.bin && echo hi > /d/a.txt && sync`);
+    if (fillMiB)
+      await docker(
+        'run',
+        '--rm',
+        '--network',
+        'none',
+        '-v',
+        `${name}:/d`,
+        'alpine:latest',
+        'sh',
+        '-c',
+        `head -c ${fillMiB << 20} /dev/urandom > /d/big.bin && echo hi > /d/a.txt && sync`,
+      );
     return name;
   }
   /** A container using the volume that stops at once on TERM (a plain `sleep` as PID 1 would make docker stop wait its grace period). */
   async function runContainer(mount: string): Promise<string> {
     const name = `${tag}-c${containers.length}`;
     containers.push(name);
-    await docker('run', '-d', '--name', name, '--network', 'none', '-v', `${mount}:/d`, 'alpine:latest', 'sh', '-c', 'trap "exit 0" TERM; while :; do sleep 1; done');
+    await docker(
+      'run',
+      '-d',
+      '--name',
+      name,
+      '--network',
+      'none',
+      '-v',
+      `${mount}:/d`,
+      'alpine:latest',
+      'sh',
+      '-c',
+      'trap "exit 0" TERM; while :; do sleep 1; done',
+    );
     return name;
   }
   async function config(name: string, job: Record<string, unknown>): Promise<string> {
@@ -93,17 +138,22 @@ describe('concurrent runs, crashes and retention on the lab', { timeout: 600_000
     await closeBackupSuite(suite);
   });
 
-  it('archive: a second run of a volume in the same process is refused naming the holder and leaves the first run\'s partial alone; another volume runs in parallel', async () => {
+  it("archive: a second run of a volume in the same process is refused naming the holder and leaves the first run's partial alone; another volume runs in parallel", async () => {
     const vol = await newVolume('same', [], 32);
     const other = await newVolume('other', [], 1);
     const log1: string[] = [];
     let second: ReturnType<typeof runBackupJob> | undefined;
     let parallel: ReturnType<typeof runBackupJob> | undefined;
-    const first = runBackupJob(archiveJob(vol), ctx(steps(log1, (m) => {
-      if (!m.startsWith('Mounting') || second) return;
-      second = runBackupJob(archiveJob(vol), ctx(SILENT));
-      parallel = runBackupJob(archiveJob(other), ctx(SILENT));
-    })));
+    const first = runBackupJob(
+      archiveJob(vol),
+      ctx(
+        steps(log1, (m) => {
+          if (!m.startsWith('Mounting') || second) return;
+          second = runBackupJob(archiveJob(vol), ctx(SILENT));
+          parallel = runBackupJob(archiveJob(other), ctx(SILENT));
+        }),
+      ),
+    );
     const s1 = await first;
     assert.ok(second && parallel, log1.join('\n'));
     const [s2, s3] = await Promise.all([second, parallel]);
@@ -132,17 +182,25 @@ describe('concurrent runs, crashes and retention on the lab', { timeout: 600_000
     assert.equal((await listBackups(dest, HOST, full(vol))).backups.length, 1);
   });
 
-  it('snapshot: two runs of one job at once — the second is refused and does not remove the first run\'s snapshot', async () => {
+  it("snapshot: two runs of one job at once — the second is refused and does not remove the first run's snapshot", async () => {
     const vol = await newVolume('snap2', ['-o', 'attach-as=persistent'], 8);
     await runContainer(vol);
     const log1: string[] = [];
     const log2: string[] = [];
     let second: ReturnType<typeof runBackupJob> | undefined;
-    const s1 = await runBackupJob(snapshotJob(vol), ctx(steps(log1, (m) => {
-      if (m.startsWith('Downloading') && !second) second = runBackupJob(snapshotJob(vol), ctx(steps(log2)));
-    })));
+    const s1 = await runBackupJob(
+      snapshotJob(vol),
+      ctx(
+        steps(log1, (m) => {
+          if (m.startsWith('Downloading') && !second) second = runBackupJob(snapshotJob(vol), ctx(steps(log2)));
+        }),
+      ),
+    );
     const s2 = await second!;
-    assert.ok(!log2.some((m) => /left on .* by an interrupted backup/.test(m)), `the second run removed the first run's snapshot:\n${log2.join('\n')}`);
+    assert.ok(
+      !log2.some((m) => /left on .* by an interrupted backup/.test(m)),
+      `the second run removed the first run's snapshot:\n${log2.join('\n')}`,
+    );
     assert.equal(s1.ok, true, JSON.stringify(s1.results));
     assert.equal(s2.ok, false, `both were listed as good: ${JSON.stringify(s2.results)}`);
     assert.match(s2.results[0].error ?? '', BUSY);
@@ -156,20 +214,40 @@ describe('concurrent runs, crashes and retention on the lab', { timeout: 600_000
     await runContainer(big);
     await runContainer(small);
     const located = await findVm(session, lab.vsphere.vm);
-    const foreign = await createSnapshot(session, located.vm.ref, { name: `${SNAPSHOT_PREFIX}2020-01-01T00-00-00-000Z`, description: 'vdvs backup of x; safe to remove if left behind' });
+    const foreign = await createSnapshot(session, located.vm.ref, {
+      name: `${SNAPSHOT_PREFIX}2020-01-01T00-00-00-000Z`,
+      description: 'vdvs backup of x; safe to remove if left behind',
+    });
     try {
       const log2: string[] = [];
       let second: ReturnType<typeof runBackupJob> | undefined;
-      const s1 = await runBackupJob(snapshotJob(big), ctx(steps([], (m) => {
-        if (/^Downloading .*-flat\.vmdk/.test(m) && !second) second = runBackupJob(snapshotJob(small), ctx(steps(log2)));
-      })));
+      const s1 = await runBackupJob(
+        snapshotJob(big),
+        ctx(
+          steps([], (m) => {
+            if (/^Downloading .*-flat\.vmdk/.test(m) && !second) second = runBackupJob(snapshotJob(small), ctx(steps(log2)));
+          }),
+        ),
+      );
       const s2 = await second!;
       assert.equal(s1.ok, true, JSON.stringify(s1.results));
       assert.equal(s2.ok, true, JSON.stringify(s2.results));
-      assert.ok(!log2.some((m) => /^Removing snapshot .* left on/.test(m)), `a live run's or an unknown snapshot was removed:\n${log2.join('\n')}`);
-      assert.ok(log2.some((m) => /warning: .*vdvs-backup-2020-01-01T00-00-00-000Z.*kept/.test(m)), `the unknown snapshot is reported:\n${log2.join('\n')}`);
-      assert.ok(log2.some((m) => /^Keeping snapshot vdvs-backup-\S+ .* is still running/.test(m)), `the runs overlapped and the live run's snapshot was seen:\n${log2.join('\n')}`);
-      assert.deepEqual((await ourSnapshots()).map((s) => s.ref.value), [foreign.value]);
+      assert.ok(
+        !log2.some((m) => /^Removing snapshot .* left on/.test(m)),
+        `a live run's or an unknown snapshot was removed:\n${log2.join('\n')}`,
+      );
+      assert.ok(
+        log2.some((m) => /warning: .*vdvs-backup-2020-01-01T00-00-00-000Z.*kept/.test(m)),
+        `the unknown snapshot is reported:\n${log2.join('\n')}`,
+      );
+      assert.ok(
+        log2.some((m) => /^Keeping snapshot vdvs-backup-\S+ .* is still running/.test(m)),
+        `the runs overlapped and the live run's snapshot was seen:\n${log2.join('\n')}`,
+      );
+      assert.deepEqual(
+        (await ourSnapshots()).map((s) => s.ref.value),
+        [foreign.value],
+      );
     } finally {
       await removeSnapshot(session, foreign).catch(() => undefined);
     }
@@ -184,8 +262,15 @@ describe('concurrent runs, crashes and retention on the lab', { timeout: 600_000
     await fs.mkdir(join(folder, '2020-01-01T00-00-00-000Z'));
     for (let i = 0; i < 3; i++) assert.equal((await runBackupJob(archiveJob(vol, { retain: 2 }), ctx(SILENT))).ok, true);
     const modes = async () => (await listBackups(dest, HOST, full(vol))).backups.map((b) => b.manifest.mode).sort();
-    assert.deepEqual(await modes(), ['archive', 'archive', 'snapshot', 'snapshot'], 'retain 2 of an archive job keeps 2 archive backups and leaves the snapshot backups');
-    const failed = await runBackupJob(archiveJob(vol, { retain: 1, helperImage: `${lab.plugin.ref.split("/")[0]}/vdvs/no-such-helper:1` }), ctx(SILENT));
+    assert.deepEqual(
+      await modes(),
+      ['archive', 'archive', 'snapshot', 'snapshot'],
+      'retain 2 of an archive job keeps 2 archive backups and leaves the snapshot backups',
+    );
+    const failed = await runBackupJob(
+      archiveJob(vol, { retain: 1, helperImage: `${lab.plugin.ref.split('/')[0]}/vdvs/no-such-helper:1` }),
+      ctx(SILENT),
+    );
     assert.equal(failed.ok, false);
     assert.equal(failed.results[0].pruned, 0);
     await assert.rejects(fs.access(join(folder, '.lock')), 'a failed run releases its lock');
@@ -235,9 +320,15 @@ describe('concurrent runs, crashes and retention on the lab', { timeout: 600_000
     const log: string[] = [];
     const s = await runBackupJob(archiveJob(vol, { stopContainers: true }), ctx(steps(log)));
     assert.equal(s.ok, true, JSON.stringify(s.results));
-    assert.ok(log.some((m) => m.startsWith(`Stopping container ${c}`)), log.join('\n'));
+    assert.ok(
+      log.some((m) => m.startsWith(`Stopping container ${c}`)),
+      log.join('\n'),
+    );
     assert.deepEqual((s.results[0].entry!.manifest.source as { stoppedContainers: string[] }).stoppedContainers, [c]);
     assert.equal(await running(c), true);
-    await assert.rejects(restoreBackup({ conn, backupDir: s.results[0].entry!.dir, volume: vol, target: 'existing', allowNonEmpty: true, reporter: SILENT }), (e: unknown) => e instanceof UserError && e.code === 'VOLUME_IN_USE' && e.message.includes(c));
+    await assert.rejects(
+      restoreBackup({ conn, backupDir: s.results[0].entry!.dir, volume: vol, target: 'existing', allowNonEmpty: true, reporter: SILENT }),
+      (e: unknown) => e instanceof UserError && e.code === 'VOLUME_IN_USE' && e.message.includes(c),
+    );
   });
 });

@@ -55,7 +55,20 @@ describe('consistent snapshot backups of busy volumes', { timeout: 600_000 }, ()
     suite.volumes.push(volume);
     const writer = `${volume}-w`;
     suite.containers.push(writer);
-    await docker('run', '-d', '--name', writer, '--network', 'none', '-v', `${volume}:/d`, 'alpine:latest', 'sh', '-c', writerScript(fsync));
+    await docker(
+      'run',
+      '-d',
+      '--name',
+      writer,
+      '--network',
+      'none',
+      '-v',
+      `${volume}:/d`,
+      'alpine:latest',
+      'sh',
+      '-c',
+      writerScript(fsync),
+    );
     for (let i = 0; (await logLines(writer)) < 2000; i++) {
       assert.ok(i < 600, 'the writer wrote fewer than 2000 lines in 60 s');
       await new Promise((r) => setTimeout(r, 100));
@@ -72,9 +85,31 @@ describe('consistent snapshot backups of busy volumes', { timeout: 600_000 }, ()
     const [entry] = (await listBackups(suite.dest, HOST, `${volume}@${suite.lab.vsphere.datastore}`)).backups;
     const restored = `${volume}-r`;
     suite.volumes.push(restored);
-    const restore = await cli(['restore', '--config', configFile, '--backup', entry.dir, '--volume', restored, '--esxi-host', 'esx', '--yes']);
+    const restore = await cli([
+      'restore',
+      '--config',
+      configFile,
+      '--backup',
+      entry.dir,
+      '--volume',
+      restored,
+      '--esxi-host',
+      'esx',
+      '--yes',
+    ]);
     assert.equal(restore.code, 0, restore.err);
-    const text = await docker('run', '--rm', '--network', 'none', '-v', `${restored}:/d`, 'alpine:latest', 'sh', '-c', `cat ${WRITER_LOG} 2>/dev/null; true`);
+    const text = await docker(
+      'run',
+      '--rm',
+      '--network',
+      'none',
+      '-v',
+      `${restored}:/d`,
+      'alpine:latest',
+      'sh',
+      '-c',
+      `cat ${WRITER_LOG} 2>/dev/null; true`,
+    );
     return { linesBefore, log: checkAppendLog(text), source: entry.manifest.source as SnapshotSource, stderr: backup.err };
   }
 
@@ -82,7 +117,10 @@ describe('consistent snapshot backups of busy volumes', { timeout: 600_000 }, ()
     const { volume, writer } = await busyVolume('q', false);
     const r = await backupAndRestore(volume, writer);
     assert.deepEqual(r.log.problems, [], `torn copy: ${r.log.problems.slice(0, 5).join('; ')}`);
-    assert.ok(r.log.lines >= r.linesBefore, `the restored log has ${r.log.lines} lines, fewer than the ${r.linesBefore} written before the backup started (not flushed)`);
+    assert.ok(
+      r.log.lines >= r.linesBefore,
+      `the restored log has ${r.log.lines} lines, fewer than the ${r.linesBefore} written before the backup started (not flushed)`,
+    );
     assert.equal(r.source.consistency, 'quiesced');
     assert.match(r.stderr, /quiesced snapshot/i);
     assert.ok((await logLines(writer)) > r.log.lines, 'the writer kept writing during the backup');
@@ -107,7 +145,11 @@ describe('consistent snapshot backups of busy volumes', { timeout: 600_000 }, ()
     const downloadAt = r.stderr.search(/Downloading .*-flat\.vmdk/);
     assert.ok(stopAt >= 0 && stopAt < startAt && startAt < downloadAt, `stop, snapshot, start, then download:\n${r.stderr}`);
     assert.equal((await docker('inspect', '--format', '{{.State.Running}}', writer)).trim(), 'true');
-    assert.notEqual((await docker('inspect', '--format', '{{.State.StartedAt}}', writer)).trim(), startedBefore, 'the writer was restarted');
+    assert.notEqual(
+      (await docker('inspect', '--format', '{{.State.StartedAt}}', writer)).trim(),
+      startedBefore,
+      'the writer was restarted',
+    );
   });
 
   it('VMware Tools not running: falls back to a crash-consistent snapshot, says so, and an fsync writer still restores a consistent prefix', async () => {
@@ -135,7 +177,10 @@ describe('consistent snapshot backups of busy volumes', { timeout: 600_000 }, ()
       await thaw();
     }
     assert.equal(r.code, 0, r.err);
-    assert.match(r.err, /The quiesced snapshot of docker-host-01 failed \(.*ApplicationQuiesceFault: An error occurred while quiescing the virtual machine.*\); taking a crash-consistent snapshot/);
+    assert.match(
+      r.err,
+      /The quiesced snapshot of docker-host-01 failed \(.*ApplicationQuiesceFault: An error occurred while quiescing the virtual machine.*\); taking a crash-consistent snapshot/,
+    );
     const [entry] = (await listBackups(suite.dest, HOST, `${volume}@${suite.lab.vsphere.datastore}`)).backups;
     assert.equal((entry.manifest.source as SnapshotSource).consistency, 'crash-consistent');
     assert.ok((await logLines(writer)) > 0);

@@ -41,18 +41,36 @@ describe('backup hooks', { timeout: 300_000 }, () => {
     await fs.writeFile(file, JSON.stringify(config));
     return runCli(suite.lab, ['backup', '--config', file]);
   }
-  const exists = (file: string) => docker('exec', db, 'test', '-e', file).then(() => true, () => false);
+  const exists = (file: string) =>
+    docker('exec', db, 'test', '-e', file).then(
+      () => true,
+      () => false,
+    );
   const backups = async () => (await listBackups(suite.dest, HOST, `${volume}@${suite.lab.vsphere.datastore}`)).backups;
 
   it('archive mode: the pre hook runs before the tar (its dump is in it), the post hook after; output and exit codes in the report', async () => {
-    const r = await backup({ hooks: {
-      pre: [{ container: db, command: ['sh', '-c', 'echo dumping; echo dump > /d/dump.sql; sync'] }],
-      post: [{ container: db, command: ['sh', '-c', 'rm /d/dump.sql; echo cleaned'] }],
-    } });
+    const r = await backup({
+      hooks: {
+        pre: [{ container: db, command: ['sh', '-c', 'echo dumping; echo dump > /d/dump.sql; sync'] }],
+        post: [{ container: db, command: ['sh', '-c', 'rm /d/dump.sql; echo cleaned'] }],
+      },
+    });
     assert.equal(r.code, 0, r.err);
-    assert.match(r.err, new RegExp(`Running the pre hook 1 in container ${db}: sh -c echo dumping.*\\n.*${db}> dumping\\n.*The pre hook 1 exited with code 0`));
-    assert.match(r.err, new RegExp(`Running the post hook 1 in container ${db}.*\\n.*${db}> cleaned\\n.*The post hook 1 exited with code 0`));
-    assert.ok(r.err.indexOf('pre hook 1 exited') < r.err.indexOf('Writing volume.tar') && r.err.indexOf('Writing volume.tar') < r.err.indexOf('Running the post hook'), r.err);
+    assert.match(
+      r.err,
+      new RegExp(
+        `Running the pre hook 1 in container ${db}: sh -c echo dumping.*\\n.*${db}> dumping\\n.*The pre hook 1 exited with code 0`,
+      ),
+    );
+    assert.match(
+      r.err,
+      new RegExp(`Running the post hook 1 in container ${db}.*\\n.*${db}> cleaned\\n.*The post hook 1 exited with code 0`),
+    );
+    assert.ok(
+      r.err.indexOf('pre hook 1 exited') < r.err.indexOf('Writing volume.tar') &&
+        r.err.indexOf('Writing volume.tar') < r.err.indexOf('Running the post hook'),
+      r.err,
+    );
     const [entry] = await backups();
     const listing = (await run('tar', ['-tf', join(entry.dir, 'volume.tar')])).stdout;
     assert.match(listing, /^\.\/dump\.sql$/m, 'what the pre hook wrote is in the archive');
@@ -61,13 +79,20 @@ describe('backup hooks', { timeout: 300_000 }, () => {
 
   it('a failing pre hook aborts: nothing is backed up, the post hook still runs', async () => {
     const before = (await backups()).length;
-    const r = await backup({ hooks: {
-      pre: [{ container: db, command: ['sh', '-c', 'echo cannot lock the tables >&2; exit 3'] }],
-      post: [{ container: db, command: ['touch', '/d/post-ran'] }],
-    } });
+    const r = await backup({
+      hooks: {
+        pre: [{ container: db, command: ['sh', '-c', 'echo cannot lock the tables >&2; exit 3'] }],
+        post: [{ container: db, command: ['touch', '/d/post-ran'] }],
+      },
+    });
     assert.equal(r.code, 1, r.err);
     assert.match(r.err, new RegExp(`${db}> cannot lock the tables`));
-    assert.match(r.err, new RegExp(`The pre hook 1 \\(sh -c echo cannot lock the tables >&2; exit 3\\) failed in container ${db} with exit code 3: nothing was backed up\\.`));
+    assert.match(
+      r.err,
+      new RegExp(
+        `The pre hook 1 \\(sh -c echo cannot lock the tables >&2; exit 3\\) failed in container ${db} with exit code 3: nothing was backed up\\.`,
+      ),
+    );
     assert.equal((await backups()).length, before);
     assert.equal((await listBackups(suite.dest, HOST, `${volume}@${suite.lab.vsphere.datastore}`)).leftovers.length, 0);
     assert.equal(await exists('/d/post-ran'), true, 'the post hook ran after the failure');
@@ -78,7 +103,10 @@ describe('backup hooks', { timeout: 300_000 }, () => {
     const { session } = suite;
     const vm = (await findVm(session, suite.lab.vsphere.vm)).vm.ref;
     const ours = async () => (await listSnapshots(session, vm)).filter((s) => s.name.startsWith(SNAPSHOT_PREFIX));
-    const refused = await backup({ mode: 'snapshot', hooks: { pre: [{ container: `${tag}-nosuch`, command: ['true'] }], post: [{ container: db, command: ['touch', '/d/post-ran'] }] } });
+    const refused = await backup({
+      mode: 'snapshot',
+      hooks: { pre: [{ container: `${tag}-nosuch`, command: ['true'] }], post: [{ container: db, command: ['touch', '/d/post-ran'] }] },
+    });
     assert.equal(refused.code, 1, refused.err);
     assert.match(refused.err, new RegExp(`The pre hook 1 \\(true\\) could not run in container ${tag}-nosuch: .*No such container`));
     assert.doesNotMatch(refused.err, /Taking .*snapshot/);
@@ -97,7 +125,14 @@ describe('backup hooks', { timeout: 300_000 }, () => {
     const steps: string[] = [];
     const reporter: Reporter = { step: (m) => steps.push(m), progress: () => undefined, warn: (m) => steps.push(`warn: ${m}`) };
     const abort = new AbortController();
-    const job = { dockerHost: HOST, volumes: [volume], mode: 'archive' as const, destination: suite.dest, retain: 5, hooks: { pre: [{ container: db, command: ['sleep', '30'] }], post: [{ container: db, command: ['touch', '/d/cancel-post'] }] } };
+    const job = {
+      dockerHost: HOST,
+      volumes: [volume],
+      mode: 'archive' as const,
+      destination: suite.dest,
+      retain: 5,
+      hooks: { pre: [{ container: db, command: ['sleep', '30'] }], post: [{ container: db, command: ['touch', '/d/cancel-post'] }] },
+    };
     const running = runBackupJob(job, { conn, reporter, signal: abort.signal });
     for (let i = 0; !steps.some((s) => s.startsWith('Running the pre hook 1')); i++) {
       assert.ok(i < 600, `the pre hook did not start in 30 s: ${steps.join('\n')}`);

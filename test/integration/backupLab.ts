@@ -49,7 +49,10 @@ export function isPartFrontier(written: number[], size: number): boolean {
 
 const CLI = join(__dirname, '../../../dist/cli.js');
 
-/** What the backup suites share: the lab's Docker host and ESXi session, a destination with a CLI config naming both, and what to remove after. */
+/**
+ * What the backup suites share: the lab's Docker host and ESXi session, a destination with a CLI config naming both, and what to remove
+ * after.
+ */
 export interface BackupSuite {
   lab: VolumeLab;
   docker: (...args: string[]) => Promise<string>;
@@ -64,16 +67,26 @@ export interface BackupSuite {
 
 export async function openBackupSuite(host: string, tempPrefix: string): Promise<BackupSuite> {
   const lab = await ensureVolumeLab();
-  const conn = await DockerConnection.open({ id: host, name: host, endpoint: lab.docker.host, vmName: lab.vsphere.vm }, { timeoutMs: 120_000 });
-  const session = await connectToHost({ id: 'esx', name: 'esx', url: lab.vsphere.url, user: lab.vsphere.user, thumbprint: lab.vsphere.thumbprint }, lab.vsphere.password, { timeoutMs: 60_000 });
+  const conn = await DockerConnection.open(
+    { id: host, name: host, endpoint: lab.docker.host, vmName: lab.vsphere.vm },
+    { timeoutMs: 120_000 },
+  );
+  const session = await connectToHost(
+    { id: 'esx', name: 'esx', url: lab.vsphere.url, user: lab.vsphere.user, thumbprint: lab.vsphere.thumbprint },
+    lab.vsphere.password,
+    { timeoutMs: 60_000 },
+  );
   const dest = await fs.mkdtemp(join(tmpdir(), tempPrefix));
   const configFile = join(dest, 'vdvs.json');
-  await fs.writeFile(configFile, JSON.stringify({
-    dockerHosts: [{ name: host, endpoint: lab.docker.host, esxiHost: 'esx', vm: lab.vsphere.vm }],
-    esxiHosts: [{ name: 'esx', url: lab.vsphere.url, user: lab.vsphere.user, thumbprint: lab.vsphere.thumbprint }],
-    jobs: [],
-    requestTimeoutSeconds: 60,
-  }));
+  await fs.writeFile(
+    configFile,
+    JSON.stringify({
+      dockerHosts: [{ name: host, endpoint: lab.docker.host, esxiHost: 'esx', vm: lab.vsphere.vm }],
+      esxiHosts: [{ name: 'esx', url: lab.vsphere.url, user: lab.vsphere.user, thumbprint: lab.vsphere.thumbprint }],
+      jobs: [],
+      requestTimeoutSeconds: 60,
+    }),
+  );
   return { lab, docker: labDocker(lab), conn, session, dest, configFile, volumes: [], containers: [] };
 }
 

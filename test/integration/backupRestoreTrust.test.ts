@@ -33,8 +33,10 @@ describe('restore of forged and failing backups on the lab', { timeout: 600_000 
   let snapshotFiles: Map<string, string>;
 
   const tenantDir = () => join(lab.vsphere.datastorePath, 'dockvols', DEFAULT_TENANT_UUID);
-  const volumeExists = async (name: string) => (await docker('volume', 'ls', '-q')).split('\n').some((v) => v === name || v === `${name}@${lab.vsphere.datastore}`);
-  const filesOf = async (name: string) => (await fs.readdir(tenantDir())).filter((f) => f === `${name}.vmdk` || f.startsWith(`${name}-`)).sort();
+  const volumeExists = async (name: string) =>
+    (await docker('volume', 'ls', '-q')).split('\n').some((v) => v === name || v === `${name}@${lab.vsphere.datastore}`);
+  const filesOf = async (name: string) =>
+    (await fs.readdir(tenantDir())).filter((f) => f === `${name}.vmdk` || f.startsWith(`${name}-`)).sort();
   /** A name for a volume a test restores into (removed after the suite). */
   const target = (suffix: string) => {
     const name = `${tag}-${suffix}`;
@@ -42,7 +44,8 @@ describe('restore of forged and failing backups on the lab', { timeout: 600_000 
     return name;
   };
   const vsphere = () => Promise.resolve(suite.session);
-  const restore = (req: Partial<RestoreRequest> & Pick<RestoreRequest, 'backupDir' | 'volume'>) => restoreBackup({ conn: suite.conn, target: 'new', reporter: SILENT, vsphere, ...req });
+  const restore = (req: Partial<RestoreRequest> & Pick<RestoreRequest, 'backupDir' | 'volume'>) =>
+    restoreBackup({ conn: suite.conn, target: 'new', reporter: SILENT, vsphere, ...req });
 
   /** A copy of a backup with its manifest changed by `edit`, and files replaced; the manifest's hashes follow the new files. */
   async function forge(entry: BackupEntry, name: string, edit: (m: Manifest) => void, files: Record<string, Buffer> = {}): Promise<string> {
@@ -87,7 +90,10 @@ describe('restore of forged and failing backups on the lab', { timeout: 600_000 
     await docker('volume', 'create', '--driver', 'vsphere', '--name', arch, '-o', 'size=64mb');
     await docker('run', '--rm', '--network', 'none', '-v', `${arch}:/d`, 'alpine:latest', 'sh', '-c', fillScript(256));
     archiveFiles = await volumeFileHashes(suite.conn, arch);
-    const a = await runBackupJob({ dockerHost: HOST, volumes: [arch], mode: 'archive', destination: suite.dest, retain: 3 }, { conn: suite.conn, reporter: SILENT });
+    const a = await runBackupJob(
+      { dockerHost: HOST, volumes: [arch], mode: 'archive', destination: suite.dest, retain: 3 },
+      { conn: suite.conn, reporter: SILENT },
+    );
     assert.equal(a.ok, true, JSON.stringify(a.results));
     archive = a.results[0].entry!;
 
@@ -99,7 +105,10 @@ describe('restore of forged and failing backups on the lab', { timeout: 600_000 
     const c = `${tag}-sc`;
     suite.containers.push(c);
     await docker('run', '-d', '--name', c, '--network', 'none', '-v', `${snap}:/d`, 'alpine:latest', 'sleep', '1d');
-    const s = await runBackupJob({ dockerHost: HOST, volumes: [snap], mode: 'snapshot', destination: suite.dest, retain: 3 }, { conn: suite.conn, vsphere, vmName: lab.vsphere.vm, reporter: SILENT });
+    const s = await runBackupJob(
+      { dockerHost: HOST, volumes: [snap], mode: 'snapshot', destination: suite.dest, retain: 3 },
+      { conn: suite.conn, vsphere, vmName: lab.vsphere.vm, reporter: SILENT },
+    );
     await docker('rm', '-f', c);
     assert.equal(s.ok, true, JSON.stringify(s.results));
     snapshot = s.results[0].entry!;
@@ -127,7 +136,10 @@ describe('restore of forged and failing backups on the lab', { timeout: 600_000 
         m.volume.options = { type: 'none', o: 'bind', device: hostFolder };
       });
       const into = target('bind');
-      await assert.rejects(restore({ backupDir: dir, volume: into }), (e: unknown) => e instanceof UserError && /option 'type'/.test(e.message) && e.message.includes(dir) && e.code === 'UNSAFE_BACKUP');
+      await assert.rejects(
+        restore({ backupDir: dir, volume: into }),
+        (e: unknown) => e instanceof UserError && /option 'type'/.test(e.message) && e.message.includes(dir) && e.code === 'UNSAFE_BACKUP',
+      );
       assert.equal(await volumeExists(into), false, 'no volume is created');
       assert.deepEqual(await fs.readdir(hostFolder), [], 'nothing is written into the host folder');
       const badValue = await forge(archive, 'bad-format', (m) => (m.volume.options = { size: '64mb', diskformat: 'sparse' }));
@@ -156,12 +168,19 @@ describe('restore of forged and failing backups on the lab', { timeout: 600_000 
     await fs.mkdir(victim, { recursive: true });
     await fs.writeFile(join(victim, 'victim.vmx'), 'config of another VM\n');
     const text = await descriptorOf(snapshot.dir);
-    const forgedText = text.replace(/^(\s*RW\s+\d+\s+\S+\s+")[^"]+(")/m, '$1victim.vmx$2').replace(/^(ddb\.sidecars\s*=\s*")[^"]*(")/m, '$1docker-volume-vsphere,victim.vmsd$2');
+    const forgedText = text
+      .replace(/^(\s*RW\s+\d+\s+\S+\s+")[^"]+(")/m, '$1victim.vmx$2')
+      .replace(/^(ddb\.sidecars\s*=\s*")[^"]*(")/m, '$1docker-volume-vsphere,victim.vmsd$2');
     assert.notEqual(forgedText, text);
-    const dir = await forge(snapshot, 'folder', (m) => {
-      m.volume.driver = 'local';
-      (m.source as { diskPath: string }).diskPath = `[${lab.vsphere.datastore}] victim-${tag}/victim.vmdk`;
-    }, { [fileOf(snapshot, 'descriptor')]: Buffer.from(forgedText) });
+    const dir = await forge(
+      snapshot,
+      'folder',
+      (m) => {
+        m.volume.driver = 'local';
+        (m.source as { diskPath: string }).diskPath = `[${lab.vsphere.datastore}] victim-${tag}/victim.vmdk`;
+      },
+      { [fileOf(snapshot, 'descriptor')]: Buffer.from(forgedText) },
+    );
     const into = target('sfold');
     try {
       await restore({ backupDir: dir, volume: into });
@@ -189,7 +208,11 @@ describe('restore of forged and failing backups on the lab', { timeout: 600_000 
       assert.notEqual(forgedText, text, what);
       const dir = await forge(snapshot, `escape-${what}`, () => undefined, { [fileOf(snapshot, 'descriptor')]: Buffer.from(forgedText) });
       const into = target(`esc${what}`);
-      await assert.rejects(restore({ backupDir: dir, volume: into }), (e: unknown) => e instanceof UserError && e.code === 'UNSAFE_BACKUP' && /names '\.\.\/.*victim\/x/.test(e.message), what);
+      await assert.rejects(
+        restore({ backupDir: dir, volume: into }),
+        (e: unknown) => e instanceof UserError && e.code === 'UNSAFE_BACKUP' && /names '\.\.\/.*victim\/x/.test(e.message),
+        what,
+      );
       assert.deepEqual(await filesOf(into), [], `${what}: nothing is uploaded`);
     }
   });
@@ -200,7 +223,13 @@ describe('restore of forged and failing backups on the lab', { timeout: 600_000 
     await fs.writeFile(stray, 'data of a disk without descriptor\n');
     try {
       assert.equal(await volumeExists(into), false, 'Docker does not list a disk without descriptor');
-      await assert.rejects(restore({ backupDir: snapshot.dir, volume: into }), (e: unknown) => e instanceof UserError && e.code === 'VOLUME_EXISTS' && e.message.includes(`[${lab.vsphere.datastore}] dockvols/${DEFAULT_TENANT_UUID}/${into}-flat.vmdk`));
+      await assert.rejects(
+        restore({ backupDir: snapshot.dir, volume: into }),
+        (e: unknown) =>
+          e instanceof UserError &&
+          e.code === 'VOLUME_EXISTS' &&
+          e.message.includes(`[${lab.vsphere.datastore}] dockvols/${DEFAULT_TENANT_UUID}/${into}-flat.vmdk`),
+      );
       assert.equal(await fs.readFile(stray, 'utf8'), 'data of a disk without descriptor\n', 'the existing file is not overwritten');
       assert.deepEqual(await filesOf(into), [`${into}-flat.vmdk`]);
     } finally {
@@ -213,10 +242,16 @@ describe('restore of forged and failing backups on the lab', { timeout: 600_000 
     const tar = join(dir, fileOf(archive, 'archive'));
     const into = target('afail');
     const warnings: string[] = [];
-    const reporter = { ...onStep(/^Extracting/, () => flipByte(tar, statSync(tar).size - 2048 - 100)), warn: (m: string) => warnings.push(m) };
+    const reporter = {
+      ...onStep(/^Extracting/, () => flipByte(tar, statSync(tar).size - 2048 - 100)),
+      warn: (m: string) => warnings.push(m),
+    };
     await assert.rejects(restore({ backupDir: dir, volume: into, reporter }), /changed since the backup|Writing into the volume failed/);
     assert.equal(await volumeExists(into), false, `the half-restored volume is removed; warnings: ${warnings.join(' | ')}`);
-    assert.ok(warnings.some((w) => w.includes(`Removed ${into}`)), warnings.join(' | '));
+    assert.ok(
+      warnings.some((w) => w.includes(`Removed ${into}`)),
+      warnings.join(' | '),
+    );
   });
 
   it('when the half-restored volume cannot be removed, the error says it is left and how to remove it', async () => {
@@ -227,10 +262,29 @@ describe('restore of forged and failing backups on the lab', { timeout: 600_000 
     suite.containers.push(c);
     // a container that starts using the volume mid-restore: Docker then refuses to remove it
     const holdAndBreak = () => {
-      execFileSync('/usr/bin/docker', ['-H', lab.docker.host, 'run', '-d', '--name', c, '--network', 'none', '-v', `${into}:/d`, 'alpine:latest', 'sleep', '1d']);
+      execFileSync('/usr/bin/docker', [
+        '-H',
+        lab.docker.host,
+        'run',
+        '-d',
+        '--name',
+        c,
+        '--network',
+        'none',
+        '-v',
+        `${into}:/d`,
+        'alpine:latest',
+        'sleep',
+        '1d',
+      ]);
       flipByte(tar, statSync(tar).size - 2048 - 100);
     };
-    await assert.rejects(restore({ backupDir: dir, volume: into, reporter: onStep(/^Extracting/, holdAndBreak) }), (e: unknown) => e instanceof UserError && e.message.endsWith(`Volume ${into} is left half-restored on ${suite.conn.label}: remove it with \`docker volume rm ${into}\`.`));
+    await assert.rejects(
+      restore({ backupDir: dir, volume: into, reporter: onStep(/^Extracting/, holdAndBreak) }),
+      (e: unknown) =>
+        e instanceof UserError &&
+        e.message.endsWith(`Volume ${into} is left half-restored on ${suite.conn.label}: remove it with \`docker volume rm ${into}\`.`),
+    );
     assert.equal(await volumeExists(into), true);
   });
 
@@ -251,8 +305,23 @@ describe('restore of forged and failing backups on the lab', { timeout: 600_000 
     await docker('volume', 'create', '--driver', 'vsphere', '--name', into, '-o', 'size=64mb');
     const c = `${tag}-busy`;
     suite.containers.push(c);
-    await docker('run', '-d', '--name', c, '--network', 'none', '-v', `${into}@${lab.vsphere.datastore}:/d`, 'alpine:latest', 'sleep', '1d');
-    await assert.rejects(restore({ backupDir: archive.dir, volume: into, target: 'existing' }), (e: unknown) => e instanceof UserError && e.code === 'VOLUME_IN_USE' && e.message.includes(c));
+    await docker(
+      'run',
+      '-d',
+      '--name',
+      c,
+      '--network',
+      'none',
+      '-v',
+      `${into}@${lab.vsphere.datastore}:/d`,
+      'alpine:latest',
+      'sleep',
+      '1d',
+    );
+    await assert.rejects(
+      restore({ backupDir: archive.dir, volume: into, target: 'existing' }),
+      (e: unknown) => e instanceof UserError && e.code === 'VOLUME_IN_USE' && e.message.includes(c),
+    );
     assert.deepEqual(await volumeFileHashes(suite.conn, into), new Map(), 'nothing is written');
   });
 });

@@ -64,7 +64,8 @@ describe('the vdvs CLI: secrets file, config keys, ls, --quiet', { timeout: 300_
     assert.equal(r.code, 1, r.err);
     assert.ok(r.err.includes(secrets), r.err);
     assert.match(r.err, /not valid JSON/);
-    for (const piece of ['Hunter2', 'Secret', 'assword', 'esxiHosts', '"esx"']) assert.ok(!r.err.includes(piece), `"${piece}" of the file is in the message: ${r.err}`);
+    for (const piece of ['Hunter2', 'Secret', 'assword', 'esxiHosts', '"esx"'])
+      assert.ok(!r.err.includes(piece), `"${piece}" of the file is in the message: ${r.err}`);
   });
 
   it('refuses an unknown key at every level of the config (top, dockerHosts, esxiHosts, jobs) and in a task definition, naming it', async () => {
@@ -80,7 +81,10 @@ describe('the vdvs CLI: secrets file, config keys, ls, --quiet', { timeout: 300_
       assert.equal(r.code, 1, `${key}: exit ${r.code}, ${r.out}${r.err}`);
       assert.ok(r.err.includes(file) && r.err.includes(key), `${key}: ${r.err}`);
     }
-    assert.throws(() => checkJob({ type: 'vdvs-backup', label: 'x', dockerHost: HOST, destination: '/x', stopContainer: true }, 'tasks.json'), /tasks\.json: unknown setting\(s\) stopContainer\./);
+    assert.throws(
+      () => checkJob({ type: 'vdvs-backup', label: 'x', dockerHost: HOST, destination: '/x', stopContainer: true }, 'tasks.json'),
+      /tasks\.json: unknown setting\(s\) stopContainer\./,
+    );
   });
 
   it('ls says "no backups in" an empty destination, lists folders the tool did not write as ignored (not as leftovers), and a damaged backup of its own as damaged', async () => {
@@ -120,7 +124,10 @@ describe('the vdvs CLI: secrets file, config keys, ls, --quiet', { timeout: 300_
 
     it('--quiet prints the summary on stdout and nothing but warnings and errors on stderr', async () => {
       const dest = await fs.mkdtemp(join(dir, 'quiet-'));
-      const file = await writeJson('quiet.json', { dockerHosts: [{ name: HOST, endpoint: lab.docker.host }], jobs: [{ name: 'q', dockerHost: HOST, volumes: [vol], destination: dest, retain: 1 }] });
+      const file = await writeJson('quiet.json', {
+        dockerHosts: [{ name: HOST, endpoint: lab.docker.host }],
+        jobs: [{ name: 'q', dockerHost: HOST, volumes: [vol], destination: dest, retain: 1 }],
+      });
       const loud = await vdvs(['backup', '--config', file]);
       assert.equal(loud.code, 0, loud.err);
       assert.match(loud.err, /^vdvs: Job q$/m, 'without --quiet the steps are printed');

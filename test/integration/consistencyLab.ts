@@ -25,7 +25,10 @@ export function writerScript(fsync: boolean): string {
 export function checkAppendLog(text: string): { lines: number; problems: string[] } {
   const problems: string[] = [];
   const zeroRuns = text.match(/\0+/g) ?? [];
-  if (zeroRuns.length) problems.push(`${zeroRuns.length} run(s) of zero bytes (${zeroRuns.reduce((n, r) => n + r.length, 0)} bytes), the first at offset ${text.indexOf('\0')}`);
+  if (zeroRuns.length)
+    problems.push(
+      `${zeroRuns.length} run(s) of zero bytes (${zeroRuns.reduce((n, r) => n + r.length, 0)} bytes), the first at offset ${text.indexOf('\0')}`,
+    );
   if (text.length % LINE) problems.push(`the length ${text.length} is not a multiple of ${LINE}: the last line is torn`);
   const lines = Math.floor(text.length / LINE);
   for (let i = 0; i < lines && problems.length < 8; i++) {
@@ -46,11 +49,17 @@ export async function setToolsRunning(session: VsphereSession, vm: MoRef, runnin
   const body = `<?xml version="1.0" encoding="UTF-8"?><soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/" xmlns:xsd="http://www.w3.org/2001/XMLSchema" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"><soapenv:Body><ReconfigVM_Task xmlns="urn:vim25"><_this type="VirtualMachine">${vm.value}</_this><spec>${opt('SET.guest.toolsRunningStatus', running ? 'guestToolsRunning' : 'guestToolsNotRunning')}${opt('SET.guest.toolsStatus', running ? 'toolsOk' : 'toolsNotRunning')}</spec></ReconfigVM_Task></soapenv:Body></soapenv:Envelope>`;
   const { agent, headers } = session.httpOptions();
   await new Promise<void>((resolve, reject) => {
-    const req = request(session.url, { method: 'POST', agent, headers: { ...headers, 'Content-Type': 'text/xml; charset=utf-8', SOAPAction: 'urn:vim25/6.7' } }, (res) => {
-      let text = '';
-      res.on('data', (d) => (text += d));
-      res.on('end', () => (res.statusCode === 200 ? resolve() : reject(new Error(`ReconfigVM_Task: HTTP ${res.statusCode}: ${text.slice(0, 300)}`))));
-    });
+    const req = request(
+      session.url,
+      { method: 'POST', agent, headers: { ...headers, 'Content-Type': 'text/xml; charset=utf-8', SOAPAction: 'urn:vim25/6.7' } },
+      (res) => {
+        let text = '';
+        res.on('data', (d) => (text += d));
+        res.on('end', () =>
+          res.statusCode === 200 ? resolve() : reject(new Error(`ReconfigVM_Task: HTTP ${res.statusCode}: ${text.slice(0, 300)}`)),
+        );
+      },
+    );
     req.on('error', reject);
     req.end(body);
   });

@@ -5,7 +5,15 @@ import { runTestContainer, stopContainer, removeContainer, listContainers, conta
 import { DockerError } from '../../src/core/docker/dockerErrors';
 import { engineInfo } from '../../src/core/docker/engine';
 import { loadHostSnapshot } from '../../src/core/docker/hostSnapshot';
-import { disablePlugin, enablePlugin, inspectPlugin, installPlugin, pluginPrivileges, removePlugin, upgradePlugin } from '../../src/core/docker/plugin';
+import {
+  disablePlugin,
+  enablePlugin,
+  inspectPlugin,
+  installPlugin,
+  pluginPrivileges,
+  removePlugin,
+  upgradePlugin,
+} from '../../src/core/docker/plugin';
 import { createVolume, listVolumes, listVsphereVolumes, removeVolume } from '../../src/core/docker/volumes';
 import { DockerHostConfig } from '../../src/core/config';
 import { DockerLab, DockerSshd, ensureVib, labDocker, readDockerLab, startDockerSshd, tcpHost, unixHost } from '../fixtures/dockerLab';
@@ -55,7 +63,10 @@ after(async () => {
         /* already gone */
       }
     };
-    for (const id of labDocker(lab, ['ps', '-aq', '--filter', `volume=${VOLUME}`]).split('\n').filter(Boolean)) quiet(['rm', '-f', id]);
+    for (const id of labDocker(lab, ['ps', '-aq', '--filter', `volume=${VOLUME}`])
+      .split('\n')
+      .filter(Boolean))
+      quiet(['rm', '-f', id]);
     quiet(['volume', 'rm', '-f', VOLUME]);
     quiet(['plugin', 'rm', '-f', NAME]);
   }
@@ -75,10 +86,19 @@ describe('plugin lifecycle on the lab dockerd (unix socket)', () => {
   it('installs the stand-in plugin after its privileges, with env, and enables it', async () => {
     await withConn(unixHost(lab), async (conn) => {
       const privileges = await pluginPrivileges(conn, lab.plugin.ref);
-      assert.ok(privileges.some((p) => p.Name === 'capabilities' && p.Value.includes('CAP_SYS_ADMIN')), JSON.stringify(privileges));
+      assert.ok(
+        privileges.some((p) => p.Name === 'capabilities' && p.Value.includes('CAP_SYS_ADMIN')),
+        JSON.stringify(privileges),
+      );
       const progress: string[] = [];
       const started = Date.now();
-      const status = await installPlugin(conn, { reference: lab.plugin.ref, alias: ALIAS, acceptedPrivileges: privileges, env: ['VDVS_LOG_LEVEL=debug'], onProgress: (p) => progress.push(p.message) });
+      const status = await installPlugin(conn, {
+        reference: lab.plugin.ref,
+        alias: ALIAS,
+        acceptedPrivileges: privileges,
+        env: ['VDVS_LOG_LEVEL=debug'],
+        onProgress: (p) => progress.push(p.message),
+      });
       console.log(`install: ${Date.now() - started} ms, ${progress.length} progress messages`);
       assert.equal(status.installed && status.enabled, true);
       assert.equal(status.installed && status.name, NAME);
@@ -86,16 +106,25 @@ describe('plugin lifecycle on the lab dockerd (unix socket)', () => {
       assert.ok(status.installed && status.env.includes('VDVS_LOG_LEVEL=debug'));
       assert.ok(progress.length > 0);
       // a second install is refused: upgrade is the way
-      assert.equal(await code(installPlugin(conn, { reference: lab.plugin.ref, alias: ALIAS, acceptedPrivileges: privileges })), 'PLUGIN_EXISTS');
+      assert.equal(
+        await code(installPlugin(conn, { reference: lab.plugin.ref, alias: ALIAS, acceptedPrivileges: privileges })),
+        'PLUGIN_EXISTS',
+      );
     });
   });
 
   it('refuses privileges other than the accepted ones, and a missing image', async () => {
     await withConn(unixHost(lab), async (conn) => {
-      assert.equal(await code(installPlugin(conn, { reference: lab.plugin.ref, alias: 'docker6-other', acceptedPrivileges: [] })), 'PRIVILEGES_REFUSED');
+      assert.equal(
+        await code(installPlugin(conn, { reference: lab.plugin.ref, alias: 'docker6-other', acceptedPrivileges: [] })),
+        'PRIVILEGES_REFUSED',
+      );
       const missing = `${lab.plugin.ref.replace(/:latest$/, '')}-nope:latest`;
       const privileges = await pluginPrivileges(conn, missing).catch(() => []);
-      assert.equal(await code(installPlugin(conn, { reference: missing, alias: 'docker6-missing', acceptedPrivileges: privileges })), 'PLUGIN_IMAGE_NOT_FOUND');
+      assert.equal(
+        await code(installPlugin(conn, { reference: missing, alias: 'docker6-missing', acceptedPrivileges: privileges })),
+        'PLUGIN_IMAGE_NOT_FOUND',
+      );
       assert.equal((await inspectPlugin(conn, 'docker6-missing:latest')).installed, false);
     });
   });
@@ -112,7 +141,10 @@ describe('plugin lifecycle on the lab dockerd (unix socket)', () => {
       assert.equal(mine.driver, NAME);
       assert.equal(mine.status?.status, 'attached');
       const users = containersByVolume(await listContainers(conn)).get(VOLUME) ?? [];
-      assert.deepEqual(users.map((c) => c.id), [container.id]);
+      assert.deepEqual(
+        users.map((c) => c.id),
+        [container.id],
+      );
       const snapshot = await loadHostSnapshot(conn, { alias: ALIAS, allDrivers: true });
       assert.ok(snapshot.vsphereVolumes?.some((v) => v.name === VOLUME));
       assert.ok(!snapshot.otherVolumes?.some((v) => v.name === VOLUME));
@@ -143,7 +175,7 @@ describe('plugin lifecycle on the lab dockerd (unix socket)', () => {
 
   it('disables and enables; a disabled plugin fails fast on volume listing', async () => {
     await withConn(unixHost(lab), async (conn) => {
-      for (const c of (await listContainers(conn, { volume: VOLUME }))) {
+      for (const c of await listContainers(conn, { volume: VOLUME })) {
         await stopContainer(conn, c.id, 1);
         await removeContainer(conn, c.id);
       }
@@ -182,14 +214,16 @@ describe('routes to the lab dockerd', () => {
   it('answers over unix, tcp+TLS and ssh:// with the same engine', async () => {
     const versions: string[] = [];
     for (const host of [unixHost(lab), tcpHost(lab), sshd.host()]) {
-      versions.push(await withConn(host, async (conn) => {
-        const t0 = Date.now();
-        const info = await engineInfo(conn);
-        const t1 = Date.now();
-        await engineInfo(conn);
-        console.log(`${host.name}: first engine info ${t1 - t0} ms, second ${Date.now() - t1} ms`);
-        return info.version;
-      }));
+      versions.push(
+        await withConn(host, async (conn) => {
+          const t0 = Date.now();
+          const info = await engineInfo(conn);
+          const t1 = Date.now();
+          await engineInfo(conn);
+          console.log(`${host.name}: first engine info ${t1 - t0} ms, second ${Date.now() - t1} ms`);
+          return info.version;
+        }),
+      );
     }
     assert.equal(new Set(versions).size, 1, versions.join(' '));
   });
@@ -207,7 +241,10 @@ describe('routes to the lab dockerd', () => {
 
 describe('connection failures, each with its own code', () => {
   it('unreachable daemon: missing socket and closed port', async () => {
-    assert.equal(await code(withConn({ id: 'x', name: 'gone', endpoint: 'unix:///tmp/vdvs-lab/docker6-nope.sock' }, engineInfo)), 'DAEMON_UNREACHABLE');
+    assert.equal(
+      await code(withConn({ id: 'x', name: 'gone', endpoint: 'unix:///tmp/vdvs-lab/docker6-nope.sock' }, engineInfo)),
+      'DAEMON_UNREACHABLE',
+    );
     assert.equal(await code(withConn({ id: 'x', name: 'closed', endpoint: 'tcp://127.0.0.1:1' }, engineInfo)), 'DAEMON_UNREACHABLE');
   });
 
@@ -221,7 +258,10 @@ describe('connection failures, each with its own code', () => {
     const unknown = await withConn(sshd.host({ sshHostKeyFingerprint: undefined }), engineInfo).catch((e: unknown) => e);
     assert.equal((unknown as DockerError).code, 'HOST_KEY_UNKNOWN');
     assert.equal((unknown as { fingerprint?: string }).fingerprint, sshd.hostKeyFingerprint);
-    assert.equal(await code(withConn(sshd.host({ sshHostKeyFingerprint: 'SHA256:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA' }), engineInfo)), 'HOST_KEY_CHANGED');
+    assert.equal(
+      await code(withConn(sshd.host({ sshHostKeyFingerprint: 'SHA256:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA' }), engineInfo)),
+      'HOST_KEY_CHANGED',
+    );
     assert.equal(await code(withConn(sshd.host({ sshKeyPath: lab.ssh.keyPath }), engineInfo)), 'SSH_AUTH');
   });
 
@@ -229,7 +269,12 @@ describe('connection failures, each with its own code', () => {
     // As root the kernel skips the socket's permission check, so the call runs in a child process as nobody.
     const { execFileSync } = await import('node:child_process');
     const script = `require(${JSON.stringify(require.resolve('../../src/core/docker/connection'))}).DockerConnection.open({id:'x',name:'lab',endpoint:${JSON.stringify(lab.docker.host)}},{timeoutMs:5000}).then((c)=>require(${JSON.stringify(require.resolve('../../src/core/docker/engine'))}).engineInfo(c)).then(()=>console.log('OK'),(e)=>console.log(e.code+' '+e.message))`;
-    const out = execFileSync(process.execPath, ['-e', script], { uid: 65534, gid: 65534, encoding: 'utf8', env: { PATH: process.env.PATH } }).trim();
+    const out = execFileSync(process.execPath, ['-e', script], {
+      uid: 65534,
+      gid: 65534,
+      encoding: 'utf8',
+      env: { PATH: process.env.PATH },
+    }).trim();
     assert.match(out, /^SOCKET_PERMISSION Permission denied on the Docker socket/);
   });
 });

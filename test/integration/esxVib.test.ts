@@ -30,7 +30,8 @@ describe('VIB over SSH against the lab ESXi shell', () => {
     reopen: () => open(),
     ...extra,
   });
-  const open = (target = passwordTarget(lab)) => SshSession.open(target, { timeoutMs: TIMEOUT, log: (line, stream) => lines.push(`${stream}: ${line}`) });
+  const open = (target = passwordTarget(lab)) =>
+    SshSession.open(target, { timeoutMs: TIMEOUT, log: (line, stream) => lines.push(`${stream}: ${line}`) });
   const yes = async () => true;
   const no = async () => false;
 
@@ -96,7 +97,12 @@ describe('VIB over SSH against the lab ESXi shell', () => {
     const steps: string[] = [];
     const progress: number[] = [];
     const file = await readVibFile(lab.vib.path);
-    const outcome = await installVib(ctx({ step: (s) => steps.push(s) }), { file, flags: {}, confirmHostdRestart: yes, onProgress: (p) => progress.push(p.bytes) });
+    const outcome = await installVib(ctx({ step: (s) => steps.push(s) }), {
+      file,
+      flags: {},
+      confirmHostdRestart: yes,
+      onProgress: (p) => progress.push(p.bytes),
+    });
     assert.equal(outcome.status.installed?.version, lab.vib.version);
     assert.equal(outcome.hostdRestarted, true);
     assert.ok(outcome.status.processes.length > 0, 'vmdk_ops runs after the hostd restart');
@@ -105,12 +111,22 @@ describe('VIB over SSH against the lab ESXi shell', () => {
     assert.ok(steps.includes('Waiting for hostd to come back'));
     assert.equal(existsSync(inChroot(lab, `/tmp/${file.fileName}`)), false);
     assert.match(readFileSync(lab.ssh.state.vmdkopsState, 'utf8'), /vib=installed/);
-    assert.ok(lines.some((l) => l.startsWith('stdout: ') && /Operation finished successfully/.test(l)), 'remote output reaches the log');
+    assert.ok(
+      lines.some((l) => l.startsWith('stdout: ') && /Operation finished successfully/.test(l)),
+      'remote output reaches the log',
+    );
   });
 
   it('reports a second install of the same version as skipped, and upgrades to the next one', async () => {
-    await assert.rejects(installVib(ctx(), { file: await readVibFile(lab.vib.path), flags: {}, confirmHostdRestart: no }), code('ALREADY_INSTALLED'));
-    const outcome = await upgradeVib(ctx(), { file: await readVibFile(lab.vib.variants.upgrade.path), flags: {}, confirmHostdRestart: yes });
+    await assert.rejects(
+      installVib(ctx(), { file: await readVibFile(lab.vib.path), flags: {}, confirmHostdRestart: no }),
+      code('ALREADY_INSTALLED'),
+    );
+    const outcome = await upgradeVib(ctx(), {
+      file: await readVibFile(lab.vib.variants.upgrade.path),
+      flags: {},
+      confirmHostdRestart: yes,
+    });
     assert.equal(outcome.replaced, lab.vib.version);
     assert.equal(outcome.status.installed?.version, lab.vib.variants.upgrade.version);
   });
@@ -138,7 +154,10 @@ describe('VIB over SSH against the lab ESXi shell', () => {
   it('explains the ESXi version requirement (#674)', async () => {
     const file = await readVibFile(lab.vib.variants.esx8.path);
     assert.equal(file.descriptor.requiredEsxVersion, '>= 8.0.0');
-    await assert.rejects(installVib(ctx(), { file, flags: {}, confirmHostdRestart: no }), (e: unknown) => code('ESX_VERSION')(e) && /8\.0\.0/.test((e as Error).message));
+    await assert.rejects(
+      installVib(ctx(), { file, flags: {}, confirmHostdRestart: no }),
+      (e: unknown) => code('ESX_VERSION')(e) && /8\.0\.0/.test((e as Error).message),
+    );
   });
 
   it('refuses files that are not VIBs, locally and as esxcli reports them', async () => {
@@ -167,7 +186,8 @@ describe('VIB over SSH against the lab ESXi shell', () => {
     copyFileSync(lab.vib.path, join(local, name));
     const outcome = await installVib(ctx(), { file: await readVibFile(join(local, name)), flags: {}, confirmHostdRestart: no });
     assert.equal(outcome.status.installed?.version, lab.vib.version);
-    for (const f of ['/pwned4', '/pwned5', '/pwned6', '/tmp/pwned4', '/tmp/pwned5', '/tmp/pwned6']) assert.equal(existsSync(inChroot(lab, f)), false, f);
+    for (const f of ['/pwned4', '/pwned5', '/pwned6', '/tmp/pwned4', '/tmp/pwned5', '/tmp/pwned6'])
+      assert.equal(existsSync(inChroot(lab, f)), false, f);
     assert.equal(existsSync(inChroot(lab, `/tmp/${name}`)), false);
     await removeVib(ctx(), { confirmHostdRestart: no });
   });
@@ -201,7 +221,12 @@ describe('VIB over SSH against the lab ESXi shell', () => {
     const file = { ...(await readVibFile(lab.vib.path)), path: big, fileName: 'cut.vib' };
     const doomed = await open();
     await assert.rejects(
-      installVib(ctx({ session: doomed }), { file, flags: {}, confirmHostdRestart: no, onProgress: (p) => p.bytes > p.total / 3 && doomed.close() }),
+      installVib(ctx({ session: doomed }), {
+        file,
+        flags: {},
+        confirmHostdRestart: no,
+        onProgress: (p) => p.bytes > p.total / 3 && doomed.close(),
+      }),
       (e: unknown) => {
         assert.ok(e instanceof UploadFailedError, String(e));
         assert.equal(e.partialRemoved, true);

@@ -30,7 +30,17 @@ const VOLS = ['dockerVol', 'dockerVolPersistent'];
 const CONTAINER = 'devtest';
 
 interface Lab {
-  vsphere: { url: string; user: string; password: string; certPath: string; datastore: string; datastorePath: string; vm: string; datacenter: string; hostRef: string };
+  vsphere: {
+    url: string;
+    user: string;
+    password: string;
+    certPath: string;
+    datastore: string;
+    datastorePath: string;
+    vm: string;
+    datacenter: string;
+    hostRef: string;
+  };
   ssh: { host: string; port: number; user: string; keyPath: string; knownHostsPath: string };
   vib: { path: string; name: string; version: string };
   docker: { host: string; socket: string; image: string };
@@ -77,14 +87,20 @@ describe('issue 3: the reference walkthrough against the lab, with the real CLIs
     return r.stdout;
   };
   const sshArgs = () => [
-    '-i', lab.ssh.keyPath,
-    '-o', `UserKnownHostsFile=${lab.ssh.knownHostsPath}`,
-    '-o', 'StrictHostKeyChecking=yes',
-    '-o', 'BatchMode=yes',
-    '-o', 'ConnectTimeout=10',
+    '-i',
+    lab.ssh.keyPath,
+    '-o',
+    `UserKnownHostsFile=${lab.ssh.knownHostsPath}`,
+    '-o',
+    'StrictHostKeyChecking=yes',
+    '-o',
+    'BatchMode=yes',
+    '-o',
+    'ConnectTimeout=10',
   ];
   const ssh = (command: string) => run('ssh', [...sshArgs(), '-p', String(lab.ssh.port), `${lab.ssh.user}@${lab.ssh.host}`, command]);
-  const scp = (local: string, remote: string) => run('scp', [...sshArgs(), '-P', String(lab.ssh.port), local, `${lab.ssh.user}@${lab.ssh.host}:${remote}`]);
+  const scp = (local: string, remote: string) =>
+    run('scp', [...sshArgs(), '-P', String(lab.ssh.port), local, `${lab.ssh.user}@${lab.ssh.host}:${remote}`]);
   const vibInstalled = async () => (await ssh('esxcli software vib list')).stdout.includes(VIB_NAME);
   const hostdRestartAndWait = async () => {
     const r = await ssh('/etc/init.d/hostd restart');
@@ -105,17 +121,33 @@ describe('issue 3: the reference walkthrough against the lab, with the real CLIs
     const envelope =
       '<soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/" xmlns:urn="urn:vim25">' +
       `<soapenv:Body>${body}</soapenv:Body></soapenv:Envelope>`;
-    const r = await run('curl', ['-sS', '--cacert', lab.vsphere.certPath, '-b', cookieJar, '-c', cookieJar,
-      '-H', 'Content-Type: text/xml; charset=utf-8', '-H', 'SOAPAction: urn:vim25/6.7', '--data-binary', envelope, lab.vsphere.url]);
+    const r = await run('curl', [
+      '-sS',
+      '--cacert',
+      lab.vsphere.certPath,
+      '-b',
+      cookieJar,
+      '-c',
+      cookieJar,
+      '-H',
+      'Content-Type: text/xml; charset=utf-8',
+      '-H',
+      'SOAPAction: urn:vim25/6.7',
+      '--data-binary',
+      envelope,
+      lab.vsphere.url,
+    ]);
     assert.equal(r.code, 0, r.stderr);
     assert.ok(!r.stdout.includes('<soapenv:Fault>'), `SOAP fault: ${r.stdout}`);
     return r.stdout;
   };
   const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
   const retrieve = (type: string, ref: string, prop: string) =>
-    soap(`<urn:RetrievePropertiesEx><urn:_this type="PropertyCollector">ha-property-collector</urn:_this><urn:specSet>` +
-      `<urn:propSet><urn:type>${type}</urn:type><urn:pathSet>${prop}</urn:pathSet></urn:propSet>` +
-      `<urn:objectSet><urn:obj type="${type}">${esc(ref)}</urn:obj></urn:objectSet></urn:specSet><urn:options/></urn:RetrievePropertiesEx>`);
+    soap(
+      `<urn:RetrievePropertiesEx><urn:_this type="PropertyCollector">ha-property-collector</urn:_this><urn:specSet>` +
+        `<urn:propSet><urn:type>${type}</urn:type><urn:pathSet>${prop}</urn:pathSet></urn:propSet>` +
+        `<urn:objectSet><urn:obj type="${type}">${esc(ref)}</urn:obj></urn:objectSet></urn:specSet><urn:options/></urn:RetrievePropertiesEx>`,
+    );
 
   before(async () => {
     lab = readLab();
@@ -136,8 +168,10 @@ describe('issue 3: the reference walkthrough against the lab, with the real CLIs
       const r = await ssh(`esxcli software vib remove -n ${VIB_NAME}`);
       assert.equal(r.code, 0, r.stdout + r.stderr);
     }
-    await soap(`<urn:Login><urn:_this type="SessionManager">ha-sessionmgr</urn:_this><urn:userName>${esc(lab.vsphere.user)}</urn:userName>` +
-      `<urn:password>${esc(lab.vsphere.password)}</urn:password></urn:Login>`);
+    await soap(
+      `<urn:Login><urn:_this type="SessionManager">ha-sessionmgr</urn:_this><urn:userName>${esc(lab.vsphere.user)}</urn:userName>` +
+        `<urn:password>${esc(lab.vsphere.password)}</urn:password></urn:Login>`,
+    );
   });
 
   after(async () => {
@@ -195,7 +229,9 @@ describe('issue 3: the reference walkthrough against the lab, with the real CLIs
   it('3. docker volume create dockerVol and dockerVolPersistent (-o size=1gb, -o attach-as=persistent)', async () => {
     assert.equal((await dockerOk('volume', 'create', '--driver=vsphere', '--name=dockerVol', '-o', 'size=1gb')).trim(), 'dockerVol');
     assert.equal(
-      (await dockerOk('volume', 'create', '--driver=vsphere', '--name=dockerVolPersistent', '-o', 'size=1gb', '-o', 'attach-as=persistent')).trim(),
+      (
+        await dockerOk('volume', 'create', '--driver=vsphere', '--name=dockerVolPersistent', '-o', 'size=1gb', '-o', 'attach-as=persistent')
+      ).trim(),
       'dockerVolPersistent',
     );
     const ls = await dockerOk('volume', 'ls', '--format', '{{.Driver}} {{.Name}}');
@@ -211,7 +247,16 @@ describe('issue 3: the reference walkthrough against the lab, with the real CLIs
       assert.equal(vol.Scope, 'global');
       const s = vol.Status;
       assert.deepEqual(Object.keys(s).sort(), [
-        'access', 'attach-as', 'capacity', 'clone-from', 'created', 'created by VM', 'datastore', 'diskformat', 'fstype', 'status',
+        'access',
+        'attach-as',
+        'capacity',
+        'clone-from',
+        'created',
+        'created by VM',
+        'datastore',
+        'diskformat',
+        'fstype',
+        'status',
       ]);
       assert.equal(s['attach-as'], expectFor[v]);
       assert.equal(s.access, 'read-write');
@@ -236,9 +281,11 @@ describe('issue 3: the reference walkthrough against the lab, with the real CLIs
     }
     assert.ok(browser, 'no browser for the datastore');
     const task = xmlText(
-      await soap(`<urn:SearchDatastoreSubFolders_Task><urn:_this type="HostDatastoreBrowser">${browser}</urn:_this>` +
-        `<urn:datastorePath>[${lab.vsphere.datastore}] dockvols</urn:datastorePath>` +
-        `<urn:searchSpec><urn:matchPattern>*.vmdk</urn:matchPattern></urn:searchSpec></urn:SearchDatastoreSubFolders_Task>`),
+      await soap(
+        `<urn:SearchDatastoreSubFolders_Task><urn:_this type="HostDatastoreBrowser">${browser}</urn:_this>` +
+          `<urn:datastorePath>[${lab.vsphere.datastore}] dockvols</urn:datastorePath>` +
+          `<urn:searchSpec><urn:matchPattern>*.vmdk</urn:matchPattern></urn:searchSpec></urn:SearchDatastoreSubFolders_Task>`,
+      ),
       'returnval',
     )[0];
     let info = '';
@@ -252,12 +299,17 @@ describe('issue 3: the reference walkthrough against the lab, with the real CLIs
     assert.ok(xmlText(info, 'folderPath').includes(folder), info);
     const files = xmlText(info, 'path');
     for (const v of VOLS) {
-      assert.ok(files.includes(`${v}.vmdk`), `${v}.vmdk not found by SearchDatastoreSubFolders: ${files}`);
-      assert.ok(files.includes(`${v}-flat.vmdk`), `${v}-flat.vmdk not found: ${files}`);
+      assert.ok(files.includes(`${v}.vmdk`), `${v}.vmdk not found by SearchDatastoreSubFolders: ${files.join(', ')}`);
+      assert.ok(files.includes(`${v}-flat.vmdk`), `${v}-flat.vmdk not found: ${files.join(', ')}`);
       // the descriptor through the datastore HTTP interface, via the tenant symlink as vDVS names it
       const url = new URL(lab.vsphere.url);
-      const get = await run('curl', ['-sS', '-f', '--cacert', lab.vsphere.certPath,
-        `${url.origin}/folder/dockvols/_DEFAULT/${v}.vmdk?dcPath=${lab.vsphere.datacenter}&dsName=${lab.vsphere.datastore}`]);
+      const get = await run('curl', [
+        '-sS',
+        '-f',
+        '--cacert',
+        lab.vsphere.certPath,
+        `${url.origin}/folder/dockvols/_DEFAULT/${v}.vmdk?dcPath=${lab.vsphere.datacenter}&dsName=${lab.vsphere.datastore}`,
+      ]);
       assert.equal(get.code, 0, get.stderr);
       assert.match(get.stdout, /^# Disk DescriptorFile/);
       assert.match(get.stdout, new RegExp(`^RW 2097152 VMFS "${v}-flat\\.vmdk"$`, 'm'));
@@ -266,7 +318,21 @@ describe('issue 3: the reference walkthrough against the lab, with the real CLIs
   });
 
   it('6. the alpine container writes into dockerVolPersistent and the file is inside the VMDK', async () => {
-    const id = (await dockerOk('container', 'run', '--rm', '-d', '--name', CONTAINER, '--mount', 'source=dockerVolPersistent,target=/vmdk', 'alpine', 'sleep', '1d')).trim();
+    const id = (
+      await dockerOk(
+        'container',
+        'run',
+        '--rm',
+        '-d',
+        '--name',
+        CONTAINER,
+        '--mount',
+        'source=dockerVolPersistent,target=/vmdk',
+        'alpine',
+        'sleep',
+        '1d',
+      )
+    ).trim();
     assert.match(id, /^[0-9a-f]{64}$/);
     const marker = `walkthrough ${process.pid} ${Date.now()}`;
     await dockerOk('exec', CONTAINER, 'sh', '-c', `echo '${marker}' > /vmdk/walkthrough.txt && sync`);
@@ -276,12 +342,16 @@ describe('issue 3: the reference walkthrough against the lab, with the real CLIs
     assert.ok(vol.Status.attachedVMDevice?.Unit, JSON.stringify(vol.Status));
 
     // vcsim: the Docker host VM has the disk, in the disk mode of attach-as
-    const vms = await soap(`<urn:FindByInventoryPath><urn:_this type="SearchIndex">ha-searchindex</urn:_this>` +
-      `<urn:inventoryPath>${lab.vsphere.datacenter}/vm/${lab.vsphere.vm}</urn:inventoryPath></urn:FindByInventoryPath>`);
+    const vms = await soap(
+      `<urn:FindByInventoryPath><urn:_this type="SearchIndex">ha-searchindex</urn:_this>` +
+        `<urn:inventoryPath>${lab.vsphere.datacenter}/vm/${lab.vsphere.vm}</urn:inventoryPath></urn:FindByInventoryPath>`,
+    );
     const vmRef = xmlText(vms, 'returnval')[0];
     assert.ok(vmRef, vms);
     const devices = await retrieve('VirtualMachine', vmRef, 'config.hardware.device');
-    const disk = devices.split('</VirtualDevice>').find((d) => d.includes('dockvols/11111111-1111-1111-1111-111111111111/dockerVolPersistent.vmdk'));
+    const disk = devices
+      .split('</VirtualDevice>')
+      .find((d) => d.includes('dockvols/11111111-1111-1111-1111-111111111111/dockerVolPersistent.vmdk'));
     assert.ok(disk, 'dockerVolPersistent.vmdk is not a disk of the VM in vcsim');
     assert.match(disk, /<diskMode>persistent<\/diskMode>/);
 
@@ -307,11 +377,31 @@ describe('issue 3: the reference walkthrough against the lab, with the real CLIs
     const long = 'a'.repeat(101);
     const table: Array<{ name: string; opts: string[]; text: string }> = [
       { name: 'badOpt', opts: ['-o', 'color=blue'], text: `Invalid options: ['color'] \nValid options and defaults: ${validOpts}` },
-      { name: 'badOpt', opts: ['-o', 'size=10'], text: 'Invalid format for size. \nValid sizes must be of form X[mMgGtT]b where X is aninteger. Default = 100mb' },
-      { name: 'badOpt', opts: ['-o', 'size=1.5gb'], text: 'Invalid format for size. \nValid sizes must be of form X[mMgGtT]b where X is aninteger. Default = 100mb' },
-      { name: 'badOpt', opts: ['-o', 'diskformat=sparse'], text: "Disk Allocation Format 'sparse' is not supported. Valid options are: ['zeroedthick', 'thin', 'eagerzeroedthick']." },
-      { name: 'badOpt', opts: ['-o', 'attach-as=shared'], text: "Attach type 'shared' is not supported. Valid options are: ['independent_persistent', 'persistent']" },
-      { name: 'badOpt', opts: ['-o', 'access=rw'], text: "Access type 'rw' is not supported. Valid options are: ['read-write', 'read-only']" },
+      {
+        name: 'badOpt',
+        opts: ['-o', 'size=10'],
+        text: 'Invalid format for size. \nValid sizes must be of form X[mMgGtT]b where X is aninteger. Default = 100mb',
+      },
+      {
+        name: 'badOpt',
+        opts: ['-o', 'size=1.5gb'],
+        text: 'Invalid format for size. \nValid sizes must be of form X[mMgGtT]b where X is aninteger. Default = 100mb',
+      },
+      {
+        name: 'badOpt',
+        opts: ['-o', 'diskformat=sparse'],
+        text: "Disk Allocation Format 'sparse' is not supported. Valid options are: ['zeroedthick', 'thin', 'eagerzeroedthick'].",
+      },
+      {
+        name: 'badOpt',
+        opts: ['-o', 'attach-as=shared'],
+        text: "Attach type 'shared' is not supported. Valid options are: ['independent_persistent', 'persistent']",
+      },
+      {
+        name: 'badOpt',
+        opts: ['-o', 'access=rw'],
+        text: "Access type 'rw' is not supported. Valid options are: ['read-write', 'read-only']",
+      },
       { name: 'badOpt', opts: ['-o', 'vsan-policy-name=gold'], text: 'Cannot use a VSAN policy on a non-VSAN datastore' },
       { name: 'badOpt', opts: ['-o', 'fstype=xfs'], text: 'Not found mkfs for xfs\nSupported filesystems found: ext2, ext3, ext4' },
       { name: 'badOpt', opts: ['-o', 'clone-from=dockerVol', '-o', 'size=1gb'], text: 'Cannot define the size for a clone' },
@@ -320,14 +410,22 @@ describe('issue 3: the reference walkthrough against the lab, with the real CLIs
       { name: 'snap-000001', opts: [], text: `"Volume names ending with '-NNNNNN' (where N is a digit) are not supported"` },
       { name: long, opts: [], text: "'Volume name is too long (max len is 100)'" },
       { name: `v@${'d'.repeat(101)}`, opts: [], text: "'Datastore name is too long (max len is 100)'" },
-      { name: 'v@noSuchDatastore', opts: [], text: `Invalid datastore 'noSuchDatastore'.\nKnown datastores: ${lab.vsphere.datastore}.\nDefault datastore: ${lab.vsphere.datastore}` },
+      {
+        name: 'v@noSuchDatastore',
+        opts: [],
+        text: `Invalid datastore 'noSuchDatastore'.\nKnown datastores: ${lab.vsphere.datastore}.\nDefault datastore: ${lab.vsphere.datastore}`,
+      },
       // lab text: vDVS PR #1692 rejects '/' and '\' but its wording is not in the sources we hold
       { name: 'a/b', opts: [], text: `"Volume name a/b contains illegal characters: ['/', '\\\\\\\\']"` },
     ];
     for (const row of table) {
       const r = await docker('volume', 'create', '--driver=vsphere', `--name=${row.name}`, ...row.opts);
       assert.notEqual(r.code, 0, `${row.name} ${row.opts.join(' ')} was accepted`);
-      assert.equal(r.stderr.trim(), `Error response from daemon: create ${row.name}: VolumeDriver.Create: ${row.text}`, `${row.name} ${row.opts.join(' ')}`);
+      assert.equal(
+        r.stderr.trim(),
+        `Error response from daemon: create ${row.name}: VolumeDriver.Create: ${row.text}`,
+        `${row.name} ${row.opts.join(' ')}`,
+      );
     }
     const ls = await dockerOk('volume', 'ls', '-q');
     assert.ok(!/badOpt|snap-000001/.test(ls), ls);

@@ -41,7 +41,11 @@ describe('lab: VM snapshots freeze the base disks', { timeout: 300_000 }, () => 
   before(async () => {
     lab = await ensureVolumeLab();
     docker = labDocker(lab);
-    session = await connectToHost({ id: 'esx', name: 'esx', url: lab.vsphere.url, user: lab.vsphere.user, thumbprint: lab.vsphere.thumbprint }, lab.vsphere.password, { timeoutMs: 60_000 });
+    session = await connectToHost(
+      { id: 'esx', name: 'esx', url: lab.vsphere.url, user: lab.vsphere.user, thumbprint: lab.vsphere.thumbprint },
+      lab.vsphere.password,
+      { timeoutMs: 60_000 },
+    );
     vm = (await findVm(session, lab.vsphere.vm)).vm.ref;
     folder = await fs.realpath(join(lab.vsphere.datastorePath, 'dockvols', '_DEFAULT'));
     await docker('volume', 'create', '--driver', 'vsphere', '--name', volume, '-o', 'size=64mb', '-o', 'attach-as=persistent');
@@ -66,7 +70,10 @@ describe('lab: VM snapshots freeze the base disks', { timeout: 300_000 }, () => 
     assert.deepEqual(await deltas(), [`${volume}-000001-delta.vmdk`], 'the live disk is the delta');
     await removeSnapshot(session, snapshot);
     assert.deepEqual(await deltas(), [], 'the delta is merged on removal');
-    assert.deepEqual((await listSnapshots(session, vm)).filter((s) => s.name.startsWith(tag)), []);
+    assert.deepEqual(
+      (await listSnapshots(session, vm)).filter((s) => s.name.startsWith(tag)),
+      [],
+    );
     await waitForLines(atSnapshot + 600); // still writing, now into the merged base
     await docker('stop', '-t', '5', writer); // the volume is unmounted: everything is on the disk
     assert.notEqual(await sha256(flat), frozen);
@@ -80,8 +87,14 @@ describe('lab: VM snapshots freeze the base disks', { timeout: 300_000 }, () => 
   it('a quiesced snapshot needs VMware Tools: ToolsUnavailable when they are not running, and no snapshot or delta is left', async () => {
     await setToolsRunning(session, vm, false);
     try {
-      await assert.rejects(createSnapshot(session, vm, { name: `${tag}-notools`, quiesce: true }), /ToolsUnavailable: Cannot complete operation because VMware Tools is not running in this virtual machine\./);
-      assert.deepEqual((await listSnapshots(session, vm)).filter((s) => s.name.startsWith(tag)), []);
+      await assert.rejects(
+        createSnapshot(session, vm, { name: `${tag}-notools`, quiesce: true }),
+        /ToolsUnavailable: Cannot complete operation because VMware Tools is not running in this virtual machine\./,
+      );
+      assert.deepEqual(
+        (await listSnapshots(session, vm)).filter((s) => s.name.startsWith(tag)),
+        [],
+      );
       assert.deepEqual(await deltas(), []);
       const crash = await createSnapshot(session, vm, { name: `${tag}-crash`, quiesce: false });
       assert.equal((await deltas()).length, 1, 'a snapshot without quiesce works without tools');

@@ -30,7 +30,10 @@ describe('the plugin under another alias', { timeout: 300_000 }, () => {
   before(async () => {
     lab = await ensureVolumeLab();
     docker = labDocker(lab);
-    const installed = await docker('plugin', 'inspect', '--format', '{{.Enabled}}', ALIAS).then((s) => s.trim(), () => undefined);
+    const installed = await docker('plugin', 'inspect', '--format', '{{.Enabled}}', ALIAS).then(
+      (s) => s.trim(),
+      () => undefined,
+    );
     if (installed === undefined) await docker('plugin', 'install', '--grant-all-permissions', '--alias', ALIAS, lab.plugin.ref);
     else if (installed === 'false') await docker('plugin', 'enable', ALIAS);
     vsphereWasEnabled = (await docker('plugin', 'inspect', '--format', '{{.Enabled}}', lab.plugin.alias)).trim() === 'true';
@@ -63,7 +66,10 @@ describe('the plugin under another alias', { timeout: 300_000 }, () => {
     assert.equal(JSON.parse(await docker('volume', 'inspect', vol))[0].Driver, `${ALIAS}:latest`);
     const { entries, failures } = await listVsphereVolumes(conn);
     assert.deepEqual(failures, []);
-    assert.ok(entries.some((e) => e.name === `${vol}@${lab.vsphere.datastore}`), `listed: ${entries.map((e) => e.name).join(', ') || 'nothing'}`);
+    assert.ok(
+      entries.some((e) => e.name === `${vol}@${lab.vsphere.datastore}`),
+      `listed: ${entries.map((e) => e.name).join(', ') || 'nothing'}`,
+    );
   });
 
   it('the CLI (pluginAlias in the config) backs up a volume named in full and by its short name into the same vol@datastore folder', async () => {
@@ -71,13 +77,16 @@ describe('the plugin under another alias', { timeout: 300_000 }, () => {
     volumes.push(vol);
     await retryLabTransient(() => docker('volume', 'create', '--driver', ALIAS, '--name', vol, '-o', 'size=64mb'));
     const config = join(dest, 'vdvs.json');
-    await fs.writeFile(config, JSON.stringify({
-      dockerHosts: [{ name: HOST, endpoint: lab.docker.host, pluginAlias: ALIAS }],
-      jobs: [
-        { name: 'full', dockerHost: HOST, volumes: [`${vol}@${lab.vsphere.datastore}`], destination: dest, retain: 5 },
-        { name: 'short', dockerHost: HOST, volumes: [vol], destination: dest, retain: 5 },
-      ],
-    }));
+    await fs.writeFile(
+      config,
+      JSON.stringify({
+        dockerHosts: [{ name: HOST, endpoint: lab.docker.host, pluginAlias: ALIAS }],
+        jobs: [
+          { name: 'full', dockerHost: HOST, volumes: [`${vol}@${lab.vsphere.datastore}`], destination: dest, retain: 5 },
+          { name: 'short', dockerHost: HOST, volumes: [vol], destination: dest, retain: 5 },
+        ],
+      }),
+    );
     const { code, out, err } = await runCli(lab, ['backup', '--config', config, '--quiet']);
     assert.equal(code, 0, out + err);
     const { backups } = await listBackups(dest, HOST, `${vol}@${lab.vsphere.datastore}`);

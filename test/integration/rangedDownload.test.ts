@@ -24,14 +24,17 @@ const SIZE = 80 * MiB + 12_345; // three 32 MiB parts, the last one short
 const sha256 = (file: string) =>
   new Promise<string>((resolve, reject) => {
     const h = createHash('sha256');
-    createReadStream(file).on('data', (c) => h.update(c)).on('end', () => resolve(h.digest('hex'))).on('error', reject);
+    createReadStream(file)
+      .on('data', (c) => h.update(c))
+      .on('end', () => resolve(h.digest('hex')))
+      .on('error', reject);
   });
 const threads = () => readdirSync('/proc/self/task').length;
 const openFiles = () => readdirSync('/proc/self/fd').length;
 
 /** Polls until `check` holds (worker threads and their files go away asynchronously). */
 async function eventually(what: string, check: () => boolean, ms = 10_000): Promise<void> {
-  for (const end = Date.now() + ms; !check(); ) {
+  for (const end = Date.now() + ms; !check();) {
     if (Date.now() > end) assert.fail(what);
     await new Promise((r) => setTimeout(r, 50));
   }
@@ -49,7 +52,9 @@ describe('snapshot-mode download of a large datastore file in parallel ranges (l
 
   before(async () => {
     lab = (await readVsphereLab()).esx;
-    session = await connectToHost({ id: 'it', name: 'it', url: lab.url, user: lab.user, thumbprint: lab.thumbprint }, lab.password, { timeoutMs: 20_000 });
+    session = await connectToHost({ id: 'it', name: 'it', url: lab.url, user: lab.user, thumbprint: lab.thumbprint }, lab.password, {
+      timeoutMs: 20_000,
+    });
     dir = mkdtempSync(join(tmpdir(), 'vdvs-ranged-'));
     dsDir = join(lab.datastorePath, tag);
     mkdirSync(dsDir);
@@ -101,7 +106,11 @@ describe('snapshot-mode download of a large datastore file in parallel ranges (l
     const filesBefore = openFiles();
     const controller = new AbortController();
     await assert.rejects(
-      downloadHashed(session, lab.datacenter, loc(), target, { size: SIZE, signal: controller.signal, onProgress: () => controller.abort() }),
+      downloadHashed(session, lab.datacenter, loc(), target, {
+        size: SIZE,
+        signal: controller.signal,
+        onProgress: () => controller.abort(),
+      }),
       (e: unknown) => e instanceof CancelledError && e.message.includes(`${tag}/disk-flat.vmdk`),
     );
     await eventually('the worker threads ended', () => threads() <= threadsBefore);
@@ -109,11 +118,23 @@ describe('snapshot-mode download of a large datastore file in parallel ranges (l
   });
 
   it('refuses a file that is not of the expected size, naming it (SIZE_CHANGED)', async () => {
-    await assert.rejects(downloadDatastoreFileTo(session, lab.datacenter, loc(), join(dir, 'd.vmdk'), { size: SIZE + 1 }), (e: unknown) => e instanceof UserError && e.code === 'SIZE_CHANGED' && e.message.includes(`${SIZE} bytes, not ${SIZE + 1}`) && e.message.includes('disk-flat.vmdk'));
+    await assert.rejects(
+      downloadDatastoreFileTo(session, lab.datacenter, loc(), join(dir, 'd.vmdk'), { size: SIZE + 1 }),
+      (e: unknown) =>
+        e instanceof UserError &&
+        e.code === 'SIZE_CHANGED' &&
+        e.message.includes(`${SIZE} bytes, not ${SIZE + 1}`) &&
+        e.message.includes('disk-flat.vmdk'),
+    );
   });
 
   it('reports a missing file as HTTP 404 with the hint', async () => {
-    await assert.rejects(downloadDatastoreFileTo(session, lab.datacenter, { datastore: lab.datastore, path: `${tag}/gone-flat.vmdk` }, join(dir, 'e.vmdk'), { size: SIZE }), (e: unknown) => e instanceof UserError && e.code === 'HTTP_404' && e.hint === 'The file does not exist on the datastore.');
+    await assert.rejects(
+      downloadDatastoreFileTo(session, lab.datacenter, { datastore: lab.datastore, path: `${tag}/gone-flat.vmdk` }, join(dir, 'e.vmdk'), {
+        size: SIZE,
+      }),
+      (e: unknown) => e instanceof UserError && e.code === 'HTTP_404' && e.hint === 'The file does not exist on the datastore.',
+    );
   });
 
   describe('against a stand-in of a hostd /folder that behaves otherwise (same pinned certificate)', () => {
@@ -124,27 +145,36 @@ describe('snapshot-mode download of a large datastore file in parallel ranges (l
     let url = '';
     /** The stand-in as a session would give it; the server shares this test's thread, so only the stall case gets a short timeout. */
     const standIn = (timeoutMs = 30_000): FolderAccess & { folderAccessSpec(): FolderAccessSpec } => {
-      const spec: FolderAccessSpec = { url, host: new URL(url).host, timeoutMs, trust: { thumbprint: lab.thumbprint }, headers: { Cookie: 'vmware_soap_session=stand-in' } };
+      const spec: FolderAccessSpec = {
+        url,
+        host: new URL(url).host,
+        timeoutMs,
+        trust: { thumbprint: lab.thumbprint },
+        headers: { Cookie: 'vmware_soap_session=stand-in' },
+      };
       return { ...spec, httpOptions: () => ({ ...ownAgent(agent), headers: spec.headers }), folderAccessSpec: () => spec };
     };
 
     before(async () => {
-      server = createServer({ cert: readFileSync(lab.certPath), key: readFileSync(lab.certPath.replace(/cert\.pem$/, 'key.pem')) }, (req, res) => {
-        seen.push(req.headers.range);
-        if (req.method === 'PUT') return void req.pause(); // takes the headers, then reads nothing and never answers
-        const body = readFileSync(source);
-        if (mode === 'ignore-range') return res.writeHead(200, { 'Content-Length': body.length }).end(body);
-        const [, a, b] = /bytes=(\d+)-(\d+)/.exec(req.headers.range ?? '') ?? [];
-        if (mode === 'wrong-range') {
-          // a proxy or hostd that answers every range from the file's start: 206, right length, wrong bytes
-          const n = Number(b) - Number(a) + 1;
-          return res.writeHead(206, { 'Content-Length': n, 'Content-Range': `bytes 0-${n - 1}/${body.length}` }).end(body.subarray(0, n));
-        }
-        const part = body.subarray(Number(a), Number(b) + 1);
-        res.writeHead(206, { 'Content-Length': part.length, 'Content-Range': `bytes ${a}-${b}/${body.length}` });
-        if (mode === 'drop') res.write(part.subarray(0, MiB), () => res.socket?.destroy());
-        else res.write(part.subarray(0, MiB)); // then nothing: a host that stopped answering
-      });
+      server = createServer(
+        { cert: readFileSync(lab.certPath), key: readFileSync(lab.certPath.replace(/cert\.pem$/, 'key.pem')) },
+        (req, res) => {
+          seen.push(req.headers.range);
+          if (req.method === 'PUT') return void req.pause(); // takes the headers, then reads nothing and never answers
+          const body = readFileSync(source);
+          if (mode === 'ignore-range') return res.writeHead(200, { 'Content-Length': body.length }).end(body);
+          const [, a, b] = /bytes=(\d+)-(\d+)/.exec(req.headers.range ?? '') ?? [];
+          if (mode === 'wrong-range') {
+            // a proxy or hostd that answers every range from the file's start: 206, right length, wrong bytes
+            const n = Number(b) - Number(a) + 1;
+            return res.writeHead(206, { 'Content-Length': n, 'Content-Range': `bytes 0-${n - 1}/${body.length}` }).end(body.subarray(0, n));
+          }
+          const part = body.subarray(Number(a), Number(b) + 1);
+          res.writeHead(206, { 'Content-Length': part.length, 'Content-Range': `bytes ${a}-${b}/${body.length}` });
+          if (mode === 'drop') res.write(part.subarray(0, MiB), () => res.socket?.destroy());
+          else res.write(part.subarray(0, MiB)); // then nothing: a host that stopped answering
+        },
+      );
       await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
       url = `https://127.0.0.1:${(server.address() as AddressInfo).port}/sdk`;
       agent = new PinnedAgent({ thumbprint: lab.thumbprint });
@@ -162,7 +192,10 @@ describe('snapshot-mode download of a large datastore file in parallel ranges (l
       const target = join(dir, 'f.vmdk');
       const hashed = await downloadHashed(standIn(), lab.datacenter, loc(), target, { size: SIZE });
       assert.deepEqual(hashed, { size: SIZE, sha256: sourceSha });
-      assert.ok(seen.some((r) => r?.startsWith('bytes=')), 'ranges were asked for first');
+      assert.ok(
+        seen.some((r) => r?.startsWith('bytes=')),
+        'ranges were asked for first',
+      );
       assert.equal(seen.at(-1), undefined, 'then the whole file, without Range');
     });
 
@@ -170,14 +203,23 @@ describe('snapshot-mode download of a large datastore file in parallel ranges (l
       mode = 'wrong-range';
       await assert.rejects(
         downloadHashed(standIn(), lab.datacenter, loc(), join(dir, 'i.vmdk'), { size: SIZE }),
-        (e: unknown) => e instanceof UserError && e.code === 'RANGE_MISMATCH' && e.message.includes('disk-flat.vmdk') && e.message.includes(`bytes 0-${32 * MiB - 1}`) && e.message.includes(`bytes ${32 * MiB}-${64 * MiB - 1}`),
+        (e: unknown) =>
+          e instanceof UserError &&
+          e.code === 'RANGE_MISMATCH' &&
+          e.message.includes('disk-flat.vmdk') &&
+          e.message.includes(`bytes 0-${32 * MiB - 1}`) &&
+          e.message.includes(`bytes ${32 * MiB}-${64 * MiB - 1}`),
       );
     });
 
     it('a connection dropped in the middle of a part fails with CONNECTION_LOST, naming the host and file', async () => {
       mode = 'drop';
       const access = standIn();
-      await assert.rejects(downloadHashed(access, lab.datacenter, loc(), join(dir, 'g.vmdk'), { size: SIZE }), (e: unknown) => e instanceof UserError && e.code === 'CONNECTION_LOST' && e.message.includes(access.host) && e.message.includes('disk-flat.vmdk'));
+      await assert.rejects(
+        downloadHashed(access, lab.datacenter, loc(), join(dir, 'g.vmdk'), { size: SIZE }),
+        (e: unknown) =>
+          e instanceof UserError && e.code === 'CONNECTION_LOST' && e.message.includes(access.host) && e.message.includes('disk-flat.vmdk'),
+      );
     });
 
     it('a /folder upload (snapshot restore) to a host that stops reading fails with TIMEOUT naming the host and file', async () => {
@@ -186,14 +228,18 @@ describe('snapshot-mode download of a large datastore file in parallel ranges (l
       const size = 64 * MiB;
       await assert.rejects(
         uploadDatastoreFile(access, lab.datacenter, loc(), createReadStream(source, { end: size - 1 }), size),
-        (e: unknown) => e instanceof UserError && e.code === 'TIMEOUT' && e.message.includes(access.host) && e.message.includes('disk-flat.vmdk'),
+        (e: unknown) =>
+          e instanceof UserError && e.code === 'TIMEOUT' && e.message.includes(access.host) && e.message.includes('disk-flat.vmdk'),
       );
     });
 
     it('a host that stops sending fails within the timeout (TIMEOUT), not never', async () => {
       mode = 'stall';
       const t0 = Date.now();
-      await assert.rejects(downloadHashed(standIn(1_500), lab.datacenter, loc(), join(dir, 'h.vmdk'), { size: SIZE }), (e: unknown) => e instanceof UserError && e.code === 'TIMEOUT' && e.message.includes('stopped answering'));
+      await assert.rejects(
+        downloadHashed(standIn(1_500), lab.datacenter, loc(), join(dir, 'h.vmdk'), { size: SIZE }),
+        (e: unknown) => e instanceof UserError && e.code === 'TIMEOUT' && e.message.includes('stopped answering'),
+      );
       assert.ok(Date.now() - t0 < 15_000);
     });
   });

@@ -26,7 +26,10 @@ export class StallingProxy {
       let doomed = false;
       let passed = 0;
       client.on('data', (chunk: Buffer) => {
-        if (!doomed && new RegExp(`^${stall === 'archive-get' ? 'GET' : 'PUT'} [^ ]*/containers/[^/ ]+/archive`, 'm').test(chunk.toString('latin1'))) {
+        if (
+          !doomed &&
+          new RegExp(`^${stall === 'archive-get' ? 'GET' : 'PUT'} [^ ]*/containers/[^/ ]+/archive`, 'm').test(chunk.toString('latin1'))
+        ) {
           doomed = true;
           passed = 0;
         }

@@ -6,7 +6,8 @@ import { listDatastores, listHostSystems, listDatacenters } from '../../src/core
 import { VsphereSession } from '../../src/core/vsphere/session';
 import { readVsphereLab, VcsimLab } from '../fixtures/vsphereLab';
 
-const connect = (lab: VcsimLab) => connectToHost({ id: 'it', name: 'it', url: lab.url, user: lab.user, thumbprint: lab.thumbprint }, lab.password, { timeoutMs: 10_000 });
+const connect = (lab: VcsimLab) =>
+  connectToHost({ id: 'it', name: 'it', url: lab.url, user: lab.user, thumbprint: lab.thumbprint }, lab.password, { timeoutMs: 10_000 });
 
 /** The create-volume wizard's datastore list, read from the lab's two vcsims. */
 describe('datastores offered for a new volume (lab vcsim)', () => {
@@ -21,10 +22,13 @@ describe('datastores offered for a new volume (lab vcsim)', () => {
     for (const s of sessions) await s.close();
   });
 
-  it('standalone ESXi: every accessible datastore with type and space, and the Docker host VM\'s own', async () => {
+  it("standalone ESXi: every accessible datastore with type and space, and the Docker host VM's own", async () => {
     const offer = await readDatastoreChoices(sessions[0], esx.vm);
     const all = await listDatastores(sessions[0], sessions[0].serviceContent.rootFolder);
-    assert.deepEqual(offer.datastores.map((d) => d.name), all.filter((d) => d.accessible).map((d) => d.name));
+    assert.deepEqual(
+      offer.datastores.map((d) => d.name),
+      all.filter((d) => d.accessible).map((d) => d.name),
+    );
     const ds = offer.datastores.find((d) => d.name === esx.datastore);
     assert.ok(ds && ds.type && ds.capacityBytes > 0, JSON.stringify(offer));
     assert.equal(ds.vsan, false);
@@ -37,7 +41,10 @@ describe('datastores offered for a new volume (lab vcsim)', () => {
     const offer = await readDatastoreChoices(s, vpx.vm);
     const [dc] = await listDatacenters(s);
     const host = (await listHostSystems(s, dc.ref)).find((h) => h.name === vpx.hostName)!;
-    assert.deepEqual(offer.datastores.map((d) => d.name), (await listDatastores(s, host.ref)).filter((d) => d.accessible).map((d) => d.name));
+    assert.deepEqual(
+      offer.datastores.map((d) => d.name),
+      (await listDatastores(s, host.ref)).filter((d) => d.accessible).map((d) => d.name),
+    );
     assert.equal(offer.vmDatastore, vpx.datastore);
   });
 

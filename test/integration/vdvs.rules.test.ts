@@ -18,7 +18,10 @@ const PREFIX = `t7-rules${process.pid}`;
  * validate.ts): only for that message, the list is compared as a set.
  */
 function sameListOrder(message: string | undefined): string | undefined {
-  return message?.replace(/^(Disk Allocation Format .* Valid options are: )\[(.*)\]\.$/s, (_m, head: string, list: string) => `${head}[${list.split(', ').sort().join(', ')}].`);
+  return message?.replace(
+    /^(Disk Allocation Format .* Valid options are: )\[(.*)\]\.$/s,
+    (_m, head: string, list: string) => `${head}[${list.split(', ').sort().join(', ')}].`,
+  );
 }
 
 describe('lab plugin vs vDVS rules', () => {
@@ -36,7 +39,9 @@ describe('lab plugin vs vDVS rules', () => {
     // Docker lists vDVS volumes by the plugin's names (vol@datastore); a short name may be gone by now
     const failed: string[] = [];
     for (const name of created) {
-      await docker('volume', 'rm', name.includes('@') ? name : `${name}@${datastore}`).catch((e: { stderr?: string }) => failed.push(`${name}: ${e.stderr}`));
+      await docker('volume', 'rm', name.includes('@') ? name : `${name}@${datastore}`).catch((e: { stderr?: string }) =>
+        failed.push(`${name}: ${e.stderr}`),
+      );
     }
     assert.deepEqual(failed, [], 'cleanup left volumes behind');
   });
@@ -46,7 +51,13 @@ describe('lab plugin vs vDVS rules', () => {
       const name = row.name.replace(/NAME/g, PREFIX);
       const options = Object.fromEntries(Object.entries(row.options).map(([k, v]) => [k, v.replace(/NAME/g, PREFIX)]));
       const ours = validateCreate({ name, options }, row.ctx);
-      const args = ['volume', 'create', '--driver=vsphere', `--name=${name}`, ...Object.entries(options).flatMap(([k, v]) => ['-o', `${k}=${v}`])];
+      const args = [
+        'volume',
+        'create',
+        '--driver=vsphere',
+        `--name=${name}`,
+        ...Object.entries(options).flatMap(([k, v]) => ['-o', `${k}=${v}`]),
+      ];
       let server: string | undefined;
       try {
         await docker(...args);
@@ -68,11 +79,17 @@ describe('lab plugin vs vDVS rules', () => {
 
   it('reports a missing mkfs like the plugin', async () => {
     const args = ['volume', 'create', '--driver=vsphere', `--name=${PREFIX}-nofs`, '-o', 'fstype=xfs_ext'];
-    const err = await docker(...args).then(() => undefined, (e: { stderr?: string }) => driverMessage(String(e.stderr)));
+    const err = await docker(...args).then(
+      () => undefined,
+      (e: { stderr?: string }) => driverMessage(String(e.stderr)),
+    );
     assert.ok(err, 'created with an unknown fstype');
     const [first, second] = err.split('\n');
     assert.equal(first, 'Not found mkfs for xfs_ext');
     const listed = second.replace('Supported filesystems found: ', '').split(', ').sort();
-    assert.equal(validateCreate({ name: `${PREFIX}-nofs`, options: { fstype: 'xfs_ext' } }, { supportedFstypes: listed }), err.replace(second, `Supported filesystems found: ${listed.join(', ')}`));
+    assert.equal(
+      validateCreate({ name: `${PREFIX}-nofs`, options: { fstype: 'xfs_ext' } }, { supportedFstypes: listed }),
+      err.replace(second, `Supported filesystems found: ${listed.join(', ')}`),
+    );
   });
 });

@@ -49,7 +49,13 @@ describe('Volumes on the lab', () => {
     docker = labDocker(lab);
     host = { id: 't7-docker', name: 'lab-docker', endpoint: lab.docker.host, vmName: lab.vsphere.vm, esxiHostId: 'lab-esx' };
     conn = await DockerConnection.open(host, { timeoutMs: 60_000 });
-    session = await VsphereSession.open({ url: lab.vsphere.url, user: lab.vsphere.user, password: lab.vsphere.password, thumbprint: lab.vsphere.thumbprint, timeoutMs: 60_000 });
+    session = await VsphereSession.open({
+      url: lab.vsphere.url,
+      user: lab.vsphere.user,
+      password: lab.vsphere.password,
+      thumbprint: lab.vsphere.thumbprint,
+      timeoutMs: 60_000,
+    });
     tenantDir = join(lab.vsphere.datastorePath, 'dockvols', DEFAULT_TENANT_UUID);
     aside = mkdtempSync(join(lab.vsphere.datastorePath, '.t7-aside-'));
   });
@@ -66,7 +72,9 @@ describe('Volumes on the lab', () => {
     if (containers.length) await docker('rm', '-f', ...containers);
     const volumes = (await docker('volume', 'ls', '-q')).split('\n').filter((v) => v.startsWith(P));
     const failed: string[] = [];
-    await mapLimit(volumes, 8, (v) => retryLabTransient(() => docker('volume', 'rm', v)).catch((e: { stderr?: string }) => failed.push(`${v}: ${e.stderr}`)));
+    await mapLimit(volumes, 8, (v) =>
+      retryLabTransient(() => docker('volume', 'rm', v)).catch((e: { stderr?: string }) => failed.push(`${v}: ${e.stderr}`)),
+    );
     for (const f of existsSync(tenantDir) ? readdirSync(tenantDir) : []) if (f.startsWith(`${P}-hand`)) rmSync(join(tenantDir, f));
     conn?.close();
     await session?.close();
@@ -89,34 +97,58 @@ describe('Volumes on the lab', () => {
   it('creates every option combination the wizard offers and reads each back', { timeout: 600_000 }, async () => {
     const source = `${P}-src`;
     await create(source, { size: '24mb', fstype: 'ext3', 'attach-as': 'persistent' });
-    const input: WizardInput = { hosts: [{ id: host.id, name: host.name, endpoint: host.endpoint }], hostId: host.id, datastores: async () => ({ datastores: [{ name: lab.vsphere.datastore, type: 'OTHER', capacityBytes: 0, freeBytes: 0, vsan: false }] }), volumesOf: () => [source] };
+    const input: WizardInput = {
+      hosts: [{ id: host.id, name: host.name, endpoint: host.endpoint }],
+      hostId: host.id,
+      datastores: async () => ({
+        datastores: [{ name: lab.vsphere.datastore, type: 'OTHER', capacityBytes: 0, freeBytes: 0, vsan: false }],
+      }),
+      volumesOf: () => [source],
+    };
 
     // what the wizard offers at each pick step, read from the wizard itself
     const offered: Record<string, unknown[]> = {};
-    await runCreateVolumeWizard(input, {
-      pick: async (s) => ((offered[s.id] = s.items.map((i) => i.value)), (s.items.find((i) => i.picked) ?? s.items[0]).value),
-      input: async (s) => (s.id === 'name' ? `${P}-probe` : s.value),
-      confirm: async () => undefined,
-    }, async () => undefined);
+    await runCreateVolumeWizard(
+      input,
+      {
+        pick: async (s) => ((offered[s.id] = s.items.map((i) => i.value)), (s.items.find((i) => i.picked) ?? s.items[0]).value),
+        input: async (s) => (s.id === 'name' ? `${P}-probe` : s.value),
+        confirm: async () => undefined,
+      },
+      async () => undefined,
+    );
     assert.deepEqual(offered.source, [null, source]);
     assert.deepEqual(offered.datastore, ['', lab.vsphere.datastore]);
     const combos: Array<Record<string, unknown>> = [];
-    for (const src of offered.source) for (const diskformat of offered.diskformat) for (const attach of offered['attach-as']) for (const access of offered.access) {
-      for (const fstype of src === null ? offered.fstype : [undefined]) combos.push({ source: src, diskformat, 'attach-as': attach, access, fstype, datastore: offered.datastore[combos.length % 2] });
-    }
+    for (const src of offered.source)
+      for (const diskformat of offered.diskformat)
+        for (const attach of offered['attach-as'])
+          for (const access of offered.access) {
+            for (const fstype of src === null ? offered.fstype : [undefined])
+              combos.push({
+                source: src,
+                diskformat,
+                'attach-as': attach,
+                access,
+                fstype,
+                datastore: offered.datastore[combos.length % 2],
+              });
+          }
     assert.equal(combos.length, 3 * 2 * 2 * (4 + 1), 'diskformat × attach-as × access × (4 fstypes + clone)');
 
-    const results = await Promise.all(combos.map(async (c, i) => {
-      const answers: Record<string, unknown> = { ...c, name: `${P}-c${i}`, size: SIZE };
-      const prompter: Prompter = {
-        pick: async (s) => (s.id in answers ? answers[s.id] : assert.fail(`unexpected step ${s.id}`)) as never,
-        input: async (s) => String(answers[s.id] ?? s.value),
-        confirm: async (_m, _d, actions) => (actions.includes('Create') ? 'Create' : undefined),
-      };
-      const r = await runCreateVolumeWizard(input, prompter, async () => undefined);
-      assert.ok(r, `wizard gave no result for ${JSON.stringify(c)}`);
-      return { combo: c, result: r };
-    }));
+    const results = await Promise.all(
+      combos.map(async (c, i) => {
+        const answers: Record<string, unknown> = { ...c, name: `${P}-c${i}`, size: SIZE };
+        const prompter: Prompter = {
+          pick: async (s) => (s.id in answers ? answers[s.id] : assert.fail(`unexpected step ${s.id}`)) as never,
+          input: async (s) => (answers[s.id] as string | undefined) ?? s.value,
+          confirm: async (_m, _d, actions) => (actions.includes('Create') ? 'Create' : undefined),
+        };
+        const r = await runCreateVolumeWizard(input, prompter, async () => undefined);
+        assert.ok(r, `wizard gave no result for ${JSON.stringify(c)}`);
+        return { combo: c, result: r };
+      }),
+    );
 
     const outcomes = await mapLimit(results, 8, async ({ combo, result }: { combo: Record<string, unknown>; result: WizardResult }) => {
       try {
@@ -158,8 +190,16 @@ describe('Volumes on the lab', () => {
       assert.equal(row.orphan, undefined, `${what}: orphan`);
       assert.equal(row.vmdk?.path, volumeDatastorePath(lab.vsphere.datastore, volume), `${what}: VMDK`);
       assert.ok((row.vmdk?.sizeOnDiskBytes ?? 0) > 0, `${what}: size on disk`);
-      assert.deepEqual([row.facts.diskformat, row.facts.attachAs, row.facts.access], [combo.diskformat, combo['attach-as'], combo.access], what);
-      assert.equal(row.backup.includedInVmSnapshots, combo['attach-as'] === 'persistent', `${what}: backup badge (detached: from attach-as)`);
+      assert.deepEqual(
+        [row.facts.diskformat, row.facts.attachAs, row.facts.access],
+        [combo.diskformat, combo['attach-as'], combo.access],
+        what,
+      );
+      assert.equal(
+        row.backup.includedInVmSnapshots,
+        combo['attach-as'] === 'persistent',
+        `${what}: backup badge (detached: from attach-as)`,
+      );
     }
     assert.equal(created, 3 * 2 * 2 * 4, 'every combination but xfs was created');
   });
@@ -174,10 +214,17 @@ describe('Volumes on the lab', () => {
     const before = session.stats.requests;
     const data = await loadVolumeData(sources());
     assert.ok(session.stats.requests - before <= 12, `vSphere round trips for one refresh: ${session.stats.requests - before}`);
-    for (const [volume, mode, included] of [[pers, 'persistent', true], [indep, 'independent_persistent', false]] as const) {
+    for (const [volume, mode, included] of [
+      [pers, 'persistent', true],
+      [indep, 'independent_persistent', false],
+    ] as const) {
       const row = rowOf(data.rows, volume);
       assert.ok(row, volume);
-      assert.deepEqual(row.vmDisk && { vm: row.vmDisk.vm, diskMode: row.vmDisk.diskMode }, { vm: lab.vsphere.vm, diskMode: mode }, `${volume}: attached disk`);
+      assert.deepEqual(
+        row.vmDisk && { vm: row.vmDisk.vm, diskMode: row.vmDisk.diskMode },
+        { vm: lab.vsphere.vm, diskMode: mode },
+        `${volume}: attached disk`,
+      );
       assert.equal(row.facts.attachedToVm, lab.vsphere.vm);
       assert.equal(row.backup.includedInVmSnapshots, included, `${volume}: badge`);
       if (!included) assert.match(row.backup.wayOut, /attach-as=persistent/);
@@ -193,7 +240,8 @@ describe('Volumes on the lab', () => {
     await create(gone, { size: SIZE });
     const container = `${P}-gonec`;
     await run('--name', container, '--network', 'none', '-v', `${gone}:/g`, 'alpine', 'sleep', '600');
-    for (const f of readdirSync(tenantDir).filter((n) => n === `${gone}.vmdk` || n.startsWith(`${gone}-`))) renameSync(join(tenantDir, f), join(aside, f));
+    for (const f of readdirSync(tenantDir).filter((n) => n === `${gone}.vmdk` || n.startsWith(`${gone}-`)))
+      renameSync(join(tenantDir, f), join(aside, f));
 
     // ESXi side: a VMDK put into dockvols by hand
     const hand = `${P}-hand`;
@@ -209,7 +257,10 @@ describe('Volumes on the lab', () => {
     assert.deepEqual(missing?.containers, [{ hostName: host.name, container }]);
     // the stand-in plugin, like vDVS's list_vmdks, lists every descriptor in dockvols: the Docker host lists the hand-made one
     assert.equal(rowOf(data.rows, hand)?.orphan, undefined);
-    assert.deepEqual(rowOf(data.rows, hand)?.docker.map((d) => d.hostName), [host.name]);
+    assert.deepEqual(
+      rowOf(data.rows, hand)?.docker.map((d) => d.hostName),
+      [host.name],
+    );
 
     // with no Docker host that lists it, the VMDK is an orphan, with its size on disk
     const esxiOnly = await loadVolumeData(sources(false));

@@ -19,10 +19,23 @@ import { readVsphereLab, VcsimLab } from '../fixtures/vsphereLab';
 const TIMEOUT = 10_000;
 const DEFAULT_TENANT = '11111111-1111-1111-1111-111111111111';
 const connect = (lab: VcsimLab, extra: { password?: string; thumbprint?: string | null; timeoutMs?: number; url?: string } = {}) =>
-  connectToHost({ id: 'it', name: 'it', url: extra.url ?? lab.url, user: lab.user, thumbprint: extra.thumbprint === null ? undefined : extra.thumbprint ?? lab.thumbprint }, extra.password ?? lab.password, { timeoutMs: extra.timeoutMs ?? TIMEOUT });
+  connectToHost(
+    {
+      id: 'it',
+      name: 'it',
+      url: extra.url ?? lab.url,
+      user: lab.user,
+      thumbprint: extra.thumbprint === null ? undefined : (extra.thumbprint ?? lab.thumbprint),
+    },
+    extra.password ?? lab.password,
+    { timeoutMs: extra.timeoutMs ?? TIMEOUT },
+  );
 
 /** Requests made by `work`, per operation. */
-async function counted<T>(session: VsphereSession, work: () => Promise<T>): Promise<{ result: T; ops: Record<string, number>; total: number }> {
+async function counted<T>(
+  session: VsphereSession,
+  work: () => Promise<T>,
+): Promise<{ result: T; ops: Record<string, number>; total: number }> {
   const before = { ...session.stats.byOperation };
   const total0 = session.stats.requests;
   const result = await work();
@@ -42,10 +55,12 @@ describe('vSphere client against the lab vcsim (ESX model, TLS)', () => {
     session = await connect(lab);
     tenantDir = join(lab.datastorePath, 'dockvols', DEFAULT_TENANT);
     mkdirSync(tenantDir, { recursive: true });
-    for (const f of [`${tag}-a.vmdk`, `${tag}-a-flat.vmdk`, `${tag}-b.vmdk`, `${tag}-b.vmfd`]) writeFileSync(join(tenantDir, f), f.endsWith('flat.vmdk') ? Buffer.alloc(4096) : `# Disk DescriptorFile ${f}\n`);
+    for (const f of [`${tag}-a.vmdk`, `${tag}-a-flat.vmdk`, `${tag}-b.vmdk`, `${tag}-b.vmfd`])
+      writeFileSync(join(tenantDir, f), f.endsWith('flat.vmdk') ? Buffer.alloc(4096) : `# Disk DescriptorFile ${f}\n`);
   });
   after(async () => {
-    for (const f of [`${tag}-a.vmdk`, `${tag}-a-flat.vmdk`, `${tag}-b.vmdk`, `${tag}-b.vmfd`, `${tag}-up.bin`]) rmSync(join(tenantDir, f), { force: true });
+    for (const f of [`${tag}-a.vmdk`, `${tag}-a-flat.vmdk`, `${tag}-b.vmdk`, `${tag}-b.vmfd`, `${tag}-up.bin`])
+      rmSync(join(tenantDir, f), { force: true });
     await session?.close();
   });
 
@@ -63,7 +78,8 @@ describe('vSphere client against the lab vcsim (ESX model, TLS)', () => {
     const first = await counted(session, () => listDatastores(session, host.ref));
     const ds = first.result.find((d) => d.name === lab.datastore);
     assert.ok(ds, 'datastore1 listed');
-    assert.ok(ds.capacityBytes > 0 && Number.isInteger(ds.freeBytes) && ds.freeBytes <= ds.capacityBytes, JSON.stringify(ds)); // vcsim may report free < 0
+    // vcsim may report free < 0
+    assert.ok(ds.capacityBytes > 0 && Number.isInteger(ds.freeBytes) && ds.freeBytes <= ds.capacityBytes, JSON.stringify(ds));
     assert.equal(ds.url, lab.datastorePath);
     assert.ok(ds.type);
     assert.deepEqual(first.ops, { RetrievePropertiesEx: 1 }, 'datastores of a host: one traversal, no view');
@@ -97,7 +113,10 @@ describe('vSphere client against the lab vcsim (ESX model, TLS)', () => {
     const ds = await datastore1();
     const { tenants, vmdks } = await listDockvols(session, ds);
     assert.ok(tenants.some((t) => t.name === DEFAULT_TENANT));
-    const mine = vmdks.filter((v) => v.name.startsWith(tag)).map((v) => v.name).sort();
+    const mine = vmdks
+      .filter((v) => v.name.startsWith(tag))
+      .map((v) => v.name)
+      .sort();
     assert.deepEqual(mine, [`${tag}-a.vmdk`, `${tag}-b.vmdk`], 'no -flat extent, no sidecar');
     const a = vmdks.find((v) => v.name === `${tag}-a.vmdk`)!;
     assert.equal(a.tenant, DEFAULT_TENANT);
@@ -113,7 +132,9 @@ describe('vSphere client against the lab vcsim (ESX model, TLS)', () => {
   });
 
   it('logs in again transparently after the session was dropped', async () => {
-    await session.invoke('Logout', { _this: { attributes: { type: 'SessionManager' }, $value: session.serviceContent.sessionManager.value } });
+    await session.invoke('Logout', {
+      _this: { attributes: { type: 'SessionManager' }, $value: session.serviceContent.sessionManager.value },
+    });
     forgetViews(session); // vcsim answers RetrievePropertiesEx on a dead session with nothing: make it CreateContainerView
     const logins = session.stats.byOperation.Login;
     const { result, ops } = await counted(session, () => listDatastores(session, session.serviceContent.rootFolder));
@@ -150,15 +171,24 @@ describe('vSphere client against the lab vcsim (ESX model, TLS)', () => {
   });
 
   it('refuses a wrong password with INVALID_LOGIN', async () => {
-    await assert.rejects(connect(lab, { password: 'wrong-password' }), (e: unknown) => e instanceof UserError && e.code === 'INVALID_LOGIN' && !e.message.includes('wrong-password'));
+    await assert.rejects(
+      connect(lab, { password: 'wrong-password' }),
+      (e: unknown) => e instanceof UserError && e.code === 'INVALID_LOGIN' && !e.message.includes('wrong-password'),
+    );
   });
 
   it('asks to pin an unknown self-signed certificate, giving its thumbprint', async () => {
-    await assert.rejects(connect(lab, { thumbprint: null }), (e: unknown) => e instanceof UnknownCertificateError && e.thumbprint === lab.thumbprint);
+    await assert.rejects(
+      connect(lab, { thumbprint: null }),
+      (e: unknown) => e instanceof UnknownCertificateError && e.thumbprint === lab.thumbprint,
+    );
   });
 
   it('accepts the certificate without a pin when it chains to vdvs.tls.caBundlePath', async () => {
-    const session = await connectToHost({ id: 'it', name: 'it', url: lab.url, user: lab.user }, lab.password, { timeoutMs: TIMEOUT, caBundlePath: lab.certPath });
+    const session = await connectToHost({ id: 'it', name: 'it', url: lab.url, user: lab.user }, lab.password, {
+      timeoutMs: TIMEOUT,
+      caBundlePath: lab.certPath,
+    });
     try {
       assert.ok((await listDatacenters(session)).length > 0);
     } finally {
@@ -168,18 +198,27 @@ describe('vSphere client against the lab vcsim (ESX model, TLS)', () => {
 
   it('refuses a changed certificate, naming both thumbprints', async () => {
     const pinned = lab.thumbprint.replace(/^../, lab.thumbprint.startsWith('00') ? '11' : '00');
-    await assert.rejects(connect(lab, { thumbprint: pinned }), (e: unknown) => e instanceof ThumbprintMismatchError && e.message.includes(pinned) && e.message.includes(lab.thumbprint));
+    await assert.rejects(
+      connect(lab, { thumbprint: pinned }),
+      (e: unknown) => e instanceof ThumbprintMismatchError && e.message.includes(pinned) && e.message.includes(lab.thumbprint),
+    );
   });
 
   it('reports an unreachable host at once and a silent one within the timeout', async () => {
     const closed = await freePort();
-    await assert.rejects(connect(lab, { url: `https://127.0.0.1:${closed}/sdk` }), (e: unknown) => e instanceof UserError && e.code === 'UNREACHABLE');
+    await assert.rejects(
+      connect(lab, { url: `https://127.0.0.1:${closed}/sdk` }),
+      (e: unknown) => e instanceof UserError && e.code === 'UNREACHABLE',
+    );
     const held = new Set<Socket>();
     const silent: Server = createServer((s) => held.add(s)).listen(0, '127.0.0.1');
     await new Promise((r) => silent.once('listening', r));
     const started = Date.now();
     try {
-      await assert.rejects(connect(lab, { url: `https://127.0.0.1:${(silent.address() as { port: number }).port}/sdk`, timeoutMs: 1500 }), (e: unknown) => e instanceof UserError && e.code === 'TIMEOUT');
+      await assert.rejects(
+        connect(lab, { url: `https://127.0.0.1:${(silent.address() as { port: number }).port}/sdk`, timeoutMs: 1500 }),
+        (e: unknown) => e instanceof UserError && e.code === 'TIMEOUT',
+      );
       const took = Date.now() - started;
       assert.ok(took >= 1400 && took < 4000, `took ${took} ms`);
     } finally {
@@ -207,7 +246,10 @@ describe('vSphere client against the lab vcsim (VPX model, TLS)', () => {
   it('walks vCenter → datacenters → hosts → datastores and VMs, one round trip per level', async () => {
     assert.equal(session.isVcenter, true);
     const dcs = await counted(session, () => listDatacenters(session));
-    assert.deepEqual(dcs.result.map((d) => d.name), [lab.datacenter]);
+    assert.deepEqual(
+      dcs.result.map((d) => d.name),
+      [lab.datacenter],
+    );
     assert.deepEqual(dcs.ops, { CreateContainerView: 1, RetrievePropertiesEx: 1 });
     const hosts = await counted(session, () => listHostSystems(session, dcs.result[0].ref));
     assert.deepEqual(hosts.result.map((h) => h.name).sort(), [...lab.hosts].sort());

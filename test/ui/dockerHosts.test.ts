@@ -25,17 +25,25 @@ describe('Docker Hosts view on the lab', { timeout: 420_000 }, () => {
   /** Docker lists vDVS volumes by their full name. */
   let fullName: string;
 
-  before(async () => {
-    lab = await ensureVolumeLab();
-    docker = labDocker(lab);
-    fullName = `${volume}@${lab.vsphere.datastore}`;
-    await retryLabTransient(() => docker('volume', 'create', '--driver=vsphere', `--name=${volume}`, '-o', 'size=1gb'));
-    await retryLabTransient(() => docker('run', '-d', '--name', container, '--network', 'none', '--mount', `source=${volume},target=/vmdk`, 'alpine', 'sleep', '1d'));
-    server = await CodeServer.start({
-      settings: { 'vdvs.dockerHosts': [{ id: 't46-ui', name: HOST_NAME, endpoint: lab.docker.host }], 'vdvs.plugin.reference': lab.plugin.ref },
-    });
-    wb = await Workbench.open(server, { extensionDevelopmentPath: REPO_ROOT, viewport: { width: 1400, height: 1000 } });
-  }, { timeout: 300_000 });
+  before(
+    async () => {
+      lab = await ensureVolumeLab();
+      docker = labDocker(lab);
+      fullName = `${volume}@${lab.vsphere.datastore}`;
+      await retryLabTransient(() => docker('volume', 'create', '--driver=vsphere', `--name=${volume}`, '-o', 'size=1gb'));
+      await retryLabTransient(() =>
+        docker('run', '-d', '--name', container, '--network', 'none', '--mount', `source=${volume},target=/vmdk`, 'alpine', 'sleep', '1d'),
+      );
+      server = await CodeServer.start({
+        settings: {
+          'vdvs.dockerHosts': [{ id: 't46-ui', name: HOST_NAME, endpoint: lab.docker.host }],
+          'vdvs.plugin.reference': lab.plugin.ref,
+        },
+      });
+      wb = await Workbench.open(server, { extensionDevelopmentPath: REPO_ROOT, viewport: { width: 1400, height: 1000 } });
+    },
+    { timeout: 300_000 },
+  );
 
   after(async () => {
     await wb?.close();
@@ -60,7 +68,11 @@ describe('Docker Hosts view on the lab', { timeout: 420_000 }, () => {
     assert.match(await volumeRow.innerText(), /1GB · independent_persistent · attached · 1 container/);
     assert.match(await row(container).innerText(), /running · alpine · \/vmdk/);
 
-    assert.deepEqual((await wb.notifications()).filter((n) => /already registered|error/i.test(n)), [], 'error notifications');
+    assert.deepEqual(
+      (await wb.notifications()).filter((n) => /already registered|error/i.test(n)),
+      [],
+      'error notifications',
+    );
     await widenSideBar(wb, 760, T);
     await wb.screenshot('docker-hosts-01-tree', wb.viewPane(VIEW));
 

@@ -25,22 +25,46 @@ describe('ESXi Hosts view on the lab', { timeout: 420_000 }, () => {
   const detached = `${P}-detached`;
   const container = `${P}-app`;
 
-  before(async () => {
-    lab = await ensureVolumeLab();
-    docker = labDocker(lab);
-    await retryLabTransient(() => docker('volume', 'create', '--driver=vsphere', `--name=${attached}`, '-o', 'size=1gb', '-o', 'attach-as=persistent'));
-    await retryLabTransient(() => docker('volume', 'create', '--driver=vsphere', `--name=${detached}`, '-o', 'size=2gb', '-o', 'diskformat=zeroedthick'));
-    await retryLabTransient(() => docker('run', '-d', '--name', container, '--network', 'none', '--mount', `source=${attached},target=/vmdk`, 'alpine', 'sleep', '1d'));
-    server = await CodeServer.start();
-    wb = await Workbench.open(server, { extensionDevelopmentPath: REPO_ROOT, viewport: { width: 1400, height: 1000 } });
-  }, { timeout: 300_000 });
+  before(
+    async () => {
+      lab = await ensureVolumeLab();
+      docker = labDocker(lab);
+      await retryLabTransient(() =>
+        docker('volume', 'create', '--driver=vsphere', `--name=${attached}`, '-o', 'size=1gb', '-o', 'attach-as=persistent'),
+      );
+      await retryLabTransient(() =>
+        docker('volume', 'create', '--driver=vsphere', `--name=${detached}`, '-o', 'size=2gb', '-o', 'diskformat=zeroedthick'),
+      );
+      await retryLabTransient(() =>
+        docker(
+          'run',
+          '-d',
+          '--name',
+          container,
+          '--network',
+          'none',
+          '--mount',
+          `source=${attached},target=/vmdk`,
+          'alpine',
+          'sleep',
+          '1d',
+        ),
+      );
+      server = await CodeServer.start();
+      wb = await Workbench.open(server, { extensionDevelopmentPath: REPO_ROOT, viewport: { width: 1400, height: 1000 } });
+    },
+    { timeout: 300_000 },
+  );
 
   after(async () => {
     await wb?.close();
     await server?.stop();
     if (!docker) return;
     await docker('rm', '-f', container).catch(() => undefined);
-    for (const v of [attached, detached]) await retryLabTransient(() => docker('volume', 'rm', `${v}@${lab.vsphere.datastore}`)).catch(() => docker('volume', 'rm', v).catch(() => undefined));
+    for (const v of [attached, detached])
+      await retryLabTransient(() => docker('volume', 'rm', `${v}@${lab.vsphere.datastore}`)).catch(() =>
+        docker('volume', 'rm', v).catch(() => undefined),
+      );
   });
 
   const row = (label: string): Locator => treeRow(wb, VIEW, label);
@@ -65,7 +89,10 @@ describe('ESXi Hosts view on the lab', { timeout: 420_000 }, () => {
     await answer(/Password of root/, lab.vsphere.password);
     await answer(/Name shown in the ESXi Hosts view/, HOST_NAME);
     await row(HOST_NAME).waitFor({ state: 'visible', timeout: T });
-    assert.match(await row(HOST_NAME).innerText(), new RegExp(`${lab.vsphere.user} @ ${new URL(lab.vsphere.url).host.replace(/\./g, '\\.')}`));
+    assert.match(
+      await row(HOST_NAME).innerText(),
+      new RegExp(`${lab.vsphere.user} @ ${new URL(lab.vsphere.url).host.replace(/\./g, '\\.')}`),
+    );
   });
 
   it('keeps the node-only commands out of the command palette', async () => {
@@ -77,9 +104,14 @@ describe('ESXi Hosts view on the lab', { timeout: 420_000 }, () => {
     // the volume command picks its volume, so it stays: once it shows, the list has settled
     await rows.filter({ hasText: 'Copy docker volume create Command' }).first().waitFor({ state: 'visible', timeout: T });
     const listed = (await rows.allInnerTexts()).join('\n');
-    for (const title of ['Copy Datastore Path', 'Copy govc Command', 'Copy docker CLI Line']) assert.ok(!listed.includes(title), `"${title}" is in the palette:\n${listed}`);
+    for (const title of ['Copy Datastore Path', 'Copy govc Command', 'Copy docker CLI Line'])
+      assert.ok(!listed.includes(title), `"${title}" is in the palette:\n${listed}`);
     await input.fill('>vDVS: Show Details');
-    await rows.first().or(wb.page.locator('.quick-input-widget .quick-input-message', { hasText: /No matching/ })).first().waitFor({ state: 'visible', timeout: T });
+    await rows
+      .first()
+      .or(wb.page.locator('.quick-input-widget .quick-input-message', { hasText: /No matching/ }))
+      .first()
+      .waitFor({ state: 'visible', timeout: T });
     assert.ok(!(await rows.allInnerTexts()).some((t) => t.includes('vDVS: Show Details')), 'Show Details is in the palette');
     await wb.page.keyboard.press('Escape');
   });
@@ -94,7 +126,10 @@ describe('ESXi Hosts view on the lab', { timeout: 420_000 }, () => {
     await row(detached).waitFor({ state: 'visible', timeout: T });
     await expand('Virtual machines', lab.vsphere.vm);
     await expand(lab.vsphere.vm, 'dockerDataVolume');
-    const vdvsDisk = wb.viewPane(VIEW).locator('.monaco-list-row', { hasText: `vDVS volume ${attached}` }).first();
+    const vdvsDisk = wb
+      .viewPane(VIEW)
+      .locator('.monaco-list-row', { hasText: `vDVS volume ${attached}` })
+      .first();
     await vdvsDisk.waitFor({ state: 'visible', timeout: T });
     await wb.waitSidebarIdle(T);
 
@@ -109,7 +144,10 @@ describe('ESXi Hosts view on the lab', { timeout: 420_000 }, () => {
     await row(attached).hover();
     const hover = wb.page.locator('.monaco-hover, .workbench-hover', { hasText: 'Attached to' }).first();
     await hover.waitFor({ state: 'visible', timeout: T });
-    assert.match(await hover.innerText(), new RegExp(`\\[${lab.vsphere.datastore}\\] dockvols/11111111-1111-1111-1111-111111111111/${attached}\\.vmdk`));
+    assert.match(
+      await hover.innerText(),
+      new RegExp(`\\[${lab.vsphere.datastore}\\] dockvols/11111111-1111-1111-1111-111111111111/${attached}\\.vmdk`),
+    );
     await wb.page.screenshot({ path: `${SCREENSHOT_DIR}/esxi-hosts-03-vmdk-tooltip.png` });
   });
 });

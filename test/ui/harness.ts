@@ -21,8 +21,17 @@ import { BrowserContext, chromium, Locator, Page } from 'playwright-core';
 export const REPO_ROOT = resolve(__dirname, '..', '..', '..');
 export const SCREENSHOT_DIR = join(REPO_ROOT, 'screenshots');
 export const CHROMIUM = process.env.VDVS_CHROMIUM || '/usr/bin/chromium';
-export const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-  '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage'];
+export const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--disable-dev-shm-usage',
+];
 
 /** User settings that keep the workbench quiet and deterministic for tests. */
 const SETTINGS = {
@@ -42,7 +51,8 @@ const SETTINGS = {
 /** Runs the (idempotent) provisioning script and returns code-server's entry point. */
 export function provisionCodeServer(): string {
   const r = spawnSync(process.execPath, [join(REPO_ROOT, 'scripts', 'provision-code-server.mjs')], {
-    encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'],
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'inherit'],
   });
   const entry = r.stdout.trim().split('\n').pop() ?? '';
   if (r.status !== 0 || !existsSync(entry)) throw new Error(`provisioning code-server failed (exit ${r.status})`);
@@ -144,11 +154,31 @@ export class CodeServer {
     };
     delete env.VSCODE_IPC_HOOK_CLI; // when started from a VS Code terminal
     mkdirSync(env.XDG_RUNTIME_DIR!, { recursive: true, mode: 0o700 });
-    const proc = spawn(process.execPath, [entry, '--bind-addr', '127.0.0.1:0', '--auth', 'none', '--disable-telemetry',
-      '--disable-update-check', '--disable-workspace-trust', '--disable-getting-started-override',
-      '--user-data-dir', userData, '--extensions-dir', join(tmp, 'extensions'), workspace], {
-      cwd: tmp, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const proc = spawn(
+      process.execPath,
+      [
+        entry,
+        '--bind-addr',
+        '127.0.0.1:0',
+        '--auth',
+        'none',
+        '--disable-telemetry',
+        '--disable-update-check',
+        '--disable-workspace-trust',
+        '--disable-getting-started-override',
+        '--user-data-dir',
+        userData,
+        '--extensions-dir',
+        join(tmp, 'extensions'),
+        workspace,
+      ],
+      {
+        cwd: tmp,
+        env,
+        detached: true,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     const verbose = opts.verbose ?? process.env.VDVS_CODE_SERVER_VERBOSE === '1';
     let resolvePort: (p: number) => void;
     const portP = new Promise<number>((r) => (resolvePort = r));
@@ -162,10 +192,14 @@ export class CodeServer {
       const m = /HTTP server listening on http:\/\/127\.0\.0\.1:(\d+)/.exec(early);
       if (m) resolvePort(Number(m[1]));
     };
-    proc.stdout!.on('data', onData);
-    proc.stderr!.on('data', onData);
-    const exited = new Promise<never>((_, rej) => proc.on('exit', (c) => rej(new Error(`code-server exited (${c}) before listening:\n${early}`))));
-    const timeout = new Promise<never>((_, rej) => setTimeout(() => rej(new Error(`code-server did not listen within 30 s:\n${early}`)), 30_000).unref());
+    proc.stdout.on('data', onData);
+    proc.stderr.on('data', onData);
+    const exited = new Promise<never>((_, rej) =>
+      proc.on('exit', (c) => rej(new Error(`code-server exited (${c}) before listening:\n${early}`))),
+    );
+    const timeout = new Promise<never>((_, rej) =>
+      setTimeout(() => rej(new Error(`code-server did not listen within 30 s:\n${early}`)), 30_000).unref(),
+    );
     let port: number;
     try {
       port = await Promise.race([portP, exited, timeout]);
@@ -321,7 +355,10 @@ export class Workbench {
         });
       }
       // the workbench loads megabytes of script: on a busy 2-core CI machine that outlasts playwright's 30 s default
-      await page.goto(server.url({ extensionDevelopmentPath: opts.extensionDevelopmentPath, extensionTestsPath: opts.extensionTestsPath }), { timeout: 120_000 });
+      await page.goto(
+        server.url({ extensionDevelopmentPath: opts.extensionDevelopmentPath, extensionTestsPath: opts.extensionTestsPath }),
+        { timeout: 120_000 },
+      );
       if (opts.waitReady ?? true) await wb.waitReady();
     } catch (e) {
       await wb.close();
@@ -371,13 +408,18 @@ export class Workbench {
   async openViewContainer(title: string): Promise<void> {
     const item = this.activityBarItem(title);
     await item.waitFor({ state: 'visible', timeout: 30_000 });
-    const checked = await item.getAttribute('aria-selected') ?? await item.getAttribute('aria-checked');
+    const checked = (await item.getAttribute('aria-selected')) ?? (await item.getAttribute('aria-checked'));
     if (checked !== 'true') await item.click();
-    await this.page.locator('.part.sidebar .composite.title', { hasText: title }).first().waitFor({ state: 'visible', timeout: 10_000 })
+    await this.page
+      .locator('.part.sidebar .composite.title', { hasText: title })
+      .first()
+      .waitFor({ state: 'visible', timeout: 10_000 })
       .catch(() => this.page.locator(`.part.sidebar`).waitFor({ state: 'visible' }));
   }
   activityBarItem(title: string): Locator {
-    return this.page.locator(`.part.activitybar .action-item a[aria-label^="${title}"], .part.activitybar .action-item[aria-label^="${title}"]`).first();
+    return this.page
+      .locator(`.part.activitybar .action-item a[aria-label^="${title}"], .part.activitybar .action-item[aria-label^="${title}"]`)
+      .first();
   }
 
   /** The pane (header + body) of a view in the side bar, by its name. */
@@ -419,7 +461,8 @@ export class Workbench {
   async waitSidebarIdle(timeout = 20_000): Promise<void> {
     await this.page.waitForFunction(
       "!document.querySelector('.part.sidebar .monaco-progress-container.active, .part.activitybar .badge .codicon-loading')",
-      undefined, { timeout, polling: 200 },
+      undefined,
+      { timeout, polling: 200 },
     );
   }
 

@@ -5,7 +5,10 @@ import { Workbench } from './harness';
 
 /** A row of a view's tree by its label. */
 export function treeRow(wb: Workbench, view: string, label: string): Locator {
-  return wb.viewPane(view).locator('.monaco-list-row', { has: wb.page.locator('.label-name', { hasText: label }) }).first();
+  return wb
+    .viewPane(view)
+    .locator('.monaco-list-row', { has: wb.page.locator('.label-name', { hasText: label }) })
+    .first();
 }
 
 /**
@@ -19,7 +22,10 @@ export async function expandRow(wb: Workbench, view: string, label: string, chil
   while (!(await target.isVisible())) {
     if (Date.now() > deadline) assert.fail(`"${child}" did not show under "${label}" in ${view} within ${timeout / 1000} s`);
     if ((await parent.isVisible()) && (await parent.getAttribute('aria-expanded', { timeout: 2000 }).catch(() => undefined)) === 'false') {
-      await parent.locator('.monaco-tl-twistie').click({ timeout: 2000 }).catch(() => undefined);
+      await parent
+        .locator('.monaco-tl-twistie')
+        .click({ timeout: 2000 })
+        .catch(() => undefined);
     }
     await target.waitFor({ state: 'visible', timeout: 2000 }).catch(() => undefined);
   }
@@ -43,5 +49,8 @@ export async function widenSideBar(wb: Workbench, width: number, timeout: number
   await wb.page.mouse.down();
   await wb.page.mouse.move(box.x + width, box.y + 300, { steps: 5 });
   await wb.page.mouse.up();
-  await wb.page.waitForFunction(`document.querySelector('.part.sidebar').clientWidth >= ${width - 20}`, undefined, { timeout, polling: 200 });
+  await wb.page.waitForFunction(`document.querySelector('.part.sidebar').clientWidth >= ${width - 20}`, undefined, {
+    timeout,
+    polling: 200,
+  });
 }

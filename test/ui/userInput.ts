@@ -39,7 +39,10 @@ export async function type(wb: Workbench, match: RegExp, text: string): Promise<
   const input = w.locator('.quick-input-box input');
   await input.fill(text);
   await wb.page.keyboard.press('Enter');
-  const moved = await wb.page.waitForFunction(`!${showsStep(match)}`, undefined, { timeout: 5_000, polling: 100 }).then(() => true, () => false);
+  const moved = await wb.page.waitForFunction(`!${showsStep(match)}`, undefined, { timeout: 5_000, polling: 100 }).then(
+    () => true,
+    () => false,
+  );
   if (!moved && (await input.inputValue()) === text) await wb.page.keyboard.press('Enter');
 }
 
@@ -55,7 +58,10 @@ export async function chooseFile(wb: Workbench, match: RegExp, path: string, okL
     await w.locator('.quick-input-box input').fill(path);
     await w.locator('.quick-input-list .monaco-list-row', { hasText: file }).first().waitFor({ state: 'visible', timeout: T });
     await w.locator('.monaco-button', { hasText: okLabel }).first().click();
-    const closed = await wb.page.waitForFunction(`!${showsStep(match)}`, undefined, { timeout: 10_000, polling: 100 }).then(() => true, () => false);
+    const closed = await wb.page.waitForFunction(`!${showsStep(match)}`, undefined, { timeout: 10_000, polling: 100 }).then(
+      () => true,
+      () => false,
+    );
     if (closed) return;
     if (attempt >= 3) throw new Error(`the file dialog did not take ${path}`);
   }
@@ -65,7 +71,11 @@ export async function chooseFile(wb: Workbench, match: RegExp, path: string, okL
 export async function pick(wb: Workbench, match: RegExp, label: string, filter = label, clickTimeout?: number): Promise<void> {
   const w = await quickInput(wb, match);
   await w.locator('.quick-input-box input').fill(filter);
-  const row = w.locator('.quick-input-list .monaco-list-row', { has: wb.page.locator('.label-name', { hasText: new RegExp(`^\\s*${escapeRegExp(label)}\\s*$`) }) }).first();
+  const row = w
+    .locator('.quick-input-list .monaco-list-row', {
+      has: wb.page.locator('.label-name', { hasText: new RegExp(`^\\s*${escapeRegExp(label)}\\s*$`) }),
+    })
+    .first();
   await row.waitFor({ state: 'visible', timeout: T });
   await row.click({ timeout: clickTimeout });
 }

@@ -27,10 +27,13 @@ describe('vSphere Docker Volumes views', { timeout: 240_000 }, () => {
   let server: CodeServer;
   let wb: Workbench;
 
-  before(async () => {
-    server = await CodeServer.start();
-    wb = await Workbench.open(server, { extensionDevelopmentPath: REPO_ROOT });
-  }, { timeout: 180_000 });
+  before(
+    async () => {
+      server = await CodeServer.start();
+      wb = await Workbench.open(server, { extensionDevelopmentPath: REPO_ROOT });
+    },
+    { timeout: 180_000 },
+  );
 
   after(async () => {
     await wb?.close();
@@ -76,7 +79,9 @@ describe('vSphere Docker Volumes views', { timeout: 240_000 }, () => {
     assert.deepEqual(await errorToast.allInnerTexts(), [], 'error notifications');
     const channel = panel.locator('select.monaco-select-box').first();
     await channel.waitFor({ state: 'attached', timeout: 15_000 });
-    const selected = await channel.evaluate((e) => (e as unknown as { selectedOptions: { text: string }[] }).selectedOptions[0]?.text ?? '');
+    const selected = await channel.evaluate(
+      (e) => (e as unknown as { selectedOptions: { text: string }[] }).selectedOptions[0]?.text ?? '',
+    );
     assert.match(selected, /vSphere Docker Volumes/, 'the output panel shows the extension log channel');
     await wb.screenshot('03-show-log');
   });

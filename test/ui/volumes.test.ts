@@ -20,34 +20,60 @@ describe('Volumes view on the lab', { timeout: 300_000 }, () => {
   const indep = `${P}-independent`;
   const container = `${P}-app`;
 
-  before(async () => {
-    lab = await ensureVolumeLab();
-    docker = labDocker(lab);
-    await retryLabTransient(() => docker('volume', 'create', '--driver=vsphere', `--name=${pers}`, '-o', 'size=1gb', '-o', 'attach-as=persistent'));
-    await retryLabTransient(() => docker('volume', 'create', '--driver=vsphere', `--name=${indep}`, '-o', 'size=2gb', '-o', 'diskformat=zeroedthick'));
-    // by its full name: Docker may drop a vDVS short name from its store once the plugin lists vol@ds,
-    // and then cannot unmount it when the container goes (the plugin keeps it mounted, remove fails)
-    await retryLabTransient(() => docker('run', '-d', '--name', container, '--network', 'none', '-v', `${pers}@${lab.vsphere.datastore}:/data`, 'alpine', 'sleep', '900'));
-    // the Docker host as a user setting: host lists are application-scoped, a workspace cannot set them
-    const dockerHosts = [{ id: 't7-ui-docker', name: 'docker-host-01', endpoint: lab.docker.host, vmName: lab.vsphere.vm }];
-    server = await CodeServer.start({ settings: { 'vdvs.dockerHosts': dockerHosts } });
-    wb = await Workbench.open(server, { extensionDevelopmentPath: REPO_ROOT });
-  }, { timeout: 240_000 });
+  before(
+    async () => {
+      lab = await ensureVolumeLab();
+      docker = labDocker(lab);
+      await retryLabTransient(() =>
+        docker('volume', 'create', '--driver=vsphere', `--name=${pers}`, '-o', 'size=1gb', '-o', 'attach-as=persistent'),
+      );
+      await retryLabTransient(() =>
+        docker('volume', 'create', '--driver=vsphere', `--name=${indep}`, '-o', 'size=2gb', '-o', 'diskformat=zeroedthick'),
+      );
+      // by its full name: Docker may drop a vDVS short name from its store once the plugin lists vol@ds,
+      // and then cannot unmount it when the container goes (the plugin keeps it mounted, remove fails)
+      await retryLabTransient(() =>
+        docker(
+          'run',
+          '-d',
+          '--name',
+          container,
+          '--network',
+          'none',
+          '-v',
+          `${pers}@${lab.vsphere.datastore}:/data`,
+          'alpine',
+          'sleep',
+          '900',
+        ),
+      );
+      // the Docker host as a user setting: host lists are application-scoped, a workspace cannot set them
+      const dockerHosts = [{ id: 't7-ui-docker', name: 'docker-host-01', endpoint: lab.docker.host, vmName: lab.vsphere.vm }];
+      server = await CodeServer.start({ settings: { 'vdvs.dockerHosts': dockerHosts } });
+      wb = await Workbench.open(server, { extensionDevelopmentPath: REPO_ROOT });
+    },
+    { timeout: 240_000 },
+  );
 
   after(async () => {
     await wb?.close();
     await server?.stop();
     await docker('rm', '-f', container).catch(() => undefined);
-    for (const v of [pers, indep]) await retryLabTransient(() => docker('volume', 'rm', `${v}@${lab.vsphere.datastore}`)).catch(() => docker('volume', 'rm', v));
+    for (const v of [pers, indep])
+      await retryLabTransient(() => docker('volume', 'rm', `${v}@${lab.vsphere.datastore}`)).catch(() => docker('volume', 'rm', v));
   });
 
   it('shows both volumes with their backup badges and the container', async () => {
     await wb.openViewContainer(CONTAINER);
     const pane = await wb.expandView('Volumes');
     const row = (label: string) => pane.locator('.monaco-list-row', { has: wb.page.locator('.label-name', { hasText: label }) }).first();
-    await row(pers).waitFor({ state: 'visible', timeout: 60_000 }).catch(async (err) => {
-      throw new Error(`${err.message}\nthe Volumes view shows: ${JSON.stringify(await pane.locator('.monaco-list-row').allInnerTexts())} (${await wb.screenshot('10-volumes-view-failed')})`);
-    });
+    await row(pers)
+      .waitFor({ state: 'visible', timeout: 60_000 })
+      .catch(async (err) => {
+        throw new Error(
+          `${err.message}\nthe Volumes view shows: ${JSON.stringify(await pane.locator('.monaco-list-row').allInnerTexts())} (${await wb.screenshot('10-volumes-view-failed')})`,
+        );
+      });
     await wb.waitSidebarIdle();
 
     const persRow = row(pers);
@@ -59,9 +85,13 @@ describe('Volumes view on the lab', { timeout: 300_000 }, () => {
 
     // the twistie only: a click on the row itself also toggles it
     if ((await persRow.getAttribute('aria-expanded')) !== 'true') await persRow.locator('.monaco-tl-twistie').click();
-    await row(container).waitFor({ state: 'visible', timeout: 15_000 }).catch(async (err) => {
-      throw new Error(`${err.message}\nthe Volumes view shows: ${JSON.stringify(await pane.locator('.monaco-list-row').allInnerTexts())} (${await wb.screenshot('10-volumes-view-failed')})`);
-    });
+    await row(container)
+      .waitFor({ state: 'visible', timeout: 15_000 })
+      .catch(async (err) => {
+        throw new Error(
+          `${err.message}\nthe Volumes view shows: ${JSON.stringify(await pane.locator('.monaco-list-row').allInnerTexts())} (${await wb.screenshot('10-volumes-view-failed')})`,
+        );
+      });
     // a wider side bar (drag its edge), so the descriptions show whole in the picture
     const bar = await wb.page.locator('.part.sidebar').boundingBox();
     if (bar) {
@@ -95,7 +125,11 @@ describe('Volumes view on the lab', { timeout: 300_000 }, () => {
     await datastore.fill('nfs-typed');
     const rows = widget.locator('.quick-input-list .monaco-list-row');
     await rows.filter({ hasText: 'datastore typed by name' }).first().waitFor({ state: 'visible', timeout: 15_000 });
-    assert.match(await rows.first().innerText(), /^nfs-typed[\s\S]*datastore typed by name/, 'the typed name is the first choice, so Enter takes it');
+    assert.match(
+      await rows.first().innerText(),
+      /^nfs-typed[\s\S]*datastore typed by name/,
+      'the typed name is the first choice, so Enter takes it',
+    );
     await wb.page.screenshot({ path: join(SCREENSHOT_DIR, '12-create-volume-typed-datastore.png') });
     await wb.page.keyboard.press('Enter');
     await step('Start empty, or copy').waitFor({ state: 'visible', timeout: 15_000 });

@@ -16,9 +16,12 @@ describe('the packaged .vsix', { timeout: 300_000 }, () => {
   let server: CodeServer;
   let wb: Workbench;
 
-  before(async () => {
-    server = await CodeServer.start();
-  }, { timeout: 120_000 });
+  before(
+    async () => {
+      server = await CodeServer.start();
+    },
+    { timeout: 120_000 },
+  );
 
   after(async () => {
     await wb?.close();
@@ -38,20 +41,38 @@ describe('the packaged .vsix', { timeout: 300_000 }, () => {
     const leaked = list.filter((f) => /^extension\/(src|test|lab|node_modules|out|bench|scripts)\//.test(f));
     assert.deepEqual(leaked, [], 'nothing of the development tree is packaged');
     // no public home to point at: the README's images stay relative and ship inside the .vsix (vsce stores it as readme.md)
-    const images = [...unzip('sys.stdout.write(z.read("extension/readme.md").decode())').matchAll(/!\[[^\]]*\]\(([^)\s]+)\)/g)].map((m) => m[1]);
+    const images = [...unzip('sys.stdout.write(z.read("extension/readme.md").decode())').matchAll(/!\[[^\]]*\]\(([^)\s]+)\)/g)].map(
+      (m) => m[1],
+    );
     assert.ok(images.length > 0, 'the packaged README shows the tour screenshots');
     for (const src of images) assert.ok(list.includes(`extension/${src}`), `README image ${src} is relative and packaged`);
   });
 
   it('installs into code-server with --install-extension and activates', async () => {
     assert.ok(existsSync(VSIX), 'the previous test builds the .vsix');
-    const install = spawnSync(process.execPath, [provisionCodeServer(), '--install-extension', VSIX,
-      '--extensions-dir', join(server.tmp, 'extensions'), '--user-data-dir', join(server.tmp, 'user-data')], {
-      encoding: 'utf8', timeout: 120_000, env: { ...process.env, HOME: join(server.tmp, 'home') },
-    });
+    const install = spawnSync(
+      process.execPath,
+      [
+        provisionCodeServer(),
+        '--install-extension',
+        VSIX,
+        '--extensions-dir',
+        join(server.tmp, 'extensions'),
+        '--user-data-dir',
+        join(server.tmp, 'user-data'),
+      ],
+      {
+        encoding: 'utf8',
+        timeout: 120_000,
+        env: { ...process.env, HOME: join(server.tmp, 'home') },
+      },
+    );
     assert.equal(install.status, 0, `--install-extension failed:\n${install.stdout}\n${install.stderr}`);
     assert.match(install.stdout, /was successfully installed/i);
-    assert.ok(existsSync(join(server.tmp, 'extensions', `${EXTENSION_ID}-${manifest.version}`, 'dist', 'extension.js')), 'installed into the extensions dir');
+    assert.ok(
+      existsSync(join(server.tmp, 'extensions', `${EXTENSION_ID}-${manifest.version}`, 'dist', 'extension.js')),
+      'installed into the extensions dir',
+    );
 
     wb = await Workbench.open(server); // no extensionDevelopmentPath: only the installed extension
     await wb.openViewContainer('vSphere Docker Volumes');

@@ -16,11 +16,14 @@ describe('the Getting Started walkthrough', { timeout: 400_000 }, () => {
   let server: CodeServer;
   let wb: Workbench;
 
-  before(async () => {
-    lab = await ensureVolumeLab(); // the plugin enabled and the VIB installed, as the steps expect
-    server = await CodeServer.start();
-    wb = await Workbench.open(server, { extensionDevelopmentPath: REPO_ROOT, viewport: { width: 1280, height: 800 } });
-  }, { timeout: 240_000 });
+  before(
+    async () => {
+      lab = await ensureVolumeLab(); // the plugin enabled and the VIB installed, as the steps expect
+      server = await CodeServer.start();
+      wb = await Workbench.open(server, { extensionDevelopmentPath: REPO_ROOT, viewport: { width: 1280, height: 800 } });
+    },
+    { timeout: 240_000 },
+  );
 
   after(async () => {
     await wb?.screenshot('walkthrough-last').catch(() => undefined);
@@ -37,7 +40,8 @@ describe('the Getting Started walkthrough', { timeout: 400_000 }, () => {
   }
   /** Until the step shows its check mark (the page redraws the step when the service reports progress). */
   async function ticked(id: string): Promise<void> {
-    await wb.page.locator(`.getting-started-step[data-step-id="${WALKTHROUGH}#vdvs.gettingStarted.${id}"][aria-checked="true"]`)
+    await wb.page
+      .locator(`.getting-started-step[data-step-id="${WALKTHROUGH}#vdvs.gettingStarted.${id}"][aria-checked="true"]`)
       .waitFor({ state: 'attached', timeout: T })
       .catch(async () => assert.fail(`the ${id} step is not ticked (aria-checked=${await checked(id)})`));
   }
@@ -56,7 +60,11 @@ describe('the Getting Started walkthrough', { timeout: 400_000 }, () => {
     await type(wb, /Name shown in the tree/, `${PREFIX}docker`);
     await ticked('dockerHost');
     await ticked('plugin');
-    assert.equal(await wb.page.locator('.part.sidebar .pane-header', { hasText: 'Docker Hosts' }).count(), 0, 'the Docker Hosts view stayed closed');
+    assert.equal(
+      await wb.page.locator('.part.sidebar .pane-header', { hasText: 'Docker Hosts' }).count(),
+      0,
+      'the Docker Hosts view stayed closed',
+    );
 
     await palette(wb, 'vDVS: Add ESXi Host or vCenter…');
     await type(wb, /Address or URL of the ESXi host/, lab.vsphere.url);

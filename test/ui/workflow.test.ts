@@ -36,17 +36,20 @@ describe('the reference workflow through the UI', { timeout: 900_000 }, () => {
     if (process.env.VDVS_TOUR_DIR) copyFileSync(file, join(process.env.VDVS_TOUR_DIR, basename(file)));
   };
 
-  before(async () => {
-    lab = readVolumeLab();
-    docker = labDocker(lab);
-    await cleanLab();
-    destination = mkdtempSync(join(tmpdir(), 'vdvs-workflow-backups-'));
-    server = await CodeServer.start({
-      // what a lab user configures (scripts/try.mjs prints it): the plugin image of the lab registry
-      settings: { 'vdvs.plugin.reference': lab.plugin.ref, 'vdvs.backup.destination': destination, 'vdvs.requestTimeoutSeconds': 30 },
-    });
-    wb = await Workbench.open(server, { extensionDevelopmentPath: REPO_ROOT, viewport: { width: 1280, height: 800 } });
-  }, { timeout: 240_000 });
+  before(
+    async () => {
+      lab = readVolumeLab();
+      docker = labDocker(lab);
+      await cleanLab();
+      destination = mkdtempSync(join(tmpdir(), 'vdvs-workflow-backups-'));
+      server = await CodeServer.start({
+        // what a lab user configures (scripts/try.mjs prints it): the plugin image of the lab registry
+        settings: { 'vdvs.plugin.reference': lab.plugin.ref, 'vdvs.backup.destination': destination, 'vdvs.requestTimeoutSeconds': 30 },
+      });
+      wb = await Workbench.open(server, { extensionDevelopmentPath: REPO_ROOT, viewport: { width: 1280, height: 800 } });
+    },
+    { timeout: 240_000 },
+  );
 
   after(async () => {
     await wb?.screenshot('workflow-last').catch(() => undefined); // what the window showed at the end (or the failure)
@@ -60,12 +63,14 @@ describe('the reference workflow through the UI', { timeout: 900_000 }, () => {
   async function cleanLab(): Promise<void> {
     const ids = (await docker('ps', '-aq', '--filter', 'name=^devtest$')).split(/\s+/).filter(Boolean);
     for (const v of [VOL, VOL_P]) {
-      for (const name of [v, `${v}@${lab.vsphere.datastore}`]) ids.push(...(await docker('ps', '-aq', '--filter', `volume=${name}`)).split(/\s+/).filter(Boolean));
+      for (const name of [v, `${v}@${lab.vsphere.datastore}`])
+        ids.push(...(await docker('ps', '-aq', '--filter', `volume=${name}`)).split(/\s+/).filter(Boolean));
     }
     if (ids.length) await docker('rm', '-f', ...new Set(ids));
     const listed = (await docker('volume', 'ls', '-q')).split('\n');
     for (const v of [VOL, VOL_P]) {
-      for (const name of listed.filter((n) => n === v || n === `${v}@${lab.vsphere.datastore}`)) await retryLabTransient(() => docker('volume', 'rm', name));
+      for (const name of listed.filter((n) => n === v || n === `${v}@${lab.vsphere.datastore}`))
+        await retryLabTransient(() => docker('volume', 'rm', name));
     }
   }
 
@@ -83,7 +88,10 @@ describe('the reference workflow through the UI', { timeout: 900_000 }, () => {
   /** A tree row of `view` by its label (exact text or a pattern). */
   function row(view: string, label: string | RegExp): Locator {
     const text = typeof label === 'string' ? new RegExp(`^\\s*${escape(label)}\\s*$`) : label;
-    return wb.viewPane(view).locator('.monaco-list-row', { has: wb.page.locator('.label-name', { hasText: text }) }).first();
+    return wb
+      .viewPane(view)
+      .locator('.monaco-list-row', { has: wb.page.locator('.label-name', { hasText: text }) })
+      .first();
   }
   /** Expands a row once it is expandable (a row is re-rendered when its data changes: poll the locator). */
   async function expand(r: Locator, timeout = T): Promise<void> {
@@ -92,7 +100,11 @@ describe('the reference workflow through the UI', { timeout: 900_000 }, () => {
       const state = await r.getAttribute('aria-expanded', { timeout: Math.max(1, end - Date.now()) });
       if (state === 'true') return;
       if (Date.now() > end) throw new Error(`row did not expand within ${timeout} ms (aria-expanded=${state})`);
-      if (state === 'false') await r.locator('.monaco-tl-twistie').click().catch(() => undefined);
+      if (state === 'false')
+        await r
+          .locator('.monaco-tl-twistie')
+          .click()
+          .catch(() => undefined);
       await wb.page.waitForTimeout(250); // polling interval of the condition above
     }
   }
@@ -100,13 +112,21 @@ describe('the reference workflow through the UI', { timeout: 900_000 }, () => {
   async function contextMenu(r: Locator, item: string): Promise<void> {
     await r.waitFor({ state: 'visible', timeout: T });
     await r.click({ button: 'right' });
-    const entry = wb.page.locator('.context-view .monaco-menu .action-item .action-label', { hasText: new RegExp(`^\\s*${escape(item)}\\s*$`) }).first();
+    const entry = wb.page
+      .locator('.context-view .monaco-menu .action-item .action-label', { hasText: new RegExp(`^\\s*${escape(item)}\\s*$`) })
+      .first();
     await entry.waitFor({ state: 'visible', timeout: T });
     // a refresh of the tree under the open menu can swallow a click: the menu then stays open
     for (let attempt = 1; ; attempt++) {
       await entry.hover();
       await entry.click();
-      const closed = await wb.page.locator('.context-view .monaco-menu').waitFor({ state: 'hidden', timeout: 5000 }).then(() => true, () => false);
+      const closed = await wb.page
+        .locator('.context-view .monaco-menu')
+        .waitFor({ state: 'hidden', timeout: 5000 })
+        .then(
+          () => true,
+          () => false,
+        );
       if (closed) return;
       assert.ok(attempt < 3, `the context menu entry ${item} does not react`);
     }
@@ -161,7 +181,8 @@ describe('the reference workflow through the UI', { timeout: 900_000 }, () => {
     // failure" (as on ESXi); the user retries, and so does the test, once.
     for (let attempt = 1; ; attempt++) {
       const wasInstalled = await versionRow.isVisible();
-      if (wasInstalled) await contextMenu(versionRow, 'Upgrade vDVS VIB…'); // installed by another suite: the upgrade path
+      if (wasInstalled)
+        await contextMenu(versionRow, 'Upgrade vDVS VIB…'); // installed by another suite: the upgrade path
       else await contextMenu(vibNode, 'Install vDVS VIB…');
       await user.chooseFile(wb, /vDVS VIB or offline bundle/, lab.vib.path, 'Read VIB');
       const vibText = await user.modal(wb, /esx-vmdkops-service/, wasInstalled ? 'Upgrade' : 'Install');
@@ -171,11 +192,17 @@ describe('the reference workflow through the UI', { timeout: 900_000 }, () => {
       await Promise.race([restart.waitFor({ state: 'visible', timeout: T }), hostdBusy.waitFor({ state: 'visible', timeout: T })]);
       if (await restart.isVisible()) break;
       assert.ok(attempt < 2, `the VIB install failed twice: ${await hostdBusy.innerText()}`);
-      await hostdBusy.locator('.codicon-notifications-clear').click().catch(() => undefined);
+      await hostdBusy
+        .locator('.codicon-notifications-clear')
+        .click()
+        .catch(() => undefined);
       await Promise.race([versionRow.waitFor({ state: 'visible', timeout: T }), absentRow.waitFor({ state: 'visible', timeout: T })]);
     }
     await user.modal(wb, /Restart hostd on/, 'Restart hostd');
-    await wb.page.locator('.notifications-toasts .notification-list-item-message', { hasText: new RegExp(`is installed on ${ESXI_NAME}`) }).first().waitFor({ state: 'visible', timeout: 180_000 });
+    await wb.page
+      .locator('.notifications-toasts .notification-list-item-message', { hasText: new RegExp(`is installed on ${ESXI_NAME}`) })
+      .first()
+      .waitFor({ state: 'visible', timeout: 180_000 });
     await versionRow.waitFor({ state: 'visible', timeout: T });
     await row('ESXi Hosts', 'vmdk_ops service running').waitFor({ state: 'visible', timeout: T });
     assert.match(await versionRow.innerText(), new RegExp(escape(lab.vib.version)));
@@ -183,7 +210,10 @@ describe('the reference workflow through the UI', { timeout: 900_000 }, () => {
 
     // 3. The Docker host: the welcome button of the empty view, the lab's socket
     const dockerPane = await only('Docker Hosts');
-    await dockerPane.locator('.welcome-view-content .monaco-button', { hasText: /Add Docker Host/ }).first().click();
+    await dockerPane
+      .locator('.welcome-view-content .monaco-button', { hasText: /Add Docker Host/ })
+      .first()
+      .click();
     await user.pick(wb, /How does VS Code reach the Docker host/, 'Local socket');
     await user.type(wb, /Endpoint/, lab.docker.host);
     await user.type(wb, /Name shown in the tree/, DOCKER_NAME);
@@ -203,7 +233,10 @@ describe('the reference workflow through the UI', { timeout: 900_000 }, () => {
     await screenshot('plugin-installed');
 
     // 5. Two volumes through the wizard: dockerVol (independent_persistent, the vDVS default) and dockerVolPersistent
-    for (const [name, attachAs] of [[VOL, 'independent_persistent'], [VOL_P, 'persistent']] as const) {
+    for (const [name, attachAs] of [
+      [VOL, 'independent_persistent'],
+      [VOL_P, 'persistent'],
+    ] as const) {
       await user.palette(wb, 'vDVS: Create Volume…');
       await user.type(wb, /Volume name|e\.g\. pgdata/, name);
       // no filter text: the step offers typed text as a datastore name, as its first row
@@ -215,7 +248,10 @@ describe('the reference workflow through the UI', { timeout: 900_000 }, () => {
       await user.pick(wb, /Access/, 'read-write');
       await user.pick(wb, /File system/, 'ext4');
       const confirm = await user.modal(wb, new RegExp(`Create ${escape(name)} on`), 'Create');
-      assert.ok(confirm.includes(`--name=${name}`) && confirm.includes('-o size=1gb') && confirm.includes(`attach-as=${attachAs}`), confirm);
+      assert.ok(
+        confirm.includes(`--name=${name}`) && confirm.includes('-o size=1gb') && confirm.includes(`attach-as=${attachAs}`),
+        confirm,
+      );
     }
     await only('Volumes');
     const volRow = row('Volumes', new RegExp(`^${VOL}@`));
@@ -269,7 +305,10 @@ describe('the reference workflow through the UI', { timeout: 900_000 }, () => {
     const hostDir = join(destination, DOCKER_NAME);
     assert.ok(existsSync(hostDir) && readdirSync(hostDir).some((v) => v.startsWith(VOL_P)), `a backup folder of ${VOL_P} under ${hostDir}`);
     assert.ok(!readdirSync(hostDir).some((v) => v === VOL || v.startsWith(`${VOL}@`)), 'the independent volume was not included');
-    const volDir = join(hostDir, readdirSync(hostDir).find((v) => v.startsWith(VOL_P))!);
+    const volDir = join(
+      hostDir,
+      readdirSync(hostDir).find((v) => v.startsWith(VOL_P))!,
+    );
     const manifest = JSON.parse(readFileSync(join(volDir, readdirSync(volDir)[0], 'manifest.json'), 'utf8'));
     assert.equal(manifest.mode, 'snapshot');
     assert.deepEqual(manifest.files.map((f: { role: string }) => f.role).sort(), ['descriptor', 'flat', 'sidecar']);
@@ -280,6 +319,5 @@ describe('the reference workflow through the UI', { timeout: 900_000 }, () => {
     await verified.waitFor({ state: 'visible', timeout: T });
     assert.match(await verified.innerText(), new RegExp(`^${escape(VOL_P)}\\S* of \\S+ is intact: 3 file\\(s\\), .*every sha256 matches`));
     await screenshot('backup-verified');
-
   });
 });

@@ -23,7 +23,10 @@ describe('withDeadline', () => {
     const pending = withDeadline('upload', 5000, () => new Promise(() => undefined), ac.signal);
     ac.abort();
     await assert.rejects(pending, CancelledError);
-    await assert.rejects(withDeadline('upload', 5000, async () => 1, ac.signal), CancelledError);
+    await assert.rejects(
+      withDeadline('upload', 5000, async () => 1, ac.signal),
+      CancelledError,
+    );
   });
   it('leaves no listener on the caller signal', async () => {
     const ac = new AbortController();

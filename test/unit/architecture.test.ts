@@ -13,7 +13,9 @@ interface Import {
 }
 
 function sourceFiles(dir: string): string[] {
-  return readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? sourceFiles(join(dir, e.name)) : e.name.endsWith('.ts') ? [join(dir, e.name)] : []));
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+    e.isDirectory() ? sourceFiles(join(dir, e.name)) : e.name.endsWith('.ts') ? [join(dir, e.name)] : [],
+  );
 }
 
 /** Every import of every file under src/, relative ones resolved to src-relative paths without extension. */
@@ -37,13 +39,24 @@ describe('architecture (docs/ARCHITECTURE.md)', () => {
     assert.ok(all.length > 300, `only ${all.length} imports found under ${SRC}`);
   });
   it('src/core never imports vscode, src/ui or the entry points', () => {
-    assert.deepEqual(violations((i) => i.from.startsWith('core/') && (i.to === 'npm:vscode' || i.to.startsWith('ui/') || i.to === 'extension' || i.to === 'cli')), []);
+    assert.deepEqual(
+      violations(
+        (i) => i.from.startsWith('core/') && (i.to === 'npm:vscode' || i.to.startsWith('ui/') || i.to === 'extension' || i.to === 'cli'),
+      ),
+      [],
+    );
   });
   it('views and tasks never import commands', () => {
-    assert.deepEqual(violations((i) => /^ui\/(trees|tasks)\//.test(i.from) && i.to.startsWith('ui/commands/')), []);
+    assert.deepEqual(
+      violations((i) => /^ui\/(trees|tasks)\//.test(i.from) && i.to.startsWith('ui/commands/')),
+      [],
+    );
   });
   it('core/ssh stands on the core root only (the Docker and ESXi sides build on it, not the other way)', () => {
-    assert.deepEqual(violations((i) => i.from.startsWith('core/ssh/') && /^core\/(docker|esx|vsphere|vdvs|backup)\//.test(i.to)), []);
+    assert.deepEqual(
+      violations((i) => i.from.startsWith('core/ssh/') && /^core\/(docker|esx|vsphere|vdvs|backup)\//.test(i.to)),
+      [],
+    );
   });
   it('only ui/connections.ts opens Docker connections and vSphere sessions in the extension', () => {
     const opens = sourceFiles(join(SRC, 'ui'))

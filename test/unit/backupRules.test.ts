@@ -7,7 +7,14 @@ import { loadCliSecrets, parseCliConfig, secretEnvName } from '../../src/core/ba
 import { checkJob } from '../../src/core/backup/job';
 import { planDisks } from '../../src/core/backup/snapshotMode';
 import { recreateOptions } from '../../src/core/backup/dockerHelper';
-import { descriptorExtent, descriptorForVolume, descriptorProblem, descriptorSidecar, detachedSidecar, volumeFileNames } from '../../src/core/backup/vmdkFiles';
+import {
+  descriptorExtent,
+  descriptorForVolume,
+  descriptorProblem,
+  descriptorSidecar,
+  detachedSidecar,
+  volumeFileNames,
+} from '../../src/core/backup/vmdkFiles';
 import { formatProgress, ProgressMeter } from '../../src/core/backup/progress';
 import { VmDisk } from '../../src/core/vsphere/inventory';
 import { UserError } from '../../src/core/errors';
@@ -36,7 +43,7 @@ describe('VMDK files on restore', () => {
     assert.equal(descriptorExtent(descriptorForVolume(forged, 'v2', undefined))?.file, 'v2-flat.vmdk', 'whatever the backup names');
     assert.equal(descriptorSidecar(descriptorForVolume(DESCRIPTOR, 'v2', undefined)), undefined);
   });
-  it('names a volume\'s files from its name alone, with a fresh 16-hex sidecar', () => {
+  it("names a volume's files from its name alone, with a fresh 16-hex sidecar", () => {
     const a = volumeFileNames('v2');
     assert.deepEqual({ ...a, sidecar: undefined }, { descriptor: 'v2.vmdk', flat: 'v2-flat.vmdk', sidecar: undefined });
     assert.match(a.sidecar, /^v2-[0-9a-f]{16}\.vmfd$/);
@@ -44,14 +51,23 @@ describe('VMDK files on restore', () => {
   });
   it('refuses a descriptor that names a file outside its folder, a parent disk, or not one extent', () => {
     assert.equal(descriptorProblem(DESCRIPTOR), undefined);
-    assert.match(descriptorProblem(DESCRIPTOR.replace('vol1-flat.vmdk', '../prodVM/prodVM-flat.vmdk'))!, /names '\.\.\/prodVM\/prodVM-flat\.vmdk'/);
+    assert.match(
+      descriptorProblem(DESCRIPTOR.replace('vol1-flat.vmdk', '../prodVM/prodVM-flat.vmdk'))!,
+      /names '\.\.\/prodVM\/prodVM-flat\.vmdk'/,
+    );
     assert.match(descriptorProblem(DESCRIPTOR.replace('vol1-0123456789abcdef.vmfd', '..'))!, /names '\.\.'/);
     assert.match(descriptorProblem(DESCRIPTOR.replace('vol1-0123456789abcdef.vmfd', 'a\\b.vmfd'))!, /names 'a\\b\.vmfd'/);
     assert.match(descriptorProblem(`${DESCRIPTOR}parentFileNameHint="base.vmdk"\n`)!, /parent disk 'base\.vmdk'/);
     assert.match(descriptorProblem(DESCRIPTOR.replace(/^RW.*$/m, '$&\nRW 8 VMFS "second-flat.vmdk"'))!, /2 extents/);
   });
   it('clears the attachment in the sidecar and keeps its padded length', () => {
-    const meta = JSON.stringify({ status: 'attached', attachedVMUuid: 'u', attachedVMName: 'docker-host-01', attachedVMDevice: { unit: 1 }, volOpts: { size: '64mb' } });
+    const meta = JSON.stringify({
+      status: 'attached',
+      attachedVMUuid: 'u',
+      attachedVMName: 'docker-host-01',
+      attachedVMDevice: { unit: 1 },
+      volOpts: { size: '64mb' },
+    });
     const padded = Buffer.from(`${meta}${' '.repeat(4095 - meta.length)}\n`);
     const out = detachedSidecar(padded)!;
     assert.equal(out.length, 4096);
@@ -62,13 +78,31 @@ describe('VMDK files on restore', () => {
 
 describe('snapshot disk plan', () => {
   const disk = (key: number, path: string, diskMode: string, isVdvs = true): VmDisk => ({
-    key, label: `disk ${key}`, capacityBytes: 1, diskMode, fileName: `[ds1] ${path}`, location: { datastore: 'ds1', path }, isVdvs, independent: diskMode.startsWith('independent'),
+    key,
+    label: `disk ${key}`,
+    capacityBytes: 1,
+    diskMode,
+    fileName: `[ds1] ${path}`,
+    location: { datastore: 'ds1', path },
+    isVdvs,
+    independent: diskMode.startsWith('independent'),
   });
-  const disks = [disk(1, 'vm/vm.vmdk', 'persistent', false), disk(2, 'dockvols/_DEFAULT/a.vmdk', 'persistent'), disk(3, 'dockvols/_DEFAULT/b.vmdk', 'independent_persistent'), disk(4, 'dockvols/_DEFAULT/c.vmdk', 'persistent')];
+  const disks = [
+    disk(1, 'vm/vm.vmdk', 'persistent', false),
+    disk(2, 'dockvols/_DEFAULT/a.vmdk', 'persistent'),
+    disk(3, 'dockvols/_DEFAULT/b.vmdk', 'independent_persistent'),
+    disk(4, 'dockvols/_DEFAULT/c.vmdk', 'persistent'),
+  ];
   it('includes only the asked volumes and excludes every other disk', () => {
     const plan = planDisks('vm', disks, ['a@ds1']);
-    assert.deepEqual(plan.included.map((p) => p.disk.key), [2]);
-    assert.deepEqual(plan.excluded.map((d) => d.key), [1, 3, 4]);
+    assert.deepEqual(
+      plan.included.map((p) => p.disk.key),
+      [2],
+    );
+    assert.deepEqual(
+      plan.excluded.map((d) => d.key),
+      [1, 3, 4],
+    );
   });
   it('refuses an independent disk with the reason and the fix', () => {
     assert.throws(() => planDisks('vm', disks, ['a', 'b']), /b is attached as independent_persistent.*attach-as=persistent.*archive/s);
@@ -82,7 +116,15 @@ describe('snapshot disk plan', () => {
 describe('backup jobs', () => {
   const good = { dockerHost: 'h', destination: '/b', retain: 3 };
   it('fills defaults', () => {
-    assert.deepEqual(checkJob(good, 'x'), { dockerHost: 'h', volumes: 'all', mode: 'archive', destination: '/b', retain: 3, compression: 'none', stopContainers: false });
+    assert.deepEqual(checkJob(good, 'x'), {
+      dockerHost: 'h',
+      volumes: 'all',
+      mode: 'archive',
+      destination: '/b',
+      retain: 3,
+      compression: 'none',
+      stopContainers: false,
+    });
   });
   for (const [what, job, msg] of [
     ['no docker host', { destination: '/b' }, /dockerHost/],
@@ -117,12 +159,24 @@ describe('CLI config and secrets', () => {
     assert.throws(() => parseCliConfig({ ...config, pluginAlias: ' ' }, 'c.json'), /"pluginAlias" must be/);
   });
   it("gives each Docker host its own pluginAlias, else the config's", () => {
-    const hosts = [{ name: 'a', endpoint: 'unix:///a.sock' }, { name: 'b', endpoint: 'unix:///b.sock', pluginAlias: 'vsphere2' }];
-    assert.deepEqual(parseCliConfig({ ...config, pluginAlias: 'vdvs', dockerHosts: hosts, jobs: [] }, 'c.json').dockerHosts.map((h) => h.pluginAlias), ['vdvs', 'vsphere2']);
-    assert.deepEqual(parseCliConfig({ ...config, dockerHosts: hosts, jobs: [] }, 'c.json').dockerHosts.map((h) => h.pluginAlias), ['vsphere', 'vsphere2']);
+    const hosts = [
+      { name: 'a', endpoint: 'unix:///a.sock' },
+      { name: 'b', endpoint: 'unix:///b.sock', pluginAlias: 'vsphere2' },
+    ];
+    assert.deepEqual(
+      parseCliConfig({ ...config, pluginAlias: 'vdvs', dockerHosts: hosts, jobs: [] }, 'c.json').dockerHosts.map((h) => h.pluginAlias),
+      ['vdvs', 'vsphere2'],
+    );
+    assert.deepEqual(
+      parseCliConfig({ ...config, dockerHosts: hosts, jobs: [] }, 'c.json').dockerHosts.map((h) => h.pluginAlias),
+      ['vsphere', 'vsphere2'],
+    );
   });
   it('refuses a secret in the config, wherever it is', () => {
-    assert.throws(() => parseCliConfig({ ...config, esxiHosts: [{ ...config.esxiHosts[0], password: 'p' }] }, 'c.json'), /"password" looks like a secret/);
+    assert.throws(
+      () => parseCliConfig({ ...config, esxiHosts: [{ ...config.esxiHosts[0], password: 'p' }] }, 'c.json'),
+      /"password" looks like a secret/,
+    );
   });
   it('refuses a job naming an unknown host', () => {
     assert.throws(() => parseCliConfig({ ...config, jobs: [{ ...config.jobs[0], dockerHost: 'nope' }] }, 'c.json'), /not in dockerHosts/);
@@ -134,7 +188,10 @@ describe('CLI config and secrets', () => {
     const host = { id: 'esx', name: 'esx', url: 'u', user: 'root' };
     assert.equal((await loadCliSecrets(file, {})).esxiPassword(host), 'from-file');
     assert.equal((await loadCliSecrets(file, { [secretEnvName('ESXI_PASSWORD', 'esx')]: 'from-env' })).esxiPassword(host), 'from-env');
-    await assert.rejects(loadCliSecrets(undefined, {}).then((s) => s.esxiPassword(host)), (e: unknown) => e instanceof UserError && /VDVS_ESXI_PASSWORD_ESX/.test(e.hint ?? ''));
+    await assert.rejects(
+      loadCliSecrets(undefined, {}).then((s) => s.esxiPassword(host)),
+      (e: unknown) => e instanceof UserError && /VDVS_ESXI_PASSWORD_ESX/.test(e.hint ?? ''),
+    );
     await fs.rm(dir, { recursive: true });
   });
 });
@@ -153,11 +210,25 @@ describe('progress', () => {
 
 describe('options to recreate a volume', () => {
   it('keeps the options Docker recorded', () => {
-    assert.deepEqual(recreateOptions({ name: 'v', driver: 'vsphere:latest', options: { size: '1gb' }, status: { diskformat: 'thin' } }), { size: '1gb' });
+    assert.deepEqual(recreateOptions({ name: 'v', driver: 'vsphere:latest', options: { size: '1gb' }, status: { diskformat: 'thin' } }), {
+      size: '1gb',
+    });
   });
   it('reads them back from the vDVS status when Docker has none (volumes listed as vol@ds)', () => {
-    const status = { capacity: { size: '64MB', allocated: '13MB' }, diskformat: 'zeroedthick', 'attach-as': 'persistent', access: 'read-write', fstype: 'ext4' };
-    assert.deepEqual(recreateOptions({ name: 'v@ds', driver: 'vsphere:latest', options: {}, status }), { size: '64mb', diskformat: 'zeroedthick', 'attach-as': 'persistent', access: 'read-write', fstype: 'ext4' });
+    const status = {
+      capacity: { size: '64MB', allocated: '13MB' },
+      diskformat: 'zeroedthick',
+      'attach-as': 'persistent',
+      access: 'read-write',
+      fstype: 'ext4',
+    };
+    assert.deepEqual(recreateOptions({ name: 'v@ds', driver: 'vsphere:latest', options: {}, status }), {
+      size: '64mb',
+      diskformat: 'zeroedthick',
+      'attach-as': 'persistent',
+      access: 'read-write',
+      fstype: 'ext4',
+    });
   });
   it('leaves other drivers alone', () => {
     assert.deepEqual(recreateOptions({ name: 'v', driver: 'local', options: {}, status: { diskformat: 'thin' } }), {});

@@ -57,7 +57,9 @@ describe('backup layout', () => {
     const names = (await fs.readdir(entry.dir)).sort();
     assert.deepEqual(names, [MANIFEST_FILE, 'volume.tar']);
     const manifest = JSON.parse(await fs.readFile(join(entry.dir, MANIFEST_FILE), 'utf8'));
-    assert.deepEqual(manifest.files, [{ name: 'volume.tar', role: 'archive', size: 5, sha256: '2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824' }]);
+    assert.deepEqual(manifest.files, [
+      { name: 'volume.tar', role: 'archive', size: 5, sha256: '2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824' },
+    ]);
     assert.equal(manifest.totalBytes, 5);
   });
 
@@ -70,10 +72,19 @@ describe('backup layout', () => {
     await fs.mkdir(broken);
     await fs.writeFile(join(broken, MANIFEST_FILE), '{"format":1');
     const listing = await listBackups(dest, 'host1', 'vol1');
-    assert.deepEqual(listing.backups.map((b) => b.timestamp), ['2024-05-01T00-00-00-000Z']);
-    assert.deepEqual(listing.leftovers.map((l) => l.dir), [running.dir]);
+    assert.deepEqual(
+      listing.backups.map((b) => b.timestamp),
+      ['2024-05-01T00-00-00-000Z'],
+    );
+    assert.deepEqual(
+      listing.leftovers.map((l) => l.dir),
+      [running.dir],
+    );
     assert.match(listing.leftovers[0].reason, /unfinished/);
-    assert.deepEqual(listing.damaged.map((l) => l.dir), [broken]);
+    assert.deepEqual(
+      listing.damaged.map((l) => l.dir),
+      [broken],
+    );
     assert.match(listing.damaged[0].reason, /not valid JSON/);
     const all = await listAllBackups(dest);
     assert.equal(all.length, 1);
@@ -91,11 +102,20 @@ describe('backup layout', () => {
       const mineLive = await PartialBackup.begin(dest, 'host1', 'vol1', live, new Date('2024-05-02T00:00:00Z'));
       const ofChild = await PartialBackup.begin(dest, 'host1', 'vol1', other, new Date('2024-05-03T00:00:00Z'));
       endRun(ended);
-      assert.deepEqual((await removeStaleLeftovers(dest, 'host1', 'vol1')).map((l) => l.dir), [mineEnded.dir]);
+      assert.deepEqual(
+        (await removeStaleLeftovers(dest, 'host1', 'vol1')).map((l) => l.dir),
+        [mineEnded.dir],
+      );
       child.kill('SIGKILL');
       await new Promise((r) => child.once('exit', r));
-      assert.deepEqual((await removeStaleLeftovers(dest, 'host1', 'vol1')).map((l) => l.dir), [ofChild.dir]);
-      assert.deepEqual((await listBackups(dest, 'host1', 'vol1')).leftovers.map((l) => l.dir), [mineLive.dir]);
+      assert.deepEqual(
+        (await removeStaleLeftovers(dest, 'host1', 'vol1')).map((l) => l.dir),
+        [ofChild.dir],
+      );
+      assert.deepEqual(
+        (await listBackups(dest, 'host1', 'vol1')).leftovers.map((l) => l.dir),
+        [mineLive.dir],
+      );
     } finally {
       child.kill('SIGKILL');
       endRun(live);
@@ -132,16 +152,36 @@ describe('retention', () => {
     for (let day = 1; day <= 5; day++) await makeBackup(dest, new Date(`2024-05-0${day}T00:00:00Z`));
     const partial = await PartialBackup.begin(dest, 'host1', 'vol1', RUN, new Date('2024-04-01T00:00:00Z'));
     const removed = await pruneBackups(dest, 'host1', 'vol1', 'archive', 2);
-    assert.deepEqual(removed.map((b) => b.timestamp), ['2024-05-03T00-00-00-000Z', '2024-05-02T00-00-00-000Z', '2024-05-01T00-00-00-000Z']);
+    assert.deepEqual(
+      removed.map((b) => b.timestamp),
+      ['2024-05-03T00-00-00-000Z', '2024-05-02T00-00-00-000Z', '2024-05-01T00-00-00-000Z'],
+    );
     const listing = await listBackups(dest, 'host1', 'vol1');
-    assert.deepEqual(listing.backups.map((b) => b.timestamp), ['2024-05-05T00-00-00-000Z', '2024-05-04T00-00-00-000Z']);
-    assert.deepEqual(listing.leftovers.map((l) => l.dir), [partial.dir]);
+    assert.deepEqual(
+      listing.backups.map((b) => b.timestamp),
+      ['2024-05-05T00-00-00-000Z', '2024-05-04T00-00-00-000Z'],
+    );
+    assert.deepEqual(
+      listing.leftovers.map((l) => l.dir),
+      [partial.dir],
+    );
     assert.deepEqual(await pruneBackups(dest, 'host1', 'vol1', 'archive', 2), []);
   });
 
   it('counts the backups of each mode apart and never touches folders it did not write', async () => {
     const dest = await tempDest();
-    const snapshot = { ...COMMIT, source: { kind: 'snapshot' as const, vsphereUrl: 'https://esx/sdk', vm: 'vm', snapshotName: 's', datastore: 'ds', diskPath: '[ds] dockvols/x/vol1.vmdk', diskMode: 'persistent' } };
+    const snapshot = {
+      ...COMMIT,
+      source: {
+        kind: 'snapshot' as const,
+        vsphereUrl: 'https://esx/sdk',
+        vm: 'vm',
+        snapshotName: 's',
+        datastore: 'ds',
+        diskPath: '[ds] dockvols/x/vol1.vmdk',
+        diskMode: 'persistent',
+      },
+    };
     for (let day = 1; day <= 2; day++) {
       const partial = await PartialBackup.begin(dest, 'host1', 'vol1', RUN, new Date(`2024-04-0${day}T00:00:00Z`));
       await partial.addStream('vol1.vmdk', 'descriptor', Readable.from([Buffer.from('d')]));
@@ -150,9 +190,23 @@ describe('retention', () => {
     for (let day = 1; day <= 3; day++) await makeBackup(dest, new Date(`2024-05-0${day}T00:00:00Z`));
     const folder = join(dest, 'host1', 'vol1');
     for (const own of ['notes', '2020-01-01T00-00-00-000Z']) await fs.mkdir(join(folder, own));
-    assert.deepEqual((await pruneBackups(dest, 'host1', 'vol1', 'archive', 2)).map((b) => b.timestamp), ['2024-05-01T00-00-00-000Z']);
-    assert.deepEqual((await listBackups(dest, 'host1', 'vol1')).backups.map((b) => `${b.manifest.mode} ${b.timestamp}`), ['archive 2024-05-03T00-00-00-000Z', 'archive 2024-05-02T00-00-00-000Z', 'snapshot 2024-04-02T00-00-00-000Z', 'snapshot 2024-04-01T00-00-00-000Z']);
-    assert.deepEqual((await pruneBackups(dest, 'host1', 'vol1', 'snapshot', 1)).map((b) => b.timestamp), ['2024-04-01T00-00-00-000Z']);
+    assert.deepEqual(
+      (await pruneBackups(dest, 'host1', 'vol1', 'archive', 2)).map((b) => b.timestamp),
+      ['2024-05-01T00-00-00-000Z'],
+    );
+    assert.deepEqual(
+      (await listBackups(dest, 'host1', 'vol1')).backups.map((b) => `${b.manifest.mode} ${b.timestamp}`),
+      [
+        'archive 2024-05-03T00-00-00-000Z',
+        'archive 2024-05-02T00-00-00-000Z',
+        'snapshot 2024-04-02T00-00-00-000Z',
+        'snapshot 2024-04-01T00-00-00-000Z',
+      ],
+    );
+    assert.deepEqual(
+      (await pruneBackups(dest, 'host1', 'vol1', 'snapshot', 1)).map((b) => b.timestamp),
+      ['2024-04-01T00-00-00-000Z'],
+    );
     for (const own of ['notes', '2020-01-01T00-00-00-000Z']) await fs.access(join(folder, own));
   });
 

@@ -65,7 +65,10 @@ describe('verify trusts only regular files in a backup folder', () => {
     await fs.mkdir(join(dir, 'volume.tar'));
     await fs.symlink(outside, join(dir, 'extra.bin'));
     const asFolder = await verifyBackup(dir);
-    assert.deepEqual(asFolder.problems.map(describeProblem).sort(), ['extra.bin: a symbolic link, not a regular file', 'volume.tar: a folder, not a regular file']);
+    assert.deepEqual(asFolder.problems.map(describeProblem).sort(), [
+      'extra.bin: a symbolic link, not a regular file',
+      'volume.tar: a folder, not a regular file',
+    ]);
 
     await fs.rm(join(dir, 'volume.tar'), { recursive: true });
     await fs.rm(join(dir, 'extra.bin'));

@@ -9,7 +9,10 @@ const vmfs: DatastoreChoice = { name: 'datastore1', type: 'VMFS', capacityBytes:
 const vsan: DatastoreChoice = { name: 'vsanDatastore', type: 'vsan', capacityBytes: 2048 * GB, freeBytes: -1, vsan: true };
 const offer: DatastoreOffer = { datastores: [vmfs, vsan], vmDatastore: 'datastore1' };
 const input: WizardInput = {
-  hosts: [{ id: 'a', name: 'docker-a', endpoint: 'unix:///a.sock' }, { id: 'b', name: 'docker-b', endpoint: 'ssh://root@b' }],
+  hosts: [
+    { id: 'a', name: 'docker-a', endpoint: 'unix:///a.sock' },
+    { id: 'b', name: 'docker-b', endpoint: 'ssh://root@b' },
+  ],
   datastores: async () => offer,
   volumesOf: (id) => (id === 'b' ? ['src1'] : []),
 };
@@ -18,7 +21,10 @@ const input: WizardInput = {
 function scripted(answers: Record<string, unknown[]>, asked: string[]): Prompter {
   const next = (id: string, fallback: unknown) => (answers[id]?.length ? answers[id].shift() : fallback);
   return {
-    pick: async (s) => (asked.push(`${s.id} ${s.step}/${s.totalSteps}`), next(s.id, (s.items.find((i) => i.picked) ?? s.items[0]).value) as never),
+    pick: async (s) => (
+      asked.push(`${s.id} ${s.step}/${s.totalSteps}`),
+      next(s.id, (s.items.find((i) => i.picked) ?? s.items[0]).value) as never
+    ),
     input: async (s) => (asked.push(`${s.id} ${s.step}/${s.totalSteps}`), next(s.id, s.value) as never),
     confirm: async (_m, _d, actions) => (actions.includes('Create') ? 'Create' : undefined),
   };
@@ -27,13 +33,40 @@ function scripted(answers: Record<string, unknown[]>, asked: string[]): Prompter
 describe('create volume wizard', () => {
   it('clone-from skips size and fstype; vSAN datastore adds the policy step; back returns to the previous step', async () => {
     const asked: string[] = [];
-    const r = await runCreateVolumeWizard(input, scripted({ host: ['b'], name: ['v2'], datastore: ['vsanDatastore'], source: ['src1'], access: [BACK, 'read-only'], 'vsan-policy-name': ['gold'] }, asked), async () => undefined);
+    const r = await runCreateVolumeWizard(
+      input,
+      scripted(
+        {
+          host: ['b'],
+          name: ['v2'],
+          datastore: ['vsanDatastore'],
+          source: ['src1'],
+          access: [BACK, 'read-only'],
+          'vsan-policy-name': ['gold'],
+        },
+        asked,
+      ),
+      async () => undefined,
+    );
     // the total follows the answers: the vSAN datastore adds a step, the clone removes size and fstype
-    assert.deepEqual(asked, ['host 1/10', 'name 2/10', 'datastore 3/10', 'source 4/11', 'diskformat 5/9', 'attach-as 6/9', 'access 7/9', 'attach-as 6/9', 'access 7/9', 'vsan-policy-name 8/9']);
+    assert.deepEqual(asked, [
+      'host 1/10',
+      'name 2/10',
+      'datastore 3/10',
+      'source 4/11',
+      'diskformat 5/9',
+      'attach-as 6/9',
+      'access 7/9',
+      'attach-as 6/9',
+      'access 7/9',
+      'vsan-policy-name 8/9',
+    ]);
     assert.deepEqual(r, {
-      hostId: 'b', name: 'v2@vsanDatastore',
+      hostId: 'b',
+      name: 'v2@vsanDatastore',
       options: { 'vsan-policy-name': 'gold', diskformat: 'thin', 'attach-as': 'persistent', access: 'read-only', 'clone-from': 'src1' },
-      commandLine: 'docker -H ssh://root@b volume create --driver=vsphere --name=v2@vsanDatastore -o vsan-policy-name=gold -o diskformat=thin -o attach-as=persistent -o access=read-only -o clone-from=src1',
+      commandLine:
+        'docker -H ssh://root@b volume create --driver=vsphere --name=v2@vsanDatastore -o vsan-policy-name=gold -o diskformat=thin -o attach-as=persistent -o access=read-only -o clone-from=src1',
     });
   });
   it('validates as you type with vDVS texts', async () => {
@@ -49,13 +82,16 @@ describe('create volume wizard', () => {
     assert.equal(seen.name, `"Volume names ending with '-NNNNNN' (where N is a digit) are not supported"`);
     assert.match(seen.size!, /^Invalid format for size/);
   });
-  it('offers the ESXi side\'s datastores with type and free space, the VM\'s own first', () => {
+  it("offers the ESXi side's datastores with type and free space, the VM's own first", () => {
     const step = datastoreStep(offer, 'vsanDatastore');
-    assert.deepEqual(step.items.map((i) => [i.label, i.description, i.value, !!i.picked]), [
-      ["Docker host VM's datastore", 'short name · datastore1 · VMFS · 40 GB free of 100 GB', '', false],
-      ['datastore1', 'VMFS · 40 GB free of 100 GB', 'datastore1', false],
-      ['vsanDatastore', 'vSAN · 2.0 TB, free space not reported', 'vsanDatastore', true],
-    ]);
+    assert.deepEqual(
+      step.items.map((i) => [i.label, i.description, i.value, !!i.picked]),
+      [
+        ["Docker host VM's datastore", 'short name · datastore1 · VMFS · 40 GB free of 100 GB', '', false],
+        ['datastore1', 'VMFS · 40 GB free of 100 GB', 'datastore1', false],
+        ['vsanDatastore', 'vSAN · 2.0 TB, free space not reported', 'vsanDatastore', true],
+      ],
+    );
     assert.equal(step.placeholder, 'Datastore for the VMDK (or type a datastore name)');
     // a typed name not in the list becomes the first item; a listed one or blanks do not
     assert.equal(step.typed('  nfs-02 ')?.value, 'nfs-02');
@@ -73,15 +109,26 @@ describe('create volume wizard', () => {
       }
       return (s.items.find((i) => i.picked) ?? s.items[0]).value;
     };
-    const r = await runCreateVolumeWizard({ ...input, datastores: async () => ({ datastores: [], note }) }, prompter, async () => undefined);
+    const r = await runCreateVolumeWizard(
+      { ...input, datastores: async () => ({ datastores: [], note }) },
+      prompter,
+      async () => undefined,
+    );
     assert.equal(seen?.placeholder, note);
-    assert.deepEqual(seen?.items.map((i) => i.description), ['short name']);
+    assert.deepEqual(
+      seen?.items.map((i) => i.description),
+      ['short name'],
+    );
     assert.equal(r?.name, 'v1@nfs-02');
   });
-  it('vsan-policy-name only for a vSAN datastore, also when it is the VM\'s own; a datastore with @ is asked again', async () => {
+  it("vsan-policy-name only for a vSAN datastore, also when it is the VM's own; a datastore with @ is asked again", async () => {
     const walk = async (datastores: unknown[], own?: string) => {
       const asked: string[] = [];
-      const r = await runCreateVolumeWizard({ ...input, datastores: async () => ({ ...offer, vmDatastore: own ?? offer.vmDatastore }) }, scripted({ host: ['a'], name: ['v'], datastore: datastores, 'vsan-policy-name': ['gold'] }, asked), async () => undefined);
+      const r = await runCreateVolumeWizard(
+        { ...input, datastores: async () => ({ ...offer, vmDatastore: own ?? offer.vmDatastore }) },
+        scripted({ host: ['a'], name: ['v'], datastore: datastores, 'vsan-policy-name': ['gold'] }, asked),
+        async () => undefined,
+      );
       return { steps: asked.map((a) => a.split(' ')[0]), r };
     };
     const plain = await walk(['datastore1']);
@@ -92,10 +139,13 @@ describe('create volume wizard', () => {
     assert.equal(short.r?.name, 'v');
     assert.equal(short.r?.options['vsan-policy-name'], 'gold');
     const at = await walk(['a@b', 'datastore1']);
-    assert.deepEqual(at.steps.filter((s) => s === 'datastore'), ['datastore', 'datastore']);
+    assert.deepEqual(
+      at.steps.filter((s) => s === 'datastore'),
+      ['datastore', 'datastore'],
+    );
     assert.equal(at.r?.name, 'v@datastore1');
   });
-  it('reads a host\'s datastores once, and a failed read becomes a note', async () => {
+  it("reads a host's datastores once, and a failed read becomes a note", async () => {
     let reads = 0;
     const prompter = scripted({ host: ['a', 'a'], name: ['v'], datastore: [BACK] }, []);
     let placeholders: string[] = [];
@@ -104,13 +154,24 @@ describe('create volume wizard', () => {
       if (s.id === 'datastore') placeholders.push(s.placeholder);
       return pick0(s);
     };
-    await runCreateVolumeWizard({ ...input, datastores: async () => (reads++, Promise.reject(new Error('InvalidLogin'))) }, prompter, async () => undefined);
+    await runCreateVolumeWizard(
+      { ...input, datastores: async () => (reads++, Promise.reject(new Error('InvalidLogin'))) },
+      prompter,
+      async () => undefined,
+    );
     assert.equal(reads, 1);
     assert.equal(placeholders.length, 2);
     assert.match(placeholders[0], /^Datastores could not be read \(InvalidLogin\): type the name/);
     placeholders = [];
   });
   it('cancel returns undefined', async () => {
-    assert.equal(await runCreateVolumeWizard(input, { pick: async () => undefined, input: async () => undefined, confirm: async () => undefined }, async () => undefined), undefined);
+    assert.equal(
+      await runCreateVolumeWizard(
+        input,
+        { pick: async () => undefined, input: async () => undefined, confirm: async () => undefined },
+        async () => undefined,
+      ),
+      undefined,
+    );
   });
 });

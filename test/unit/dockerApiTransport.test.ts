@@ -39,7 +39,9 @@ describe('DockerConnection.dial over its keep-alive transport', () => {
         } else if (url.pathname === '/containers/x/start') {
           res.writeHead(304).end();
         } else {
-          res.writeHead(200, { 'Content-Type': 'application/json' }).end(JSON.stringify({ path: url.pathname, query: Object.fromEntries(url.searchParams) }));
+          res
+            .writeHead(200, { 'Content-Type': 'application/json' })
+            .end(JSON.stringify({ path: url.pathname, query: Object.fromEntries(url.searchParams) }));
         }
       });
     });
@@ -67,7 +69,11 @@ describe('DockerConnection.dial over its keep-alive transport', () => {
   it('encodes the query as the Engine expects: filters as JSON, plain values as text', async () => {
     const conn = await open();
     try {
-      const answer = await conn.dial<{ path: string; query: Record<string, string> }>('Listing', { method: 'GET', path: '/volumes', query: { filters: { driver: ['vsphere:latest'] }, force: true, t: 5 } });
+      const answer = await conn.dial<{ path: string; query: Record<string, string> }>('Listing', {
+        method: 'GET',
+        path: '/volumes',
+        query: { filters: { driver: ['vsphere:latest'] }, force: true, t: 5 },
+      });
       assert.deepEqual(answer, { path: '/volumes', query: { filters: '{"driver":["vsphere:latest"]}', force: 'true', t: '5' } });
     } finally {
       conn.close();
@@ -80,7 +86,13 @@ describe('DockerConnection.dial over its keep-alive transport', () => {
       seen.length = 0;
       await conn.dial('Creating', { method: 'POST', path: '/volumes/create', body: { Name: 'v', DriverOpts: { size: '1gb' } } });
       await conn.dial('Enabling', { method: 'POST', path: '/plugins/p/enable', query: { timeout: 30 } });
-      assert.deepEqual(seen.map((s) => [s.type, s.body]), [['application/json', '{"Name":"v","DriverOpts":{"size":"1gb"}}'], [undefined, '']]);
+      assert.deepEqual(
+        seen.map((s) => [s.type, s.body]),
+        [
+          ['application/json', '{"Name":"v","DriverOpts":{"size":"1gb"}}'],
+          [undefined, ''],
+        ],
+      );
     } finally {
       conn.close();
     }
@@ -90,7 +102,10 @@ describe('DockerConnection.dial over its keep-alive transport', () => {
     const conn = await open();
     try {
       await conn.dial('Starting', { method: 'POST', path: '/containers/x/start', ok: [204, 304] });
-      await assert.rejects(conn.dial('Starting', { method: 'POST', path: '/containers/x/start' }), (err: unknown) => statusCode(err) === 304);
+      await assert.rejects(
+        conn.dial('Starting', { method: 'POST', path: '/containers/x/start' }),
+        (err: unknown) => statusCode(err) === 304,
+      );
     } finally {
       conn.close();
     }
@@ -106,7 +121,10 @@ describe('DockerConnection.dial over its keep-alive transport', () => {
         assert.match(err.message, /Inspecting volume missing failed on .*: get missing: no such volume/);
         return true;
       });
-      await assert.rejects(conn.dial('Calling', { method: 'GET', path: '/plain-error' }), (err: unknown) => statusCode(err) === 500 && daemonMessage(err) === 'plugin exploded');
+      await assert.rejects(
+        conn.dial('Calling', { method: 'GET', path: '/plain-error' }),
+        (err: unknown) => statusCode(err) === 500 && daemonMessage(err) === 'plugin exploded',
+      );
     } finally {
       conn.close();
     }
@@ -130,7 +148,10 @@ describe('DockerConnection.dial over its keep-alive transport', () => {
   it('gives up at the deadline and on cancellation', async () => {
     const conn = await DockerConnection.open({ id: 'fake', name: 'fake', endpoint: `unix://${socketPath}` }, { timeoutMs: 200 });
     try {
-      await assert.rejects(conn.dial('Waiting', { method: 'GET', path: '/slow' }), (err: unknown) => err instanceof Error && (err as { code?: string }).code === 'TIMEOUT');
+      await assert.rejects(
+        conn.dial('Waiting', { method: 'GET', path: '/slow' }),
+        (err: unknown) => err instanceof Error && (err as { code?: string }).code === 'TIMEOUT',
+      );
       const cancel = new AbortController();
       const pending = conn.dial('Waiting', { method: 'GET', path: '/slow' }, { signal: cancel.signal, timeoutMs: 60_000 });
       cancel.abort();
@@ -141,9 +162,15 @@ describe('DockerConnection.dial over its keep-alive transport', () => {
   });
 
   it('says the daemon is unreachable when nothing listens on the socket', async () => {
-    const conn = await DockerConnection.open({ id: 'gone', name: 'gone', endpoint: `unix://${join(dir, 'none.sock')}` }, { timeoutMs: 5_000 });
+    const conn = await DockerConnection.open(
+      { id: 'gone', name: 'gone', endpoint: `unix://${join(dir, 'none.sock')}` },
+      { timeoutMs: 5_000 },
+    );
     try {
-      await assert.rejects(conn.dial('Listing volumes', { method: 'GET', path: '/volumes' }), (err: unknown) => err instanceof DockerError && err.code === 'DAEMON_UNREACHABLE');
+      await assert.rejects(
+        conn.dial('Listing volumes', { method: 'GET', path: '/volumes' }),
+        (err: unknown) => err instanceof DockerError && err.code === 'DAEMON_UNREACHABLE',
+      );
     } finally {
       conn.close();
     }

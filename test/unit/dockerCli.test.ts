@@ -41,7 +41,10 @@ describe('CLI lines', () => {
       cliLines(host('/var/run/docker.sock'), CLI.pluginUpgrade('vsphere:latest', 'vmware/vsphere-storage-for-docker:0.21.3')),
       'docker plugin disable -f vsphere:latest && docker plugin upgrade --grant-all-permissions vsphere:latest vmware/vsphere-storage-for-docker:0.21.3 && docker plugin enable vsphere:latest',
     );
-    assert.equal(cliLines(host('/var/run/docker.sock'), CLI.pluginDisable('vsphere:latest', false)), 'docker plugin disable vsphere:latest');
+    assert.equal(
+      cliLines(host('/var/run/docker.sock'), CLI.pluginDisable('vsphere:latest', false)),
+      'docker plugin disable vsphere:latest',
+    );
   });
   it('quotes for a POSIX shell only when needed', () => {
     assert.equal(shellQuote('vol@datastore1'), 'vol@datastore1');

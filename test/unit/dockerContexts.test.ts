@@ -27,17 +27,27 @@ describe('scanDockerContexts', () => {
   });
   it('imports ssh, tcp+TLS and unix contexts, marks the current one, keeps TLS verification', async () => {
     const dir = join(root, 'ok');
-    context(dir, 'vm01', { Name: 'vm01', Metadata: { Description: 'Docker VM 01' }, Endpoints: { docker: { Host: 'ssh://docker@10.0.0.5', SkipTLSVerify: false } } });
+    context(dir, 'vm01', {
+      Name: 'vm01',
+      Metadata: { Description: 'Docker VM 01' },
+      Endpoints: { docker: { Host: 'ssh://docker@10.0.0.5', SkipTLSVerify: false } },
+    });
     context(dir, 'tls', { Name: 'tls', Metadata: {}, Endpoints: { docker: { Host: 'tcp://10.0.0.6:2376', SkipTLSVerify: true } } }, true);
     context(dir, 'local', { Name: 'local', Endpoints: { docker: { Host: 'unix:///run/user/1000/docker.sock' } } });
     writeFileSync(join(dir, 'config.json'), JSON.stringify({ currentContext: 'vm01' }));
     const scan = await scanDockerContexts(dir);
     const byName = Object.fromEntries(scan.contexts.map((c) => [c.name, c]));
     assert.deepEqual(Object.keys(byName).sort(), ['local', 'tls', 'vm01']);
-    assert.deepEqual(byName.vm01, { name: 'vm01', description: 'Docker VM 01', endpoint: 'ssh://docker@10.0.0.5', skipTlsVerify: false, current: true });
-    assert.equal(byName.tls!.tlsCertPath, join(dir, 'contexts', 'tls', contextId('tls'), 'docker'));
-    assert.equal(byName.tls!.skipTlsVerify, true);
-    assert.equal(byName.local!.endpoint, 'unix:///run/user/1000/docker.sock');
+    assert.deepEqual(byName.vm01, {
+      name: 'vm01',
+      description: 'Docker VM 01',
+      endpoint: 'ssh://docker@10.0.0.5',
+      skipTlsVerify: false,
+      current: true,
+    });
+    assert.equal(byName.tls.tlsCertPath, join(dir, 'contexts', 'tls', contextId('tls'), 'docker'));
+    assert.equal(byName.tls.skipTlsVerify, true);
+    assert.equal(byName.local.endpoint, 'unix:///run/user/1000/docker.sock');
     assert.deepEqual(scan.skipped, []);
   });
   it('skips broken and unusable contexts with the reason', async () => {
@@ -48,9 +58,9 @@ describe('scanDockerContexts', () => {
     const scan = await scanDockerContexts(dir);
     assert.deepEqual(scan.contexts, []);
     const reasons = Object.fromEntries(scan.skipped.map((s) => [s.name, s.reason]));
-    assert.match(reasons[contextId('broken')]!, /cannot read .*meta\.json/);
-    assert.match(reasons.k8s!, /no docker endpoint/);
-    assert.match(reasons.win!, /named pipes/);
+    assert.match(reasons[contextId('broken')], /cannot read .*meta\.json/);
+    assert.match(reasons.k8s, /no docker endpoint/);
+    assert.match(reasons.win, /named pipes/);
   });
   it('finds nothing (no error) without a contexts folder', async () => {
     assert.deepEqual((await scanDockerContexts(join(root, 'none'))).contexts, []);

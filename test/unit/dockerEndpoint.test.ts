@@ -4,7 +4,10 @@ import { endpointFromEnv, formatEndpoint, parseEndpoint, tcpPort } from '../../s
 import { UserError } from '../../src/core/errors';
 
 function rejects(text: string, why: RegExp) {
-  assert.throws(() => parseEndpoint(text), (err: unknown) => err instanceof UserError && err.code === 'BAD_ENDPOINT' && why.test(err.message));
+  assert.throws(
+    () => parseEndpoint(text),
+    (err: unknown) => err instanceof UserError && err.code === 'BAD_ENDPOINT' && why.test(err.message),
+  );
 }
 
 describe('parseEndpoint', () => {
@@ -50,8 +53,14 @@ describe('endpointFromEnv', () => {
     assert.equal(endpointFromEnv({}, '/home/u'), undefined);
   });
   it('takes DOCKER_CERT_PATH for tcp, or ~/.docker with DOCKER_TLS_VERIFY=1', () => {
-    assert.deepEqual(endpointFromEnv({ DOCKER_HOST: 'tcp://h:2376', DOCKER_CERT_PATH: '/certs' }, '/home/u'), { endpoint: 'tcp://h:2376', tlsCertPath: '/certs' });
-    assert.deepEqual(endpointFromEnv({ DOCKER_HOST: 'tcp://h:2376', DOCKER_TLS_VERIFY: '1' }, '/home/u'), { endpoint: 'tcp://h:2376', tlsCertPath: '/home/u/.docker' });
+    assert.deepEqual(endpointFromEnv({ DOCKER_HOST: 'tcp://h:2376', DOCKER_CERT_PATH: '/certs' }, '/home/u'), {
+      endpoint: 'tcp://h:2376',
+      tlsCertPath: '/certs',
+    });
+    assert.deepEqual(endpointFromEnv({ DOCKER_HOST: 'tcp://h:2376', DOCKER_TLS_VERIFY: '1' }, '/home/u'), {
+      endpoint: 'tcp://h:2376',
+      tlsCertPath: '/home/u/.docker',
+    });
     assert.deepEqual(endpointFromEnv({ DOCKER_HOST: 'tcp://h:2375' }, '/home/u'), { endpoint: 'tcp://h:2375' });
   });
   it('ignores cert paths for ssh and unix, and rejects a malformed DOCKER_HOST', () => {

@@ -13,9 +13,19 @@ const dir = mkdtempSync(join(tmpdir(), 'vdvs-vibfile-'));
 describe('ar archive reader', () => {
   it('lists GNU and BSD style members with their data offsets', async () => {
     for (const style of ['gnu', 'bsd'] as const) {
-      const ar = arArchive([{ name: 'descriptor.xml', data: 'abc' }, { name: 'a-rather-long-payload-name', data: 'xy' }], style);
+      const ar = arArchive(
+        [
+          { name: 'descriptor.xml', data: 'abc' },
+          { name: 'a-rather-long-payload-name', data: 'xy' },
+        ],
+        style,
+      );
       const members = await listArMembers(readAtBuffer(ar), ar.length);
-      assert.deepEqual(members.map((m) => m.name), ['descriptor.xml', 'a-rather-long-payload-name'], style);
+      assert.deepEqual(
+        members.map((m) => m.name),
+        ['descriptor.xml', 'a-rather-long-payload-name'],
+        style,
+      );
       assert.equal(ar.subarray(members[0].dataOffset, members[0].dataOffset + members[0].size).toString(), 'abc');
       assert.equal(ar.subarray(members[1].dataOffset, members[1].dataOffset + members[1].size).toString(), 'xy');
     }
@@ -48,8 +58,14 @@ describe('VIB descriptor', () => {
     assert.equal(d.vendor, 'unknown');
   });
   it('says why a descriptor is not one', async () => {
-    await assert.rejects(parseDescriptor('<vib><name>n</name></vib>', 'x.vib'), (e: UserError) => e.code === 'NOT_A_VIB' && /name and a version/.test(e.message));
-    await assert.rejects(parseDescriptor('<vib><name>n</nam', 'x.vib'), (e: UserError) => e.code === 'NOT_A_VIB' && /not valid XML/.test(e.message));
+    await assert.rejects(
+      parseDescriptor('<vib><name>n</name></vib>', 'x.vib'),
+      (e: UserError) => e.code === 'NOT_A_VIB' && /name and a version/.test(e.message),
+    );
+    await assert.rejects(
+      parseDescriptor('<vib><name>n</nam', 'x.vib'),
+      (e: UserError) => e.code === 'NOT_A_VIB' && /not valid XML/.test(e.message),
+    );
   });
 });
 
@@ -87,7 +103,11 @@ describe('readVibFile', () => {
     for (const [name, data, why] of cases) {
       const path = join(dir, name);
       writeFileSync(path, data);
-      await assert.rejects(readVibFile(path), (e: UserError) => e.code === 'NOT_A_VIB' && why.test(e.message) && /is not a VIB/.test(e.message), name);
+      await assert.rejects(
+        readVibFile(path),
+        (e: UserError) => e.code === 'NOT_A_VIB' && why.test(e.message) && /is not a VIB/.test(e.message),
+        name,
+      );
     }
     const zipNoVib = join(dir, 'novib.zip');
     await writeBundle(zipNoVib, []);

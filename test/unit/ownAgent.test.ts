@@ -35,10 +35,10 @@ describe('ownAgent: requests keep our agent and still reach host:port', () => {
     const agent = new Agent({ keepAlive: true });
     const connects: unknown[] = [];
     const create = agent.createConnection.bind(agent);
-    agent.createConnection = ((options: { path?: string; host?: string; port?: number }, cb: never) => {
+    agent.createConnection = (options: { path?: string; host?: string; port?: number }, cb: never) => {
       connects.push({ path: options.path, host: options.host, port: options.port });
-      return create(options as never, cb);
-    }) as typeof agent.createConnection;
+      return create(options, cb);
+    };
     const options = ownAgent(agent);
     assert.equal(options.agent, agent);
     assert.ok(options.socketPath, 'a socketPath marks the request for VS Code to pass it through');

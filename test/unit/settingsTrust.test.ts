@@ -24,7 +24,12 @@ describe('settings a workspace cannot decide', () => {
 
   it('every setting is user-only (machine/application), restricted, or view-only', () => {
     const open = Object.entries(settings)
-      .filter(([key, s]) => !['machine', 'application'].includes(s.scope ?? '') && !untrusted.restrictedConfigurations.includes(key) && !VIEW_ONLY.includes(key))
+      .filter(
+        ([key, s]) =>
+          !['machine', 'application'].includes(s.scope ?? '') &&
+          !untrusted.restrictedConfigurations.includes(key) &&
+          !VIEW_ONLY.includes(key),
+      )
       .map(([key]) => key);
     assert.deepEqual(open, []);
   });

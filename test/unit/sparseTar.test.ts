@@ -15,7 +15,10 @@ import { TarCounter } from '../../src/core/backup/tarInventory';
 const run = promisify(execFile);
 const SIZE = 4 << 20;
 
-/** 4 MiB, zero but for 200 stretches of 512 bytes every 16 KiB (a sparse map longer than one 512-byte block) and 100 bytes at the very end (their 512-byte block is stored whole). */
+/**
+ * 4 MiB, zero but for 200 stretches of 512 bytes every 16 KiB (a sparse map longer than one 512-byte block) and 100 bytes at the very end
+ * (their 512-byte block is stored whole).
+ */
 function content(): Buffer {
   const data = Buffer.alloc(SIZE);
   for (let i = 0; i < 200; i++) data.fill(i + 1, i * 16384, i * 16384 + 512);
@@ -25,7 +28,8 @@ function content(): Buffer {
 
 async function tarOf(entries: { name: string; data: Buffer }[]): Promise<Buffer> {
   const p = tarStream.pack();
-  for (const e of entries) p.entry({ name: e.name, size: e.data.length, mode: 0o640, uid: 7, gid: 8, mtime: new Date(1_200_000_000_000) }, e.data);
+  for (const e of entries)
+    p.entry({ name: e.name, size: e.data.length, mode: 0o640, uid: 7, gid: 8, mtime: new Date(1_200_000_000_000) }, e.data);
   p.finalize();
   const chunks: Buffer[] = [];
   for await (const c of p as unknown as AsyncIterable<Buffer>) chunks.push(c);
@@ -35,7 +39,11 @@ async function tarOf(entries: { name: string; data: Buffer }[]): Promise<Buffer>
 async function through(input: Buffer, ...transforms: NodeJS.ReadWriteStream[]): Promise<Buffer> {
   const chunks: Buffer[] = [];
   // small chunks, so maps and blocks straddle them
-  const source = Readable.from((function* () { for (let i = 0; i < input.length; i += 1000) yield input.subarray(i, i + 1000); })());
+  const source = Readable.from(
+    (function* () {
+      for (let i = 0; i < input.length; i += 1000) yield input.subarray(i, i + 1000);
+    })(),
+  );
   await pipeline([source, ...transforms, new Writable({ write: (c: Buffer, _e, done) => (chunks.push(c), done()) })]);
   return Buffer.concat(chunks);
 }
@@ -49,10 +57,16 @@ describe('PAX sparse entries of archive mode', () => {
   after(() => fs.rm(dir, { recursive: true, force: true }));
 
   it('stores only the data stretches, GNU tar extracts the same bytes sparse, counts use the real size, and restore staging gives the stretches back', async () => {
-    const dense = await tarOf([{ name: './sp.bin', data }, { name: './dense.txt', data: Buffer.from('dense\n') }]);
+    const dense = await tarOf([
+      { name: './sp.bin', data },
+      { name: './dense.txt', data: Buffer.from('dense\n') },
+    ]);
     const stored = await through(dense, new SparseWriter(tarStream, new Set(['./sp.bin']), join(dir, 'spool')));
     assert.ok(stored.length < 200 * 1024, `stored ${stored.length} bytes`);
-    await fs.access(join(dir, 'spool')).then(() => assert.fail('the spool file is removed'), () => undefined);
+    await fs.access(join(dir, 'spool')).then(
+      () => assert.fail('the spool file is removed'),
+      () => undefined,
+    );
 
     const archive = join(dir, 'volume.tar');
     await fs.writeFile(archive, stored);
@@ -80,10 +94,20 @@ describe('PAX sparse entries of archive mode', () => {
     ex.on('entry', (header, stream, next) => {
       const body: Buffer[] = [];
       stream.on('data', (c: unknown) => void body.push(c as Buffer));
-      stream.on('end', () => (seen.push({ name: header.name, size: header.size, uid: header.uid, mode: header.mode, body: Buffer.concat(body) }), next()));
+      stream.on(
+        'end',
+        () => (seen.push({ name: header.name, size: header.size, uid: header.uid, mode: header.mode, body: Buffer.concat(body) }), next()),
+      );
     });
     await pipeline(Readable.from([uploaded]), ex as unknown as NodeJS.WritableStream);
-    assert.deepEqual(seen.map((e) => [e.name, e.size]), [['./sp.bin', 0], [`./${staged.staged}`, 201 * 512], ['./dense.txt', 6]]);
+    assert.deepEqual(
+      seen.map((e) => [e.name, e.size]),
+      [
+        ['./sp.bin', 0],
+        [`./${staged.staged}`, 201 * 512],
+        ['./dense.txt', 6],
+      ],
+    );
     assert.deepEqual([seen[0].uid, seen[0].mode], [7, 0o640]);
     assert.deepEqual(seen[1].body, Buffer.concat(stretches.map(([o, n]) => data.subarray(o, o + n))));
   });

@@ -28,7 +28,8 @@ describe('vsphere TLS: pinned or CA-verified, never unverified', () => {
   let requests = 0;
 
   const openssl = (...args: string[]) => run('openssl', args, { cwd: dir });
-  const serve = (cert: string, key: string, chain?: string) => server.setSecureContext({ cert: Buffer.concat([pem(`${cert}.pem`), ...(chain ? [pem(`${chain}.pem`)] : [])]), key: pem(`${key}.key`) });
+  const serve = (cert: string, key: string, chain?: string) =>
+    server.setSecureContext({ cert: Buffer.concat([pem(`${cert}.pem`), ...(chain ? [pem(`${chain}.pem`)] : [])]), key: pem(`${key}.key`) });
   const get = (agent: PinnedAgent) =>
     new Promise<string>((resolve, reject) => {
       https
@@ -43,11 +44,63 @@ describe('vsphere TLS: pinned or CA-verified, never unverified', () => {
   before(async () => {
     writeFileSync(file('leaf.ext'), 'subjectAltName=IP:127.0.0.1,DNS:localhost\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n');
     const selfSigned = (name: string, days: string) =>
-      openssl('req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', days, '-subj', `/CN=${name}.example`, '-addext', 'basicConstraints=critical,CA:FALSE', '-addext', 'subjectAltName=DNS:esx.example', '-keyout', `${name}.key`, '-out', `${name}.pem`);
-    await Promise.all([selfSigned('esx', '2'), selfSigned('other', '2'), openssl('req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '2', '-subj', '/CN=h6 test CA', '-keyout', 'ca.key', '-out', 'ca.pem')]);
+      openssl(
+        'req',
+        '-x509',
+        '-newkey',
+        'rsa:2048',
+        '-nodes',
+        '-days',
+        days,
+        '-subj',
+        `/CN=${name}.example`,
+        '-addext',
+        'basicConstraints=critical,CA:FALSE',
+        '-addext',
+        'subjectAltName=DNS:esx.example',
+        '-keyout',
+        `${name}.key`,
+        '-out',
+        `${name}.pem`,
+      );
+    await Promise.all([
+      selfSigned('esx', '2'),
+      selfSigned('other', '2'),
+      openssl(
+        'req',
+        '-x509',
+        '-newkey',
+        'rsa:2048',
+        '-nodes',
+        '-days',
+        '2',
+        '-subj',
+        '/CN=h6 test CA',
+        '-keyout',
+        'ca.key',
+        '-out',
+        'ca.pem',
+      ),
+    ]);
     for (const leaf of ['leaf', 'leaf2']) {
       await openssl('req', '-newkey', 'rsa:2048', '-nodes', '-subj', `/CN=${leaf}`, '-keyout', `${leaf}.key`, '-out', `${leaf}.csr`);
-      await openssl('x509', '-req', '-in', `${leaf}.csr`, '-CA', 'ca.pem', '-CAkey', 'ca.key', '-CAcreateserial', '-days', '2', '-extfile', 'leaf.ext', '-out', `${leaf}.pem`);
+      await openssl(
+        'x509',
+        '-req',
+        '-in',
+        `${leaf}.csr`,
+        '-CA',
+        'ca.pem',
+        '-CAkey',
+        'ca.key',
+        '-CAcreateserial',
+        '-days',
+        '2',
+        '-extfile',
+        'leaf.ext',
+        '-out',
+        `${leaf}.pem`,
+      );
     }
     // notAfter one day in the past
     await openssl('x509', '-req', '-in', 'leaf.csr', '-signkey', 'leaf.key', '-days', '-1', '-out', 'expired.pem');
@@ -89,7 +142,14 @@ describe('vsphere TLS: pinned or CA-verified, never unverified', () => {
     assert.equal(await get(agent), 'ok');
     const before = requests;
     serve('other', 'other');
-    await assert.rejects(get(agent), (e: unknown) => e instanceof ThumbprintMismatchError && e.code === 'CERT_CHANGED' && e.message.includes(thumbprint('esx')) && e.message.includes(thumbprint('other')));
+    await assert.rejects(
+      get(agent),
+      (e: unknown) =>
+        e instanceof ThumbprintMismatchError &&
+        e.code === 'CERT_CHANGED' &&
+        e.message.includes(thumbprint('esx')) &&
+        e.message.includes(thumbprint('other')),
+    );
     assert.equal(requests, before);
     agent.destroy();
   });
@@ -115,7 +175,10 @@ describe('vsphere TLS: pinned or CA-verified, never unverified', () => {
     serve('expired', 'leaf');
     const before = requests;
     const agent = new PinnedAgent({ thumbprint: thumbprint('expired') });
-    await assert.rejects(get(agent), (e: unknown) => e instanceof UserError && e.code === 'CERT_INVALID' && /CERT_HAS_EXPIRED/.test(e.message));
+    await assert.rejects(
+      get(agent),
+      (e: unknown) => e instanceof UserError && e.code === 'CERT_INVALID' && /CERT_HAS_EXPIRED/.test(e.message),
+    );
     assert.equal(requests, before);
     agent.destroy();
   });
@@ -127,8 +190,11 @@ describe('vsphere TLS: pinned or CA-verified, never unverified', () => {
     agent.destroy();
     const wrongName = new PinnedAgent({ caBundlePath: file('ca.pem') });
     await assert.rejects(
-      new Promise((resolve, reject) => https.get({ host: 'localhost', port, servername: 'esx.example', agent: wrongName }, resolve).on('error', reject)),
-      (e: unknown) => e instanceof UnknownCertificateError && e.reason === 'ERR_TLS_CERT_ALTNAME_INVALID' && e.thumbprint === thumbprint('leaf'),
+      new Promise((resolve, reject) =>
+        https.get({ host: 'localhost', port, servername: 'esx.example', agent: wrongName }, resolve).on('error', reject),
+      ),
+      (e: unknown) =>
+        e instanceof UnknownCertificateError && e.reason === 'ERR_TLS_CERT_ALTNAME_INVALID' && e.thumbprint === thumbprint('leaf'),
     );
     wrongName.destroy();
   });
@@ -137,7 +203,14 @@ describe('vsphere TLS: pinned or CA-verified, never unverified', () => {
     serve('esx', 'esx');
     const before = requests;
     const agent = new PinnedAgent({});
-    await assert.rejects(get(agent), (e: unknown) => e instanceof UnknownCertificateError && e.code === 'CERT_UNKNOWN' && e.thumbprint === thumbprint('esx') && e.reason === 'DEPTH_ZERO_SELF_SIGNED_CERT');
+    await assert.rejects(
+      get(agent),
+      (e: unknown) =>
+        e instanceof UnknownCertificateError &&
+        e.code === 'CERT_UNKNOWN' &&
+        e.thumbprint === thumbprint('esx') &&
+        e.reason === 'DEPTH_ZERO_SELF_SIGNED_CERT',
+    );
     assert.equal(requests, before);
     agent.destroy();
   });
@@ -145,19 +218,33 @@ describe('vsphere TLS: pinned or CA-verified, never unverified', () => {
   it('probes the certificate for the trust prompt without sending a request', async () => {
     serve('leaf', 'leaf', 'ca');
     const before = requests;
-    assert.deepEqual(await probeCertificate(`https://127.0.0.1:${port}/sdk`, 5000), { thumbprint: thumbprint('leaf'), authorized: false, subject: 'leaf' });
-    assert.deepEqual(await probeCertificate(`https://127.0.0.1:${port}/sdk`, 5000, file('ca.pem')), { thumbprint: thumbprint('leaf'), authorized: true, subject: 'leaf' });
+    assert.deepEqual(await probeCertificate(`https://127.0.0.1:${port}/sdk`, 5000), {
+      thumbprint: thumbprint('leaf'),
+      authorized: false,
+      subject: 'leaf',
+    });
+    assert.deepEqual(await probeCertificate(`https://127.0.0.1:${port}/sdk`, 5000, file('ca.pem')), {
+      thumbprint: thumbprint('leaf'),
+      authorized: true,
+      subject: 'leaf',
+    });
     assert.equal(requests, before);
   });
 
   it('names an unreadable CA bundle (vSphere and Docker tcp+TLS)', async () => {
-    assert.throws(() => new PinnedAgent({ caBundlePath: file('missing.pem') }), (e: unknown) => e instanceof UserError && e.code === 'CA_BUNDLE');
+    assert.throws(
+      () => new PinnedAgent({ caBundlePath: file('missing.pem') }),
+      (e: unknown) => e instanceof UserError && e.code === 'CA_BUNDLE',
+    );
     const tlsDir = file('docker-tls');
     mkdirSync(tlsDir);
     copyFileSync(file('leaf.pem'), join(tlsDir, 'cert.pem'));
     copyFileSync(file('leaf.key'), join(tlsDir, 'key.pem'));
     await assert.rejects(
-      DockerConnection.open({ id: 'h6-tls', name: 'h6-tls', endpoint: `tcp://127.0.0.1:${port}`, tlsCertPath: tlsDir }, { timeoutMs: 5000, caBundlePath: file('missing.pem') }),
+      DockerConnection.open(
+        { id: 'h6-tls', name: 'h6-tls', endpoint: `tcp://127.0.0.1:${port}`, tlsCertPath: tlsDir },
+        { timeoutMs: 5000, caBundlePath: file('missing.pem') },
+      ),
       (e: unknown) => e instanceof UserError && e.code === 'CA_BUNDLE' && e.message.includes('missing.pem'),
     );
   });

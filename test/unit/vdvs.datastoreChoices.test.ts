@@ -6,12 +6,18 @@ const ds = (name: string, type = 'VMFS'): DatastoreChoice => ({ name, type, capa
 
 describe('datastore choices of several ESXi hosts/vCenters', () => {
   it('without the VM anywhere: every datastore once, by name', () => {
-    const merged = mergeDatastoreChoices([{ datastores: [ds('b'), ds('a')], vmFound: false }, { datastores: [ds('a', 'NFS'), ds('c', 'vsan')], vmFound: false }]);
+    const merged = mergeDatastoreChoices([
+      { datastores: [ds('b'), ds('a')], vmFound: false },
+      { datastores: [ds('a', 'NFS'), ds('c', 'vsan')], vmFound: false },
+    ]);
     assert.deepEqual(merged, { datastores: [ds('a'), ds('b'), ds('c', 'vsan')], vmFound: false, vmDatastore: undefined });
     assert.equal(merged.datastores[2].vsan, true);
   });
   it('the hosts that know the VM decide, and give its datastore', () => {
-    const merged = mergeDatastoreChoices([{ datastores: [ds('other')], vmFound: false }, { datastores: [ds('local')], vmFound: true, vmDatastore: 'local' }]);
+    const merged = mergeDatastoreChoices([
+      { datastores: [ds('other')], vmFound: false },
+      { datastores: [ds('local')], vmFound: true, vmDatastore: 'local' },
+    ]);
     assert.deepEqual(merged, { datastores: [ds('local')], vmFound: true, vmDatastore: 'local' });
   });
   it('vSAN is summary.type "vsan" in any case, nothing else', () => {

@@ -3,9 +3,7 @@ import { describe, it } from 'node:test';
 import { backupEligibility } from '../../src/core/vdvs/backupEligibility';
 import { createVolumeCommandLine } from '../../src/core/vdvs/cliLine';
 import { correlate, groupByDatastore, groupByDockerHost } from '../../src/core/vdvs/correlate';
-import {
-  belongsToVolume, DEFAULT_TENANT_UUID, volumeDatastorePath, volumeFromDatastorePath,
-} from '../../src/core/vdvs/layout';
+import { belongsToVolume, DEFAULT_TENANT_UUID, volumeDatastorePath, volumeFromDatastorePath } from '../../src/core/vdvs/layout';
 import { parseVolumeName, qualify } from '../../src/core/vdvs/names';
 import { driverMessage, explainServerError, isDriverError } from '../../src/core/vdvs/serverErrors';
 import { volumeFacts } from '../../src/core/vdvs/status';
@@ -29,7 +27,8 @@ describe('dockvols layout', () => {
     assert.deepEqual(volumeFromDatastorePath('[ds 2] dockvols/old.vmdk'), { datastore: 'ds 2', volume: 'old', tenant: undefined });
   });
   it('ignores extents, deltas, sidecars and other folders', () => {
-    for (const f of ['v1-flat.vmdk', 'v1-000001.vmdk', 'v1-ctk.vmdk', 'v1-delta.vmdk', 'v1-1a2b.vmfd']) assert.equal(volumeFromDatastorePath(`[ds] dockvols/t/${f}`), undefined, f);
+    for (const f of ['v1-flat.vmdk', 'v1-000001.vmdk', 'v1-ctk.vmdk', 'v1-delta.vmdk', 'v1-1a2b.vmfd'])
+      assert.equal(volumeFromDatastorePath(`[ds] dockvols/t/${f}`), undefined, f);
     assert.equal(volumeFromDatastorePath('[ds] docker-host-01/docker-host-01.vmdk'), undefined);
     assert.equal(volumeFromDatastorePath(`[ds] dockvols/${DEFAULT_TENANT_UUID}/v1-flat.vmdk`), undefined);
   });
@@ -46,7 +45,10 @@ describe('CLI line', () => {
       createVolumeCommandLine('my vol@datastore1', { 'attach-as': 'persistent', size: '1gb', 'vsan-policy-name': "it's gold" }),
       `docker volume create --driver=vsphere '--name=my vol@datastore1' -o size=1gb -o 'vsan-policy-name=it'\\''s gold' -o attach-as=persistent`,
     );
-    assert.equal(createVolumeCommandLine('v', {}, { endpoint: 'ssh://root@h' }), 'docker -H ssh://root@h volume create --driver=vsphere --name=v');
+    assert.equal(
+      createVolumeCommandLine('v', {}, { endpoint: 'ssh://root@h' }),
+      'docker -H ssh://root@h volume create --driver=vsphere --name=v',
+    );
   });
   it('neutralises shell metacharacters', () => {
     assert.equal(createVolumeCommandLine('$(rm -rf /);x', {}), `docker volume create --driver=vsphere '--name=$(rm -rf /);x'`);
@@ -73,7 +75,7 @@ describe('server errors', () => {
     assert.equal(explainServerError('VolumeDriver.Create: something else').explanation, undefined);
   });
 
-  it('unwraps a managed plugin\'s answer, which Docker prefixes with the operation and name only', () => {
+  it("unwraps a managed plugin's answer, which Docker prefixes with the operation and name only", () => {
     const raw = "Error response from daemon: create t7-x: Invalid options: ['sizes'] \nValid options and defaults: []";
     assert.equal(isDriverError(raw), true);
     assert.equal(driverMessage(raw), "Invalid options: ['sizes'] \nValid options and defaults: []");
@@ -85,7 +87,12 @@ describe('server errors', () => {
 describe('correlate', () => {
   const ds = 'datastore1';
   const path = (v: string) => volumeDatastorePath(ds, v);
-  const status = (extra: Record<string, unknown> = {}) => ({ datastore: ds, 'attach-as': 'independent_persistent', capacity: { size: '100MB', allocated: '13MB' }, ...extra });
+  const status = (extra: Record<string, unknown> = {}) => ({
+    datastore: ds,
+    'attach-as': 'independent_persistent',
+    capacity: { size: '100MB', allocated: '13MB' },
+    ...extra,
+  });
   const rows = correlate({
     docker: [
       { hostId: 'h1', hostName: 'docker-a', name: 'shared', status: status({ 'attach-as': 'persistent' }), containers: ['web'] },
@@ -106,7 +113,10 @@ describe('correlate', () => {
 
   it('joins the same volume seen by two hosts into one row', () => {
     const shared = byKey(`shared@${ds}`);
-    assert.deepEqual(shared.docker.map((d) => d.hostName), ['docker-a', 'docker-b']);
+    assert.deepEqual(
+      shared.docker.map((d) => d.hostName),
+      ['docker-a', 'docker-b'],
+    );
     assert.equal(shared.vmdk?.sizeOnDiskBytes, 4096);
     assert.deepEqual(shared.containers, [{ hostName: 'docker-a', container: 'web' }]);
     assert.equal(shared.backup.includedInVmSnapshots, true);
@@ -123,13 +133,37 @@ describe('correlate', () => {
     assert.equal(attached.backup.includedInVmSnapshots, false);
   });
   it('groups by datastore and by Docker host', () => {
-    assert.deepEqual(groupByDatastore(rows).map((g) => [g.label, g.rows.length]), [[ds, 4], ['ds9', 1]]);
-    assert.deepEqual(groupByDockerHost(rows).map((g) => [g.label, g.rows.length]), [['docker-a', 4], ['docker-b', 1], [undefined, 1]]);
+    assert.deepEqual(
+      groupByDatastore(rows).map((g) => [g.label, g.rows.length]),
+      [
+        [ds, 4],
+        ['ds9', 1],
+      ],
+    );
+    assert.deepEqual(
+      groupByDockerHost(rows).map((g) => [g.label, g.rows.length]),
+      [
+        ['docker-a', 4],
+        ['docker-b', 1],
+        [undefined, 1],
+      ],
+    );
   });
   it('fills vDVS defaults into the facts', () => {
     assert.deepEqual(volumeFacts({ 'clone-from': 'None' }), {
-      datastore: undefined, size: undefined, allocated: undefined, diskformat: 'thin', attachAs: 'independent_persistent', access: 'read-write',
-      fstype: undefined, status: undefined, attachedToVm: undefined, createdByVm: undefined, created: undefined, cloneFrom: undefined, vsanPolicy: undefined,
+      datastore: undefined,
+      size: undefined,
+      allocated: undefined,
+      diskformat: 'thin',
+      attachAs: 'independent_persistent',
+      access: 'read-write',
+      fstype: undefined,
+      status: undefined,
+      attachedToVm: undefined,
+      createdByVm: undefined,
+      created: undefined,
+      cloneFrom: undefined,
+      vsanPolicy: undefined,
     });
   });
 });

@@ -19,7 +19,9 @@ describe('vDVS create rules (table)', () => {
 });
 
 describe('vDVS names', () => {
-  for (const name of VALID_NAMES) it(`accepts ${name.length > 30 ? `${name.slice(0, 20)}… (${name.length})` : name}`, () => assert.equal(validateVolumeName(name), undefined));
+  for (const name of VALID_NAMES)
+    it(`accepts ${name.length > 30 ? `${name.slice(0, 20)}… (${name.length})` : name}`, () =>
+      assert.equal(validateVolumeName(name), undefined));
 
   it('refuses / and \\ in the volume part', () => {
     assert.equal(validateVolumeName('a/b'), `"Volume name a/b contains illegal characters: ['/', '\\\\\\\\']"`);
@@ -32,7 +34,9 @@ describe('vDVS names', () => {
 
 describe('validateOption (the wizard checks one field at a time)', () => {
   it('gives the same text as the whole-request validation', () => {
-    for (const row of RULE_ROWS.filter((r) => Object.keys(r.options).length === 1 && r.expected && !r.expected.startsWith('Invalid options') && !r.name.includes('-0000'))) {
+    for (const row of RULE_ROWS.filter(
+      (r) => Object.keys(r.options).length === 1 && r.expected && !r.expected.startsWith('Invalid options') && !r.name.includes('-0000'),
+    )) {
       const [key, value] = Object.entries(row.options)[0];
       assert.equal(validateOption(key as never, value, row.options, row.ctx), row.expected, row.title);
     }
@@ -41,10 +45,21 @@ describe('validateOption (the wizard checks one field at a time)', () => {
     assert.equal(validateOption('vsan-policy-name', 'gold', { 'vsan-policy-name': 'gold' }, {}), undefined);
   });
   it('lists the schema in vDVS order with its defaults', () => {
-    assert.deepEqual(VDVS_OPTIONS.map((o) => [o.key, o.vdvsDefault]), [
-      ['size', '100mb'], ['vsan-policy-name', '[VSAN default]'], ['diskformat', 'thin'], ['attach-as', 'independent_persistent'],
-      ['access', 'read-write'], ['fstype', 'ext4'], ['clone-from', 'None'],
-    ]);
-    assert.deepEqual(VDVS_OPTIONS.filter((o) => o.editable).map((o) => o.key), ['attach-as', 'access']);
+    assert.deepEqual(
+      VDVS_OPTIONS.map((o) => [o.key, o.vdvsDefault]),
+      [
+        ['size', '100mb'],
+        ['vsan-policy-name', '[VSAN default]'],
+        ['diskformat', 'thin'],
+        ['attach-as', 'independent_persistent'],
+        ['access', 'read-write'],
+        ['fstype', 'ext4'],
+        ['clone-from', 'None'],
+      ],
+    );
+    assert.deepEqual(
+      VDVS_OPTIONS.filter((o) => o.editable).map((o) => o.key),
+      ['attach-as', 'access'],
+    );
   });
 });

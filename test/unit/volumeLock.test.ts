@@ -16,12 +16,18 @@ async function tempDest(): Promise<string> {
   return dir;
 }
 const lockFile = (dest: string) => join(dest, 'host1', 'vol1', LOCK_FILE);
-const busy = (holder: RunOwner) => (e: unknown) => e instanceof UserError && e.code === 'BUSY' && e.message.startsWith(`vol1 is busy: backed up by run ${holder.runId} on host ${holder.host} (PID ${holder.pid}) since `);
+const busy = (holder: RunOwner) => (e: unknown) =>
+  e instanceof UserError &&
+  e.code === 'BUSY' &&
+  e.message.startsWith(`vol1 is busy: backed up by run ${holder.runId} on host ${holder.host} (PID ${holder.pid}) since `);
 
 /** A lock as another run wrote it (a crashed one, or one of another machine). */
 async function plantLock(dest: string, owner: RunOwner, stoppedContainers: { id: string; name: string }[] = []): Promise<void> {
   await fs.mkdir(join(dest, 'host1', 'vol1'), { recursive: true });
-  await fs.writeFile(lockFile(dest), JSON.stringify({ ...owner, dockerHost: 'host1', volume: 'vol1', since: '2024-05-01T00:00:00.000Z', stoppedContainers }));
+  await fs.writeFile(
+    lockFile(dest),
+    JSON.stringify({ ...owner, dockerHost: 'host1', volume: 'vol1', since: '2024-05-01T00:00:00.000Z', stoppedContainers }),
+  );
 }
 
 async function withChild<T>(work: (pid: number) => Promise<T>): Promise<T> {
@@ -99,7 +105,11 @@ describe('volume locks', () => {
         assert.equal(lock.replaced?.runId, 'recycled');
         await lock.release();
         await plantLock(dest, { runId: 'same-pid', host: hostname(), pid });
-        await assert.rejects(VolumeLock.acquire(dest, 'host1', 'vol1', run), busy({ runId: 'same-pid', host: hostname(), pid }), 'a live PID without start time counts as alive');
+        await assert.rejects(
+          VolumeLock.acquire(dest, 'host1', 'vol1', run),
+          busy({ runId: 'same-pid', host: hostname(), pid }),
+          'a live PID without start time counts as alive',
+        );
         await fs.rm(lockFile(dest));
       });
       await plantLock(dest, ended);
@@ -137,7 +147,10 @@ describe('volume locks', () => {
     await fs.writeFile(lockFile(dest), '{"pid": 1');
     const run = startRun();
     try {
-      await assert.rejects(VolumeLock.acquire(dest, 'host1', 'vol1', run), (e: unknown) => e instanceof UserError && e.code === 'BAD_LOCK' && e.message.includes(lockFile(dest)));
+      await assert.rejects(
+        VolumeLock.acquire(dest, 'host1', 'vol1', run),
+        (e: unknown) => e instanceof UserError && e.code === 'BAD_LOCK' && e.message.includes(lockFile(dest)),
+      );
       assert.equal(await fs.readFile(lockFile(dest), 'utf8'), '{"pid": 1');
     } finally {
       endRun(run);

@@ -28,13 +28,28 @@ describe('vsphere normalize (npm soap shapes)', () => {
 
 describe('vsphere parseDisks', () => {
   const disk = (file: string, mode: string, extra: object = {}) => ({
-    attributes: { 'xsi:type': 'VirtualDisk' }, key: '2001', deviceInfo: { label: 'Hard disk 2' }, capacityInKB: '1048576', controllerKey: '1000', unitNumber: '1',
-    backing: { attributes: { 'xsi:type': 'VirtualDiskFlatVer2BackingInfo' }, fileName: file, diskMode: mode, thinProvisioned: 'true' }, ...extra,
+    attributes: { 'xsi:type': 'VirtualDisk' },
+    key: '2001',
+    deviceInfo: { label: 'Hard disk 2' },
+    capacityInKB: '1048576',
+    controllerKey: '1000',
+    unitNumber: '1',
+    backing: { attributes: { 'xsi:type': 'VirtualDiskFlatVer2BackingInfo' }, fileName: file, diskMode: mode, thinProvisioned: 'true' },
+    ...extra,
   });
   it('keeps only VirtualDisks, marks vDVS disks and independent modes', () => {
-    const disks = parseDisks({ VirtualDevice: [{ attributes: { 'xsi:type': 'VirtualCdrom' }, key: '3000' }, disk('[datastore1] dockvols/11111111-1111-1111-1111-111111111111/v.vmdk', 'independent_persistent'), disk('[datastore1] vm/vm.vmdk', 'persistent', { capacityInBytes: '5' })] });
+    const disks = parseDisks({
+      VirtualDevice: [
+        { attributes: { 'xsi:type': 'VirtualCdrom' }, key: '3000' },
+        disk('[datastore1] dockvols/11111111-1111-1111-1111-111111111111/v.vmdk', 'independent_persistent'),
+        disk('[datastore1] vm/vm.vmdk', 'persistent', { capacityInBytes: '5' }),
+      ],
+    });
     assert.equal(disks.length, 2);
-    assert.deepEqual([disks[0].isVdvs, disks[0].independent, disks[0].capacityBytes, disks[0].thin, disks[0].unitNumber], [true, true, 1024 ** 3, true, 1]);
+    assert.deepEqual(
+      [disks[0].isVdvs, disks[0].independent, disks[0].capacityBytes, disks[0].thin, disks[0].unitNumber],
+      [true, true, 1024 ** 3, true, 1],
+    );
     assert.deepEqual([disks[1].isVdvs, disks[1].independent, disks[1].capacityBytes], [false, false, 5]);
   });
   it('accepts a single device given as an object', () => {
@@ -49,7 +64,18 @@ describe('vsphere parseDisks', () => {
 
 describe('vsphere faults', () => {
   it('reads the fault type from the detail xsi:type', () => {
-    const f = faultFrom({ root: { Envelope: { Body: { Fault: { faultstring: 'Login failure', detail: { InvalidLoginFault: { attributes: { 'xsi:type': 'InvalidLogin' } } } } } } } }, 'Login');
+    const f = faultFrom(
+      {
+        root: {
+          Envelope: {
+            Body: {
+              Fault: { faultstring: 'Login failure', detail: { InvalidLoginFault: { attributes: { 'xsi:type': 'InvalidLogin' } } } },
+            },
+          },
+        },
+      },
+      'Login',
+    );
     assert.equal(f?.faultName, 'InvalidLogin');
     assert.equal(f?.message, 'Login: InvalidLogin: Login failure');
     assert.equal(faultFrom(new Error('x'), 'Login'), undefined);
@@ -72,7 +98,14 @@ describe('vsphere thumbprints and govc lines', () => {
   });
   it('builds govc lines without the password, quoting what needs it', () => {
     const host = { url: 'https://esx/sdk', user: 'root' };
-    assert.equal(govcCommand(host, { kind: 'vmdk', datacenter: 'ha-datacenter', location: { datastore: 'datastore 1', path: 'dockvols/_DEFAULT/v.vmdk' } }), "GOVC_URL=https://esx/sdk GOVC_USERNAME=root GOVC_DATACENTER=ha-datacenter govc datastore.disk.info -ds 'datastore 1' dockvols/_DEFAULT/v.vmdk");
+    assert.equal(
+      govcCommand(host, {
+        kind: 'vmdk',
+        datacenter: 'ha-datacenter',
+        location: { datastore: 'datastore 1', path: 'dockvols/_DEFAULT/v.vmdk' },
+      }),
+      "GOVC_URL=https://esx/sdk GOVC_USERNAME=root GOVC_DATACENTER=ha-datacenter govc datastore.disk.info -ds 'datastore 1' dockvols/_DEFAULT/v.vmdk",
+    );
     assert.equal(govcCommand(host, { kind: 'host' }), 'GOVC_URL=https://esx/sdk GOVC_USERNAME=root govc about');
   });
 });

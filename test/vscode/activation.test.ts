@@ -44,29 +44,48 @@ describe('activation', () => {
 
   it('loads none of the vendor bundles (soap, ssh2, dockerode, fast-xml-parser, yauzl, ssh-config) during activation', () => {
     const vendor = vendorBundles(ext.extensionPath);
-    assert.deepEqual(LAZY.filter((n) => !vendor.includes(n)), [], `dist/vendor holds only ${vendor.join(', ')}`);
+    assert.deepEqual(
+      LAZY.filter((n) => !vendor.includes(n)),
+      [],
+      `dist/vendor holds only ${vendor.join(', ')}`,
+    );
     assert.deepEqual(lazyBefore, [], 'lazy modules were loaded before the extension activated');
     assert.deepEqual(lazyModulesLoaded(vendor), []);
-    assert.ok(Object.keys(require.cache).some((p) => p.endsWith('extension.js') && p.includes(ext.extensionPath)),
-      'the extension bundle is not in this require cache: the check above would prove nothing');
+    assert.ok(
+      Object.keys(require.cache).some((p) => p.endsWith('extension.js') && p.includes(ext.extensionPath)),
+      'the extension bundle is not in this require cache: the check above would prove nothing',
+    );
   });
 
   it('bundles no npm package into dist/extension.js (its source map lists only our sources)', () => {
     const map = JSON.parse(readFileSync(join(ext.extensionPath, 'dist', 'extension.js.map'), 'utf8')) as { sources: string[] };
-    assert.ok(map.sources.some((s) => /(^|\/)src\/extension\.ts$/.test(s)), `unexpected source map: ${map.sources.slice(0, 3).join(', ')}`);
-    assert.deepEqual(map.sources.filter((s) => s.includes('node_modules')), []);
+    assert.ok(
+      map.sources.some((s) => /(^|\/)src\/extension\.ts$/.test(s)),
+      `unexpected source map: ${map.sources.slice(0, 3).join(', ')}`,
+    );
+    assert.deepEqual(
+      map.sources.filter((s) => s.includes('node_modules')),
+      [],
+    );
   });
 
   it('registers every command of package.json', async () => {
     const declared: string[] = (ext.packageJSON.contributes?.commands ?? []).map((c: { command: string }) => c.command);
     assert.ok(declared.length > 0, 'package.json declares no commands');
     const all = new Set(await vscode.commands.getCommands(true));
-    assert.deepEqual(declared.filter((c) => !all.has(c)), [], 'declared but not registered');
+    assert.deepEqual(
+      declared.filter((c) => !all.has(c)),
+      [],
+      'declared but not registered',
+    );
   });
 
   it('contributes the view container and its three views', async () => {
     const views = ext.packageJSON.contributes?.views?.vdvs ?? [];
-    assert.deepEqual(views.map((v: { id: string }) => v.id), VIEWS);
+    assert.deepEqual(
+      views.map((v: { id: string }) => v.id),
+      VIEWS,
+    );
     await vscode.commands.executeCommand('workbench.view.extension.vdvs');
     const all = new Set(await vscode.commands.getCommands(true));
     for (const id of VIEWS) {

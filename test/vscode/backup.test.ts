@@ -110,7 +110,8 @@ describe('Restore and Verify Backup commands', () => {
       if (s.id === 'backup') return s.items.find((i) => (i.value as { dir: string }).dir === backupDir)?.value;
       if (s.id === 'target') return answers.target;
       // Docker lists a vsphere volume by its full vol@datastore name
-      if (s.id === 'volume') return s.items.find((i) => i.value === answers.volume || i.value === `${answers.volume}@${lab.vsphere.datastore}`)?.value;
+      if (s.id === 'volume')
+        return s.items.find((i) => i.value === answers.volume || i.value === `${answers.volume}@${lab.vsphere.datastore}`)?.value;
       return undefined;
     },
     async input(s: InputStep) {
@@ -133,7 +134,10 @@ describe('Restore and Verify Backup commands', () => {
     await docker('run', '--rm', '--network', 'none', '-v', `${volume}:/d`, 'alpine:latest', 'sh', '-c', fillScript(64));
     conn = await DockerConnection.open({ id: 'h4editor', name: hostName, endpoint: lab.docker.host }, { timeoutMs: 120_000 });
     original = await volumeFileHashes(conn, volume);
-    const summary = await runBackupJob({ dockerHost: hostName, volumes: [volume], mode: 'archive', destination: dest, retain: 1 }, { conn, reporter: SILENT });
+    const summary = await runBackupJob(
+      { dockerHost: hostName, volumes: [volume], mode: 'archive', destination: dest, retain: 1 },
+      { conn, reporter: SILENT },
+    );
     assert.equal(summary.ok, true, JSON.stringify(summary.results));
     backupDir = summary.results[0].entry!.dir;
     const config = vscode.workspace.getConfiguration('vdvs');
@@ -147,7 +151,8 @@ describe('Restore and Verify Backup commands', () => {
     await config.update('dockerHosts', undefined, vscode.ConfigurationTarget.Global);
     await config.update('backup.destination', undefined, vscode.ConfigurationTarget.Global);
     conn?.close();
-    if (lab) for (const v of [volume, restored]) await labDocker(lab)('volume', 'rm', `${v}@${lab.vsphere.datastore}`).catch(() => undefined);
+    if (lab)
+      for (const v of [volume, restored]) await labDocker(lab)('volume', 'rm', `${v}@${lab.vsphere.datastore}`).catch(() => undefined);
     if (dest) rmSync(dest, { recursive: true, force: true });
   });
 
@@ -155,9 +160,17 @@ describe('Restore and Verify Backup commands', () => {
     this.timeout(180_000);
     asked.length = 0;
     details.length = 0;
-    const result = await vscode.commands.executeCommand('vdvs.backup.restore', undefined, { prompter: prompter({ target: 'new', volume: restored }) });
+    const result = await vscode.commands.executeCommand('vdvs.backup.restore', undefined, {
+      prompter: prompter({ target: 'new', volume: restored }),
+    });
     assert.equal(result, undefined);
-    assert.deepEqual(asked, ['backup', 'target', `volume=${volume}-restored`, 'empty: Enter a volume name', `confirm: Create volume ${restored} on ${hostName} and restore into it?`]);
+    assert.deepEqual(asked, [
+      'backup',
+      'target',
+      `volume=${volume}-restored`,
+      'empty: Enter a volume name',
+      `confirm: Create volume ${restored} on ${hostName} and restore into it?`,
+    ]);
     assert.deepEqual(details, [`Volume:   ${restored}\nDriver:   vsphere\nOptions:  size=32mb`]);
     await assert.rejects(labDocker(lab)('volume', 'inspect', restored), /no such volume/i, 'declining creates nothing');
   });
@@ -165,23 +178,46 @@ describe('Restore and Verify Backup commands', () => {
   it('restores into a new volume named by the user once confirmed: every file has the same sha256', async function () {
     this.timeout(180_000);
     asked.length = 0;
-    const result = await vscode.commands.executeCommand('vdvs.backup.restore', undefined, { prompter: prompter({ target: 'new', volume: restored, confirm: 'Restore' }) });
+    const result = await vscode.commands.executeCommand('vdvs.backup.restore', undefined, {
+      prompter: prompter({ target: 'new', volume: restored, confirm: 'Restore' }),
+    });
     assert.equal(result, restored, `the restore did not finish; asked: ${asked.join(' | ')}`);
-    assert.deepEqual(asked, ['backup', 'target', `volume=${volume}-restored`, 'empty: Enter a volume name', `confirm: Create volume ${restored} on ${hostName} and restore into it?`]);
+    assert.deepEqual(asked, [
+      'backup',
+      'target',
+      `volume=${volume}-restored`,
+      'empty: Enter a volume name',
+      `confirm: Create volume ${restored} on ${hostName} and restore into it?`,
+    ]);
     assert.deepEqual(await volumeFileHashes(conn, restored), original);
   });
 
   it('into the existing, now non-empty volume: nothing happens without the confirmation, files restored with it', async function () {
     this.timeout(180_000);
-    await labDocker(lab)('run', '--rm', '--network', 'none', '-v', `${restored}:/d`, 'alpine:latest', 'sh', '-c', 'echo changed > /d/a.txt && echo mine > /d/own.txt');
+    await labDocker(lab)(
+      'run',
+      '--rm',
+      '--network',
+      'none',
+      '-v',
+      `${restored}:/d`,
+      'alpine:latest',
+      'sh',
+      '-c',
+      'echo changed > /d/a.txt && echo mine > /d/own.txt',
+    );
     const changed = await volumeFileHashes(conn, restored);
     asked.length = 0;
-    const refused = await vscode.commands.executeCommand('vdvs.backup.restore', undefined, { prompter: prompter({ target: 'existing', volume: restored }) });
+    const refused = await vscode.commands.executeCommand('vdvs.backup.restore', undefined, {
+      prompter: prompter({ target: 'existing', volume: restored }),
+    });
     assert.equal(refused, undefined);
     assert.deepEqual(asked, ['backup', 'target', 'volume', `confirm: Volume ${restored}@${lab.vsphere.datastore} is not empty.`]);
     assert.deepEqual(await volumeFileHashes(conn, restored), changed, 'declining changed nothing');
 
-    const result = await vscode.commands.executeCommand('vdvs.backup.restore', undefined, { prompter: prompter({ target: 'existing', volume: restored, confirm: 'Overwrite' }) });
+    const result = await vscode.commands.executeCommand('vdvs.backup.restore', undefined, {
+      prompter: prompter({ target: 'existing', volume: restored, confirm: 'Overwrite' }),
+    });
     assert.equal(result, `${restored}@${lab.vsphere.datastore}`);
     // archive mode writes the backup over the volume: its files are back, the extra one stays
     const own = [...changed].find(([path]) => path.endsWith('own.txt'));
@@ -192,7 +228,9 @@ describe('Restore and Verify Backup commands', () => {
   it('verify reports an intact backup, then the flipped byte in the error the user sees', async function () {
     this.timeout(120_000);
     const answer = prompter({ target: 'new', volume: '' });
-    const intact = await vscode.commands.executeCommand<{ ok: boolean; checked: number } | undefined>('vdvs.backup.verify', undefined, { prompter: answer });
+    const intact = await vscode.commands.executeCommand<{ ok: boolean; checked: number } | undefined>('vdvs.backup.verify', undefined, {
+      prompter: answer,
+    });
     assert.deepEqual(intact && { ok: intact.ok, checked: intact.checked }, { ok: true, checked: 1 });
 
     const tar = join(backupDir, 'volume.tar');
@@ -201,7 +239,12 @@ describe('Restore and Verify Backup commands', () => {
     writeFileSync(tar, bytes);
     const shown = await errorsShownDuring(() => vscode.commands.executeCommand('vdvs.backup.verify', undefined, { prompter: answer }));
     assert.equal(shown.length, 1, shown.join('\n'));
-    assert.match(shown[0], new RegExp(`^${volume}@${lab.vsphere.datastore} of \\S+ is damaged: volume\\.tar: sha256 mismatch \\(expected [0-9a-f]{64}, got [0-9a-f]{64}\\)\\.`));
+    assert.match(
+      shown[0],
+      new RegExp(
+        `^${volume}@${lab.vsphere.datastore} of \\S+ is damaged: volume\\.tar: sha256 mismatch \\(expected [0-9a-f]{64}, got [0-9a-f]{64}\\)\\.`,
+      ),
+    );
   });
 });
 
@@ -209,10 +252,10 @@ describe('Restore and Verify Backup commands', () => {
 async function errorsShownDuring(work: () => Thenable<unknown>): Promise<string[]> {
   const shown: string[] = [];
   const original = vscode.window.showErrorMessage;
-  vscode.window.showErrorMessage = ((message: string) => {
+  vscode.window.showErrorMessage = (message: string) => {
     shown.push(message);
     return Promise.resolve(undefined);
-  }) as typeof original;
+  };
   try {
     await work();
   } finally {

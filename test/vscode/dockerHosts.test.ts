@@ -11,11 +11,16 @@ import * as vscode from 'vscode';
 describe('Docker Hosts: install the vsphere plugin', () => {
   const alias = `docker6vs${process.pid}`;
   const lab = JSON.parse(readFileSync(join(process.env.VDVS_LAB_DIR ?? '/tmp/vdvs-lab', 'lab.json'), 'utf8'));
-  const docker = (...args: string[]) => execFileSync('/usr/bin/docker', ['-H', lab.docker.host, ...args], { encoding: 'utf8', timeout: 60_000 });
+  const docker = (...args: string[]) =>
+    execFileSync('/usr/bin/docker', ['-H', lab.docker.host, ...args], { encoding: 'utf8', timeout: 60_000 });
   const config = () => vscode.workspace.getConfiguration('vdvs');
 
   before(async () => {
-    await config().update('dockerHosts', [{ id: 'docker6', name: 'lab-docker', endpoint: lab.docker.host }], vscode.ConfigurationTarget.Global);
+    await config().update(
+      'dockerHosts',
+      [{ id: 'docker6', name: 'lab-docker', endpoint: lab.docker.host }],
+      vscode.ConfigurationTarget.Global,
+    );
     await config().update('plugin.reference', lab.plugin.ref, vscode.ConfigurationTarget.Global);
     await config().update('plugin.alias', alias, vscode.ConfigurationTarget.Global);
     await config().update('plugin.env', ['VDVS_LOG_LEVEL=debug'], vscode.ConfigurationTarget.Global);
@@ -26,7 +31,8 @@ describe('Docker Hosts: install the vsphere plugin', () => {
     } catch {
       // not installed: the failing test says why
     }
-    for (const key of ['dockerHosts', 'plugin.reference', 'plugin.alias', 'plugin.env']) await config().update(key, undefined, vscode.ConfigurationTarget.Global);
+    for (const key of ['dockerHosts', 'plugin.reference', 'plugin.alias', 'plugin.env'])
+      await config().update(key, undefined, vscode.ConfigurationTarget.Global);
   });
 
   const prompter = (answer: (actions: string[]) => string | undefined, seen: string[]) => ({
@@ -41,7 +47,10 @@ describe('Docker Hosts: install the vsphere plugin', () => {
   it('installs nothing when the privileges are refused', async function () {
     this.timeout(60_000);
     const seen: string[] = [];
-    const result = await vscode.commands.executeCommand('vdvs.plugin.install', undefined, { hostId: 'docker6', prompter: prompter(() => undefined, seen) });
+    const result = await vscode.commands.executeCommand('vdvs.plugin.install', undefined, {
+      hostId: 'docker6',
+      prompter: prompter(() => undefined, seen),
+    });
     assert.equal(result, undefined, 'the command ends with the PRIVILEGES_REFUSED error');
     assert.match(seen[0] ?? '', /asks for these privileges/);
     assert.match(seen[0] ?? '', /CAP_SYS_ADMIN/);
@@ -51,7 +60,9 @@ describe('Docker Hosts: install the vsphere plugin', () => {
   it('installs, configures and enables it once the privileges are accepted', async function () {
     this.timeout(180_000);
     const seen: string[] = [];
-    const status = await vscode.commands.executeCommand<{ installed: boolean; enabled?: boolean; name?: string; env?: string[] } | undefined>('vdvs.plugin.install', undefined, {
+    const status = await vscode.commands.executeCommand<
+      { installed: boolean; enabled?: boolean; name?: string; env?: string[] } | undefined
+    >('vdvs.plugin.install', undefined, {
       hostId: 'docker6',
       prompter: prompter((actions) => actions[0], seen),
     });
@@ -59,6 +70,9 @@ describe('Docker Hosts: install the vsphere plugin', () => {
     assert.ok(status?.installed && status.enabled, JSON.stringify(status));
     assert.equal(status.name, `${alias}:latest`);
     assert.ok(status.env?.includes('VDVS_LOG_LEVEL=debug'));
-    assert.match(docker('plugin', 'inspect', '--format', '{{.Enabled}} {{.PluginReference}}', `${alias}:latest`), new RegExp(`^true ${lab.plugin.ref.replace(/[.:/]/g, '\\$&')}`));
+    assert.match(
+      docker('plugin', 'inspect', '--format', '{{.Enabled}} {{.PluginReference}}', `${alias}:latest`),
+      new RegExp(`^true ${lab.plugin.ref.replace(/[.:/]/g, '\\$&')}`),
+    );
   });
 });

@@ -12,3 +12,8 @@ export async function activateTestApi(): Promise<TestApi> {
   assert.ok(exported, 'activate() returned no test API: the extension does not run in ExtensionMode.Test');
   return exported;
 }
+
+/** A tree item's label as text (a label may be a string or a TreeItemLabel with highlights). */
+export function labelText(item: vscode.TreeItem): string {
+  return typeof item.label === 'string' ? item.label : (item.label?.label ?? '');
+}

@@ -9,6 +9,7 @@ import { appendFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { format } from 'node:util';
 import Mocha from 'mocha';
+import * as vscode from 'vscode';
 
 export function run(): Promise<void> {
   const logFile = process.env.VDVS_TEST_LOG;
@@ -28,7 +29,7 @@ export function run(): Promise<void> {
   });
   const files = (readdirSync(__dirname, { recursive: true }) as string[]).filter((f) => f.endsWith('.test.js')).sort();
   for (const f of files) mocha.addFile(join(__dirname, f));
-  if (logFile) appendFileSync(logFile, `# vscode suites: ${files.join(', ')} (VS Code ${require('vscode').version})\n`);
+  if (logFile) appendFileSync(logFile, `# vscode suites: ${files.join(', ')} (VS Code ${vscode.version})\n`);
 
   return new Promise((resolve, reject) => {
     try {
@@ -38,8 +39,8 @@ export function run(): Promise<void> {
         else resolve();
       });
     } catch (err) {
-      if (logFile) appendFileSync(logFile, `# mocha could not run: ${err instanceof Error ? err.stack : err}\n`);
-      reject(err);
+      if (logFile) appendFileSync(logFile, `# mocha could not run: ${err instanceof Error ? err.stack : String(err)}\n`);
+      reject(err instanceof Error ? err : new Error(String(err)));
     }
   });
 }

@@ -54,7 +54,13 @@ describe('Hosts that VS Code does not treat as local keep our own TLS pin and SS
     const lab = { vsphere: (await readVsphereLab()).esx };
     const url = new URL(lab.vsphere.url);
     url.hostname = MAPPED;
-    esxi = await vscode.commands.executeCommand<EsxiHostConfig | undefined>('vdvs.esxi.addHost', { url: url.toString(), user: lab.vsphere.user, password: lab.vsphere.password, name: `${P}-esx`, trustThumbprint: lab.vsphere.thumbprint });
+    esxi = await vscode.commands.executeCommand<EsxiHostConfig | undefined>('vdvs.esxi.addHost', {
+      url: url.toString(),
+      user: lab.vsphere.user,
+      password: lab.vsphere.password,
+      name: `${P}-esx`,
+      trustThumbprint: lab.vsphere.thumbprint,
+    });
     assert.ok(esxi, 'the command returned no host (see the log for its error)');
     const tree = api.esxiHostsTree as vscode.TreeDataProvider<Node>;
     const host = (await labels(tree)).find((k) => k.item.label === `${P}-esx`);
@@ -62,7 +68,10 @@ describe('Hosts that VS Code does not treat as local keep our own TLS pin and SS
     const datastores = (await labels(tree, host.node)).find((k) => k.item.label === 'Datastores');
     assert.ok(datastores, `no Datastores under the host: ${(await labels(tree, host.node)).map((k) => text(k.item)).join(', ')}`);
     const found = (await labels(tree, datastores.node)).map((k) => text(k.item));
-    assert.ok(found.some((l) => l.startsWith(`${lab.vsphere.datastore} `)), `no ${lab.vsphere.datastore}: ${found.join(', ')}`);
+    assert.ok(
+      found.some((l) => l.startsWith(`${lab.vsphere.datastore} `)),
+      `no ${lab.vsphere.datastore}: ${found.join(', ')}`,
+    );
   });
 
   it('downloads a datastore file over /folder from the same pinned host', async function () {
@@ -70,7 +79,14 @@ describe('Hosts that VS Code does not treat as local keep our own TLS pin and SS
     const lab = (await readVsphereLab()).esx;
     const url = new URL(lab.url);
     url.hostname = MAPPED;
-    const session = await VsphereSession.open({ url: url.toString(), user: lab.user, password: lab.password, thumbprint: lab.thumbprint, timeoutMs: 60_000, keepAliveMs: 0 });
+    const session = await VsphereSession.open({
+      url: url.toString(),
+      user: lab.user,
+      password: lab.password,
+      thumbprint: lab.thumbprint,
+      timeoutMs: 60_000,
+      keepAliveMs: 0,
+    });
     try {
       const chunks: Buffer[] = [];
       const sink = new Writable({ write: (chunk: Buffer, _enc, done) => (chunks.push(chunk), done()) });
@@ -92,12 +108,28 @@ describe('Hosts that VS Code does not treat as local keep our own TLS pin and SS
     mkdirSync(dir, { recursive: true });
     writeFileSync(join(dir, 'disk-flat.vmdk'), data);
     const target = join(mkdtempSync(join(tmpdir(), 'vdvs-ranged-editor-')), 'disk-flat.vmdk');
-    const session = await VsphereSession.open({ url: url.toString(), user: lab.user, password: lab.password, thumbprint: lab.thumbprint, timeoutMs: 60_000, keepAliveMs: 0 });
+    const session = await VsphereSession.open({
+      url: url.toString(),
+      user: lab.user,
+      password: lab.password,
+      thumbprint: lab.thumbprint,
+      timeoutMs: 60_000,
+      keepAliveMs: 0,
+    });
     try {
       const written: number[] = [];
-      const size = await downloadDatastoreFileTo(session, lab.datacenter, { datastore: lab.datastore, path: `${P}-ranged/disk-flat.vmdk` }, target, { size: data.length, onWritten: (n) => written.push(n) });
+      const size = await downloadDatastoreFileTo(
+        session,
+        lab.datacenter,
+        { datastore: lab.datastore, path: `${P}-ranged/disk-flat.vmdk` },
+        target,
+        { size: data.length, onWritten: (n) => written.push(n) },
+      );
       assert.equal(size, data.length);
-      assert.ok(isPartFrontier(written, data.length), `complete up to whole parts (a single stream would report every write): ${written.join(', ')}`);
+      assert.ok(
+        isPartFrontier(written, data.length),
+        `complete up to whole parts (a single stream would report every write): ${written.join(', ')}`,
+      );
       assert.equal(createHash('sha256').update(readFileSync(target)).digest('hex'), createHash('sha256').update(data).digest('hex'));
     } finally {
       await session.close();
@@ -120,9 +152,10 @@ describe('Hosts that VS Code does not treat as local keep our own TLS pin and SS
       assert.ok(node, 'the host is not in the view');
       return node.item.description === 'connecting…' ? undefined : node;
     };
-    const nextChange = () => new Promise<void>((resolve) => {
-      const sub = tree.onDidChangeTreeData!(() => (sub.dispose(), resolve()));
-    });
+    const nextChange = () =>
+      new Promise<void>((resolve) => {
+        const sub = tree.onDidChangeTreeData!(() => (sub.dispose(), resolve()));
+      });
     // subscribed before each read, so a change during the read is not missed
     let change = nextChange();
     let node: Awaited<ReturnType<typeof settled>>;
@@ -132,6 +165,9 @@ describe('Hosts that VS Code does not treat as local keep our own TLS pin and SS
     }
     const found = (await labels(tree, node.node)).map((k) => text(k.item));
     assert.match(String(node.item.description), /^Docker \S+ · /, `the host row: ${text(node.item)}; its children: ${found.join(', ')}`);
-    assert.ok(found.some((l) => /plugin/i.test(l)), `no plugin row under the host: ${found.join(', ')}`);
+    assert.ok(
+      found.some((l) => /plugin/i.test(l)),
+      `no plugin row under the host: ${found.join(', ')}`,
+    );
   });
 });

@@ -2,7 +2,7 @@ import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import type { EsxiHostConfig } from '../../src/core/config';
 import type { TestApi } from '../../src/ui/testApi';
-import { activateTestApi } from './extensionApi';
+import { activateTestApi, labelText } from './extensionApi';
 import { ensureVolumeLab, labDocker, retryLabTransient, VolumeLab } from '../fixtures/volumeLab';
 
 /**
@@ -29,8 +29,20 @@ describe('Volume commands on the lab, its ESXi host configured', () => {
     lab = await ensureVolumeLab();
     docker = labDocker(lab);
     // the Docker host names its VM, so the wizard offers the datastores that VM's ESXi host mounts
-    await vscode.workspace.getConfiguration('vdvs').update('dockerHosts', [{ id: 'wizlab', name: 'lab-docker', endpoint: lab.docker.host, vmName: lab.vsphere.vm }], vscode.ConfigurationTarget.Global);
-    esxiHost = await vscode.commands.executeCommand<EsxiHostConfig | undefined>('vdvs.esxi.addHost', { url: lab.vsphere.url, user: lab.vsphere.user, password: lab.vsphere.password, name: `h2-esxi${process.pid}`, trustThumbprint: lab.vsphere.thumbprint });
+    await vscode.workspace
+      .getConfiguration('vdvs')
+      .update(
+        'dockerHosts',
+        [{ id: 'wizlab', name: 'lab-docker', endpoint: lab.docker.host, vmName: lab.vsphere.vm }],
+        vscode.ConfigurationTarget.Global,
+      );
+    esxiHost = await vscode.commands.executeCommand<EsxiHostConfig | undefined>('vdvs.esxi.addHost', {
+      url: lab.vsphere.url,
+      user: lab.vsphere.user,
+      password: lab.vsphere.password,
+      name: `h2-esxi${process.pid}`,
+      trustThumbprint: lab.vsphere.thumbprint,
+    });
     assert.ok(esxiHost, 'the lab ESXi host could not be added (see the log)');
   });
   after(async function () {
@@ -41,7 +53,9 @@ describe('Volume commands on the lab, its ESXi host configured', () => {
 
   /** Removes a vDVS volume the way Docker lists it (vol@datastore; the short name may be gone). */
   async function removeVolume(name: string): Promise<void> {
-    await retryLabTransient(() => docker('volume', 'rm', `${name}@${lab.vsphere.datastore}`)).catch(() => docker('volume', 'rm', name)).catch(() => undefined);
+    await retryLabTransient(() => docker('volume', 'rm', `${name}@${lab.vsphere.datastore}`))
+      .catch(() => docker('volume', 'rm', name))
+      .catch(() => undefined);
   }
 
   describe('Create Volume wizard', () => {
@@ -99,15 +113,34 @@ describe('Volume commands on the lab, its ESXi host configured', () => {
       // offered from the ESXi side: the VM's own datastore for a short name, then each with type and space
       const offered = datastores?.items.map((i) => `${i.label}: ${i.description}`) ?? [];
       assert.match(offered[0] ?? '', new RegExp(`^Docker host VM's datastore: short name · ${lab.vsphere.datastore} · `));
-      assert.ok(offered.some((o) => new RegExp(`^${lab.vsphere.datastore}: \\S+ · .*(free of|free space not reported)`).test(o)), offered.join('\n'));
+      assert.ok(
+        offered.some((o) => new RegExp(`^${lab.vsphere.datastore}: \\S+ · .*(free of|free space not reported)`).test(o)),
+        offered.join('\n'),
+      );
       assert.equal(datastores?.placeholder, 'Datastore for the VMDK (or type a datastore name)');
-      assert.deepEqual(asked, ['name 1/9', 'datastore 2/9', 'source 3/9', 'size 4/9', 'diskformat 5/9', 'attach-as 6/9', 'access 7/9', 'attach-as 6/9', 'access 7/9', 'fstype 8/9']);
+      assert.deepEqual(asked, [
+        'name 1/9',
+        'datastore 2/9',
+        'source 3/9',
+        'size 4/9',
+        'diskformat 5/9',
+        'attach-as 6/9',
+        'access 7/9',
+        'attach-as 6/9',
+        'access 7/9',
+        'fstype 8/9',
+      ]);
       assert.deepEqual(messages, [
         `"Volume names ending with '-NNNNNN' (where N is a digit) are not supported"`,
         `"Volume name a/b contains illegal characters: ['/', '\\\\\\\\']"`,
         'Invalid format for size. \nValid sizes must be of form X[mMgGtT]b where X is aninteger. Default = 100mb',
       ]);
-      assert.match(confirmDetail, new RegExp(`docker -H \\S+ volume create --driver=vsphere --name=${full()} -o size=200mb -o diskformat=zeroedthick -o attach-as=persistent -o access=read-write -o fstype=ext4`));
+      assert.match(
+        confirmDetail,
+        new RegExp(
+          `docker -H \\S+ volume create --driver=vsphere --name=${full()} -o size=200mb -o diskformat=zeroedthick -o attach-as=persistent -o access=read-write -o fstype=ext4`,
+        ),
+      );
       const [vol] = JSON.parse(await docker('volume', 'inspect', full()));
       assert.equal(vol.Status['attach-as'], 'persistent');
       assert.equal(vol.Status.diskformat, 'zeroedthick');
@@ -129,11 +162,12 @@ describe('Volume commands on the lab, its ESXi host configured', () => {
     it('a volume created with the docker CLI shows up without Refresh', async function () {
       this.timeout(90_000);
       const tree = api.volumesTree as Tree;
-      const label = (n: object) => String((tree.getTreeItem(n) as vscode.TreeItem).label);
+      const label = (n: object) => labelText(tree.getTreeItem(n) as vscode.TreeItem);
       await vscode.commands.executeCommand('vdvs.volumes.focus');
       await vscode.commands.executeCommand('vdvs.volumes.refresh');
       const listed = async () => {
-        for (const group of (await tree.getChildren()) ?? []) if (((await tree.getChildren(group)) ?? []).some((v) => label(v) === `${name}@${lab.vsphere.datastore}`)) return true;
+        for (const group of (await tree.getChildren()) ?? [])
+          if (((await tree.getChildren(group)) ?? []).some((v) => label(v) === `${name}@${lab.vsphere.datastore}`)) return true;
         return false;
       };
       assert.equal(await listed(), false);
@@ -152,7 +186,7 @@ describe('Volume commands on the lab, its ESXi host configured', () => {
     const name = `h2-reveal${process.pid}`;
     let container: string | undefined;
     const volumes = () => api.volumesTree as Tree;
-    const label = (tree: Tree, n: object) => String((tree.getTreeItem(n) as vscode.TreeItem).label);
+    const label = (tree: Tree, n: object) => labelText(tree.getTreeItem(n) as vscode.TreeItem);
     /** The volume's node under its datastore, from a fresh load of the view's data. */
     const volumeNode = async (): Promise<object> => {
       const groups = (await volumes().getChildren()) ?? [];
@@ -165,7 +199,9 @@ describe('Volume commands on the lab, its ESXi host configured', () => {
 
     before(async function () {
       this.timeout(120_000);
-      await retryLabTransient(() => docker('volume', 'create', '--driver=vsphere', `--name=${name}`, '-o', 'size=64mb', '-o', 'attach-as=persistent'));
+      await retryLabTransient(() =>
+        docker('volume', 'create', '--driver=vsphere', `--name=${name}`, '-o', 'size=64mb', '-o', 'attach-as=persistent'),
+      );
       await vscode.commands.executeCommand('vdvs.volumes.refresh');
     });
     after(async function () {
@@ -174,7 +210,7 @@ describe('Volume commands on the lab, its ESXi host configured', () => {
       await removeVolume(name);
     });
 
-    it('Reveal VMDK selects the volume\'s VMDK in the ESXi Hosts view', async function () {
+    it("Reveal VMDK selects the volume's VMDK in the ESXi Hosts view", async function () {
       this.timeout(60_000);
       const node = await volumeNode();
       const vmdk = (node as { row: { vmdk?: { path: string } } }).row.vmdk;
@@ -186,7 +222,7 @@ describe('Volume commands on the lab, its ESXi host configured', () => {
         await new Promise((r) => setTimeout(r, 100));
         selected = api.esxiHostsSelection();
       }
-      assert.equal(selected.length, 1, 'nothing selected in the ESXi Hosts view (see the log for the command\'s error)');
+      assert.equal(selected.length, 1, "nothing selected in the ESXi Hosts view (see the log for the command's error)");
       const esxi = api.esxiHostsTree as Tree;
       const vmdkNode = selected[0] as { datastorePath?: string };
       assert.equal(vmdkNode.datastorePath, vmdk.path);
@@ -197,17 +233,30 @@ describe('Volume commands on the lab, its ESXi host configured', () => {
     it('Run Test Container on the node starts a container on the volume, and the volume shows it', async function () {
       this.timeout(120_000);
       const node = await volumeNode();
-      assert.match(String((volumes().getTreeItem(node) as vscode.TreeItem).contextValue), /^vdvs\.volume\.listed\.free(\.hasVmdk)?$/, 'the menu entry\'s when-clause matches this node');
+      assert.match(
+        String((volumes().getTreeItem(node) as vscode.TreeItem).contextValue),
+        /^vdvs\.volume\.listed\.free(\.hasVmdk)?$/,
+        "the menu entry's when-clause matches this node",
+      );
       const started = await vscode.commands.executeCommand<{ name: string } | undefined>('vdvs.container.runTest', node);
-      assert.ok(started, 'no container was started (see the log for the command\'s error)');
+      assert.ok(started, "no container was started (see the log for the command's error)");
       container = started.name;
-      const mounts = JSON.parse(await docker('inspect', '--format', '{{json .Mounts}}', container)) as Array<{ Name: string; Destination: string }>;
-      assert.ok(mounts.some((m) => m.Name.startsWith(name) && m.Destination === '/vmdk'), JSON.stringify(mounts));
+      const mounts = JSON.parse(await docker('inspect', '--format', '{{json .Mounts}}', container)) as Array<{
+        Name: string;
+        Destination: string;
+      }>;
+      assert.ok(
+        mounts.some((m) => m.Name.startsWith(name) && m.Destination === '/vmdk'),
+        JSON.stringify(mounts),
+      );
       // the command re-read the Volumes view: the node now lists the container
       const after = await volumeNode();
       assert.match(String((volumes().getTreeItem(after) as vscode.TreeItem).contextValue), /\.inUse\b/);
       const children = (await volumes().getChildren(after)) ?? [];
-      assert.ok(children.some((c) => label(volumes(), c) === container), children.map((c) => label(volumes(), c)).join(', '));
+      assert.ok(
+        children.some((c) => label(volumes(), c) === container),
+        children.map((c) => label(volumes(), c)).join(', '),
+      );
     });
   });
 });

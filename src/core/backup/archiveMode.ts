@@ -71,10 +71,21 @@ export async function backupArchive(req: ArchiveBackupRequest): Promise<BackupEn
         const inTar = new TarCounter(tarStream);
         // sparse files are stored without their holes (PAX sparse entries), spooled next to the archive
         const holes = sparseFiles.size ? [new SparseWriter(tarStream, sparseFiles, join(partial.dir, '.sparse-spool'))] : [];
-        await partial.addStream(name, 'archive', tar, { signal, transforms: [inTar, ...holes, counter, ...(req.compression === 'gzip' ? [createGzip()] : [])] });
+        await partial.addStream(name, 'archive', tar, {
+          signal,
+          transforms: [inTar, ...holes, counter, ...(req.compression === 'gzip' ? [createGzip()] : [])],
+        });
         meter.finish();
         checkTarComplete(volume, inventory, inTar.counted);
-        const source: ArchiveSource = { kind: 'archive', helperImage: req.helperImage, compression: req.compression, stoppedContainers, tarBytes: counter.size, ...(usage === undefined ? {} : { usedBytes: usage }), inventory: { volume: inventory, tar: inTar.counted } };
+        const source: ArchiveSource = {
+          kind: 'archive',
+          helperImage: req.helperImage,
+          compression: req.compression,
+          stoppedContainers,
+          tarBytes: counter.size,
+          ...(usage === undefined ? {} : { usedBytes: usage }),
+          inventory: { volume: inventory, tar: inTar.counted },
+        };
         return partial.commit({ dockerHost: conn.host.name, pluginAlias: pluginAliasOf(conn), volume: facts, source, startedAt });
       });
     } catch (err) {
@@ -82,7 +93,11 @@ export async function backupArchive(req: ArchiveBackupRequest): Promise<BackupEn
       throw err;
     }
   };
-  return withHooks(conn, req.hooks, reporter, signal, () => (req.stopContainers ? withContainersStopped(conn, volume, reporter, { signal, stopTimeoutSeconds: req.stopTimeoutSeconds }, req.journal, run) : run([])));
+  return withHooks(conn, req.hooks, reporter, signal, () =>
+    req.stopContainers
+      ? withContainersStopped(conn, volume, reporter, { signal, stopTimeoutSeconds: req.stopTimeoutSeconds }, req.journal, run)
+      : run([]),
+  );
 }
 
 export interface ArchiveRestoreRequest {
@@ -101,7 +116,8 @@ export async function restoreArchive(req: ArchiveRestoreRequest): Promise<void> 
   const { conn, reporter } = req;
   const source = req.manifest.source as ArchiveSource;
   const archive = req.manifest.files.find((f) => f.role === 'archive');
-  if (!archive) throw new UserError(`The backup in ${req.backupDir} lists no archive file.`, 'The manifest is damaged: restore another backup.');
+  if (!archive)
+    throw new UserError(`The backup in ${req.backupDir} lists no archive file.`, 'The manifest is damaged: restore another backup.');
   await withHelper(conn, req.helperImage, req.volume, false, { signal: req.signal }, async (helper) => {
     reporter.step(`Extracting ${archive.name} into ${req.volume}`);
     const meter = new ProgressMeter('Restore', (p) => reporter.progress(p), archive.size);
@@ -109,28 +125,51 @@ export async function restoreArchive(req: ArchiveRestoreRequest): Promise<void> 
     const tarStream = await loadTarStream();
     const links = new OutsideLinkFilter(tarStream);
     const sparse = new SparseStager(tarStream);
-    await putArchive(conn, helper, req.volume, join(req.backupDir, archive.name), [counter, ...(source.compression === 'gzip' ? [createGunzip()] : []), sparse, links], req.signal);
+    await putArchive(
+      conn,
+      helper,
+      req.volume,
+      join(req.backupDir, archive.name),
+      [counter, ...(source.compression === 'gzip' ? [createGunzip()] : []), sparse, links],
+      req.signal,
+    );
     meter.finish();
     checkHash(archive, counter, req.volume);
     if (sparse.staged.length) reporter.step(`Writing the data of ${sparse.staged.length} sparse file(s) around their holes`);
     await fillSparseFiles(conn, helper, sparse.staged, { signal: req.signal });
-    if (links.taken.length) reporter.step(`Creating ${links.taken.length} symlink(s) that point outside the volume (the upload refuses them)`);
+    if (links.taken.length)
+      reporter.step(`Creating ${links.taken.length} symlink(s) that point outside the volume (the upload refuses them)`);
     await createOutsideLinks(conn, helper, links.taken, { signal: req.signal });
   });
 }
 
-async function putArchive(conn: DockerConnection, helper: string, volume: string, file: string, transforms: NodeJS.ReadWriteStream[], outer?: AbortSignal): Promise<void> {
+async function putArchive(
+  conn: DockerConnection,
+  helper: string,
+  volume: string,
+  file: string,
+  transforms: NodeJS.ReadWriteStream[],
+  outer?: AbortSignal,
+): Promise<void> {
   const stop = new AbortController();
   const signal = outer ? AbortSignal.any([outer, stop.signal]) : stop.signal;
   let settled = false;
   // Waiting on the daemon: it holds back a chunk of ours, or has all of them and owes the answer.
   const idleSeconds = Math.round(conn.timeoutMs / 1000);
   let timedOut: UserError | undefined;
-  const body = new IdleWatchedStream(conn.timeoutMs, (s) => !settled && (s.writableLength > 0 || s.writableEnded), () => {
-    timedOut = new UserError(`${conn.label} took no data for ${idleSeconds} s while restoring into volume ${volume}.`, 'The Docker daemon or the volume plugin may be stuck (check `docker info` and the plugin log), or raise vdvs.requestTimeoutSeconds.', 'TIMEOUT');
-    stop.abort();
-    return timedOut;
-  });
+  const body = new IdleWatchedStream(
+    conn.timeoutMs,
+    (s) => !settled && (s.writableLength > 0 || s.writableEnded),
+    () => {
+      timedOut = new UserError(
+        `${conn.label} took no data for ${idleSeconds} s while restoring into volume ${volume}.`,
+        'The Docker daemon or the volume plugin may be stuck (check `docker info` and the plugin log), or raise vdvs.requestTimeoutSeconds.',
+        'TIMEOUT',
+      );
+      stop.abort();
+      return timedOut;
+    },
+  );
   const feeding = pipeline([await openRegularFile(file), ...transforms, body], { signal });
   // A daemon that refuses the tar stops reading it: end the feeding side too instead of waiting forever.
   const uploading = conn.docker
@@ -153,6 +192,9 @@ async function putArchive(conn: DockerConnection, helper: string, volume: string
 
 function checkHash(file: ManifestFile, counter: HashCounter, volume: string): void {
   if (counter.digest() !== file.sha256 || counter.size !== file.size) {
-    throw new UserError(`${file.name} changed since the backup (sha256 differs): ${volume} may now hold damaged data.`, 'Run Verify on this backup, then restore another one.');
+    throw new UserError(
+      `${file.name} changed since the backup (sha256 differs): ${volume} may now hold damaged data.`,
+      'Run Verify on this backup, then restore another one.',
+    );
   }
 }

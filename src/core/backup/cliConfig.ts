@@ -47,14 +47,20 @@ export function parseCliConfig(value: unknown, where: string): CliConfig {
   const bad = (what: string, hint?: string) => new UserError(`${where}: ${what}`, hint, 'BAD_CONFIG');
   if (!isObject(value)) throw bad('the config must be a JSON object with dockerHosts, esxiHosts and jobs.');
   const secret = findSecretKey(value);
-  if (secret) throw bad(`"${secret}" looks like a secret; the config must not hold any.`, 'Move it to the file given with --secrets, or to an environment variable (see vdvs --help).');
+  if (secret)
+    throw bad(
+      `"${secret}" looks like a secret; the config must not hold any.`,
+      'Move it to the file given with --secrets, or to an environment variable (see vdvs --help).',
+    );
   const refuseUnknown = (level: keyof typeof CONFIG_KEYS, o: Record<string, unknown>, what: string) => {
     const unknown = unknownKeys(o, CONFIG_KEYS[level]);
-    if (unknown.length) throw bad(`unknown key(s) ${unknown.map((k) => `"${k}"`).join(', ')} in ${what}.`, `Known there: ${CONFIG_KEYS[level].join(', ')}.`);
+    if (unknown.length)
+      throw bad(`unknown key(s) ${unknown.map((k) => `"${k}"`).join(', ')} in ${what}.`, `Known there: ${CONFIG_KEYS[level].join(', ')}.`);
   };
   refuseUnknown('top', value, 'the config');
   const pluginAlias = value.pluginAlias ?? DEFAULT_PLUGIN_ALIAS;
-  if (typeof pluginAlias !== 'string' || !pluginAlias.trim()) throw bad('"pluginAlias" must be the name the vsphere plugin is installed under (default "vsphere").');
+  if (typeof pluginAlias !== 'string' || !pluginAlias.trim())
+    throw bad('"pluginAlias" must be the name the vsphere plugin is installed under (default "vsphere").');
   const list = (key: string): Record<string, unknown>[] => {
     const v = value[key] ?? [];
     if (!Array.isArray(v) || !v.every(isObject)) throw bad(`"${key}" must be a list of objects.`);
@@ -70,13 +76,28 @@ export function parseCliConfig(value: unknown, where: string): CliConfig {
   const dockerHosts = list('dockerHosts').map((o, i): CliDockerHost => {
     const name = named('dockerHosts', o, i);
     refuseUnknown('dockerHosts', o, `dockerHosts ${name}`);
-    if (typeof o.endpoint !== 'string' || !o.endpoint) throw bad(`dockerHosts ${name} has no "endpoint" (unix:///var/run/docker.sock, tcp://host:2376, ssh://user@host).`);
+    if (typeof o.endpoint !== 'string' || !o.endpoint)
+      throw bad(`dockerHosts ${name} has no "endpoint" (unix:///var/run/docker.sock, tcp://host:2376, ssh://user@host).`);
     const text = (key: string) => {
-      if (o[key] !== undefined && (typeof o[key] !== 'string' || !o[key])) throw bad(`dockerHosts ${name}: "${key}" must be a non-empty string.`);
-      return o[key] as string | undefined;
+      if (o[key] !== undefined && (typeof o[key] !== 'string' || !o[key]))
+        throw bad(`dockerHosts ${name}: "${key}" must be a non-empty string.`);
+      return o[key];
     };
-    const [tlsCertPath, sshKeyPath, sshHostKeyFingerprint, esxiHostId, vmName, hostAlias] = ['tlsCertPath', 'sshKeyPath', 'sshHostKeyFingerprint', 'esxiHost', 'vm', 'pluginAlias'].map(text);
-    return { id: name, name, endpoint: o.endpoint, pluginAlias: (hostAlias ?? pluginAlias).trim(), ...defined({ tlsCertPath, sshKeyPath, sshHostKeyFingerprint, esxiHostId, vmName }) };
+    const [tlsCertPath, sshKeyPath, sshHostKeyFingerprint, esxiHostId, vmName, hostAlias] = [
+      'tlsCertPath',
+      'sshKeyPath',
+      'sshHostKeyFingerprint',
+      'esxiHost',
+      'vm',
+      'pluginAlias',
+    ].map(text);
+    return {
+      id: name,
+      name,
+      endpoint: o.endpoint,
+      pluginAlias: (hostAlias ?? pluginAlias).trim(),
+      ...defined({ tlsCertPath, sshKeyPath, sshHostKeyFingerprint, esxiHostId, vmName }),
+    };
   });
   const esxiHosts = list('esxiHosts').map((o, i): EsxiHostConfig => {
     const name = named('esxiHosts', o, i);
@@ -89,13 +110,22 @@ export function parseCliConfig(value: unknown, where: string): CliConfig {
     refuseUnknown('jobs', o, `job ${name}`);
     const { name: _name, ...definition } = o;
     const job = checkJob(definition, `${where}: job ${name}`);
-    if (!dockerHosts.some((h) => h.name === job.dockerHost)) throw bad(`job ${name} names Docker host "${job.dockerHost}", which is not in dockerHosts.`);
-    if (job.esxiHost && !esxiHosts.some((h) => h.name === job.esxiHost)) throw bad(`job ${name} names ESXi host "${job.esxiHost}", which is not in esxiHosts.`);
+    if (!dockerHosts.some((h) => h.name === job.dockerHost))
+      throw bad(`job ${name} names Docker host "${job.dockerHost}", which is not in dockerHosts.`);
+    if (job.esxiHost && !esxiHosts.some((h) => h.name === job.esxiHost))
+      throw bad(`job ${name} names ESXi host "${job.esxiHost}", which is not in esxiHosts.`);
     return { ...job, name };
   });
   const timeout = value.requestTimeoutSeconds ?? 30;
   if (typeof timeout !== 'number' || !(timeout > 0)) throw bad('"requestTimeoutSeconds" must be a positive number.');
-  return { dockerHosts, esxiHosts, jobs, requestTimeoutSeconds: timeout, pluginAlias: pluginAlias.trim(), ...(typeof value.caBundlePath === 'string' ? { caBundlePath: value.caBundlePath } : {}) };
+  return {
+    dockerHosts,
+    esxiHosts,
+    jobs,
+    requestTimeoutSeconds: timeout,
+    pluginAlias: pluginAlias.trim(),
+    ...(typeof value.caBundlePath === 'string' ? { caBundlePath: value.caBundlePath } : {}),
+  };
 }
 
 /** `VDVS_ESXI_PASSWORD_<NAME>` / `VDVS_SSH_PASSPHRASE_<NAME>`: the host name upper-cased, other characters as `_`. */
@@ -118,7 +148,11 @@ export async function loadCliSecrets(file: string | undefined, env: NodeJS.Proce
     esxiPassword(host) {
       const v = env[secretEnvName('ESXI_PASSWORD', host.name)] ?? section('esxiHosts', host.name).password;
       if (typeof v !== 'string' || !v) {
-        throw new UserError(`No password for ESXi host ${host.name}.`, `Set ${secretEnvName('ESXI_PASSWORD', host.name)}, or give --secrets FILE with {"esxiHosts": {"${host.name}": {"password": "…"}}}.`, 'NO_SECRET');
+        throw new UserError(
+          `No password for ESXi host ${host.name}.`,
+          `Set ${secretEnvName('ESXI_PASSWORD', host.name)}, or give --secrets FILE with {"esxiHosts": {"${host.name}": {"password": "…"}}}.`,
+          'NO_SECRET',
+        );
       }
       return v;
     },
@@ -155,7 +189,11 @@ async function readSecretsFile(path: string): Promise<unknown> {
     try {
       const { mode } = await handle.stat();
       if (process.platform !== 'win32' && mode & 0o077) {
-        throw new UserError(`The secrets file ${path} can be read by others (mode ${(mode & 0o777).toString(8).padStart(4, '0')}).`, `Make it private to its owner: chmod 600 ${path}`, 'SECRETS_FILE_OPEN');
+        throw new UserError(
+          `The secrets file ${path} can be read by others (mode ${(mode & 0o777).toString(8).padStart(4, '0')}).`,
+          `Make it private to its owner: chmod 600 ${path}`,
+          'SECRETS_FILE_OPEN',
+        );
       }
       text = await handle.readFile('utf8');
     } finally {
@@ -170,7 +208,11 @@ async function readSecretsFile(path: string): Promise<unknown> {
   } catch (err) {
     const position = /at position (\d+)/.exec((err as Error).message);
     const where = position ? ` at ${lineAndColumn(text, Number(position[1]))}` : '';
-    throw new UserError(`The secrets file ${path} is not valid JSON${where} (its text is not shown: it holds secrets).`, `Find the error with: jq empty ${path} (or python3 -m json.tool ${path} > /dev/null).`, 'BAD_CONFIG');
+    throw new UserError(
+      `The secrets file ${path} is not valid JSON${where} (its text is not shown: it holds secrets).`,
+      `Find the error with: jq empty ${path} (or python3 -m json.tool ${path} > /dev/null).`,
+      'BAD_CONFIG',
+    );
   }
 }
 

@@ -13,7 +13,10 @@ import { StoppedContainer } from './volumeLock';
 
 /** Where the helper containers mount the volume. */
 export const MOUNT_POINT = '/data';
-/** Labels on helper containers: the volume, and the run that started it (a RunOwner as JSON), so one left by a crash can be recognised and removed. */
+/**
+ * Labels on helper containers: the volume, and the run that started it (a RunOwner as JSON), so one left by a crash can be recognised and
+ * removed.
+ */
 export const HELPER_LABEL = 'vdvs.backup.helper';
 export const HELPER_RUN_LABEL = 'vdvs.backup.run';
 const HELPER_OWNER_LABEL = 'vdvs.backup.owner';
@@ -47,7 +50,12 @@ export async function findVolume(conn: DockerConnection, volume: string, options
 
 export async function requireVolume(conn: DockerConnection, volume: string, options?: CallOptions): Promise<DockerVolume> {
   const found = await findVolume(conn, volume, options);
-  if (!found) throw new UserError(`Volume ${volume} does not exist on ${conn.label}.`, 'Check the name with `docker volume ls` (vDVS volumes may need @datastore).', 'NOT_FOUND');
+  if (!found)
+    throw new UserError(
+      `Volume ${volume} does not exist on ${conn.label}.`,
+      'Check the name with `docker volume ls` (vDVS volumes may need @datastore).',
+      'NOT_FOUND',
+    );
   return found;
 }
 
@@ -56,7 +64,14 @@ export async function requireVolume(conn: DockerConnection, volume: string, opti
  * networked, and removes it afterwards whatever happens. Labelled with its run (`owner`, default:
  * this process) so that a run after a crash removes it.
  */
-export async function withHelper<T>(conn: DockerConnection, image: string, volume: string, readOnly: boolean, options: CallOptions & { owner?: RunOwner }, work: (id: string) => Promise<T>): Promise<T> {
+export async function withHelper<T>(
+  conn: DockerConnection,
+  image: string,
+  volume: string,
+  readOnly: boolean,
+  options: CallOptions & { owner?: RunOwner },
+  work: (id: string) => Promise<T>,
+): Promise<T> {
   const owner = options.owner ?? processRun();
   const labels = { [HELPER_LABEL]: volume, [HELPER_RUN_LABEL]: owner.runId, [HELPER_OWNER_LABEL]: JSON.stringify(owner) };
   const helper = await runWithVolume(conn, { volume, image, target: MOUNT_POINT, readOnly, labels, command: HELPER_COMMAND }, options);
@@ -75,15 +90,27 @@ export async function execInHelper(conn: DockerConnection, id: string, cmd: stri
 }
 
 /** Runs a command in a running container (id or name) through the Engine API: its exit code and output (stdout and stderr, a TTY exec). */
-export async function execInContainer(conn: DockerConnection, container: string, cmd: string[], options: CallOptions): Promise<{ exitCode: number; output: string }> {
-  return conn.call(`Running ${cmd[0]} in container ${container}`, async (signal) => {
-    const exec = await conn.docker.getContainer(container).exec({ Cmd: cmd, AttachStdout: true, AttachStderr: true, Tty: true, abortSignal: signal } as never);
-    const stream = await exec.start({ hijack: true, stdin: false, Tty: true, abortSignal: signal } as never);
-    const chunks: Buffer[] = [];
-    for await (const chunk of stream as AsyncIterable<Buffer>) chunks.push(chunk);
-    const { ExitCode } = (await exec.inspect({ abortSignal: signal } as never)) as unknown as { ExitCode: number };
-    return { exitCode: ExitCode, output: Buffer.concat(chunks).toString('utf8') };
-  }, options);
+export async function execInContainer(
+  conn: DockerConnection,
+  container: string,
+  cmd: string[],
+  options: CallOptions,
+): Promise<{ exitCode: number; output: string }> {
+  return conn.call(
+    `Running ${cmd[0]} in container ${container}`,
+    async (signal) => {
+      const exec = await conn.docker
+        .getContainer(container)
+        .exec({ Cmd: cmd, AttachStdout: true, AttachStderr: true, Tty: true, abortSignal: signal });
+      const stream = await exec.start({ hijack: true, stdin: false, Tty: true, abortSignal: signal });
+      const chunks: Buffer[] = [];
+      for await (const chunk of stream as AsyncIterable<Buffer>) chunks.push(chunk);
+      // dockerode's types give inspect() with options no promise overload; it returns one
+      const { ExitCode } = await (exec.inspect({ abortSignal: signal } as never) as unknown as Promise<{ ExitCode: number }>);
+      return { exitCode: ExitCode, output: Buffer.concat(chunks).toString('utf8') };
+    },
+    options,
+  );
 }
 
 /** Bytes used by the files of the mounted volume (`du -sk`), for progress and ETA; undefined if unknown. */
@@ -102,12 +129,20 @@ const SPARSE_MIN_HOLES = 1 << 20;
  * hard links as links); and the regular files with SPARSE_MIN_HOLES or more not allocated, as tar
  * names them (`./sub/f`). One pass of busybox find, stat and awk, as alpine has them.
  */
-export async function volumeInventory(conn: DockerConnection, id: string, options: CallOptions): Promise<{ inventory: Inventory; sparseFiles: Set<string> }> {
+export async function volumeInventory(
+  conn: DockerConnection,
+  id: string,
+  options: CallOptions,
+): Promise<{ inventory: Inventory; sparseFiles: Set<string> }> {
   const awk = `{ n++ } $1 ~ /^regular/ { if ($3 < 2 || !seen[$2]++) b += $4; if ($5 * $6 + ${SPARSE_MIN_HOLES} <= $4) { f = $0; sub(/^([^|]*[|]){6}/, "", f); print "sparse " f } } END { printf "%.0f %.0f\\n", n, b }`;
   const script = `cd ${MOUNT_POINT} && find . -mindepth 1 ! -type s -exec stat -c '%F|%i|%h|%s|%b|%B|%n' {} + | awk -F'|' '${awk}'`;
   const lines = (await execInHelper(conn, id, ['sh', '-c', script], options)).split(/\r?\n/).filter(Boolean);
   const [entries, fileBytes] = (lines.pop() ?? '').trim().split(/\s+/).map(Number);
-  if (!Number.isSafeInteger(entries) || !Number.isSafeInteger(fileBytes)) throw new UserError(`Counting the files of the volume in the helper container failed (it printed ${JSON.stringify(lines.join(' ').slice(0, 200))}).`, 'The helper image needs busybox (or GNU) find, stat and awk, as alpine has.');
+  if (!Number.isSafeInteger(entries) || !Number.isSafeInteger(fileBytes))
+    throw new UserError(
+      `Counting the files of the volume in the helper container failed (it printed ${JSON.stringify(lines.join(' ').slice(0, 200))}).`,
+      'The helper image needs busybox (or GNU) find, stat and awk, as alpine has.',
+    );
   return { inventory: { entries, fileBytes }, sparseFiles: new Set(lines.filter((l) => l.startsWith('sparse ')).map((l) => l.slice(7))) };
 }
 
@@ -134,11 +169,19 @@ export interface StopJournal {
  * starts them again whatever happens. They are recorded in `journal` before the first is stopped.
  * A container that does not start again makes the whole call fail, after the others.
  */
-export async function withContainersStopped<T>(conn: DockerConnection, volume: string, reporter: Reporter, options: StopOptions, journal: StopJournal, work: (stopped: string[]) => Promise<T>): Promise<T> {
+export async function withContainersStopped<T>(
+  conn: DockerConnection,
+  volume: string,
+  reporter: Reporter,
+  options: StopOptions,
+  journal: StopJournal,
+  work: (stopped: string[]) => Promise<T>,
+): Promise<T> {
   const running = (await containersUsing(conn, volume, options)).filter((c) => c.state === 'running' && !(HELPER_LABEL in c.labels));
   const stopped: typeof running = [];
   let result: T | undefined;
-  let failure: unknown;
+  // boxed: whatever was thrown is thrown again, even a falsy value
+  let failure: { error: unknown } | undefined;
   try {
     if (running.length) await journal.recordStopped(running.map(({ id, name }) => ({ id, name })));
     for (const c of running) {
@@ -148,7 +191,7 @@ export async function withContainersStopped<T>(conn: DockerConnection, volume: s
     }
     result = await work(running.map((c) => c.name));
   } catch (err) {
-    failure = err;
+    failure = { error: err };
   }
   const notRestarted: typeof running = [];
   for (const c of stopped.reverse()) {
@@ -159,9 +202,16 @@ export async function withContainersStopped<T>(conn: DockerConnection, volume: s
       reporter.warn(`Container ${c.name} did not start again: ${(err as Error).message}`);
     });
   }
-  if (stopped.length) await journal.recordStopped(notRestarted.map(({ id, name }) => ({ id, name }))).catch((err: unknown) => reporter.warn(errorMessage(err)));
-  if (failure) throw failure;
-  if (notRestarted.length) throw new UserError(`The backup finished but ${notRestarted.map((c) => c.name).join(', ')} did not start again.`, 'Start them with docker start and check their logs.');
+  if (stopped.length)
+    await journal
+      .recordStopped(notRestarted.map(({ id, name }) => ({ id, name })))
+      .catch((err: unknown) => reporter.warn(errorMessage(err)));
+  if (failure) throw failure.error;
+  if (notRestarted.length)
+    throw new UserError(
+      `The backup finished but ${notRestarted.map((c) => c.name).join(', ')} did not start again.`,
+      'Start them with docker start and check their logs.',
+    );
   return result as T;
 }
 
@@ -170,7 +220,13 @@ export async function withContainersStopped<T>(conn: DockerConnection, volume: s
  * containers come from its lock), and says so. One that no longer exists or does not start is
  * reported; those that do not start are returned, to stay recorded.
  */
-export async function restartStoppedBy(conn: DockerConnection, by: RunOwner, containers: StoppedContainer[], reporter: Reporter, options: CallOptions): Promise<StoppedContainer[]> {
+export async function restartStoppedBy(
+  conn: DockerConnection,
+  by: RunOwner,
+  containers: StoppedContainer[],
+  reporter: Reporter,
+  options: CallOptions,
+): Promise<StoppedContainer[]> {
   if (!containers.length) return [];
   const now = new Map((await listContainers(conn, options)).map((c) => [c.id, c]));
   const failed: StoppedContainer[] = [];
@@ -191,7 +247,10 @@ export async function restartStoppedBy(conn: DockerConnection, by: RunOwner, con
   return failed;
 }
 
-/** Removes the helper containers whose run provably ended without removing them (killed, crashed); helpers of live runs or of other machines stay. */
+/**
+ * Removes the helper containers whose run provably ended without removing them (killed, crashed); helpers of live runs or of other machines
+ * stay.
+ */
 export async function removeDeadHelpers(conn: DockerConnection, reporter: Reporter, options: CallOptions): Promise<void> {
   for (const c of await listContainers(conn, options)) {
     if (!(HELPER_LABEL in c.labels)) continue;

@@ -76,7 +76,7 @@ export class FollowingHasher {
   private flushedTo = 0;
   private flushing?: Promise<void>;
   private reading?: Promise<void>;
-  private failure?: unknown;
+  private failure?: { error: unknown };
 
   private constructor(private readonly handle: FileHandle) {}
 
@@ -95,7 +95,7 @@ export class FollowingHasher {
     this.advance(size);
     await this.reading;
     await this.flushing;
-    if (this.failure) throw this.failure;
+    if (this.failure) throw this.failure.error;
     await this.handle.sync();
     return { size: this.hashed, sha256: this.hash.digest('hex') };
   }
@@ -118,7 +118,7 @@ export class FollowingHasher {
         this.flushBehind();
       }
     } catch (err) {
-      this.failure ??= err;
+      this.failure ??= { error: err };
       this.written = this.hashed;
     }
   }
@@ -129,7 +129,7 @@ export class FollowingHasher {
     this.flushedTo = this.hashed;
     this.flushing = this.handle
       .datasync()
-      .catch((err: unknown) => void (this.failure ??= err))
+      .catch((err: unknown) => void (this.failure ??= { error: err }))
       .finally(() => (this.flushing = undefined));
   }
 }

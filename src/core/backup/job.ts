@@ -52,7 +52,20 @@ export const JOB_KEYS = [
 ] as const;
 
 /** Keys VS Code itself puts in a task definition. */
-const TASK_KEYS = ['type', 'label', 'problemMatcher', 'group', 'presentation', 'detail', 'isBackground', 'runOptions', 'icon', 'hide', 'dependsOn', 'dependsOrder'];
+const TASK_KEYS = [
+  'type',
+  'label',
+  'problemMatcher',
+  'group',
+  'presentation',
+  'detail',
+  'isBackground',
+  'runOptions',
+  'icon',
+  'hide',
+  'dependsOn',
+  'dependsOrder',
+];
 
 /** The keys of `value` that `known` does not list, for "unknown setting" errors that name them. */
 export function unknownKeys(value: Record<string, unknown>, known: readonly string[]): string[] {
@@ -69,7 +82,8 @@ export function checkJob(value: unknown, where: string): BackupJob {
   const j = value as Record<string, unknown>;
   const unknown = unknownKeys(j, [...JOB_KEYS, ...TASK_KEYS]);
   if (unknown.length) throw bad(`unknown setting(s) ${unknown.join(', ')}.`, `Known: ${JOB_KEYS.join(', ')}.`);
-  if (['password', 'passphrase', 'secret'].some((k) => k in j)) throw bad('secrets do not belong in a job.', 'Use a secrets file or environment variables.');
+  if (['password', 'passphrase', 'secret'].some((k) => k in j))
+    throw bad('secrets do not belong in a job.', 'Use a secrets file or environment variables.');
   if (typeof j.dockerHost !== 'string' || !j.dockerHost) throw bad('"dockerHost" is missing: name the Docker host to back up.');
   const volumes = j.volumes ?? 'all';
   if (volumes !== 'all' && !(Array.isArray(volumes) && volumes.length > 0 && volumes.every((v) => typeof v === 'string' && v))) {
@@ -80,13 +94,17 @@ export function checkJob(value: unknown, where: string): BackupJob {
   if (typeof j.destination !== 'string' || !j.destination) throw bad('"destination" is missing: the folder that receives the backups.');
   const retain = checkRetain(j.retain ?? DEFAULT_RETAIN);
   const compression = j.compression ?? 'none';
-  if (compression !== 'none' && compression !== 'gzip') throw bad(`"compression" must be "none" or "gzip" (got ${JSON.stringify(compression)}).`);
-  if (mode === 'snapshot' && compression !== 'none') throw bad('"compression" applies to archive mode only; snapshot backups keep the disk files as they are.');
+  if (compression !== 'none' && compression !== 'gzip')
+    throw bad(`"compression" must be "none" or "gzip" (got ${JSON.stringify(compression)}).`);
+  if (mode === 'snapshot' && compression !== 'none')
+    throw bad('"compression" applies to archive mode only; snapshot backups keep the disk files as they are.');
   if (j.stopContainers !== undefined && typeof j.stopContainers !== 'boolean') throw bad('"stopContainers" must be true or false.');
   const stopTimeout = j.stopTimeoutSeconds;
-  if (stopTimeout !== undefined && !(typeof stopTimeout === 'number' && Number.isInteger(stopTimeout) && stopTimeout >= 0)) throw bad('"stopTimeoutSeconds" must be a whole number of seconds (0 or more).');
+  if (stopTimeout !== undefined && !(typeof stopTimeout === 'number' && Number.isInteger(stopTimeout) && stopTimeout >= 0))
+    throw bad('"stopTimeoutSeconds" must be a whole number of seconds (0 or more).');
   const hooks = j.hooks === undefined ? undefined : checkHooks(j.hooks, bad);
-  for (const k of ['esxiHost', 'vm', 'helperImage'] as const) if (j[k] !== undefined && (typeof j[k] !== 'string' || !j[k])) throw bad(`"${k}" must be a non-empty string.`);
+  for (const k of ['esxiHost', 'vm', 'helperImage'] as const)
+    if (j[k] !== undefined && (typeof j[k] !== 'string' || !j[k])) throw bad(`"${k}" must be a non-empty string.`);
   return {
     dockerHost: j.dockerHost,
     volumes: volumes as BackupJob['volumes'],
@@ -95,7 +113,7 @@ export function checkJob(value: unknown, where: string): BackupJob {
     retain,
     compression,
     stopContainers: j.stopContainers === true,
-    ...(stopTimeout !== undefined ? { stopTimeoutSeconds: stopTimeout as number } : {}),
+    ...(stopTimeout !== undefined ? { stopTimeoutSeconds: stopTimeout } : {}),
     ...(hooks ? { hooks } : {}),
     ...(j.esxiHost ? { esxiHost: j.esxiHost as string } : {}),
     ...(j.vm ? { vm: j.vm as string } : {}),
@@ -105,8 +123,10 @@ export function checkJob(value: unknown, where: string): BackupJob {
 
 /** `{"pre": [{"container": "db", "command": ["sh", "-c", "…"]}], "post": […]}`, each problem named. */
 function checkHooks(value: unknown, bad: (what: string, hint?: string) => UserError): BackupHooks {
-  const example = 'e.g. "hooks": {"pre": [{"container": "db", "command": ["sh", "-c", "pg_dump -U app app > /var/lib/postgresql/data/dump.sql"]}]}';
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw bad('"hooks" must be an object with "pre" and/or "post" lists.', example);
+  const example =
+    'e.g. "hooks": {"pre": [{"container": "db", "command": ["sh", "-c", "pg_dump -U app app > /var/lib/postgresql/data/dump.sql"]}]}';
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    throw bad('"hooks" must be an object with "pre" and/or "post" lists.', example);
   const h = value as Record<string, unknown>;
   const unknown = Object.keys(h).filter((k) => k !== 'pre' && k !== 'post');
   if (unknown.length) throw bad(`"hooks" has unknown key(s) ${unknown.join(', ')}: only "pre" and "post".`, example);
@@ -118,9 +138,11 @@ function checkHooks(value: unknown, bad: (what: string, hint?: string) => UserEr
       const o = (typeof hook === 'object' && hook !== null ? hook : {}) as Record<string, unknown>;
       const extra = Object.keys(o).filter((k) => k !== 'container' && k !== 'command');
       if (extra.length) throw bad(`hooks.${when}[${i}] has unknown key(s) ${extra.join(', ')}.`, example);
-      if (typeof o.container !== 'string' || !o.container) throw bad(`hooks.${when}[${i}] needs "container": the name of the container that runs the command.`, example);
-      if (!Array.isArray(o.command) || !o.command.length || !o.command.every((a) => typeof a === 'string')) throw bad(`hooks.${when}[${i}] needs "command": a non-empty list of strings (no shell unless you name one).`, example);
-      return { container: o.container, command: o.command as string[] };
+      if (typeof o.container !== 'string' || !o.container)
+        throw bad(`hooks.${when}[${i}] needs "container": the name of the container that runs the command.`, example);
+      if (!Array.isArray(o.command) || !o.command.length || !o.command.every((a) => typeof a === 'string'))
+        throw bad(`hooks.${when}[${i}] needs "command": a non-empty list of strings (no shell unless you name one).`, example);
+      return { container: o.container, command: o.command };
     });
   };
   const pre = list('pre');

@@ -31,7 +31,10 @@ export function transientName(ts: string, state: 'partial' | 'deleting'): string
 /** A host or volume name used as one path segment: refuse what would escape the destination. */
 export function pathSegment(what: string, name: string): string {
   if (!name || name === '.' || name === '..' || /[/\\\0]/.test(name)) {
-    throw new UserError(`The ${what} name '${name}' cannot be used as a folder name.`, `A ${what} name must not be empty, '.' or '..', nor contain '/' or '\\'.`);
+    throw new UserError(
+      `The ${what} name '${name}' cannot be used as a folder name.`,
+      `A ${what} name must not be empty, '.' or '..', nor contain '/' or '\\'.`,
+    );
   }
   return name;
 }
@@ -71,7 +74,13 @@ export async function listBackups(destination: string, dockerHost: string, volum
     const dir = join(folder, name);
     const leftover = LEFTOVER.exec(name);
     if (leftover) {
-      listing.leftovers.push({ dir, reason: leftover[2] === 'partial' ? 'unfinished backup (interrupted or still running)' : 'backup being removed by retention (interrupted)' });
+      listing.leftovers.push({
+        dir,
+        reason:
+          leftover[2] === 'partial'
+            ? 'unfinished backup (interrupted or still running)'
+            : 'backup being removed by retention (interrupted)',
+      });
     } else if (TIMESTAMP.test(name)) {
       try {
         listing.backups.push({ dir, timestamp: name, manifest: await readManifest(dir) });
@@ -97,7 +106,8 @@ export async function listAllBackups(destination: string): Promise<VolumeBackups
     if (dockerHost.startsWith('.')) continue;
     for (const volume of await volumeFolderNames(destination, dockerHost)) {
       const listing = await listBackups(destination, dockerHost, volume);
-      if (listing.backups.length || listing.leftovers.length || listing.damaged.length || listing.ignored.length) all.push({ dockerHost, volume, ...listing });
+      if (listing.backups.length || listing.leftovers.length || listing.damaged.length || listing.ignored.length)
+        all.push({ dockerHost, volume, ...listing });
     }
   }
   return all;

@@ -95,14 +95,22 @@ export async function readManifest(dir: string): Promise<Manifest> {
   try {
     value = JSON.parse(text);
   } catch (err) {
-    throw new UserError(`${MANIFEST_FILE} in ${dir} is not valid JSON (${(err as Error).message}).`, 'The backup folder is damaged: restore from another backup.');
+    throw new UserError(
+      `${MANIFEST_FILE} in ${dir} is not valid JSON (${(err as Error).message}).`,
+      'The backup folder is damaged: restore from another backup.',
+    );
   }
   return checkManifest(value, dir);
 }
 
 /** A manifest is read only from a regular file: not through a symlink (nor a FIFO that would block). */
 async function readRegularFile(file: string, dir: string): Promise<string> {
-  const notRegular = (what: string) => new UserError(`${MANIFEST_FILE} in ${dir} is ${what}, not a regular file.`, 'Anyone who can write to the backup folder may have put it there: restore another backup.', 'BACKUP_DAMAGED');
+  const notRegular = (what: string) =>
+    new UserError(
+      `${MANIFEST_FILE} in ${dir} is ${what}, not a regular file.`,
+      'Anyone who can write to the backup folder may have put it there: restore another backup.',
+      'BACKUP_DAMAGED',
+    );
   let handle;
   try {
     handle = await fs.open(file, fsConstants.O_RDONLY | fsConstants.O_NOFOLLOW | fsConstants.O_NONBLOCK);
@@ -123,20 +131,33 @@ const ROLES = new Set(['archive', 'descriptor', 'flat', 'sidecar']);
 
 /** Checks the shape that restore and verify rely on, so a damaged manifest fails with its reason. */
 export function checkManifest(value: unknown, where: string): Manifest {
-  const bad = (what: string) => new UserError(`${MANIFEST_FILE} in ${where}: ${what}.`, 'The backup folder is damaged or not a vdvs backup.');
+  const bad = (what: string) =>
+    new UserError(`${MANIFEST_FILE} in ${where}: ${what}.`, 'The backup folder is damaged or not a vdvs backup.');
   if (!isObject(value)) throw bad('not an object');
   if (value.format !== MANIFEST_FORMAT) throw bad(`unknown format ${JSON.stringify(value.format)} (this version reads ${MANIFEST_FORMAT})`);
   if (value.mode !== 'archive' && value.mode !== 'snapshot') throw bad(`unknown mode ${JSON.stringify(value.mode)}`);
   if (typeof value.dockerHost !== 'string') throw bad('dockerHost missing');
   const volume = value.volume;
-  if (!isObject(volume) || typeof volume.name !== 'string' || typeof volume.driver !== 'string' || !isObject(volume.options)) throw bad('volume missing or incomplete');
+  if (!isObject(volume) || typeof volume.name !== 'string' || typeof volume.driver !== 'string' || !isObject(volume.options))
+    throw bad('volume missing or incomplete');
   const source = value.source;
   if (!isObject(source) || source.kind !== value.mode) throw bad('source missing or of another mode');
-  if (source.inventory !== undefined && !(isObject(source.inventory) && isInventory(source.inventory.volume) && isInventory(source.inventory.tar))) throw bad('source.inventory is incomplete');
+  if (
+    source.inventory !== undefined &&
+    !(isObject(source.inventory) && isInventory(source.inventory.volume) && isInventory(source.inventory.tar))
+  )
+    throw bad('source.inventory is incomplete');
   if (!Array.isArray(value.files) || value.files.length === 0) throw bad('no files listed');
   const names = new Set<string>();
   for (const f of value.files) {
-    if (!isObject(f) || typeof f.name !== 'string' || typeof f.size !== 'number' || typeof f.sha256 !== 'string' || typeof f.role !== 'string') throw bad('a file entry is incomplete');
+    if (
+      !isObject(f) ||
+      typeof f.name !== 'string' ||
+      typeof f.size !== 'number' ||
+      typeof f.sha256 !== 'string' ||
+      typeof f.role !== 'string'
+    )
+      throw bad('a file entry is incomplete');
     if (!f.name || f.name === MANIFEST_FILE || /[/\\]|^\.\.?$/.test(f.name)) throw bad(`file name '${f.name}' is not allowed`);
     if (!SHA256.test(f.sha256)) throw bad(`sha256 of ${f.name} is not 64 hex digits`);
     if (!ROLES.has(f.role)) throw bad(`role of ${f.name} is unknown`);

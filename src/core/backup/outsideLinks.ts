@@ -32,7 +32,13 @@ export class OutsideLinkFilter extends TarRepacker {
     if (header.type === 'directory') this.folders = [...this.ancestorsOf(path), { path, mtime }];
     if (header.type !== 'symlink' || !header.linkname || !leavesRoot(path, header.linkname)) return this.keep(header, stream);
     const folder = this.ancestorsOf(path).at(-1);
-    this.taken.push({ path, target: header.linkname, owner: `${header.uid ?? 0}:${header.gid ?? 0}`, mtime, ...(folder ? { folder } : {}) });
+    this.taken.push({
+      path,
+      target: header.linkname,
+      owner: `${header.uid ?? 0}:${header.gid ?? 0}`,
+      mtime,
+      ...(folder ? { folder } : {}),
+    });
     return this.skip(stream);
   }
 
@@ -44,7 +50,10 @@ export class OutsideLinkFilter extends TarRepacker {
 
 /** `./sub/x/` → `sub/x`; the root is ''. */
 export function relativeName(name: string): string {
-  return posix.normalize(name).replace(/^\.\/?|\/$/g, '').replace(/^\.$/, '');
+  return posix
+    .normalize(name)
+    .replace(/^\.\/?|\/$/g, '')
+    .replace(/^\.$/, '');
 }
 
 /** Whether a relative target, read from the link's folder, ends up above the root (dockerd's test). */
@@ -58,7 +67,12 @@ function leavesRoot(path: string, target: string): boolean {
  * Creates the links taken out by OutsideLinkFilter inside the helper, with their owner and mtime,
  * then gives their folders back their mtimes: one exec, the values as arguments (no quoting).
  */
-export async function createOutsideLinks(conn: DockerConnection, helper: string, links: OutsideLink[], options: CallOptions): Promise<void> {
+export async function createOutsideLinks(
+  conn: DockerConnection,
+  helper: string,
+  links: OutsideLink[],
+  options: CallOptions,
+): Promise<void> {
   if (!links.length) return;
   const at = (path: string) => (path ? `${MOUNT_POINT}/${path}` : MOUNT_POINT);
   const script = [

@@ -6,7 +6,16 @@ import { recreateOptions } from './dockerHelper';
 import { syncDir } from './durableFs';
 import { Hashed, streamToFile } from './hashing';
 import { BackupEntry, listBackups, Leftover, timestampOf, transientName, volumeFolder } from './layout';
-import { ArchiveSource, Manifest, MANIFEST_FILE, MANIFEST_FORMAT, ManifestFile, ManifestVolume, SnapshotSource, writeManifest } from './manifest';
+import {
+  ArchiveSource,
+  Manifest,
+  MANIFEST_FILE,
+  MANIFEST_FORMAT,
+  ManifestFile,
+  ManifestVolume,
+  SnapshotSource,
+  writeManifest,
+} from './manifest';
 import { TOOL } from './tool';
 import { formatBytes, ProgressMeter } from './progress';
 import { ownerState, parseOwner, RunOwner } from './runOwner';
@@ -66,7 +75,11 @@ export class PartialBackup {
 
   /** Adds a file that `write` creates at the path it is given, returning its size and sha256 (a download hashed behind the writer). */
   async addWritten(name: string, role: ManifestFile['role'], write: (path: string) => Promise<Hashed>): Promise<ManifestFile> {
-    const file: ManifestFile = { name, role, ...(await write(join(this.dir, name)).catch((err: unknown) => this.rethrowNoSpace(err, name))) };
+    const file: ManifestFile = {
+      name,
+      role,
+      ...(await write(join(this.dir, name)).catch((err: unknown) => this.rethrowNoSpace(err, name))),
+    };
     this.files.push(file);
     return file;
   }
@@ -75,14 +88,25 @@ export class PartialBackup {
   private rethrowNoSpace(err: unknown, name: string): never {
     if ((err as NodeJS.ErrnoException)?.code !== 'ENOSPC') throw err;
     const needs = this.needs ? `, which needs about ${formatBytes(this.needs.bytes)} (${this.needs.what})` : '';
-    throw new UserError(`${this.folder} ran out of space (ENOSPC) while writing ${name} of volume ${this.volume}${needs}.`, 'Free space there or back up to another destination.', 'NO_SPACE', { cause: err });
+    throw new UserError(
+      `${this.folder} ran out of space (ENOSPC) while writing ${name} of volume ${this.volume}${needs}.`,
+      'Free space there or back up to another destination.',
+      'NO_SPACE',
+      { cause: err },
+    );
   }
 
   /**
    * Writes the manifest (the files added so far, the tool, the times) and renames the folder: from
    * here on the backup is listed as good.
    */
-  async commit(what: { dockerHost: string; pluginAlias?: string; volume: ManifestVolume; source: ArchiveSource | SnapshotSource; startedAt: Date }): Promise<BackupEntry> {
+  async commit(what: {
+    dockerHost: string;
+    pluginAlias?: string;
+    volume: ManifestVolume;
+    source: ArchiveSource | SnapshotSource;
+    startedAt: Date;
+  }): Promise<BackupEntry> {
     const { name, driver, status } = what.volume;
     const options = recreateOptions(what.volume, what.pluginAlias);
     const full: Manifest = {

@@ -25,7 +25,10 @@ export interface RestoreRequest {
   /** The explicit confirmation to overwrite files in a volume that already holds some. */
   allowNonEmpty?: boolean;
   helperImage?: string;
-  /** The alias of the vsphere plugin on the Docker host (setting vdvs.plugin.alias, CLI `pluginAlias`): the driver of every volume a restore creates. */
+  /**
+   * The alias of the vsphere plugin on the Docker host (setting vdvs.plugin.alias, CLI `pluginAlias`): the driver of every volume a restore
+   * creates.
+   */
   pluginAlias?: string;
   /** Snapshot backups: a session to the ESXi host or vCenter holding the datastore. */
   vsphere?: () => Promise<VsphereSession>;
@@ -47,7 +50,8 @@ export type RestorePlan =
 
 /** The plan as the CLI prints it and the editor shows it: one `Label: value` line each. */
 export function describePlan(plan: RestorePlan): string[] {
-  if (plan.mode === 'snapshot') return [`Volume:   ${plan.volume}`, ...plan.files.map((f, i) => `${i ? '' : 'Files:'.padEnd(10)}${f}`.padStart(10 + f.length))];
+  if (plan.mode === 'snapshot')
+    return [`Volume:   ${plan.volume}`, ...plan.files.map((f, i) => `${i ? '' : 'Files:'.padEnd(10)}${f}`.padStart(10 + f.length))];
   const options = Object.entries(plan.options).map(([k, v]) => `${k}=${v}`);
   return [`Volume:   ${plan.volume}`, `Driver:   ${plan.driver}`, `Options:  ${options.join(', ') || '(none: the vDVS defaults)'}`];
 }
@@ -63,22 +67,40 @@ export async function restoreBackup(req: RestoreRequest): Promise<void> {
   const manifest = await readManifest(req.backupDir);
   reporter.step(`Checking the backup (${manifest.files.length} file(s))`);
   const report = await verifyBackup(req.backupDir, { signal, onProgress: (p) => reporter.progress(p) });
-  if (!report.ok) throw new UserError(`The backup in ${req.backupDir} is damaged: ${report.problems.map(describeProblem).join('; ')}.`, 'Restore another backup of this volume.', 'BACKUP_DAMAGED');
+  if (!report.ok)
+    throw new UserError(
+      `The backup in ${req.backupDir} is damaged: ${report.problems.map(describeProblem).join('; ')}.`,
+      'Restore another backup of this volume.',
+      'BACKUP_DAMAGED',
+    );
   const helperImage = req.helperImage ?? DEFAULT_HELPER_IMAGE;
 
   let datastore: string | undefined;
   if (req.target === 'new') {
     if (await findVolume(conn, req.volume, { signal })) {
-      throw new UserError(`Volume ${req.volume} already exists on ${conn.label}.`, 'Pick another name, or restore into the existing volume (it must be empty, or confirm overwriting).', 'VOLUME_EXISTS');
+      throw new UserError(
+        `Volume ${req.volume} already exists on ${conn.label}.`,
+        'Pick another name, or restore into the existing volume (it must be empty, or confirm overwriting).',
+        'VOLUME_EXISTS',
+      );
     }
   } else {
     const facts = await requireVolume(conn, req.volume, { signal });
     datastore = typeof facts.status?.datastore === 'string' ? facts.status.datastore : undefined;
     const users = (await containersUsing(conn, req.volume, { signal })).filter((c) => !(HELPER_LABEL in c.labels));
-    if (users.length) throw new UserError(`Volume ${req.volume} is used by ${users.map((c) => c.name).join(', ')}.`, 'Stop and remove those containers before restoring into it.', 'VOLUME_IN_USE');
+    if (users.length)
+      throw new UserError(
+        `Volume ${req.volume} is used by ${users.map((c) => c.name).join(', ')}.`,
+        'Stop and remove those containers before restoring into it.',
+        'VOLUME_IN_USE',
+      );
     const empty = await withHelper(conn, helperImage, req.volume, true, { signal }, (id) => volumeIsEmpty(conn, id, { signal }));
     if (!empty && !req.allowNonEmpty) {
-      throw new UserError(`Volume ${req.volume} is not empty.`, 'Restoring would overwrite and mix files: restore into a new volume, or confirm overwriting (CLI: --overwrite).', 'VOLUME_NOT_EMPTY');
+      throw new UserError(
+        `Volume ${req.volume} is not empty.`,
+        'Restoring would overwrite and mix files: restore into a new volume, or confirm overwriting (CLI: --overwrite).',
+        'VOLUME_NOT_EMPTY',
+      );
     }
     if (!empty) reporter.warn(`${req.volume} is not empty; its files are overwritten as confirmed.`);
   }
@@ -95,45 +117,96 @@ async function restoreArchiveBackup(req: RestoreRequest, manifest: Manifest, hel
   const driver = req.pluginAlias ?? DEFAULT_PLUGIN_ALIAS;
   const options = restoreOptions(manifest, req.backupDir, req.volume, reporter);
   await confirmed(req, { mode: 'archive', volume: req.volume, dockerHost: conn.label, driver, options });
-  reporter.step(`Creating volume ${req.volume} (driver ${driver}${Object.entries(options).map(([k, v]) => ` -o ${k}=${v}`).join('')})`);
+  reporter.step(
+    `Creating volume ${req.volume} (driver ${driver}${Object.entries(options)
+      .map(([k, v]) => ` -o ${k}=${v}`)
+      .join('')})`,
+  );
   await createVolume(conn, { name: req.volume, driver, options }, { signal, timeoutMs: Math.max(conn.timeoutMs, 120_000) });
-  await undoOnFailure(req, write, async () => {
-    // not the caller's signal: a cancelled restore must still remove the volume
-    await removeVolume(conn, req.volume);
-    reporter.warn(`Removed ${req.volume}, which this restore had created, so no half-restored volume is left.`);
-  }, () => `Volume ${req.volume} is left half-restored on ${conn.label}: remove it with \`docker volume rm ${req.volume}\`.`);
+  await undoOnFailure(
+    req,
+    write,
+    async () => {
+      // not the caller's signal: a cancelled restore must still remove the volume
+      await removeVolume(conn, req.volume);
+      reporter.warn(`Removed ${req.volume}, which this restore had created, so no half-restored volume is left.`);
+    },
+    () => `Volume ${req.volume} is left half-restored on ${conn.label}: remove it with \`docker volume rm ${req.volume}\`.`,
+  );
 }
 
 async function restoreSnapshotBackup(req: RestoreRequest, manifest: Manifest, datastore: string | undefined): Promise<void> {
   const { conn, reporter, signal } = req;
-  if (!req.vsphere) throw new UserError('Restoring a snapshot backup needs the ESXi host or vCenter of its datastore.', 'Name the ESXi host (CLI: --esxi-host).', 'BAD_JOB');
+  if (!req.vsphere)
+    throw new UserError(
+      'Restoring a snapshot backup needs the ESXi host or vCenter of its datastore.',
+      'Name the ESXi host (CLI: --esxi-host).',
+      'BAD_JOB',
+    );
   const session = await req.vsphere();
   const existing = req.target === 'existing';
-  const plan = await planSnapshotRestore({ session, conn, backupDir: req.backupDir, manifest, volume: req.volume, existing, datastore, vmName: req.vmName ?? conn.host.vmName, signal });
-  if (!existing) await confirmed(req, { mode: 'snapshot', volume: req.volume, dockerHost: conn.label, files: plannedFiles(plan, existing).map(formatDatastorePath) });
-  const uploaded: typeof plan.descriptor[] = [];
+  const plan = await planSnapshotRestore({
+    session,
+    conn,
+    backupDir: req.backupDir,
+    manifest,
+    volume: req.volume,
+    existing,
+    datastore,
+    vmName: req.vmName ?? conn.host.vmName,
+    signal,
+  });
+  if (!existing)
+    await confirmed(req, {
+      mode: 'snapshot',
+      volume: req.volume,
+      dockerHost: conn.label,
+      files: plannedFiles(plan, existing).map(formatDatastorePath),
+    });
+  const uploaded: (typeof plan.descriptor)[] = [];
   const write = () => restoreSnapshot({ session, plan, backupDir: req.backupDir, manifest, existing, uploaded, signal, reporter });
-  const at = existing ? await write() : await undoOnFailure(req, write, async () => {
-    const left = await removeUploaded(session, plan, uploaded, reporter);
-    if (left.length) throw new Error(`${left.map(formatDatastorePath).join(', ')} could not be removed`);
-  }, () => `The files it wrote are left on the datastore: remove ${uploaded.map(formatDatastorePath).join(', ')} (ESXi Hosts view, or the datastore browser).`);
+  const at = existing
+    ? await write()
+    : await undoOnFailure(
+        req,
+        write,
+        async () => {
+          const left = await removeUploaded(session, plan, uploaded, reporter);
+          if (left.length) throw new Error(`${left.map(formatDatastorePath).join(', ')} could not be removed`);
+        },
+        () =>
+          `The files it wrote are left on the datastore: remove ${uploaded.map(formatDatastorePath).join(', ')} (ESXi Hosts view, or the datastore browser).`,
+      );
   reporter.step(`Wrote the disk to ${formatDatastorePath(at)}`);
   // The plugin lists what is in dockvols: the restored volume must now be visible to Docker.
   await inspectVolume(conn, req.volume, { signal }).catch(() => {
-    throw new UserError(`The disk was restored to ${formatDatastorePath(at)} but ${conn.label} does not list volume ${req.volume}.`, 'Check that the Docker host VM uses this datastore and that the vsphere plugin is enabled (docker volume ls).', 'NOT_LISTED');
+    throw new UserError(
+      `The disk was restored to ${formatDatastorePath(at)} but ${conn.label} does not list volume ${req.volume}.`,
+      'Check that the Docker host VM uses this datastore and that the vsphere plugin is enabled (docker volume ls).',
+      'NOT_LISTED',
+    );
   });
 }
 
 async function confirmed(req: RestoreRequest, plan: RestorePlan): Promise<void> {
   if (!req.confirm || (await req.confirm(plan))) return;
-  throw new UserError(`Nothing was created: the restore into ${req.volume} was not confirmed.`, 'CLI: run it again with --yes to create the volume shown.', 'NOT_CONFIRMED');
+  throw new UserError(
+    `Nothing was created: the restore into ${req.volume} was not confirmed.`,
+    'CLI: run it again with --yes to create the volume shown.',
+    'NOT_CONFIRMED',
+  );
 }
 
 /**
  * Runs `work` (writing into what this restore created); when it fails, `undo` removes it. When the
  * removal fails too, the error says what is left (`leftover`) and how to remove it.
  */
-async function undoOnFailure<T>(req: RestoreRequest, work: () => Promise<T>, undo: () => Promise<void>, leftoverText: () => string): Promise<T> {
+async function undoOnFailure<T>(
+  req: RestoreRequest,
+  work: () => Promise<T>,
+  undo: () => Promise<void>,
+  leftoverText: () => string,
+): Promise<T> {
   try {
     return await work();
   } catch (err) {

@@ -18,16 +18,22 @@ export function restoreOptions(manifest: Manifest, backupDir: string, volume: st
     const [first, ...more] = foreign.map((k) => `'${k}'`);
     throw new UserError(
       `The backup in ${backupDir} asks for volume option ${first}${more.length ? ` (and ${more.join(', ')})` : ''}, which is not a vDVS option: a restore creates only vsphere volumes (options ${OPTION_KEYS.join(', ')}).`,
-      'If it is a backup of another driver\'s volume, create the volume yourself and restore into it as an existing volume.',
+      "If it is a backup of another driver's volume, create the volume yourself and restore into it as an existing volume.",
       'UNSAFE_BACKUP',
     );
   }
   const options: VdvsOptions = {};
   for (const [k, v] of given) {
-    if (k === 'clone-from') reporter.warn(`The backup's volume was a clone of ${v}; ${volume} is created empty (not cloned) and filled from the backup.`);
+    if (k === 'clone-from')
+      reporter.warn(`The backup's volume was a clone of ${v}; ${volume} is created empty (not cloned) and filled from the backup.`);
     else options[k] = v;
   }
   const refused = validateCreate({ name: volume, options });
-  if (refused) throw new UserError(`The backup in ${backupDir} asks for volume options that vDVS refuses for ${volume}: ${refused}`, 'Create the volume yourself and restore into it as an existing volume.', 'BAD_OPTIONS');
+  if (refused)
+    throw new UserError(
+      `The backup in ${backupDir} asks for volume options that vDVS refuses for ${volume}: ${refused}`,
+      'Create the volume yourself and restore into it as an existing volume.',
+      'BAD_OPTIONS',
+    );
   return options as Record<string, string>;
 }

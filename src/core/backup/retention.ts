@@ -6,7 +6,10 @@ import { BackupMode } from './manifest';
 
 export function checkRetain(retain: unknown): number {
   if (typeof retain !== 'number' || !Number.isInteger(retain) || retain < 1) {
-    throw new UserError(`retain must be a whole number of backups to keep, 1 or more (got ${JSON.stringify(retain)}).`, 'Set "retain" in the task or the job, e.g. "retain": 7.');
+    throw new UserError(
+      `retain must be a whole number of backups to keep, 1 or more (got ${JSON.stringify(retain)}).`,
+      'Set "retain" in the task or the job, e.g. "retain": 7.',
+    );
   }
   return retain;
 }
@@ -18,7 +21,13 @@ export function checkRetain(retain: unknown): number {
  * first renamed to `.<ts>.deleting` so a removal cut short never leaves a half-deleted folder that
  * still looks like a good backup. Leftovers are not counted and not touched here.
  */
-export async function pruneBackups(destination: string, dockerHost: string, volume: string, mode: BackupMode, retain: number): Promise<BackupEntry[]> {
+export async function pruneBackups(
+  destination: string,
+  dockerHost: string,
+  volume: string,
+  mode: BackupMode,
+  retain: number,
+): Promise<BackupEntry[]> {
   checkRetain(retain);
   const { backups } = await listBackups(destination, dockerHost, volume);
   const folder = volumeFolder(destination, dockerHost, volume);

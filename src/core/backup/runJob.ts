@@ -57,7 +57,8 @@ export async function runBackupJob(job: BackupJob, ctx: JobContext): Promise<Job
   const volumes = job.volumes === 'all' ? await allVolumes(conn, signal) : job.volumes;
   const folders = new Map(await Promise.all(volumes.map(async (v) => [v, await canonicalName(conn, v, signal)] as const)));
   const folderOf = (v: string) => folders.get(v) ?? v;
-  if (!volumes.length) throw new UserError(`${conn.label} has no vsphere volumes to back up.`, 'Create one, or name the volumes in the job.');
+  if (!volumes.length)
+    throw new UserError(`${conn.label} has no vsphere volumes to back up.`, 'Create one, or name the volumes in the job.');
   reporter.step(`Backing up ${volumes.length} volume(s) of ${conn.label} in ${job.mode} mode to ${job.destination}`);
   const owner = startRun();
   const results: VolumeResult[] = [];
@@ -85,7 +86,8 @@ export async function runBackupJob(job: BackupJob, ctx: JobContext): Promise<Job
       const ready = wanted.filter((v) => locks.has(v));
       if (ready.length) await prune(await work(ready, locks));
     } finally {
-      for (const lock of locks.values()) await lock.release().catch((err: unknown) => reporter.warn(`The lock ${lock.file} could not be removed: ${errorMessage(err)}`));
+      for (const lock of locks.values())
+        await lock.release().catch((err: unknown) => reporter.warn(`The lock ${lock.file} could not be removed: ${errorMessage(err)}`));
     }
   };
   try {
@@ -96,7 +98,21 @@ export async function runBackupJob(job: BackupJob, ctx: JobContext): Promise<Job
         reporter.step(`--- ${volume}`);
         await locked([volume], async (_, locks) => {
           try {
-            const entry = await backupArchive({ conn, volume, folder: folderOf(volume), destination: job.destination, helperImage: job.helperImage ?? DEFAULT_HELPER_IMAGE, compression: job.compression ?? 'none', stopContainers: !!job.stopContainers, stopTimeoutSeconds: job.stopTimeoutSeconds, hooks: job.hooks, owner, journal: locks.get(volume)!, signal, reporter });
+            const entry = await backupArchive({
+              conn,
+              volume,
+              folder: folderOf(volume),
+              destination: job.destination,
+              helperImage: job.helperImage ?? DEFAULT_HELPER_IMAGE,
+              compression: job.compression ?? 'none',
+              stopContainers: !!job.stopContainers,
+              stopTimeoutSeconds: job.stopTimeoutSeconds,
+              hooks: job.hooks,
+              owner,
+              journal: locks.get(volume)!,
+              signal,
+              reporter,
+            });
             return [{ volume, entry, pruned: 0 }];
           } catch (err) {
             if (signal?.aborted) throw new CancelledError('The backup');
@@ -111,11 +127,31 @@ export async function runBackupJob(job: BackupJob, ctx: JobContext): Promise<Job
       }
     } else {
       await locked(volumes, async (ready, locks) => {
-        if (!ctx.vsphere) throw new UserError('Snapshot mode needs the ESXi host or vCenter that runs the Docker host VM.', 'Set "esxiHost" in the job (or link the Docker host to an ESXi host).', 'BAD_JOB');
+        if (!ctx.vsphere)
+          throw new UserError(
+            'Snapshot mode needs the ESXi host or vCenter that runs the Docker host VM.',
+            'Set "esxiHost" in the job (or link the Docker host to an ESXi host).',
+            'BAD_JOB',
+          );
         const session = await ctx.vsphere();
         const vmName = job.vm ?? ctx.vmName ?? (await locateDockerHostVm(conn, session, undefined, signal)).vm.name;
         try {
-          const entries = await backupSnapshot({ session, conn, vmName, volumes: ready, folderOf, destination: job.destination, owner, journalOf: (v) => locks.get(v)!, stopContainers: !!job.stopContainers, stopTimeoutSeconds: job.stopTimeoutSeconds, helperImage: job.helperImage, hooks: job.hooks, signal, reporter });
+          const entries = await backupSnapshot({
+            session,
+            conn,
+            vmName,
+            volumes: ready,
+            folderOf,
+            destination: job.destination,
+            owner,
+            journalOf: (v) => locks.get(v)!,
+            stopContainers: !!job.stopContainers,
+            stopTimeoutSeconds: job.stopTimeoutSeconds,
+            helperImage: job.helperImage,
+            hooks: job.hooks,
+            signal,
+            reporter,
+          });
           return entries.map((entry, i) => ({ volume: ready[i], entry, pruned: 0 }));
         } catch (err) {
           if (signal?.aborted) throw new CancelledError('The backup');
@@ -141,7 +177,10 @@ export async function recoverJob(job: BackupJob, ctx: JobContext): Promise<void>
   const owner = startRun();
   try {
     await removeDeadHelpers(conn, reporter, { signal });
-    const folders = job.volumes === 'all' ? await volumeFolderNames(job.destination, conn.host.name) : await Promise.all(job.volumes.map((v) => canonicalName(conn, v, signal)));
+    const folders =
+      job.volumes === 'all'
+        ? await volumeFolderNames(job.destination, conn.host.name)
+        : await Promise.all(job.volumes.map((v) => canonicalName(conn, v, signal)));
     for (const folder of folders) {
       try {
         await (await takeVolume(job.destination, conn, folder, owner, reporter, signal)).release();
@@ -164,15 +203,24 @@ export async function recoverJob(job: BackupJob, ctx: JobContext): Promise<void>
  * Takes the lock of one volume folder. When it replaces the lock of a run that did not finish, the
  * containers that run had stopped are started again; then leftovers of dead runs are removed.
  */
-async function takeVolume(destination: string, conn: DockerConnection, folder: string, owner: RunOwner, reporter: Reporter, signal?: AbortSignal): Promise<VolumeLock> {
+async function takeVolume(
+  destination: string,
+  conn: DockerConnection,
+  folder: string,
+  owner: RunOwner,
+  reporter: Reporter,
+  signal?: AbortSignal,
+): Promise<VolumeLock> {
   const lock = await VolumeLock.acquire(destination, conn.host.name, folder, owner);
   try {
     const dead = lock.replaced;
     if (dead) {
       reporter.step(`${folder}: ${describeOwner(dead)} did not finish (its lock is stale); cleaning up after it`);
-      if (dead.stoppedContainers.length) await lock.recordStopped(await restartStoppedBy(conn, dead, dead.stoppedContainers, reporter, { signal }));
+      if (dead.stoppedContainers.length)
+        await lock.recordStopped(await restartStoppedBy(conn, dead, dead.stoppedContainers, reporter, { signal }));
     }
-    for (const l of await removeStaleLeftovers(destination, conn.host.name, folder)) reporter.step(`Removed leftover ${l.dir} (${l.reason})`);
+    for (const l of await removeStaleLeftovers(destination, conn.host.name, folder))
+      reporter.step(`Removed leftover ${l.dir} (${l.reason})`);
     return lock;
   } catch (err) {
     await lock.release();
@@ -181,10 +229,14 @@ async function takeVolume(destination: string, conn: DockerConnection, folder: s
 }
 
 export function summaryLines(summary: JobSummary): string[] {
-  const lines = summary.results.map((r) => (r.entry ? `  ok     ${r.volume}: ${formatBytes(r.entry.manifest.totalBytes)} -> ${r.entry.dir}` : `  FAILED ${r.volume}: ${r.error}`));
+  const lines = summary.results.map((r) =>
+    r.entry ? `  ok     ${r.volume}: ${formatBytes(r.entry.manifest.totalBytes)} -> ${r.entry.dir}` : `  FAILED ${r.volume}: ${r.error}`,
+  );
   const rate = summary.seconds > 0 ? ` (${(summary.bytes / 1e6 / summary.seconds).toFixed(1)} MB/s)` : '';
   const failed = summary.results.filter((r) => r.error).length;
-  lines.push(`${summary.ok ? 'Backup finished' : 'Backup finished with errors'}: ${summary.results.length - failed} of ${summary.results.length} volume(s), ${formatBytes(summary.bytes)} in ${formatDuration(summary.seconds)}${rate}.`);
+  lines.push(
+    `${summary.ok ? 'Backup finished' : 'Backup finished with errors'}: ${summary.results.length - failed} of ${summary.results.length} volume(s), ${formatBytes(summary.bytes)} in ${formatDuration(summary.seconds)}${rate}.`,
+  );
   return lines;
 }
 

@@ -55,7 +55,12 @@ export function parseOwner(value: unknown): RunOwner | undefined {
   if (typeof value !== 'object' || value === null) return undefined;
   const o = value as Record<string, unknown>;
   if (typeof o.runId !== 'string' || !o.runId || typeof o.host !== 'string' || !Number.isInteger(o.pid)) return undefined;
-  return { runId: o.runId, host: o.host, pid: o.pid as number, ...(typeof o.processStart === 'string' ? { processStart: o.processStart } : {}) };
+  return {
+    runId: o.runId,
+    host: o.host,
+    pid: o.pid as number,
+    ...(typeof o.processStart === 'string' ? { processStart: o.processStart } : {}),
+  };
 }
 
 /** "run R on host H (PID P)", for messages. */

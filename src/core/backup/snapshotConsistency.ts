@@ -17,10 +17,23 @@ export interface BackupSnapshot {
  * and freeze the guest's file systems for it), else, or when quiescing fails, crash-consistent
  * (the disks as after a power cut). The report says which when it is not quiesced.
  */
-export async function takeBackupSnapshot(session: VsphereSession, vm: MoRef, vmName: string, name: string, description: string, reporter: Reporter, signal?: AbortSignal): Promise<BackupSnapshot> {
-  const crashConsistent = async (): Promise<BackupSnapshot> => ({ ref: await createSnapshot(session, vm, { name, description, memory: false, quiesce: false }, signal), consistency: 'crash-consistent' });
+export async function takeBackupSnapshot(
+  session: VsphereSession,
+  vm: MoRef,
+  vmName: string,
+  name: string,
+  description: string,
+  reporter: Reporter,
+  signal?: AbortSignal,
+): Promise<BackupSnapshot> {
+  const crashConsistent = async (): Promise<BackupSnapshot> => ({
+    ref: await createSnapshot(session, vm, { name, description, memory: false, quiesce: false }, signal),
+    consistency: 'crash-consistent',
+  });
   if (!(await vmToolsRunning(session, vm, signal))) {
-    reporter.warn(`VMware Tools is not running in ${vmName}: taking a crash-consistent snapshot ${name} (the disks as after a power cut; the guest's file systems are not flushed first).`);
+    reporter.warn(
+      `VMware Tools is not running in ${vmName}: taking a crash-consistent snapshot ${name} (the disks as after a power cut; the guest's file systems are not flushed first).`,
+    );
     return crashConsistent();
   }
   reporter.step(`Taking quiesced snapshot ${name} of ${vmName} (VMware Tools flushes and freezes its file systems)`);

@@ -64,11 +64,21 @@ export async function findVm(session: VsphereSession, name: string, signal?: Abo
     if (vm) return { datacenter, vm };
     seen.push(...vms.map((v) => v.name));
   }
-  throw new UserError(`No VM named ${name} on ${session.host}.`, seen.length ? `VMs there: ${seen.slice(0, 10).join(', ')}${seen.length > 10 ? ', …' : ''}. Set "vm" to the Docker host VM.` : 'Set "vm" to the Docker host VM.', 'NOT_FOUND');
+  throw new UserError(
+    `No VM named ${name} on ${session.host}.`,
+    seen.length
+      ? `VMs there: ${seen.slice(0, 10).join(', ')}${seen.length > 10 ? ', …' : ''}. Set "vm" to the Docker host VM.`
+      : 'Set "vm" to the Docker host VM.',
+    'NOT_FOUND',
+  );
 }
 
 /** Finds the Docker host VM from what Docker reports: a VM whose guest host name is the engine's. */
-export async function findVmByGuestHostName(session: VsphereSession, hostName: string, signal?: AbortSignal): Promise<LocatedVm | undefined> {
+export async function findVmByGuestHostName(
+  session: VsphereSession,
+  hostName: string,
+  signal?: AbortSignal,
+): Promise<LocatedVm | undefined> {
   for (const datacenter of await listDatacenters(session, signal)) {
     const vm = (await listVms(session, datacenter.ref, signal)).find((v) => v.guestHostName === hostName || v.name === hostName);
     if (vm) return { datacenter, vm };
@@ -81,7 +91,12 @@ export async function findVmByGuestHostName(session: VsphereSession, hostName: s
  * this machine). One of a live run is kept; one whose run cannot be judged (taken on another
  * machine, or by a version that did not record its run) is kept and reported, never removed.
  */
-export async function removeLeftoverSnapshots(session: VsphereSession, located: LocatedVm, reporter: Reporter, signal?: AbortSignal): Promise<string[]> {
+export async function removeLeftoverSnapshots(
+  session: VsphereSession,
+  located: LocatedVm,
+  reporter: Reporter,
+  signal?: AbortSignal,
+): Promise<string[]> {
   const removed: string[] = [];
   for (const s of (await listSnapshots(session, located.vm.ref, signal)).filter((s) => s.name.startsWith(SNAPSHOT_PREFIX))) {
     const owner = snapshotOwner(s.description);
@@ -94,7 +109,9 @@ export async function removeLeftoverSnapshots(session: VsphereSession, located: 
       reporter.step(`Keeping snapshot ${s.name} of ${located.vm.name}: ${describeOwner(owner!)} is still running`);
     } else {
       const who = owner ? `${describeOwner(owner)}, on another machine,` : 'the run that took it';
-      reporter.warn(`Snapshot ${s.name} of ${located.vm.name} kept: cannot tell whether ${who} is over. Remove it in the vSphere client once no backup of this VM runs.`);
+      reporter.warn(
+        `Snapshot ${s.name} of ${located.vm.name} kept: cannot tell whether ${who} is over. Remove it in the vSphere client once no backup of this VM runs.`,
+      );
     }
   }
   return removed;
@@ -115,9 +132,13 @@ export function planDisks(vmName: string, disks: VmDisk[], volumes: string[]): {
   const problems: string[] = [];
   for (const volume of volumes) {
     const { volume: short, datastore } = parseVolumeName(volume);
-    const disk = disks.find((d) => d.isVdvs && d.location && fileBase(d.location.path) === short && (!datastore || d.location.datastore === datastore));
+    const disk = disks.find(
+      (d) => d.isVdvs && d.location && fileBase(d.location.path) === short && (!datastore || d.location.datastore === datastore),
+    );
     if (!disk?.location) {
-      problems.push(`${volume} is not attached to ${vmName}: a VM snapshot holds only attached disks. Start a container that uses it during the backup, or use archive mode.`);
+      problems.push(
+        `${volume} is not attached to ${vmName}: a VM snapshot holds only attached disks. Start a container that uses it during the backup, or use archive mode.`,
+      );
     } else if (disk.independent) {
       const e = backupEligibility(disk.diskMode);
       problems.push(`${volume} is attached as ${disk.diskMode}: ${e.reason} ${e.wayOut}`);
@@ -174,7 +195,9 @@ export async function backupSnapshot(req: SnapshotBackupRequest): Promise<Backup
   await removeLeftoverSnapshots(session, located, reporter, signal);
   const disks = await listVmDisks(session, located.vm.ref, signal);
   const { included, excluded } = planDisks(req.vmName, disks, req.volumes);
-  reporter.step(`Including ${included.map((p) => `${p.volume} (${p.disk.label})`).join(', ')}; excluding ${excluded.length} other disk(s)${excluded.length ? `: ${excluded.map((d) => d.label).join(', ')}` : ''}`);
+  reporter.step(
+    `Including ${included.map((p) => `${p.volume} (${p.disk.label})`).join(', ')}; excluding ${excluded.length} other disk(s)${excluded.length ? `: ${excluded.map((d) => d.label).join(', ')}` : ''}`,
+  );
   const facts = new Map(await Promise.all(included.map(async (p) => [p.volume, await requireVolume(conn, p.volume, { signal })] as const)));
   const files = await Promise.all(included.map((p) => volumeFiles(session, located, p, signal)));
   const total = files.flat().reduce((n, f) => n + (f.size ?? 0), 0);
@@ -182,16 +205,41 @@ export async function backupSnapshot(req: SnapshotBackupRequest): Promise<Backup
   const startedAt = new Date();
   const snapshotName = `${SNAPSHOT_PREFIX}${req.owner.runId}-${timestampOf(startedAt)}`;
   // not the caller's signal: a cancelled backup must still remove its snapshot
-  const dropSnapshot = (ref: MoRef) => removeSnapshot(session, ref).catch((err: unknown) => reporter.warn(`Snapshot ${snapshotName} could not be removed now (${(err as Error).message}); the next backup removes it.`));
+  const dropSnapshot = (ref: MoRef) =>
+    removeSnapshot(session, ref).catch((err: unknown) =>
+      reporter.warn(`Snapshot ${snapshotName} could not be removed now (${(err as Error).message}); the next backup removes it.`),
+    );
   let taken: BackupSnapshot | undefined;
   const take = async () => {
-    taken = await takeBackupSnapshot(session, located.vm.ref, req.vmName, snapshotName, snapshotDescription(req.volumes, req.owner), reporter, signal);
+    taken = await takeBackupSnapshot(
+      session,
+      located.vm.ref,
+      req.vmName,
+      snapshotName,
+      snapshotDescription(req.volumes, req.owner),
+      reporter,
+      signal,
+    );
   };
-  const stopOptions = { helperImage: req.helperImage ?? DEFAULT_HELPER_IMAGE, stopTimeoutSeconds: req.stopTimeoutSeconds, journalOf: req.journalOf, signal };
+  const stopOptions = {
+    helperImage: req.helperImage ?? DEFAULT_HELPER_IMAGE,
+    stopTimeoutSeconds: req.stopTimeoutSeconds,
+    journalOf: req.journalOf,
+    signal,
+  };
   let stopped: string[] = [];
   try {
     await withHooks(conn, req.hooks, reporter, signal, async () => {
-      if (req.stopContainers) stopped = (await withContainersStoppedForSnapshot(conn, included.map((p) => p.volume), stopOptions, reporter, take)).stopped;
+      if (req.stopContainers)
+        stopped = (
+          await withContainersStoppedForSnapshot(
+            conn,
+            included.map((p) => p.volume),
+            stopOptions,
+            reporter,
+            take,
+          )
+        ).stopped;
       else await take();
     });
   } catch (err) {
@@ -204,8 +252,17 @@ export async function backupSnapshot(req: SnapshotBackupRequest): Promise<Backup
   try {
     const meter = new ProgressMeter('Download', (p) => reporter.progress(p), total);
     for (const [i, planned] of included.entries()) {
-      const partial = await PartialBackup.begin(req.destination, conn.host.name, req.folderOf?.(planned.volume) ?? planned.volume, req.owner, startedAt);
-      partial.expect(files[i].reduce((n, f) => n + (f.size ?? 0), 0), 'its disk files');
+      const partial = await PartialBackup.begin(
+        req.destination,
+        conn.host.name,
+        req.folderOf?.(planned.volume) ?? planned.volume,
+        req.owner,
+        startedAt,
+      );
+      partial.expect(
+        files[i].reduce((n, f) => n + (f.size ?? 0), 0),
+        'its disk files',
+      );
       try {
         for (const file of files[i]) {
           reporter.step(`Downloading ${formatDatastorePath(file.location)}`);
@@ -223,7 +280,15 @@ export async function backupSnapshot(req: SnapshotBackupRequest): Promise<Backup
           consistency,
           stoppedContainers: stopped,
         };
-        entries.push(await partial.commit({ dockerHost: conn.host.name, pluginAlias: pluginAliasOf(conn), volume: facts.get(planned.volume)!, source, startedAt }));
+        entries.push(
+          await partial.commit({
+            dockerHost: conn.host.name,
+            pluginAlias: pluginAliasOf(conn),
+            volume: facts.get(planned.volume)!,
+            source,
+            startedAt,
+          }),
+        );
       } catch (err) {
         await partial.discard();
         throw err;
@@ -255,7 +320,11 @@ async function volumeFiles(session: VsphereSession, located: LocatedVm, planned:
   const at = (name: string): DatastoreLocation => ({ datastore: folder.datastore, path: `${folder.path}/${name}` });
   const text = await downloadText(session, located.datacenter.name, descriptorLoc, signal);
   const extent = descriptorExtent(text);
-  if (!extent) throw new UserError(`${formatDatastorePath(descriptorLoc)} names no flat extent.`, 'The volume looks damaged on the datastore; check it in the ESXi Hosts view.');
+  if (!extent)
+    throw new UserError(
+      `${formatDatastorePath(descriptorLoc)} names no flat extent.`,
+      'The volume looks damaged on the datastore; check it in the ESXi Hosts view.',
+    );
   const files: VolumeFile[] = [
     { location: descriptorLoc, role: 'descriptor', size: Buffer.byteLength(text) },
     { location: at(extent.file), role: 'flat', size: extent.sectors * 512 },
@@ -269,13 +338,22 @@ async function volumeFiles(session: VsphereSession, located: LocatedVm, planned:
       sidecars = found.map((e) => e.name).filter((n) => isSidecar(n) && belongsToVolume(n, volume));
     }
   }
-  if (!sidecars.length) throw new UserError(`The vDVS metadata sidecar (.vmfd) of ${planned.volume} is missing in ${formatDatastorePath(folder)}.`, 'Without it a restored disk would not be a vDVS volume; check the volume on the datastore.');
+  if (!sidecars.length)
+    throw new UserError(
+      `The vDVS metadata sidecar (.vmfd) of ${planned.volume} is missing in ${formatDatastorePath(folder)}.`,
+      'Without it a restored disk would not be a vDVS volume; check the volume on the datastore.',
+    );
   files.push(...sidecars.map((name): VolumeFile => ({ location: at(name), role: 'sidecar' })));
   return files.sort((a, b) => ROLE_ORDER.indexOf(a.role) - ROLE_ORDER.indexOf(b.role));
 }
 
 /** A small datastore file (a descriptor) as text. */
-export async function downloadText(session: VsphereSession, datacenter: string, loc: DatastoreLocation, signal?: AbortSignal): Promise<string> {
+export async function downloadText(
+  session: VsphereSession,
+  datacenter: string,
+  loc: DatastoreLocation,
+  signal?: AbortSignal,
+): Promise<string> {
   const chunks: Buffer[] = [];
   const sink = new Writable({
     write(chunk: Buffer, _e, done) {
@@ -289,21 +367,36 @@ export async function downloadText(session: VsphereSession, datacenter: string, 
 
 const ROLE_ORDER: ManifestFile['role'][] = ['descriptor', 'sidecar', 'flat'];
 
-async function download(session: VsphereSession, datacenter: string, file: VolumeFile, partial: PartialBackup, meter: ProgressMeter, signal?: AbortSignal): Promise<void> {
+async function download(
+  session: VsphereSession,
+  datacenter: string,
+  file: VolumeFile,
+  partial: PartialBackup,
+  meter: ProgressMeter,
+  signal?: AbortSignal,
+): Promise<void> {
   const loc = file.location;
   let counted = 0;
   const onProgress = (bytes: number) => {
     meter.add(bytes - counted); // less than before when a host that ignores Range made the download start over
     counted = bytes;
   };
-  await partial.addWritten(loc.path.slice(loc.path.lastIndexOf('/') + 1), file.role, (path) => downloadHashed(session, datacenter, loc, path, { size: file.size, signal, onProgress }));
+  await partial.addWritten(loc.path.slice(loc.path.lastIndexOf('/') + 1), file.role, (path) =>
+    downloadHashed(session, datacenter, loc, path, { size: file.size, signal, onProgress }),
+  );
 }
 
 /**
  * A datastore file into `path`, hashed in order right behind the writer (from the page cache) and on
  * disk when this resolves: how snapshot mode stores each file of a volume's disk.
  */
-export async function downloadHashed(session: RangedAccess, datacenter: string, loc: DatastoreLocation, path: string, options: FileDownloadOptions = {}): Promise<Hashed> {
+export async function downloadHashed(
+  session: RangedAccess,
+  datacenter: string,
+  loc: DatastoreLocation,
+  path: string,
+  options: FileDownloadOptions = {},
+): Promise<Hashed> {
   const hasher = await FollowingHasher.create(path);
   try {
     const size = await downloadDatastoreFileTo(session, datacenter, loc, path, { ...options, onWritten: (n) => hasher.advance(n) });

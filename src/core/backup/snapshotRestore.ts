@@ -63,12 +63,22 @@ export async function planSnapshotRestore(req: SnapshotPlanRequest): Promise<Sna
   listed(req.manifest, 'flat', req.backupDir);
   const text = (await readListedFile(req.backupDir, descriptorFile)).toString('utf8');
   const problem = descriptorProblem(text);
-  if (problem) throw new UserError(`The backup in ${req.backupDir} is not safe to restore: its disk descriptor ${descriptorFile.name} ${problem}.`, 'Restore another backup, and check who can write to the backup folder.', 'UNSAFE_BACKUP');
+  if (problem)
+    throw new UserError(
+      `The backup in ${req.backupDir} is not safe to restore: its disk descriptor ${descriptorFile.name} ${problem}.`,
+      'Restore another backup, and check who can write to the backup folder.',
+      'UNSAFE_BACKUP',
+    );
 
   const located = await locateDockerHostVm(req.conn, session, req.vmName, signal);
   const { volume, datastore: named } = parseVolumeName(req.volume);
   const datastore = named ?? req.datastore ?? (located.vm.vmPathName ? parseDatastorePath(located.vm.vmPathName).datastore : undefined);
-  if (!datastore) throw new UserError(`Cannot tell the datastore of VM ${located.vm.name} to restore ${req.volume} on.`, `Name the volume with its datastore (${volume}@datastore).`, 'BAD_JOB');
+  if (!datastore)
+    throw new UserError(
+      `Cannot tell the datastore of VM ${located.vm.name} to restore ${req.volume} on.`,
+      `Name the volume with its datastore (${volume}@datastore).`,
+      'BAD_JOB',
+    );
   const folder: DatastoreLocation = { datastore, path: `${DOCKVOLS}/${DEFAULT_TENANT_UUID}` };
   const at = (name: string): DatastoreLocation => ({ datastore, path: `${folder.path}/${name}` });
   const names = volumeFileNames(volume);
@@ -82,13 +92,28 @@ export async function planSnapshotRestore(req: SnapshotPlanRequest): Promise<Sna
     return { ...plan, sidecar, descriptorText: descriptorForVolume(text, volume, sidecar ? own : undefined) };
   }
   const ds = (await listDatastores(session, located.datacenter.ref, signal)).find((d) => d.name === datastore);
-  if (!ds?.browser) throw new UserError(`There is no datastore ${datastore} in ${located.datacenter.name} on ${session.host}.`, 'Name the volume with a datastore the Docker host VM uses (vol@datastore).', 'NOT_FOUND');
-  const existing = (await searchDatastore(session, ds.browser, folder, { allFiles: true }, signal)).filter((e) => belongsToVolume(e.name, volume));
+  if (!ds?.browser)
+    throw new UserError(
+      `There is no datastore ${datastore} in ${located.datacenter.name} on ${session.host}.`,
+      'Name the volume with a datastore the Docker host VM uses (vol@datastore).',
+      'NOT_FOUND',
+    );
+  const existing = (await searchDatastore(session, ds.browser, folder, { allFiles: true }, signal)).filter((e) =>
+    belongsToVolume(e.name, volume),
+  );
   if (existing.length) {
-    throw new UserError(`${existing.map((e) => formatDatastorePath(e.location)).join(', ')} already exist${existing.length === 1 ? 's' : ''} on ${session.host}: a new volume ${volume} would overwrite ${existing.length === 1 ? 'it' : 'them'}.`, 'Pick another name, or remove that disk first (another Docker host or tenant may use it).', 'VOLUME_EXISTS');
+    throw new UserError(
+      `${existing.map((e) => formatDatastorePath(e.location)).join(', ')} already exist${existing.length === 1 ? 's' : ''} on ${session.host}: a new volume ${volume} would overwrite ${existing.length === 1 ? 'it' : 'them'}.`,
+      'Pick another name, or remove that disk first (another Docker host or tenant may use it).',
+      'VOLUME_EXISTS',
+    );
   }
   const hasSidecar = req.manifest.files.some((f) => f.role === 'sidecar');
-  return { ...plan, ...(hasSidecar ? { sidecar: at(names.sidecar) } : {}), descriptorText: descriptorForVolume(text, volume, hasSidecar ? names.sidecar : undefined) };
+  return {
+    ...plan,
+    ...(hasSidecar ? { sidecar: at(names.sidecar) } : {}),
+    descriptorText: descriptorForVolume(text, volume, hasSidecar ? names.sidecar : undefined),
+  };
 }
 
 /** The datastore paths a plan writes, for the confirmation. */
@@ -138,7 +163,10 @@ export async function restoreSnapshot(req: SnapshotRestoreRequest): Promise<Data
   await uploadDatastoreFile(session, dc, plan.flat, source.pipe(counter), flat.size, { signal });
   meter.finish();
   if (counter.digest() !== flat.sha256) {
-    throw new UserError(`${flat.name} changed since the backup (sha256 differs): ${formatDatastorePath(plan.flat)} may now hold damaged data.`, 'Run Verify on this backup, then restore another one.');
+    throw new UserError(
+      `${flat.name} changed since the backup (sha256 differs): ${formatDatastorePath(plan.flat)} may now hold damaged data.`,
+      'Run Verify on this backup, then restore another one.',
+    );
   }
   const descriptorBytes = Buffer.from(plan.descriptorText, 'utf8');
   await upload(plan.descriptor, Readable.from([descriptorBytes]), descriptorBytes.length);
@@ -146,7 +174,12 @@ export async function restoreSnapshot(req: SnapshotRestoreRequest): Promise<Data
 }
 
 /** Removes what a failed restore into a new volume uploaded; returns what could not be removed. */
-export async function removeUploaded(session: VsphereSession, plan: SnapshotRestorePlan, uploaded: DatastoreLocation[], reporter: Reporter): Promise<DatastoreLocation[]> {
+export async function removeUploaded(
+  session: VsphereSession,
+  plan: SnapshotRestorePlan,
+  uploaded: DatastoreLocation[],
+  reporter: Reporter,
+): Promise<DatastoreLocation[]> {
   const left: DatastoreLocation[] = [];
   for (const loc of [...uploaded].reverse()) {
     try {
@@ -163,7 +196,12 @@ export async function removeUploaded(session: VsphereSession, plan: SnapshotRest
 
 function listed(manifest: Manifest, role: ManifestFile['role'], dir: string): ManifestFile {
   const file = manifest.files.find((f) => f.role === role);
-  if (!file) throw new UserError(`The backup in ${dir} lacks the disk ${role === 'flat' ? 'flat extent' : role}.`, 'The manifest is damaged: restore another backup.', 'BACKUP_DAMAGED');
+  if (!file)
+    throw new UserError(
+      `The backup in ${dir} lacks the disk ${role === 'flat' ? 'flat extent' : role}.`,
+      'The manifest is damaged: restore another backup.',
+      'BACKUP_DAMAGED',
+    );
   return file;
 }
 
@@ -173,7 +211,11 @@ async function readListedFile(dir: string, file: ManifestFile): Promise<Buffer> 
   for await (const chunk of await openRegularFile(join(dir, file.name))) chunks.push(chunk as Buffer);
   const content = Buffer.concat(chunks);
   if (createHash('sha256').update(content).digest('hex') !== file.sha256) {
-    throw new UserError(`${file.name} in ${dir} changed since the backup was checked (sha256 differs).`, 'Run Verify on this backup, then restore another one.', 'BACKUP_DAMAGED');
+    throw new UserError(
+      `${file.name} in ${dir} changed since the backup was checked (sha256 differs).`,
+      'Run Verify on this backup, then restore another one.',
+      'BACKUP_DAMAGED',
+    );
   }
   return content;
 }

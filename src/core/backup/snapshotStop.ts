@@ -16,7 +16,13 @@ export interface SnapshotStopOptions {
  * Each volume is held by a helper container meanwhile: with no container left, vDVS would detach
  * its disk from the VM and the snapshot would not hold it.
  */
-export async function withContainersStoppedForSnapshot<T>(conn: DockerConnection, volumes: string[], options: SnapshotStopOptions, reporter: Reporter, work: () => Promise<T>): Promise<{ result: T; stopped: string[] }> {
+export async function withContainersStoppedForSnapshot<T>(
+  conn: DockerConnection,
+  volumes: string[],
+  options: SnapshotStopOptions,
+  reporter: Reporter,
+  work: () => Promise<T>,
+): Promise<{ result: T; stopped: string[] }> {
   const { signal } = options;
   const stopped: string[] = [];
   const hold = async (rest: string[], helper?: string): Promise<T> => {
@@ -27,10 +33,18 @@ export async function withContainersStoppedForSnapshot<T>(conn: DockerConnection
     }
     reporter.step(`Keeping ${volume} attached to the VM with a helper container while its containers are stopped`);
     return withHelper(conn, options.helperImage, volume, true, { signal }, (id) =>
-      withContainersStopped(conn, volume, reporter, { signal, stopTimeoutSeconds: options.stopTimeoutSeconds }, options.journalOf(volume), (names) => {
-        stopped.push(...names);
-        return hold(more, id);
-      }));
+      withContainersStopped(
+        conn,
+        volume,
+        reporter,
+        { signal, stopTimeoutSeconds: options.stopTimeoutSeconds },
+        options.journalOf(volume),
+        (names) => {
+          stopped.push(...names);
+          return hold(more, id);
+        },
+      ),
+    );
   };
   return { result: await hold(volumes), stopped };
 }

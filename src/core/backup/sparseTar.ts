@@ -40,7 +40,8 @@ export class SparseWriter extends TarRepacker {
     if (header.type !== 'file' || !this.sparse.has(header.name)) return this.keep(header, stream);
     const { stretches, stored } = await this.spoolData(stream);
     const size = header.size ?? 0;
-    if (!stretches.length || stretches.at(-1)![0] + stretches.at(-1)![1] < size) stretches.push([size, 0]); // the size, as GNU tar ends a file with a hole
+    // the size, as GNU tar ends a file with a hole
+    if (!stretches.length || stretches.at(-1)![0] + stretches.at(-1)![1] < size) stretches.push([size, 0]);
     const map = sparseMap(stretches);
     const { path: _path, size: _size, ...pax } = (header as Header & { pax?: Record<string, string> }).pax ?? {};
     const dir = posix.dirname(header.name);
@@ -48,13 +49,21 @@ export class SparseWriter extends TarRepacker {
       ...header,
       name: `${dir === '.' ? '.' : dir}/GNUSparseFile.0/${posix.basename(header.name)}`,
       size: map.length + stored,
-      pax: { ...pax, 'GNU.sparse.major': '1', 'GNU.sparse.minor': '0', 'GNU.sparse.name': header.name, 'GNU.sparse.realsize': String(size) },
-    } as Header);
+      pax: {
+        ...pax,
+        'GNU.sparse.major': '1',
+        'GNU.sparse.minor': '0',
+        'GNU.sparse.name': header.name,
+        'GNU.sparse.realsize': String(size),
+      },
+    });
     await new Promise<void>((resolve, reject) => {
       entry.on('finish', resolve).on('error', reject);
       entry.write(map);
       if (!stored) return void entry.end(undefined);
-      createReadStream(this.spool, { end: stored - 1 }).on('error', reject).pipe(entry as unknown as NodeJS.WritableStream);
+      createReadStream(this.spool, { end: stored - 1 })
+        .on('error', reject)
+        .pipe(entry);
     });
     await fs.rm(this.spool, { force: true });
   }
@@ -129,12 +138,30 @@ export class SparseStager extends TarRepacker {
   protected override async onEntry(header: Header, stream: EntryStream): Promise<void> {
     const sparse = sparseEntry(header);
     if (!sparse) return this.keep(header, stream);
-    const { 'GNU.sparse.major': _a, 'GNU.sparse.minor': _b, 'GNU.sparse.name': _c, 'GNU.sparse.realsize': _d, path: _e, size: _f, ...pax } = (header as Header & { pax?: Record<string, string> }).pax ?? {};
-    await new Promise<void>((resolve) => this.packer.entry({ ...header, name: sparse.name, size: 0, pax: Object.keys(pax).length ? pax : undefined } as Header, Buffer.alloc(0), () => resolve()));
+    const {
+      'GNU.sparse.major': _a,
+      'GNU.sparse.minor': _b,
+      'GNU.sparse.name': _c,
+      'GNU.sparse.realsize': _d,
+      path: _e,
+      size: _f,
+      ...pax
+    } = (header as Header & { pax?: Record<string, string> }).pax ?? {};
+    await new Promise<void>((resolve) =>
+      this.packer.entry({ ...header, name: sparse.name, size: 0, pax: Object.keys(pax).length ? pax : undefined }, Buffer.alloc(0), () =>
+        resolve(),
+      ),
+    );
     const iterator = stream[Symbol.asyncIterator]();
     const { stretches, rest } = await readSparseMap(iterator);
     const staged = `.vdvs-restore-${this.tag}-${this.staged.length}`;
-    this.staged.push({ path: relativeName(sparse.name), staged, size: sparse.size, mtime: Math.floor((header.mtime?.getTime() ?? 0) / 1000), stretches });
+    this.staged.push({
+      path: relativeName(sparse.name),
+      staged,
+      size: sparse.size,
+      mtime: Math.floor((header.mtime?.getTime() ?? 0) / 1000),
+      stretches,
+    });
     const dataBytes = stretches.reduce((n, [, len]) => n + len, 0);
     const entry = this.packer.entry({ name: `./${staged}`, type: 'file', size: dataBytes, mode: 0o600, mtime: new Date() });
     const done = new Promise<void>((resolve, reject) => entry.on('finish', resolve).on('error', reject));
@@ -174,7 +201,12 @@ async function readSparseMap(iterator: AsyncIterator<Buffer>): Promise<{ stretch
  * Writes each staged sparse file's stretches at their offsets (dd with byte offsets, holes left
  * unwritten), sets its size and mtime, and removes the staging file: one exec, values as arguments.
  */
-export async function fillSparseFiles(conn: DockerConnection, helper: string, files: StagedSparseFile[], options: CallOptions): Promise<void> {
+export async function fillSparseFiles(
+  conn: DockerConnection,
+  helper: string,
+  files: StagedSparseFile[],
+  options: CallOptions,
+): Promise<void> {
   if (!files.length) return;
   const script = [
     'while [ $# -gt 0 ]; do',
@@ -188,9 +220,19 @@ export async function fillSparseFiles(conn: DockerConnection, helper: string, fi
   ].join('\n');
   const args = files.flatMap((f) => {
     const data = f.stretches.filter(([, n]) => n > 0); // not the closing [size, 0]
-    return [`${MOUNT_POINT}/${f.staged}`, `${MOUNT_POINT}/${f.path}`, String(f.size), String(f.mtime), String(data.length), ...data.flatMap(([o, n]) => [String(o), String(n)])];
+    return [
+      `${MOUNT_POINT}/${f.staged}`,
+      `${MOUNT_POINT}/${f.path}`,
+      String(f.size),
+      String(f.mtime),
+      String(data.length),
+      ...data.flatMap(([o, n]) => [String(o), String(n)]),
+    ];
   });
   // the copies run inside the helper: allow them 10 min plus 10 MB/s of their data
   const bytes = files.reduce((n, f) => n + f.stretches.reduce((m, [, len]) => m + len, 0), 0);
-  await execInHelper(conn, helper, ['sh', '-c', script, 'sh', ...args], { ...options, timeoutMs: Math.max(options.timeoutMs ?? conn.timeoutMs, 600_000 + bytes / 10_000) });
+  await execInHelper(conn, helper, ['sh', '-c', script, 'sh', ...args], {
+    ...options,
+    timeoutMs: Math.max(options.timeoutMs ?? conn.timeoutMs, 600_000 + bytes / 10_000),
+  });
 }

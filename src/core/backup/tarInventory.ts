@@ -24,7 +24,8 @@ export class TarCounter extends Transform {
     this.parser.on('entry', (header, stream, next) => {
       if (header.name !== './' && header.name !== '.') {
         this.counted.entries++;
-        if (header.type === 'file' || header.type === 'contiguous-file') this.counted.fileBytes += sparseEntry(header)?.size ?? header.size ?? 0;
+        if (header.type === 'file' || header.type === 'contiguous-file')
+          this.counted.fileBytes += sparseEntry(header)?.size ?? header.size ?? 0;
       }
       stream.on('end', next).resume();
     });
@@ -43,7 +44,12 @@ export class TarCounter extends Transform {
 }
 
 /** sha256 and size of a stored archive, and what its tar holds (gunzipped first when compressed): verify's one read. */
-export async function hashAndCountArchive(file: string, compression: Compression, signal?: AbortSignal, meter?: ProgressMeter): Promise<Hashed & { tar: Inventory }> {
+export async function hashAndCountArchive(
+  file: string,
+  compression: Compression,
+  signal?: AbortSignal,
+  meter?: ProgressMeter,
+): Promise<Hashed & { tar: Inventory }> {
   const hasher = new HashCounter(meter);
   const counter = new TarCounter(await loadTarStream());
   const sink = new Writable({ write: (_c, _e, done) => done() });

@@ -15,7 +15,11 @@ export function feed(parser: Extract, chunk: Buffer, done: () => void): void {
 }
 
 /** One entry's data as tar-stream's extractor gives it (a streamx Readable, async-iterable). */
-export type EntryStream = AsyncIterable<Buffer> & { resume(): void; on(event: 'end', listener: () => void): unknown; pipe(to: NodeJS.WritableStream | object): unknown };
+export type EntryStream = AsyncIterable<Buffer> & {
+  resume(): void;
+  on(event: 'end', listener: () => void): unknown;
+  pipe(to: NodeJS.WritableStream | object): unknown;
+};
 
 /**
  * A tar stream parsed and packed again with tar-stream (pax records, long names, xattrs and big
@@ -32,11 +36,14 @@ export abstract class TarRepacker extends Transform {
     this.parser = tar.extract();
     this.packer = tar.pack();
     this.parser.on('entry', (header, stream, next) => {
-      this.onEntry(header, stream as unknown as EntryStream).then(() => next(), (err: unknown) => this.destroy(err as Error));
+      this.onEntry(header, stream as unknown as EntryStream).then(
+        () => next(),
+        (err: unknown) => this.destroy(err as Error),
+      );
     });
     this.parser.on('finish', () => this.packer.finalize());
     this.packer.on('data', (chunk: unknown) => {
-      if (!this.push(chunk as Buffer)) this.packer.pause();
+      if (!this.push(chunk)) this.packer.pause();
     });
     this.repacked = new Promise<void>((resolve, reject) => {
       this.packer.on('end', resolve).on('error', reject);

@@ -26,10 +26,15 @@ export interface VerifyReport {
  * Only regular files count: a symlink (to a file outside, with that file's hash), a folder or a
  * FIFO in a backup folder is a problem, as anyone who can write there could have put it.
  */
-export async function verifyBackup(dir: string, options: { signal?: AbortSignal; onProgress?: (p: Progress) => void } = {}): Promise<VerifyReport> {
+export async function verifyBackup(
+  dir: string,
+  options: { signal?: AbortSignal; onProgress?: (p: Progress) => void } = {},
+): Promise<VerifyReport> {
   const manifest = await readManifest(dir);
   const report: VerifyReport = { dir, ok: true, checked: 0, bytes: 0, problems: [] };
-  const present = new Map((await fs.readdir(dir, { withFileTypes: true })).filter((e) => e.name !== MANIFEST_FILE).map((e) => [e.name, e] as const));
+  const present = new Map(
+    (await fs.readdir(dir, { withFileTypes: true })).filter((e) => e.name !== MANIFEST_FILE).map((e) => [e.name, e] as const),
+  );
   const meter = options.onProgress ? new ProgressMeter('Verifying', options.onProgress, manifest.totalBytes) : undefined;
   for (const file of manifest.files) {
     const entry = present.get(file.name);
@@ -46,10 +51,13 @@ export async function verifyBackup(dir: string, options: { signal?: AbortSignal;
     const actual = await hashFileOf(manifest, file, join(dir, file.name), options.signal, meter, report.problems);
     report.checked++;
     report.bytes += actual.size;
-    if (actual.size !== file.size) report.problems.push({ file: file.name, kind: 'size', expected: String(file.size), actual: String(actual.size) });
-    if (actual.sha256 !== file.sha256) report.problems.push({ file: file.name, kind: 'mismatch', expected: file.sha256, actual: actual.sha256 });
+    if (actual.size !== file.size)
+      report.problems.push({ file: file.name, kind: 'size', expected: String(file.size), actual: String(actual.size) });
+    if (actual.sha256 !== file.sha256)
+      report.problems.push({ file: file.name, kind: 'mismatch', expected: file.sha256, actual: actual.sha256 });
   }
-  for (const [name, entry] of present) report.problems.push(entry.isFile() ? { file: name, kind: 'extra' } : { file: name, kind: 'not-regular', actual: fileKind(entry) });
+  for (const [name, entry] of present)
+    report.problems.push(entry.isFile() ? { file: name, kind: 'extra' } : { file: name, kind: 'not-regular', actual: fileKind(entry) });
   meter?.finish();
   report.ok = report.problems.length === 0;
   return report;
@@ -68,12 +76,24 @@ export function fileKind(entry: Pick<Dirent, 'isFile' | 'isDirectory' | 'isSymbo
  * The file's size and sha256. An archive whose manifest has an inventory is read back as a tar in
  * the same pass, and a count that differs from the one recorded at backup time is a problem.
  */
-async function hashFileOf(manifest: Manifest, file: ManifestFile, path: string, signal: AbortSignal | undefined, meter: ProgressMeter | undefined, problems: VerifyProblem[]): Promise<Hashed> {
+async function hashFileOf(
+  manifest: Manifest,
+  file: ManifestFile,
+  path: string,
+  signal: AbortSignal | undefined,
+  meter: ProgressMeter | undefined,
+  problems: VerifyProblem[],
+): Promise<Hashed> {
   const source = manifest.source;
   if (file.role !== 'archive' || source.kind !== 'archive' || !source.inventory) return hashFile(path, signal, meter);
   const expected = source.inventory.tar;
   const read = await hashAndCountArchive(path, source.compression, signal, meter).catch((err: unknown) => {
-    problems.push({ file: file.name, kind: 'inventory', expected: describeInventory(expected), actual: `unreadable tar (${(err as Error).message})` });
+    problems.push({
+      file: file.name,
+      kind: 'inventory',
+      expected: describeInventory(expected),
+      actual: `unreadable tar (${(err as Error).message})`,
+    });
     return hashFile(path, signal); // the hash still decides whether it changed
   });
   if ('tar' in read && (read.tar.entries !== expected.entries || read.tar.fileBytes !== expected.fileBytes)) {

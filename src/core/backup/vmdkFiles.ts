@@ -41,7 +41,10 @@ function isPlainFileName(name: string): boolean {
  * `<volume>-flat.vmdk` and `ddb.sidecars` naming only `sidecar` (the line is dropped without one).
  */
 export function descriptorForVolume(text: string, volume: string, sidecar: string | undefined): string {
-  const renamed = text.replace(EXTENT_LINE, (_m, pre: string, _name: string, post: string) => `${pre}${volumeFileNames(volume).flat}${post}`);
+  const renamed = text.replace(
+    EXTENT_LINE,
+    (_m, pre: string, _name: string, post: string) => `${pre}${volumeFileNames(volume).flat}${post}`,
+  );
   const line = sidecar === undefined ? '' : `ddb.sidecars = "${SIDECAR_KEY},${sidecar}"`;
   if (SIDECARS_LINE.test(renamed)) return renamed.replace(SIDECARS_LINE, line).replace(/\n\n+$/, '\n');
   return line ? `${renamed.replace(/\n?$/, '\n')}${line}\n` : renamed;

@@ -83,7 +83,12 @@ export class VolumeLock {
   /** Records (durably, before they are stopped) the containers this run stops; [] once they run again. */
   async recordStopped(containers: StoppedContainer[]): Promise<void> {
     const held = await readLock(this.file);
-    if (held?.runId !== this.record.runId) throw new UserError(`The lock ${this.file} no longer belongs to this run${held ? `: it is held by ${describeOwner(held)}` : ''}.`, 'Another run judged this one dead; stop and check that no two backups of this volume run.', 'LOCK_LOST');
+    if (held?.runId !== this.record.runId)
+      throw new UserError(
+        `The lock ${this.file} no longer belongs to this run${held ? `: it is held by ${describeOwner(held)}` : ''}.`,
+        'Another run judged this one dead; stop and check that no two backups of this volume run.',
+        'LOCK_LOST',
+      );
     this.record = { ...this.record, stoppedContainers: containers };
     const next = `${this.file}.${this.record.runId}`;
     await writeJsonDurably(next, this.record);
@@ -115,9 +120,15 @@ async function readLock(file: string): Promise<LockRecord | undefined> {
   }
   const owner = parseOwner(value);
   if (!owner || !value || typeof value.since !== 'string' || !Array.isArray(value.stoppedContainers)) {
-    throw new UserError(`${file} is not a backup lock this tool can read.`, 'If no backup of this volume is running anywhere, remove the file and run again.', 'BAD_LOCK');
+    throw new UserError(
+      `${file} is not a backup lock this tool can read.`,
+      'If no backup of this volume is running anywhere, remove the file and run again.',
+      'BAD_LOCK',
+    );
   }
-  const stoppedContainers = (value.stoppedContainers as unknown[]).filter((c): c is StoppedContainer => typeof (c as StoppedContainer)?.id === 'string' && typeof (c as StoppedContainer)?.name === 'string');
+  const stoppedContainers = (value.stoppedContainers as unknown[]).filter(
+    (c): c is StoppedContainer => typeof (c as StoppedContainer)?.id === 'string' && typeof (c as StoppedContainer)?.name === 'string',
+  );
   return { ...owner, dockerHost: String(value.dockerHost), volume: String(value.volume), since: value.since, stoppedContainers };
 }
 

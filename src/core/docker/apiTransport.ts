@@ -49,17 +49,22 @@ export function keepAliveAgent(tls?: https.AgentOptions): http.Agent {
  */
 export function apiRequest<T>(transport: ApiTransport, req: ApiRequest, signal: AbortSignal): Promise<T> {
   // docker-modem's query encoding, which the Engine expects: objects (filters) as JSON, arrays repeated
-  const query = Object.fromEntries(Object.entries(req.query ?? {}).map(([k, v]) => [k, v && typeof v === 'object' && !Array.isArray(v) ? JSON.stringify(v) : v])) as Record<string, string>;
+  const query = Object.fromEntries(
+    Object.entries(req.query ?? {}).map(([k, v]) => [k, v && typeof v === 'object' && !Array.isArray(v) ? JSON.stringify(v) : v]),
+  ) as Record<string, string>;
   const search = stringify(query);
   const body = req.body === undefined ? undefined : JSON.stringify(req.body);
-  const headers: http.OutgoingHttpHeaders = body === undefined ? {} : { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body) };
+  const headers: http.OutgoingHttpHeaders =
+    body === undefined ? {} : { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body) };
   const options: http.RequestOptions = {
     method: req.method,
     path: search ? `${req.path}?${search}` : req.path,
     headers,
     signal,
     // tcp and ssh: ownAgent keeps VS Code's proxy support from swapping the agent (its certificates, the SSH channel)
-    ...(transport.socketPath ? { agent: transport.agent, socketPath: transport.socketPath } : { ...ownAgent(transport.agent), host: transport.host, port: transport.port }),
+    ...(transport.socketPath
+      ? { agent: transport.agent, socketPath: transport.socketPath }
+      : { ...ownAgent(transport.agent), host: transport.host, port: transport.port }),
   };
   const ok = req.ok ?? [200, 201, 204];
   return new Promise<T>((resolve, reject) => {
@@ -93,6 +98,11 @@ function parseJson(text: string): unknown {
 }
 
 function statusError(statusCode: number, json: unknown): ApiStatusError {
-  const cause = json && typeof json === 'object' && typeof (json as { message?: unknown }).message === 'string' ? (json as { message: string }).message : typeof json === 'string' ? json : JSON.stringify(json ?? '');
+  const cause =
+    json && typeof json === 'object' && typeof (json as { message?: unknown }).message === 'string'
+      ? (json as { message: string }).message
+      : typeof json === 'string'
+        ? json
+        : JSON.stringify(json ?? '');
   return Object.assign(new Error(`(HTTP code ${statusCode}) unexpected - ${cause} `), { statusCode, json });
 }

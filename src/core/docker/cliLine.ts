@@ -20,7 +20,18 @@ export function dockerPrefix(host: DockerHostConfig): string[] {
       const dir = host.tlsCertPath;
       const hostPort = `tcp://${endpoint.host.includes(':') ? `[${endpoint.host}]` : endpoint.host}:${tcpPort(endpoint, !!dir)}`;
       if (!dir) return ['docker', '-H', hostPort];
-      return ['docker', '--tlsverify', '--tlscacert', join(dir, 'ca.pem'), '--tlscert', join(dir, 'cert.pem'), '--tlskey', join(dir, 'key.pem'), '-H', hostPort];
+      return [
+        'docker',
+        '--tlsverify',
+        '--tlscacert',
+        join(dir, 'ca.pem'),
+        '--tlscert',
+        join(dir, 'cert.pem'),
+        '--tlskey',
+        join(dir, 'key.pem'),
+        '-H',
+        hostPort,
+      ];
     }
     case 'ssh':
       return ['docker', '-H', host.endpoint.trim()];
@@ -39,20 +50,42 @@ export function cliLines(host: DockerHostConfig, commands: string[][]): string {
 
 /** The docker CLI arguments of each action the extension offers, for "Copy CLI line". */
 export const CLI = {
-  pluginInstall: (reference: string, alias = DEFAULT_PLUGIN_ALIAS, env: string[] = []) => [['plugin', 'install', '--grant-all-permissions', '--alias', alias, reference, ...env]],
+  pluginInstall: (reference: string, alias = DEFAULT_PLUGIN_ALIAS, env: string[] = []) => [
+    ['plugin', 'install', '--grant-all-permissions', '--alias', alias, reference, ...env],
+  ],
   pluginEnable: (name: string) => [['plugin', 'enable', name]],
   pluginDisable: (name: string, force: boolean) => [['plugin', 'disable', ...(force ? ['-f'] : []), name]],
   /** The vDVS upgrade: disable -f, upgrade, enable (never rm + install). */
-  pluginUpgrade: (name: string, reference: string) => [['plugin', 'disable', '-f', name], ['plugin', 'upgrade', '--grant-all-permissions', name, reference], ['plugin', 'enable', name]],
+  pluginUpgrade: (name: string, reference: string) => [
+    ['plugin', 'disable', '-f', name],
+    ['plugin', 'upgrade', '--grant-all-permissions', name, reference],
+    ['plugin', 'enable', name],
+  ],
   pluginRemove: (name: string) => [['plugin', 'rm', name]],
   pluginInspect: (name: string) => [['plugin', 'inspect', name]],
   volumeList: (driver?: string) => [['volume', 'ls', ...(driver ? ['--filter', `driver=${driver}`] : [])]],
   volumeInspect: (name: string) => [['volume', 'inspect', name]],
-  volumeCreate: (name: string, driver: string, options: Record<string, string> = {}) => [['volume', 'create', `--driver=${driver}`, `--name=${name}`, ...Object.entries(options).flatMap(([k, v]) => ['-o', `${k}=${v}`])]],
+  volumeCreate: (name: string, driver: string, options: Record<string, string> = {}) => [
+    ['volume', 'create', `--driver=${driver}`, `--name=${name}`, ...Object.entries(options).flatMap(([k, v]) => ['-o', `${k}=${v}`])],
+  ],
   volumeRemove: (name: string) => [['volume', 'rm', name]],
   /** The walkthrough's test container. */
   runTestContainer: (volume: string, image: string, name: string) => [
-    ['run', '-d', '--name', name, '--network', 'none', '--label', `${TEST_CONTAINER_LABEL}=${volume}`, '--mount', `source=${volume},target=${TEST_MOUNT_TARGET}`, image, 'sleep', '1d'],
+    [
+      'run',
+      '-d',
+      '--name',
+      name,
+      '--network',
+      'none',
+      '--label',
+      `${TEST_CONTAINER_LABEL}=${volume}`,
+      '--mount',
+      `source=${volume},target=${TEST_MOUNT_TARGET}`,
+      image,
+      'sleep',
+      '1d',
+    ],
   ],
   containerStop: (name: string) => [['stop', name]],
   containerRemove: (name: string) => [['rm', name]],

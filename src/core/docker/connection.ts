@@ -69,7 +69,14 @@ export class DockerConnection {
     const { default: Docker } = await import('dockerode');
     // Every field is given explicitly: docker-modem merges DOCKER_HOST/DOCKER_CERT_PATH from the
     // environment under our options, which must not redirect a configured host.
-    const base: Dockerode.DockerOptions = { socketPath: undefined, host: undefined, port: undefined, ca: undefined, cert: undefined, key: undefined };
+    const base: Dockerode.DockerOptions = {
+      socketPath: undefined,
+      host: undefined,
+      port: undefined,
+      ca: undefined,
+      cert: undefined,
+      key: undefined,
+    };
     let opts: Dockerode.DockerOptions & { agent?: unknown; pathPrefix?: string };
     let transport: ApiTransport;
     switch (endpoint.kind) {
@@ -88,7 +95,11 @@ export class DockerConnection {
         const privateKey = host.sshKeyPath ? await readKey(host.sshKeyPath) : undefined;
         const agentSocket = options.sshAgentSocket ?? process.env.SSH_AUTH_SOCK;
         if (!privateKey && !agentSocket) {
-          throw new DockerError(`No way to log in to ${formatEndpoint(endpoint)}: no private key is set and no ssh agent is running.`, 'Set a private key for the host, or start ssh-agent (SSH_AUTH_SOCK).', 'SSH_AUTH');
+          throw new DockerError(
+            `No way to log in to ${formatEndpoint(endpoint)}: no private key is set and no ssh agent is running.`,
+            'Set a private key for the host, or start ssh-agent (SSH_AUTH_SOCK).',
+            'SSH_AUTH',
+          );
         }
         const agent = new SshDockerAgent({
           host: endpoint.host,
@@ -110,7 +121,11 @@ export class DockerConnection {
       docker = new Docker(opts);
     } catch (err) {
       // docker-modem parses DOCKER_HOST in its constructor and throws on a malformed one.
-      throw new DockerError(`Cannot set up the Docker client: ${(err as Error).message}.`, 'Fix or unset the DOCKER_HOST environment variable of VS Code.', 'DOCKER_API');
+      throw new DockerError(
+        `Cannot set up the Docker client: ${(err as Error).message}.`,
+        'Fix or unset the DOCKER_HOST environment variable of VS Code.',
+        'DOCKER_API',
+      );
     }
     return new DockerConnection(host, endpoint, docker, options.timeoutMs, transport, options.pluginAlias);
   }
@@ -160,7 +175,11 @@ async function readTlsFolder(dir: string, caBundlePath?: string): Promise<{ ca?:
       return await readFile(join(dir, name));
     } catch (err) {
       if (!required && (err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-      throw new DockerError(`Cannot read ${join(dir, name)}: ${(err as Error).message}.`, 'The TLS folder must hold cert.pem and key.pem (and ca.pem for a private CA), as `docker --tlsverify` expects.', 'TLS_FILES');
+      throw new DockerError(
+        `Cannot read ${join(dir, name)}: ${(err as Error).message}.`,
+        'The TLS folder must hold cert.pem and key.pem (and ca.pem for a private CA), as `docker --tlsverify` expects.',
+        'TLS_FILES',
+      );
     }
   };
   const [ca, cert, key] = await Promise.all([read('ca.pem', false), read('cert.pem', true), read('key.pem', true)]);
@@ -173,6 +192,10 @@ async function readKey(path: string): Promise<Buffer> {
   try {
     return await readFile(path);
   } catch (err) {
-    throw new DockerError(`Cannot read the SSH private key ${path}: ${(err as Error).message}.`, 'Pick an existing key file (e.g. ~/.ssh/id_ed25519), or leave it empty to use the ssh agent.', 'SSH_AUTH');
+    throw new DockerError(
+      `Cannot read the SSH private key ${path}: ${(err as Error).message}.`,
+      'Pick an existing key file (e.g. ~/.ssh/id_ed25519), or leave it empty to use the ssh agent.',
+      'SSH_AUTH',
+    );
   }
 }

@@ -35,7 +35,10 @@ interface ApiContainer {
 }
 
 /** `docker ps -a [--filter volume=V]…` (several names: containers mounting any of them). */
-export async function listContainers(conn: DockerConnection, options: CallOptions & { volume?: string | string[] } = {}): Promise<DockerContainer[]> {
+export async function listContainers(
+  conn: DockerConnection,
+  options: CallOptions & { volume?: string | string[] } = {},
+): Promise<DockerContainer[]> {
   const query = { all: true, ...(options.volume ? { filters: { volume: [options.volume].flat() } } : {}) };
   const list = await conn.dial<ApiContainer[]>('Listing containers', { method: 'GET', path: '/containers/json', query }, options);
   return list.map(toContainer);
@@ -52,10 +55,14 @@ export function containersByVolume(containers: DockerContainer[]): Map<string, D
 
 /** `docker stop -t S ID`; the call's deadline covers the daemon's grace period. */
 export async function stopContainer(conn: DockerConnection, id: string, graceSeconds = 10, options?: CallOptions): Promise<void> {
-  await conn.dial(`Stopping container ${id.slice(0, 12)}`, { method: 'POST', path: `/containers/${id}/stop`, query: { t: graceSeconds }, ok: [204, 304] }, {
-    ...options,
-    timeoutMs: (options?.timeoutMs ?? conn.timeoutMs) + graceSeconds * 1000,
-  });
+  await conn.dial(
+    `Stopping container ${id.slice(0, 12)}`,
+    { method: 'POST', path: `/containers/${id}/stop`, query: { t: graceSeconds }, ok: [204, 304] },
+    {
+      ...options,
+      timeoutMs: (options?.timeoutMs ?? conn.timeoutMs) + graceSeconds * 1000,
+    },
+  );
 }
 
 /** `docker start ID` (vDVS attaches the disk to the VM here). */
@@ -65,7 +72,11 @@ export async function startContainer(conn: DockerConnection, id: string, options
 
 /** `docker rm [-f] ID`. */
 export async function removeContainer(conn: DockerConnection, id: string, force = false, options?: CallOptions): Promise<void> {
-  await conn.dial(`Removing container ${id.slice(0, 12)}`, { method: 'DELETE', path: `/containers/${id}`, query: force ? { force: true } : {} }, options);
+  await conn.dial(
+    `Removing container ${id.slice(0, 12)}`,
+    { method: 'DELETE', path: `/containers/${id}`, query: force ? { force: true } : {} },
+    options,
+  );
 }
 
 export interface VolumeContainerRequest {
@@ -83,7 +94,11 @@ export interface VolumeContainerRequest {
  * and starts a container with the volume mounted (pulling the image when the host lacks it). A failed
  * start removes the container again, so nothing is left behind.
  */
-export async function runWithVolume(conn: DockerConnection, request: VolumeContainerRequest, options?: CallOptions): Promise<DockerContainer> {
+export async function runWithVolume(
+  conn: DockerConnection,
+  request: VolumeContainerRequest,
+  options?: CallOptions,
+): Promise<DockerContainer> {
   await ensureImage(conn, request.image, options);
   const target = request.target ?? TEST_MOUNT_TARGET;
   const created = await conn.dial<{ Id: string }>(
@@ -96,7 +111,10 @@ export async function runWithVolume(conn: DockerConnection, request: VolumeConta
         Image: request.image,
         Cmd: request.command ?? ['sleep', '1d'],
         Labels: request.labels ?? {},
-        HostConfig: { NetworkMode: 'none', Mounts: [{ Type: 'volume', Source: request.volume, Target: target, ReadOnly: !!request.readOnly }] },
+        HostConfig: {
+          NetworkMode: 'none',
+          Mounts: [{ Type: 'volume', Source: request.volume, Target: target, ReadOnly: !!request.readOnly }],
+        },
       },
     },
     options,
@@ -107,8 +125,15 @@ export async function runWithVolume(conn: DockerConnection, request: VolumeConta
     await removeContainer(conn, created.Id, true, options).catch(() => undefined);
     throw err;
   }
-  const [container] = await listContainers(conn, { ...options, volume: request.volume }).then((cs) => cs.filter((c) => c.id === created.Id));
-  if (!container) throw new DockerError(`The container for volume ${request.volume} vanished right after it started.`, 'See `docker logs` on the host.', 'DOCKER_API');
+  const [container] = await listContainers(conn, { ...options, volume: request.volume }).then((cs) =>
+    cs.filter((c) => c.id === created.Id),
+  );
+  if (!container)
+    throw new DockerError(
+      `The container for volume ${request.volume} vanished right after it started.`,
+      'See `docker logs` on the host.',
+      'DOCKER_API',
+    );
   return container;
 }
 
@@ -130,11 +155,29 @@ export function testContainerName(volume: string): string {
  * for it (a stuck daemon or volume plugin), naming `what` (default: the path in the container).
  * Cancel with `signal`.
  */
-export async function containerArchive(conn: DockerConnection, id: string, path: string, options: CallOptions & { what?: string } = {}): Promise<Readable> {
+export async function containerArchive(
+  conn: DockerConnection,
+  id: string,
+  path: string,
+  options: CallOptions & { what?: string } = {},
+): Promise<Readable> {
   const what = options.what ?? `${path} of container ${id.slice(0, 12)}`;
-  const body = await conn.dial<Readable>(`Reading ${what}`, { method: 'GET', path: `/containers/${id}/archive`, query: { path }, stream: true }, options);
+  const body = await conn.dial<Readable>(
+    `Reading ${what}`,
+    { method: 'GET', path: `/containers/${id}/archive`, query: { path }, stream: true },
+    options,
+  );
   const idleMs = options.timeoutMs ?? conn.timeoutMs;
-  return failWhenSilent(body, idleMs, () => new UserError(`${conn.label} sent no data for ${Math.round(idleMs / 1000)} s while streaming ${what}.`, 'The Docker daemon or the volume plugin may be stuck (check `docker info` and the plugin log), or raise vdvs.requestTimeoutSeconds.', 'TIMEOUT'));
+  return failWhenSilent(
+    body,
+    idleMs,
+    () =>
+      new UserError(
+        `${conn.label} sent no data for ${Math.round(idleMs / 1000)} s while streaming ${what}.`,
+        'The Docker daemon or the volume plugin may be stuck (check `docker info` and the plugin log), or raise vdvs.requestTimeoutSeconds.',
+        'TIMEOUT',
+      ),
+  );
 }
 
 /** Pulls `image` unless the host has it; IMAGE_NOT_FOUND when the registry does not. */
@@ -145,10 +188,19 @@ export async function ensureImage(conn: DockerConnection, image: string, options
   } catch (err) {
     if (!(err instanceof DockerError && err.code === 'NOT_FOUND')) throw err;
   }
-  const notFound = (detail: string) => new DockerError(`The image ${image} is not on ${conn.label} and could not be pulled: ${detail}.`, 'Set vdvs.testContainer.image to an image the host has or can pull.', 'IMAGE_NOT_FOUND');
+  const notFound = (detail: string) =>
+    new DockerError(
+      `The image ${image} is not on ${conn.label} and could not be pulled: ${detail}.`,
+      'Set vdvs.testContainer.image to an image the host has or can pull.',
+      'IMAGE_NOT_FOUND',
+    );
   let stream: Readable;
   try {
-    stream = await conn.dial<Readable>(`Pulling image ${image}`, { method: 'POST', path: '/images/create', query: { fromImage: image }, stream: true }, options);
+    stream = await conn.dial<Readable>(
+      `Pulling image ${image}`,
+      { method: 'POST', path: '/images/create', query: { fromImage: image }, stream: true },
+      options,
+    );
   } catch (err) {
     throw err instanceof DockerError && err.code !== 'DAEMON_UNREACHABLE' ? notFound(daemonMessage(err) ?? err.message) : err;
   }
@@ -170,6 +222,8 @@ function toContainer(c: ApiContainer): DockerContainer {
     state: c.State,
     status: c.Status,
     labels: c.Labels ?? {},
-    mounts: (c.Mounts ?? []).filter((m) => m.Type === 'volume' && m.Name).map((m) => ({ volume: m.Name!, target: m.Destination, readOnly: !m.RW, driver: m.Driver })),
+    mounts: (c.Mounts ?? [])
+      .filter((m) => m.Type === 'volume' && m.Name)
+      .map((m) => ({ volume: m.Name!, target: m.Destination, readOnly: !m.RW, driver: m.Driver })),
   };
 }

@@ -28,7 +28,12 @@ export type DockerErrorCode =
 
 /** A docker failure with one of the codes above. */
 export class DockerError extends UserError {
-  constructor(message: string, hint: string | undefined, override readonly code: DockerErrorCode, options?: { cause?: unknown }) {
+  constructor(
+    message: string,
+    hint: string | undefined,
+    override readonly code: DockerErrorCode,
+    options?: { cause?: unknown },
+  ) {
     super(message, hint, code, options);
   }
 }
@@ -74,7 +79,10 @@ export function explainDockerError(err: unknown, where: string, what: string): E
   const e = (err ?? {}) as ModemError;
   if (e.statusCode) {
     const msg = daemonMessage(err) ?? `HTTP ${e.statusCode}`;
-    return explainPluginMessage(msg, what, err) ?? new DockerError(`${what} failed on ${where}: ${msg}`, undefined, e.statusCode === 404 ? 'NOT_FOUND' : 'DOCKER_API', { cause: err });
+    return (
+      explainPluginMessage(msg, what, err) ??
+      new DockerError(`${what} failed on ${where}: ${msg}`, undefined, e.statusCode === 404 ? 'NOT_FOUND' : 'DOCKER_API', { cause: err })
+    );
   }
   const code = e.code ?? '';
   const message = e.message ?? String(err);
@@ -86,24 +94,41 @@ export function explainDockerError(err: unknown, where: string, what: string): E
       { cause: err },
     );
   }
-  if (['ECONNREFUSED', 'ENOENT', 'ECONNRESET', 'EHOSTUNREACH', 'ENETUNREACH', 'ETIMEDOUT', 'ENOTFOUND', 'EAI_AGAIN', 'EPIPE'].includes(code) || /socket hang up/i.test(message)) {
+  if (
+    ['ECONNREFUSED', 'ENOENT', 'ECONNRESET', 'EHOSTUNREACH', 'ENETUNREACH', 'ETIMEDOUT', 'ENOTFOUND', 'EAI_AGAIN', 'EPIPE'].includes(
+      code,
+    ) ||
+    /socket hang up/i.test(message)
+  ) {
     return new DockerError(
       `The Docker daemon of ${where} is not reachable (${code || message}).`,
-      code === 'ENOENT' ? 'The socket file does not exist: is dockerd running on this machine?' : 'Check that dockerd is running and that the endpoint, port and firewall are right.',
+      code === 'ENOENT'
+        ? 'The socket file does not exist: is dockerd running on this machine?'
+        : 'Check that dockerd is running and that the endpoint, port and firewall are right.',
       'DAEMON_UNREACHABLE',
       { cause: err },
     );
   }
   if (e.level === 'client-authentication') {
-    return new DockerError(`SSH login to ${where} was refused.`, 'Check the user, the private key (and its passphrase) or that the ssh agent holds a key the host accepts.', 'SSH_AUTH', { cause: err });
+    return new DockerError(
+      `SSH login to ${where} was refused.`,
+      'Check the user, the private key (and its passphrase) or that the ssh agent holds a key the host accepts.',
+      'SSH_AUTH',
+      { cause: err },
+    );
   }
   if (e.level === 'client-timeout') {
-    return new DockerError(`SSH connection to ${where} timed out.`, 'Check the host name, the port and the network.', 'DAEMON_UNREACHABLE', { cause: err });
+    return new DockerError(
+      `SSH connection to ${where} timed out.`,
+      'Check the host name, the port and the network.',
+      'DAEMON_UNREACHABLE',
+      { cause: err },
+    );
   }
   if (/CERT|SSL|TLS|self.signed|certificate|EPROTO/i.test(`${code} ${message}`)) {
     return new DockerError(
       `TLS with ${where} failed: ${message}.`,
-      'The server certificate must be signed by ca.pem of the host\'s TLS folder and name the host; the daemon must accept cert.pem/key.pem (tlsverify).',
+      "The server certificate must be signed by ca.pem of the host's TLS folder and name the host; the daemon must accept cert.pem/key.pem (tlsverify).",
       'TLS_FAILED',
       { cause: err },
     );
@@ -125,16 +150,33 @@ export function explainPluginMessage(msg: string, what: string, cause?: unknown)
     );
   }
   if (/Host Agent is running|presently unavailable/i.test(msg)) {
-    return new DockerError(`${what} failed: the ESXi host agent (hostd) is not answering (${msg}).`, 'hostd may be restarting (after a VIB install it takes a minute); try again shortly, or check /var/log/vmware/vmdk_ops.log on ESXi.', 'ESX_HOSTD_DOWN', { cause });
+    return new DockerError(
+      `${what} failed: the ESXi host agent (hostd) is not answering (${msg}).`,
+      'hostd may be restarting (after a VIB install it takes a minute); try again shortly, or check /var/log/vmware/vmdk_ops.log on ESXi.',
+      'ESX_HOSTD_DOWN',
+      { cause },
+    );
   }
   if (/plugin.*\bin use\b/i.test(msg)) {
-    return new DockerError(`${what} failed: the plugin is in use (${msg}).`, 'Stop and remove the containers using its volumes, or disable it with force.', 'PLUGIN_IN_USE', { cause });
+    return new DockerError(
+      `${what} failed: the plugin is in use (${msg}).`,
+      'Stop and remove the containers using its volumes, or disable it with force.',
+      'PLUGIN_IN_USE',
+      { cause },
+    );
   }
   if (/is disabled/i.test(msg)) {
-    return new DockerError(`${what} failed: the plugin is disabled.`, 'Enable it first (vDVS: Enable vSphere Plugin).', 'PLUGIN_DISABLED', { cause });
+    return new DockerError(`${what} failed: the plugin is disabled.`, 'Enable it first (vDVS: Enable vSphere Plugin).', 'PLUGIN_DISABLED', {
+      cause,
+    });
   }
   if (/already exists/i.test(msg) && /plugin/i.test(msg)) {
-    return new DockerError(`${what} failed: ${msg}.`, 'A plugin with this alias is installed already: upgrade it instead of installing again.', 'PLUGIN_EXISTS', { cause });
+    return new DockerError(
+      `${what} failed: ${msg}.`,
+      'A plugin with this alias is installed already: upgrade it instead of installing again.',
+      'PLUGIN_EXISTS',
+      { cause },
+    );
   }
   return undefined;
 }

@@ -96,7 +96,11 @@ export function endpointFromEnv(env: NodeJS.ProcessEnv, homeDir: string): { endp
 }
 
 function badEndpoint(text: string, why: string): UserError {
-  return new UserError(`"${text.trim()}" is not a Docker endpoint: ${why}.`, 'Examples: unix:///var/run/docker.sock, tcp://10.0.0.5:2376, ssh://docker@10.0.0.5.', 'BAD_ENDPOINT');
+  return new UserError(
+    `"${text.trim()}" is not a Docker endpoint: ${why}.`,
+    'Examples: unix:///var/run/docker.sock, tcp://10.0.0.5:2376, ssh://docker@10.0.0.5.',
+    'BAD_ENDPOINT',
+  );
 }
 
 function stripBrackets(host: string): string {

@@ -37,7 +37,11 @@ export function watchEvents(conn: DockerConnection, onEvent: (e: DockerEvent) =>
   const loop = async () => {
     while (!stop.signal.aborted) {
       try {
-        const stream = await conn.dial<Readable>('Following events', { method: 'GET', path: '/events', query: { filters: { type: options.types ?? TREE_EVENT_TYPES } }, stream: true }, { signal: stop.signal });
+        const stream = await conn.dial<Readable>(
+          'Following events',
+          { method: 'GET', path: '/events', query: { filters: { type: options.types ?? TREE_EVENT_TYPES } }, stream: true },
+          { signal: stop.signal },
+        );
         delay = first;
         await readJsonLines<DockerEvent>(stream, onEvent, { idleMs: 0, signal: stop.signal, what: `Following events on ${conn.label}` });
       } catch (err) {

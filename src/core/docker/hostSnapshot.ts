@@ -23,8 +23,14 @@ export interface HostSnapshot {
  * becomes `volumesError`. The vsphere driver is never queried while the plugin is disabled, where
  * Docker would retry it for 15 s.
  */
-export async function loadHostSnapshot(conn: DockerConnection, options: CallOptions & { allDrivers?: boolean; alias?: string; reference?: string } = {}): Promise<HostSnapshot> {
-  const [engine, plugin] = await Promise.all([engineInfo(conn, options), pluginStatus(conn, options.alias ?? DEFAULT_PLUGIN_ALIAS, options.reference, options)]);
+export async function loadHostSnapshot(
+  conn: DockerConnection,
+  options: CallOptions & { allDrivers?: boolean; alias?: string; reference?: string } = {},
+): Promise<HostSnapshot> {
+  const [engine, plugin] = await Promise.all([
+    engineInfo(conn, options),
+    pluginStatus(conn, options.alias ?? DEFAULT_PLUGIN_ALIAS, options.reference, options),
+  ]);
   const snapshot: HostSnapshot = { engine, plugin, containers: new Map() };
   const usable = plugin.installed && plugin.enabled ? plugin.name : undefined;
   try {

@@ -18,7 +18,11 @@ export interface ProgressMessage {
  * `signal` fires, or when nothing arrives for `idleMs` (a stalled pull must not hang the UI; 0: no
  * limit, for the events stream).
  */
-export function readJsonLines<T>(stream: Readable, onMessage: (message: T) => void, options: { idleMs: number; signal?: AbortSignal; what: string }): Promise<void> {
+export function readJsonLines<T>(
+  stream: Readable,
+  onMessage: (message: T) => void,
+  options: { idleMs: number; signal?: AbortSignal; what: string },
+): Promise<void> {
   return new Promise<void>((resolve, reject) => {
     let buffered = '';
     let timer: NodeJS.Timeout | undefined;
@@ -37,7 +41,17 @@ export function readJsonLines<T>(stream: Readable, onMessage: (message: T) => vo
     const arm = () => {
       clearTimeout(timer);
       if (!options.idleMs) return;
-      timer = setTimeout(() => finish(new UserError(`${options.what} made no progress for ${Math.round(options.idleMs / 1000)} s.`, 'Check the host\'s connection to the registry, or raise vdvs.requestTimeoutSeconds.', 'TIMEOUT')), options.idleMs);
+      timer = setTimeout(
+        () =>
+          finish(
+            new UserError(
+              `${options.what} made no progress for ${Math.round(options.idleMs / 1000)} s.`,
+              "Check the host's connection to the registry, or raise vdvs.requestTimeoutSeconds.",
+              'TIMEOUT',
+            ),
+          ),
+        options.idleMs,
+      );
     };
     const onAbort = () => finish(new CancelledError(options.what));
     const emit = (line: string) => {

@@ -65,12 +65,21 @@ export function pluginName(alias: string): string {
  * vsphere-storage-for-docker (or the configured reference), so a plugin installed under another alias
  * still shows.
  */
-export function findVspherePlugin(plugins: Dockerode.PluginInfo[], alias = DEFAULT_PLUGIN_ALIAS, reference?: string): Dockerode.PluginInfo | undefined {
+export function findVspherePlugin(
+  plugins: Dockerode.PluginInfo[],
+  alias = DEFAULT_PLUGIN_ALIAS,
+  reference?: string,
+): Dockerode.PluginInfo | undefined {
   const name = pluginName(alias);
   const base = (ref: string) => ref.replace(/:[^/:]*$/, '');
   return (
     plugins.find((p) => p.Name === name) ??
-    plugins.find((p) => !!p.PluginReference && ((reference && base(p.PluginReference) === base(reference)) || /vsphere-storage-for-docker|docker-volume-vsphere/.test(p.PluginReference)))
+    plugins.find(
+      (p) =>
+        !!p.PluginReference &&
+        ((reference && base(p.PluginReference) === base(reference)) ||
+          /vsphere-storage-for-docker|docker-volume-vsphere/.test(p.PluginReference)),
+    )
   );
 }
 
@@ -85,19 +94,36 @@ export function toPluginStatus(p: Dockerode.PluginInfo | undefined): PluginStatu
 }
 
 /** Whether and how the vsphere plugin is installed on this host. */
-export async function pluginStatus(conn: DockerConnection, alias = DEFAULT_PLUGIN_ALIAS, reference?: string, options?: CallOptions): Promise<PluginStatus> {
+export async function pluginStatus(
+  conn: DockerConnection,
+  alias = DEFAULT_PLUGIN_ALIAS,
+  reference?: string,
+  options?: CallOptions,
+): Promise<PluginStatus> {
   const plugins = await conn.call('Listing plugins', (abortSignal) => conn.docker.listPlugins({ abortSignal }), options);
   return toPluginStatus(findVspherePlugin(plugins, alias, reference));
 }
 
 /** The plugin status, or a PLUGIN_NOT_INSTALLED / PLUGIN_DISABLED error: the guard of every volume operation. */
-export async function requireEnabledPlugin(conn: DockerConnection, alias = DEFAULT_PLUGIN_ALIAS, options?: CallOptions): Promise<Extract<PluginStatus, { installed: true }>> {
+export async function requireEnabledPlugin(
+  conn: DockerConnection,
+  alias = DEFAULT_PLUGIN_ALIAS,
+  options?: CallOptions,
+): Promise<Extract<PluginStatus, { installed: true }>> {
   const status = await pluginStatus(conn, alias, undefined, options);
   if (!status.installed) {
-    throw new DockerError(`The vsphere plugin is not installed on ${conn.label}.`, 'Install it first (vDVS: Install vSphere Plugin).', 'PLUGIN_NOT_INSTALLED');
+    throw new DockerError(
+      `The vsphere plugin is not installed on ${conn.label}.`,
+      'Install it first (vDVS: Install vSphere Plugin).',
+      'PLUGIN_NOT_INSTALLED',
+    );
   }
   if (!status.enabled) {
-    throw new DockerError(`The vsphere plugin (${status.name}) is disabled on ${conn.label}.`, 'Enable it first (vDVS: Enable vSphere Plugin); Docker would otherwise retry the driver for 15 s and fail.', 'PLUGIN_DISABLED');
+    throw new DockerError(
+      `The vsphere plugin (${status.name}) is disabled on ${conn.label}.`,
+      'Enable it first (vDVS: Enable vSphere Plugin); Docker would otherwise retry the driver for 15 s and fail.',
+      'PLUGIN_DISABLED',
+    );
   }
   return status;
 }
@@ -105,7 +131,11 @@ export async function requireEnabledPlugin(conn: DockerConnection, alias = DEFAU
 /** What the plugin at `reference` asks for; the user must accept these before install or upgrade. */
 export async function pluginPrivileges(conn: DockerConnection, reference: string, options?: CallOptions): Promise<PluginPrivilege[]> {
   try {
-    return await conn.dial<PluginPrivilege[]>('Reading the plugin privileges', { method: 'GET', path: '/plugins/privileges', query: { remote: reference } }, options);
+    return await conn.dial<PluginPrivilege[]>(
+      'Reading the plugin privileges',
+      { method: 'GET', path: '/plugins/privileges', query: { remote: reference } },
+      options,
+    );
   } catch (err) {
     throw imageNotFound(err, reference) ?? err;
   }
@@ -113,7 +143,11 @@ export async function pluginPrivileges(conn: DockerConnection, reference: string
 
 /** The error for privileges the user did not accept. */
 export function privilegesRefused(reference: string): DockerError {
-  return new DockerError(`The plugin ${reference} was not installed: its privileges were not accepted.`, 'vDVS needs them to attach disks to the Docker VM; install it again and accept them to use vSphere volumes.', 'PRIVILEGES_REFUSED');
+  return new DockerError(
+    `The plugin ${reference} was not installed: its privileges were not accepted.`,
+    'vDVS needs them to attach disks to the Docker VM; install it again and accept them to use vSphere volumes.',
+    'PRIVILEGES_REFUSED',
+  );
 }
 
 export interface InstallOptions extends PluginCallOptions {
@@ -137,9 +171,19 @@ export async function installPlugin(conn: DockerConnection, options: InstallOpti
   await checkPrivileges(conn, options.reference, options.acceptedPrivileges, options);
   const existing = await pluginStatus(conn, options.alias, undefined, options);
   if (existing.installed && existing.name === name) {
-    throw new DockerError(`A plugin named ${name} is installed already on ${conn.label} (${existing.reference}).`, 'Use Upgrade vSphere Plugin to change its version: removing and reinstalling it loses its volumes (vDVS #1972, #2061).', 'PLUGIN_EXISTS');
+    throw new DockerError(
+      `A plugin named ${name} is installed already on ${conn.label} (${existing.reference}).`,
+      'Use Upgrade vSphere Plugin to change its version: removing and reinstalling it loses its volumes (vDVS #1972, #2061).',
+      'PLUGIN_EXISTS',
+    );
   }
-  await followPluginStream(conn, 'Installing the plugin', options.reference, { method: 'POST', path: '/plugins/pull', query: { remote: options.reference, name }, body: options.acceptedPrivileges, stream: true }, options);
+  await followPluginStream(
+    conn,
+    'Installing the plugin',
+    options.reference,
+    { method: 'POST', path: '/plugins/pull', query: { remote: options.reference, name }, body: options.acceptedPrivileges, stream: true },
+    options,
+  );
   if (env.length) await setPluginEnv(conn, name, env, options);
   if (options.enable ?? true) await enablePlugin(conn, name, options);
   return inspectPlugin(conn, name, options);
@@ -179,7 +223,19 @@ export async function upgradePlugin(conn: DockerConnection, name: string, option
   const wasEnabled = before.installed && before.enabled;
   if (wasEnabled) await disablePlugin(conn, name, true, options);
   try {
-    await followPluginStream(conn, 'Upgrading the plugin', options.reference, { method: 'POST', path: `/plugins/${name}/upgrade`, query: { remote: options.reference }, body: options.acceptedPrivileges, stream: true }, options);
+    await followPluginStream(
+      conn,
+      'Upgrading the plugin',
+      options.reference,
+      {
+        method: 'POST',
+        path: `/plugins/${name}/upgrade`,
+        query: { remote: options.reference },
+        body: options.acceptedPrivileges,
+        stream: true,
+      },
+      options,
+    );
   } catch (err) {
     if (wasEnabled) await enablePlugin(conn, name, options).catch(() => undefined);
     throw err;
@@ -195,8 +251,13 @@ export async function upgradePlugin(conn: DockerConnection, name: string, option
  */
 export async function removePlugin(conn: DockerConnection, name: string, options?: CallOptions): Promise<void> {
   const status = await inspectPlugin(conn, name, options);
-  if (!status.installed) throw new DockerError(`There is no plugin ${name} on ${conn.label}.`, 'Refresh the Docker Hosts view.', 'PLUGIN_NOT_INSTALLED');
-  const volumes = await conn.dial<{ Volumes: { Name: string }[] | null }>('Listing the plugin volumes', { method: 'GET', path: '/volumes', query: { filters: { driver: [name] } } }, options);
+  if (!status.installed)
+    throw new DockerError(`There is no plugin ${name} on ${conn.label}.`, 'Refresh the Docker Hosts view.', 'PLUGIN_NOT_INSTALLED');
+  const volumes = await conn.dial<{ Volumes: { Name: string }[] | null }>(
+    'Listing the plugin volumes',
+    { method: 'GET', path: '/volumes', query: { filters: { driver: [name] } } },
+    options,
+  );
   const names = (volumes.Volumes ?? []).map((v) => v.Name);
   if (names.length) {
     throw new DockerError(
@@ -212,7 +273,9 @@ export async function removePlugin(conn: DockerConnection, name: string, options
 /** The status of the plugin called `name` (not installed when the daemon does not know it). */
 export async function inspectPlugin(conn: DockerConnection, name: string, options?: CallOptions): Promise<PluginStatus> {
   try {
-    return toPluginStatus(await conn.dial<Dockerode.PluginInfo>('Inspecting the plugin', { method: 'GET', path: `/plugins/${name}/json` }, options));
+    return toPluginStatus(
+      await conn.dial<Dockerode.PluginInfo>('Inspecting the plugin', { method: 'GET', path: `/plugins/${name}/json` }, options),
+    );
   } catch (err) {
     if (err instanceof DockerError && err.code === 'NOT_FOUND') return { installed: false };
     throw err;
@@ -223,21 +286,40 @@ export async function inspectPlugin(conn: DockerConnection, name: string, option
 export function validatePluginEnv(env: string[]): string[] {
   const bad = env.filter((e) => !/^[A-Za-z_][A-Za-z0-9_]*=/.test(e));
   if (bad.length) {
-    throw new DockerError(`Plugin settings must look like KEY=value; these do not: ${bad.map((b) => JSON.stringify(b)).join(', ')}.`, 'Fix the vdvs.plugin.env setting (e.g. "VDVS_LOG_LEVEL=debug").', 'DOCKER_API');
+    throw new DockerError(
+      `Plugin settings must look like KEY=value; these do not: ${bad.map((b) => JSON.stringify(b)).join(', ')}.`,
+      'Fix the vdvs.plugin.env setting (e.g. "VDVS_LOG_LEVEL=debug").',
+      'DOCKER_API',
+    );
   }
   return env;
 }
 
 /** Refuses to go on when the plugin asks for other privileges than the ones the user saw. */
-async function checkPrivileges(conn: DockerConnection, reference: string, accepted: PluginPrivilege[], options?: CallOptions): Promise<void> {
+async function checkPrivileges(
+  conn: DockerConnection,
+  reference: string,
+  accepted: PluginPrivilege[],
+  options?: CallOptions,
+): Promise<void> {
   const asked = await pluginPrivileges(conn, reference, options);
   const key = (ps: PluginPrivilege[]) => JSON.stringify(ps.map((p) => [p.Name, [...(p.Value ?? [])].sort()]).sort());
   if (key(asked) !== key(accepted)) {
-    throw new DockerError(`The plugin ${reference} asks for other privileges than the ones accepted.`, 'Run the install again and review the privileges it shows.', 'PRIVILEGES_REFUSED');
+    throw new DockerError(
+      `The plugin ${reference} asks for other privileges than the ones accepted.`,
+      'Run the install again and review the privileges it shows.',
+      'PRIVILEGES_REFUSED',
+    );
   }
 }
 
-async function followPluginStream(conn: DockerConnection, what: string, reference: string, req: Parameters<DockerConnection['dial']>[1], options: PluginCallOptions): Promise<void> {
+async function followPluginStream(
+  conn: DockerConnection,
+  what: string,
+  reference: string,
+  req: Parameters<DockerConnection['dial']>[1],
+  options: PluginCallOptions,
+): Promise<void> {
   let stream: Readable;
   try {
     stream = await conn.dial<Readable>(what, req, options);
@@ -249,9 +331,17 @@ async function followPluginStream(conn: DockerConnection, what: string, referenc
     (m) => {
       const error = progressError(m);
       // followProgress would resolve here; an error inside the stream is the install failing.
-      if (error) throw imageNotFound({ json: { message: error } }, reference) ?? new DockerError(`${what} failed on ${conn.label}: ${error}`, undefined, 'DOCKER_API');
+      if (error)
+        throw (
+          imageNotFound({ json: { message: error } }, reference) ??
+          new DockerError(`${what} failed on ${conn.label}: ${error}`, undefined, 'DOCKER_API')
+        );
       if (m.status) {
-        options.onProgress?.({ message: [m.status, m.progress].filter(Boolean).join(' '), current: m.progressDetail?.current, total: m.progressDetail?.total });
+        options.onProgress?.({
+          message: [m.status, m.progress].filter(Boolean).join(' '),
+          current: m.progressDetail?.current,
+          total: m.progressDetail?.total,
+        });
       }
     },
     { idleMs: Math.max(options.timeoutMs ?? conn.timeoutMs, 60_000), signal: options.signal, what: `${what} on ${conn.label}` },
@@ -261,8 +351,18 @@ async function followPluginStream(conn: DockerConnection, what: string, referenc
 /** PLUGIN_IMAGE_NOT_FOUND for the registry's "no such image" answers, else undefined. */
 function imageNotFound(err: unknown, reference: string): DockerError | undefined {
   const msg = daemonMessage(err) ?? '';
-  if (statusCode(err) === 404 || /manifest unknown|error resolving plugin reference|not found|does not exist|pull access denied|repository .* not found|no such host|name unknown/i.test(msg)) {
-    return new DockerError(`The plugin image ${reference} was not found${msg ? `: ${msg}` : ''}.`, 'Check the vdvs.plugin.reference setting, and that the Docker host can reach that registry.', 'PLUGIN_IMAGE_NOT_FOUND', { cause: err });
+  if (
+    statusCode(err) === 404 ||
+    /manifest unknown|error resolving plugin reference|not found|does not exist|pull access denied|repository .* not found|no such host|name unknown/i.test(
+      msg,
+    )
+  ) {
+    return new DockerError(
+      `The plugin image ${reference} was not found${msg ? `: ${msg}` : ''}.`,
+      'Check the vdvs.plugin.reference setting, and that the Docker host can reach that registry.',
+      'PLUGIN_IMAGE_NOT_FOUND',
+      { cause: err },
+    );
   }
   return undefined;
 }

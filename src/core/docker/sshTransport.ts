@@ -31,15 +31,24 @@ export class SshDockerAgent extends Agent {
     // and a call costs one round trip instead of starting `docker` on the far side again.
     super({ keepAlive: true, maxSockets: 4, keepAliveMsecs: 10_000 });
     // Node's Agent accepts an async createConnection(options, callback).
-    (this as unknown as { createConnection: unknown }).createConnection = (_options: unknown, callback: (err: Error | null, socket?: Duplex) => void) => {
-      this.openChannel().then((s) => callback(null, s), (err: Error) => callback(err));
+    (this as unknown as { createConnection: unknown }).createConnection = (
+      _options: unknown,
+      callback: (err: Error | null, socket?: Duplex) => void,
+    ) => {
+      this.openChannel().then(
+        (s) => callback(null, s),
+        (err: Error) => callback(err),
+      );
     };
   }
 
   override destroy(): void {
     const pending = this.client;
     this.client = undefined;
-    pending?.then((c) => c.end(), () => undefined);
+    pending?.then(
+      (c) => c.end(),
+      () => undefined,
+    );
     super.destroy();
   }
 

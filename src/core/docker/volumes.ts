@@ -52,7 +52,10 @@ export async function listVolumes(conn: DockerConnection, options: ListVolumesOp
  * The vsphere plugin's volumes with their Status. Fails fast with PLUGIN_NOT_INSTALLED or
  * PLUGIN_DISABLED instead of letting Docker retry a missing driver for 15 s.
  */
-export async function listVsphereVolumes(conn: DockerConnection, options: CallOptions & { alias?: string } = {}): Promise<{ plugin: Extract<PluginStatus, { installed: true }>; volumes: DockerVolume[] }> {
+export async function listVsphereVolumes(
+  conn: DockerConnection,
+  options: CallOptions & { alias?: string } = {},
+): Promise<{ plugin: Extract<PluginStatus, { installed: true }>; volumes: DockerVolume[] }> {
   const plugin = await requireEnabledPlugin(conn, options.alias ?? pluginAliasOf(conn), options);
   const volumes = await listVolumes(conn, { ...options, driver: plugin.name, withStatus: true });
   return { plugin, volumes };
@@ -60,7 +63,9 @@ export async function listVsphereVolumes(conn: DockerConnection, options: CallOp
 
 /** `docker volume inspect NAME`; NOT_FOUND when there is none. */
 export async function inspectVolume(conn: DockerConnection, name: string, options?: CallOptions): Promise<DockerVolume> {
-  return toVolume(await conn.dial<ApiVolume>(`Inspecting volume ${name}`, { method: 'GET', path: `/volumes/${encodeURIComponent(name)}` }, options));
+  return toVolume(
+    await conn.dial<ApiVolume>(`Inspecting volume ${name}`, { method: 'GET', path: `/volumes/${encodeURIComponent(name)}` }, options),
+  );
 }
 
 export interface CreateVolumeRequest {
@@ -77,7 +82,11 @@ export async function createVolume(conn: DockerConnection, request: CreateVolume
   return toVolume(
     await conn.dial<ApiVolume>(
       `Creating volume ${request.name}`,
-      { method: 'POST', path: '/volumes/create', body: { Name: request.name, Driver: request.driver, DriverOpts: request.options ?? {}, Labels: request.labels ?? {} } },
+      {
+        method: 'POST',
+        path: '/volumes/create',
+        body: { Name: request.name, Driver: request.driver, DriverOpts: request.options ?? {}, Labels: request.labels ?? {} },
+      },
       options,
     ),
   );
@@ -86,10 +95,19 @@ export async function createVolume(conn: DockerConnection, request: CreateVolume
 /** `docker volume rm [-f] NAME`; the daemon refuses (409) while a container uses it. */
 export async function removeVolume(conn: DockerConnection, name: string, force = false, options?: CallOptions): Promise<void> {
   try {
-    await conn.dial(`Removing volume ${name}`, { method: 'DELETE', path: `/volumes/${encodeURIComponent(name)}`, query: force ? { force: true } : {} }, options);
+    await conn.dial(
+      `Removing volume ${name}`,
+      { method: 'DELETE', path: `/volumes/${encodeURIComponent(name)}`, query: force ? { force: true } : {} },
+      options,
+    );
   } catch (err) {
     if (err instanceof DockerError && /in use/i.test(err.message)) {
-      throw new DockerError(`Volume ${name} is in use by a container on ${conn.label}.`, 'Stop and remove the containers using it first.', 'VOLUME_IN_USE', { cause: err });
+      throw new DockerError(
+        `Volume ${name} is in use by a container on ${conn.label}.`,
+        'Stop and remove the containers using it first.',
+        'VOLUME_IN_USE',
+        { cause: err },
+      );
     }
     throw err;
   }
@@ -110,12 +128,12 @@ function toVolume(v: ApiVolume): DockerVolume {
 
 /** Maps with at most `limit` calls in flight, keeping order. */
 export async function mapLimit<T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const out: R[] = new Array(items.length);
+  const out = new Array<R>(items.length);
   let next = 0;
   const worker = async () => {
     while (next < items.length) {
       const i = next++;
-      out[i] = await fn(items[i]!);
+      out[i] = await fn(items[i]);
     }
   };
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));

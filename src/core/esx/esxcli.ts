@@ -9,7 +9,16 @@ export interface InstallFlags {
 
 export function vibInstallArgv(remotePath: string, kind: 'vib' | 'bundle', flags: InstallFlags): string[] {
   // esxcli wants absolute paths; a bundle (offline depot) goes with -d, a single VIB with -v.
-  return ['esxcli', 'software', 'vib', 'install', kind === 'bundle' ? '-d' : '-v', remotePath, ...(flags.noSigCheck ? ['--no-sig-check'] : []), ...(flags.force ? ['--force'] : [])];
+  return [
+    'esxcli',
+    'software',
+    'vib',
+    'install',
+    kind === 'bundle' ? '-d' : '-v',
+    remotePath,
+    ...(flags.noSigCheck ? ['--no-sig-check'] : []),
+    ...(flags.force ? ['--force'] : []),
+  ];
 }
 
 export function vibRemoveArgv(name: string, maintenanceMode = false): string[] {
@@ -38,7 +47,7 @@ export function parseVibList(output: string): InstalledVib[] {
   const dashIndex = lines.findIndex((l) => /^-+(\s+-+)+\s*$/.test(l));
   if (dashIndex < 1) return [];
   const columns: { start: number; end: number }[] = [];
-  for (const m of lines[dashIndex].matchAll(/-+/g)) columns.push({ start: m.index!, end: m.index! + m[0].length });
+  for (const m of lines[dashIndex].matchAll(/-+/g)) columns.push({ start: m.index, end: m.index + m[0].length });
   const headers = columns.map((c, i) => cell(lines[dashIndex - 1], c.start, columns[i + 1]?.start).toLowerCase());
   const at = (name: string) => headers.findIndex((h) => h === name);
   const rows: InstalledVib[] = [];
@@ -68,7 +77,10 @@ export interface InstallResult {
 export function parseInstallResult(output: string): InstallResult | undefined {
   if (!/(Installation|Removal) Result/i.test(output)) return undefined;
   const field = (name: string) => new RegExp(`^\\s*${name}:[ \\t]*(.*)$`, 'mi').exec(output)?.[1].trim() ?? '';
-  const list = (name: string) => field(name).split(/[,\s]+/).filter(Boolean);
+  const list = (name: string) =>
+    field(name)
+      .split(/[,\s]+/)
+      .filter(Boolean);
   return {
     message: field('Message'),
     rebootRequired: /^true$/i.test(field('Reboot Required')),

@@ -20,7 +20,7 @@ export function explainEsxcliFailure(action: 'install' | 'remove', output: strin
     const levels = /acceptance level is (\w+), which is not compliant with the ImageProfile acceptance level (\w+)/i.exec(output);
     return new UserError(
       `The host's acceptance level refuses the install${levels ? `: a VIB at level "${levels[1]}" does not fit the host's level "${levels[2]}"` : ''} (esxcli: ${errorClass ?? 'AcceptanceError'}, vDVS #764).`,
-      'Either lower the host\'s level on the ESXi shell (`esxcli software acceptance set --level=CommunitySupported`, or PartnerSupported) and install again, or install again with --force checked. Both relax the host\'s protection: do it only for a VIB you trust.',
+      "Either lower the host's level on the ESXi shell (`esxcli software acceptance set --level=CommunitySupported`, or PartnerSupported) and install again, or install again with --force checked. Both relax the host's protection: do it only for a VIB you trust.",
       'ACCEPTANCE',
     );
   }
@@ -34,13 +34,30 @@ export function explainEsxcliFailure(action: 'install' | 'remove', output: strin
     );
   }
   if (errorClass === 'NoMatchError' || /no VIB matching/i.test(output)) {
-    return new UserError('The vDVS VIB is not installed on this host, so there is nothing to remove.', 'Refresh the host to see its VIB status.', 'NOT_INSTALLED');
+    return new UserError(
+      'The vDVS VIB is not installed on this host, so there is nothing to remove.',
+      'Refresh the host to see its VIB status.',
+      'NOT_INSTALLED',
+    );
   }
   if (errorClass === 'VibFormatError' || /not a valid VIB|VibFormatError|Invalid VIB/i.test(output)) {
-    return new UserError(`ESXi rejected the file as a VIB: ${detail}`, 'Pick the VIB (or offline bundle) of a vDVS release; the file may be damaged — download it again.', 'NOT_A_VIB');
+    return new UserError(
+      `ESXi rejected the file as a VIB: ${detail}`,
+      'Pick the VIB (or offline bundle) of a vDVS release; the file may be damaged — download it again.',
+      'NOT_A_VIB',
+    );
   }
-  if (errorClass === 'VibSigMissingError' || errorClass === 'VibSigFormatError' || errorClass === 'VibSigInvalidError' || /signature/i.test(errorClass ?? '')) {
-    return new UserError(`ESXi refused the VIB's signature: ${detail}`, 'Install again with --no-sig-check checked if you trust this VIB (vDVS development builds are unsigned).', 'SIGNATURE');
+  if (
+    errorClass === 'VibSigMissingError' ||
+    errorClass === 'VibSigFormatError' ||
+    errorClass === 'VibSigInvalidError' ||
+    /signature/i.test(errorClass ?? '')
+  ) {
+    return new UserError(
+      `ESXi refused the VIB's signature: ${detail}`,
+      'Install again with --no-sig-check checked if you trust this VIB (vDVS development builds are unsigned).',
+      'SIGNATURE',
+    );
   }
   return new UserError(
     `esxcli software vib ${action} failed${errorClass ? ` with ${errorClass}` : ''} (exit ${exitCode}): ${detail}`,

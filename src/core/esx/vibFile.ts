@@ -90,22 +90,25 @@ export async function readDescriptor(read: ReadAt, size: number, fileName: strin
 export async function parseDescriptor(xml: string, fileName: string): Promise<VibDescriptor> {
   // Loaded on first use (dist/vendor/fast-xml-parser.js), not at activation.
   const { XMLParser } = await import('fast-xml-parser');
-  let doc: any;
+  let doc: XmlNode | undefined;
   try {
     // Tag values stay strings: "0.21" is a version, not the number 0.21.
-    doc = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '@_', parseTagValue: false, trimValues: true }).parse(xml, true);
+    doc = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '@_', parseTagValue: false, trimValues: true }).parse(
+      xml,
+      true,
+    ) as XmlNode;
   } catch (err) {
     throw notAVib(fileName, `its descriptor.xml is not valid XML (${(err as Error).message.split('\n')[0]})`);
   }
-  const vib = doc?.vib;
+  const vib = node(doc?.vib);
   const name = text(vib?.name);
   const version = text(vib?.version);
   if (!vib || !name || !version) throw notAVib(fileName, 'its descriptor.xml has no <vib> with a name and a version');
   const level = text(vib['acceptance-level']) ?? 'community';
-  const constraints = [vib.relationships?.depends?.constraint ?? []].flat() as any[];
+  const constraints = [node(node(vib.relationships)?.depends)?.constraint ?? []].flat().map(node);
   const esx = constraints
     .filter((c) => c?.['@_name'] === 'esx-version')
-    .map((c) => [c['@_relation'], c['@_version']].filter(Boolean).join(' '))
+    .map((c) => [text(c?.['@_relation']), text(c?.['@_version'])].filter(Boolean).join(' '))
     .filter(Boolean);
   return {
     name,
@@ -196,9 +199,16 @@ function notAVib(fileName: string, why: string): UserError {
   );
 }
 
+/** An element as fast-xml-parser gives it: child elements and `@_` attributes by name, `#text` for mixed content. */
+type XmlNode = Record<string, unknown>;
+
+function node(value: unknown): XmlNode | undefined {
+  return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as XmlNode) : undefined;
+}
+
 function text(value: unknown): string | undefined {
-  if (value === undefined || value === null) return undefined;
-  const s = (typeof value === 'object' ? String((value as any)['#text'] ?? '') : String(value)).trim();
+  const leaf = node(value)?.['#text'] ?? value;
+  const s = typeof leaf === 'string' ? leaf.trim() : typeof leaf === 'number' || typeof leaf === 'boolean' ? String(leaf) : '';
   return s || undefined;
 }
 

@@ -63,7 +63,11 @@ const HOSTD_POLL_MS = 1000;
 export async function readVibStatus(ctx: FlowContext): Promise<VibStatus> {
   const list = await ctx.session.run(VIB_LIST_ARGV, { timeoutMs: ctx.timeoutMs, signal: ctx.signal });
   if (list.code !== 0) {
-    throw new UserError(`"esxcli software vib list" failed on ${ctx.session.target.host} (exit ${list.code}): ${(list.stderr || list.stdout).trim().split('\n')[0] || 'no output'}`, 'Check that this SSH login is an ESXi shell with esxcli (user root or an administrator).', 'ESXCLI_FAILED');
+    throw new UserError(
+      `"esxcli software vib list" failed on ${ctx.session.target.host} (exit ${list.code}): ${(list.stderr || list.stdout).trim().split('\n')[0] || 'no output'}`,
+      'Check that this SSH login is an ESXi shell with esxcli (user root or an administrator).',
+      'ESXCLI_FAILED',
+    );
   }
   const installed = parseVibList(list.stdout).find((v) => v.name === VDVS_VIB_NAME);
   const ps = await ctx.session.run(PS_ARGV, { timeoutMs: ctx.timeoutMs, signal: ctx.signal });
@@ -81,7 +85,10 @@ export async function installVib(ctx: FlowContext, request: InstallRequest): Pro
   const upload = await uploadWithCleanup(ctx, file.path, remotePath, request.onProgress);
   try {
     ctx.step?.(`Installing ${file.descriptor.name} ${file.descriptor.version}`);
-    const run = await ctx.session.run(vibInstallArgv(remotePath, file.kind, request.flags), { timeoutMs: Math.max(ctx.timeoutMs, LONG_MS), signal: ctx.signal });
+    const run = await ctx.session.run(vibInstallArgv(remotePath, file.kind, request.flags), {
+      timeoutMs: Math.max(ctx.timeoutMs, LONG_MS),
+      signal: ctx.signal,
+    });
     const output = joined(run);
     if (run.code !== 0) throw explainEsxcliFailure('install', output, run.code);
     const result = parseInstallResult(output);
@@ -97,7 +104,11 @@ export async function installVib(ctx: FlowContext, request: InstallRequest): Pro
     ctx.step?.('Verifying');
     const status = await readVibStatus(ctx);
     if (!status.installed) {
-      throw new UserError(`esxcli reported success, but "esxcli software vib list" does not show ${VDVS_VIB_NAME}.`, 'See the log for the esxcli output and /var/log/esxupdate.log on the host.', 'VERIFY_FAILED');
+      throw new UserError(
+        `esxcli reported success, but "esxcli software vib list" does not show ${VDVS_VIB_NAME}.`,
+        'See the log for the esxcli output and /var/log/esxupdate.log on the host.',
+        'VERIFY_FAILED',
+      );
     }
     if (status.installed.version !== file.descriptor.version) {
       ctx.session.log(`installed version ${status.installed.version} differs from the file's ${file.descriptor.version}`, 'info');
@@ -136,7 +147,10 @@ export interface RemoveRequest {
   confirmHostdRestart: () => Promise<boolean>;
 }
 
-export async function removeVib(ctx: FlowContext, request: RemoveRequest): Promise<{ result: InstallResult | undefined; hostdRestarted: boolean; status: VibStatus }> {
+export async function removeVib(
+  ctx: FlowContext,
+  request: RemoveRequest,
+): Promise<{ result: InstallResult | undefined; hostdRestarted: boolean; status: VibStatus }> {
   ctx.step?.(`Removing ${VDVS_VIB_NAME}`);
   const result = await runRemove(ctx, request.maintenanceMode ?? false);
   const hostdRestarted = await request.confirmHostdRestart();
@@ -144,7 +158,11 @@ export async function removeVib(ctx: FlowContext, request: RemoveRequest): Promi
   ctx.step?.('Verifying');
   const status = await readVibStatus(ctx);
   if (status.installed) {
-    throw new UserError(`esxcli reported success, but ${VDVS_VIB_NAME} ${status.installed.version} is still listed.`, 'A reboot of the host may be needed to finish the removal.', 'VERIFY_FAILED');
+    throw new UserError(
+      `esxcli reported success, but ${VDVS_VIB_NAME} ${status.installed.version} is still listed.`,
+      'A reboot of the host may be needed to finish the removal.',
+      'VERIFY_FAILED',
+    );
   }
   return { result, hostdRestarted, status };
 }
@@ -153,27 +171,45 @@ export async function removeVib(ctx: FlowContext, request: RemoveRequest): Promi
 export async function restartHostd(ctx: FlowContext): Promise<void> {
   ctx.step?.('Restarting hostd');
   const restart = await ctx.session.run(HOSTD_RESTART_ARGV, { timeoutMs: Math.max(ctx.timeoutMs, LONG_MS), signal: ctx.signal });
-  if (restart.code !== 0) throw new UserError(`Restarting hostd failed (exit ${restart.code}): ${joined(restart).trim().split('\n')[0]}`, 'Restart it from the host console (DCUI: Troubleshooting > Restart Management Agents).', 'HOSTD');
+  if (restart.code !== 0)
+    throw new UserError(
+      `Restarting hostd failed (exit ${restart.code}): ${joined(restart).trim().split('\n')[0]}`,
+      'Restart it from the host console (DCUI: Troubleshooting > Restart Management Agents).',
+      'HOSTD',
+    );
   ctx.step?.('Waiting for hostd to come back');
   const waitMs = Math.max(ctx.timeoutMs, HOSTD_BACK_MS);
   const deadline = Date.now() + waitMs;
   for (;;) {
     const status = await ctx.session.run(HOSTD_STATUS_ARGV, { timeoutMs: ctx.timeoutMs, signal: ctx.signal });
     if (status.code === 0 && /\bis running\b/i.test(status.stdout)) return;
-    if (Date.now() > deadline) throw new UserError(`hostd did not come back within ${Math.round(waitMs / 1000)} s after the restart.`, 'Check the host console; vCenter shows the host as not responding until hostd runs.', 'HOSTD');
+    if (Date.now() > deadline)
+      throw new UserError(
+        `hostd did not come back within ${Math.round(waitMs / 1000)} s after the restart.`,
+        'Check the host console; vCenter shows the host as not responding until hostd runs.',
+        'HOSTD',
+      );
     await sleep(HOSTD_POLL_MS, ctx.signal);
   }
 }
 
 async function runRemove(ctx: FlowContext, maintenanceMode: boolean): Promise<InstallResult | undefined> {
-  const run = await ctx.session.run(vibRemoveArgv(VDVS_VIB_NAME, maintenanceMode), { timeoutMs: Math.max(ctx.timeoutMs, LONG_MS), signal: ctx.signal });
+  const run = await ctx.session.run(vibRemoveArgv(VDVS_VIB_NAME, maintenanceMode), {
+    timeoutMs: Math.max(ctx.timeoutMs, LONG_MS),
+    signal: ctx.signal,
+  });
   const output = joined(run);
   if (run.code !== 0) throw explainEsxcliFailure('remove', output, run.code);
   return parseInstallResult(output);
 }
 
 /** Uploads; when the upload fails with the partial file left (the connection died), removes it over a new session. */
-async function uploadWithCleanup(ctx: FlowContext, localPath: string, remotePath: string, onProgress?: (p: UploadProgress) => void): Promise<UploadResult> {
+async function uploadWithCleanup(
+  ctx: FlowContext,
+  localPath: string,
+  remotePath: string,
+  onProgress?: (p: UploadProgress) => void,
+): Promise<UploadResult> {
   try {
     return await ctx.session.upload(localPath, remotePath, { signal: ctx.signal, onProgress, stallMs: Math.max(ctx.timeoutMs, 10_000) });
   } catch (err) {

@@ -62,9 +62,12 @@ export async function connectSsh(endpoint: SshEndpoint, login: SshLogin, options
           reject(keyProblem ?? err);
         });
         client.on('close', () => {
-          if (!ready) reject(keyProblem ?? Object.assign(new Error(`${where} closed the SSH connection during login`), { code: 'SSH_CLOSED' }));
+          if (!ready)
+            reject(keyProblem ?? Object.assign(new Error(`${where} closed the SSH connection during login`), { code: 'SSH_CLOSED' }));
         });
-        client.on('keyboard-interactive', (_name, _instructions, _lang, prompts, finish) => finish(prompts.map(() => login.password ?? '')));
+        client.on('keyboard-interactive', (_name, _instructions, _lang, prompts, finish) =>
+          finish(prompts.map(() => login.password ?? '')),
+        );
         const config: ConnectConfig = {
           host: fromConfig.hostName ?? endpoint.host,
           port: endpoint.port,

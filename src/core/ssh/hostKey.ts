@@ -33,7 +33,13 @@ export class HostKeyError extends UserError {
   }
 
   static unknown(host: string, fingerprint: string, advice: PinAdvice): HostKeyError {
-    return new HostKeyError(`The SSH host key of ${host} is not trusted yet (${fingerprint}).`, advice.pin, 'HOST_KEY_UNKNOWN', host, fingerprint);
+    return new HostKeyError(
+      `The SSH host key of ${host} is not trusted yet (${fingerprint}).`,
+      advice.pin,
+      'HOST_KEY_UNKNOWN',
+      host,
+      fingerprint,
+    );
   }
 
   static changed(host: string, pinned: string, offered: string, advice: PinAdvice): HostKeyError {

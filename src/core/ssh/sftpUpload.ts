@@ -1,7 +1,7 @@
 import { open } from 'node:fs/promises';
 import type { SFTPWrapper } from 'ssh2';
 import { CancelledError } from '../abort';
-import { UserError } from '../errors';
+import { errorMessage, UserError } from '../errors';
 
 export interface UploadProgress {
   bytes: number;
@@ -36,7 +36,9 @@ export class UploadFailedError extends UserError {
   ) {
     super(
       message,
-      partialRemoved ? 'The partial file was removed from the host. Check the connection and try again.' : `The partial file ${remotePath} may be left on the host; it is removed on the next try.`,
+      partialRemoved
+        ? 'The partial file was removed from the host. Check the connection and try again.'
+        : `The partial file ${remotePath} may be left on the host; it is removed on the next try.`,
       'UPLOAD_CUT_OFF',
       { cause },
     );
@@ -62,7 +64,9 @@ export async function uploadFile(sftp: SFTPWrapper, localPath: string, remotePat
   let handle: Buffer | undefined;
   let bytes = 0;
   try {
-    handle = await new Promise<Buffer>((resolve, reject) => sftp.open(remotePath, 'w', 0o644, (err, h) => (err ? reject(err) : resolve(h))));
+    handle = await new Promise<Buffer>((resolve, reject) =>
+      sftp.open(remotePath, 'w', 0o644, (err, h) => (err ? reject(err) : resolve(h))),
+    );
     await new Promise<void>((resolve, reject) => {
       let next = 0;
       let inFlight = 0;
@@ -74,12 +78,15 @@ export async function uploadFile(sftp: SFTPWrapper, localPath: string, remotePat
         done = true;
         clearTimeout(stall);
         options.signal?.removeEventListener('abort', onAbort);
-        if (err) reject(err as Error);
+        if (err) reject(err instanceof Error ? err : new Error(errorMessage(err)));
         else resolve();
       };
       const armStall = () => {
         clearTimeout(stall);
-        stall = setTimeout(() => finish(new Error(`no write was acknowledged for ${Math.round(options.stallMs / 1000)} s`)), options.stallMs);
+        stall = setTimeout(
+          () => finish(new Error(`no write was acknowledged for ${Math.round(options.stallMs / 1000)} s`)),
+          options.stallMs,
+        );
       };
       const onAbort = () => finish(new CancelledError('The upload'));
       const report = (force: boolean) => {
@@ -125,11 +132,22 @@ export async function uploadFile(sftp: SFTPWrapper, localPath: string, remotePat
   } catch (err) {
     const removed = await removePartial(sftp, remotePath, handle, options.stallMs);
     if (err instanceof CancelledError) {
-      if (!removed) throw new UploadFailedError(`The upload to ${remotePath} was cancelled, but the partial file could not be removed.`, false, remotePath, err);
+      if (!removed)
+        throw new UploadFailedError(
+          `The upload to ${remotePath} was cancelled, but the partial file could not be removed.`,
+          false,
+          remotePath,
+          err,
+        );
       throw err;
     }
     const why = err instanceof Error ? err.message : String(err);
-    throw new UploadFailedError(`The upload to ${remotePath} was cut off after ${bytes} of ${total} bytes: ${why}.`, removed, remotePath, err);
+    throw new UploadFailedError(
+      `The upload to ${remotePath} was cut off after ${bytes} of ${total} bytes: ${why}.`,
+      removed,
+      remotePath,
+      err,
+    );
   } finally {
     await local.close();
   }

@@ -95,12 +95,16 @@ export function correlate(input: CorrelationInput): VolumeRow[] {
     // right after a create Docker may list a volume both by its short name and as vol@ds: one entry per host
     if (!row.docker.some((d) => d.hostId === entry.hostId)) row.docker.push(entry);
     for (const container of entry.containers) {
-      if (!row.containers.some((c) => c.hostName === entry.hostName && c.container === container)) row.containers.push({ hostName: entry.hostName, container });
+      if (!row.containers.some((c) => c.hostName === entry.hostName && c.container === container))
+        row.containers.push({ hostName: entry.hostName, container });
     }
   }
 
   // several tenants may hold the same name: the default tenant's VMDK is the one Docker hosts see
-  const vmdks = [...input.vmdks].sort((a, b) => Number(!isDefaultTenant(volumeFromDatastorePath(a.path)?.tenant)) - Number(!isDefaultTenant(volumeFromDatastorePath(b.path)?.tenant)));
+  const vmdks = [...input.vmdks].sort(
+    (a, b) =>
+      Number(!isDefaultTenant(volumeFromDatastorePath(a.path)?.tenant)) - Number(!isDefaultTenant(volumeFromDatastorePath(b.path)?.tenant)),
+  );
   for (const vmdk of vmdks) {
     const loc = volumeFromDatastorePath(vmdk.path);
     if (!loc) continue;
@@ -112,8 +116,16 @@ export function correlate(input: CorrelationInput): VolumeRow[] {
     } else {
       const orphanKey = row ? `${key}#${vmdk.path}` : key;
       rows.set(orphanKey, {
-        key, volume: loc.volume, datastore: loc.datastore, docker: [], vmdk, tenant: loc.tenant,
-        facts: volumeFacts(undefined), containers: [], backup: backupEligibility(undefined), orphan: 'no-docker-host',
+        key,
+        volume: loc.volume,
+        datastore: loc.datastore,
+        docker: [],
+        vmdk,
+        tenant: loc.tenant,
+        facts: volumeFacts(undefined),
+        containers: [],
+        backup: backupEligibility(undefined),
+        orphan: 'no-docker-host',
       });
     }
   }

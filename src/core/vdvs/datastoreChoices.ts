@@ -38,9 +38,16 @@ function toChoice(ds: DatastoreInfo): DatastoreChoice {
  * only the datastores of the ESXi host running it (a vCenter sees datastores the VM cannot reach).
  * Two round trips (datastores and VMs, in parallel), two more when the VM is found.
  */
-export async function readDatastoreChoices(session: VsphereSession, vmName: string | undefined, signal?: AbortSignal): Promise<EsxiDatastores> {
+export async function readDatastoreChoices(
+  session: VsphereSession,
+  vmName: string | undefined,
+  signal?: AbortSignal,
+): Promise<EsxiDatastores> {
   const root = session.serviceContent.rootFolder;
-  const [all, vms] = await Promise.all([listDatastores(session, root, signal), vmName ? listVms(session, root, signal) : Promise.resolve([])]);
+  const [all, vms] = await Promise.all([
+    listDatastores(session, root, signal),
+    vmName ? listVms(session, root, signal) : Promise.resolve([]),
+  ]);
   const vm = vms.find((v) => v.name === vmName);
   let visible = all;
   if (vm) {

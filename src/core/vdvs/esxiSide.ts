@@ -32,7 +32,12 @@ export async function readEsxiSide(session: VsphereSession, esxiHostId: string, 
   };
 }
 
-async function readDatastore(session: VsphereSession, esxiHostId: string, ds: DatastoreInfo, signal?: AbortSignal): Promise<Omit<EsxiSide, 'vmDatastores'>> {
+async function readDatastore(
+  session: VsphereSession,
+  esxiHostId: string,
+  ds: DatastoreInfo,
+  signal?: AbortSignal,
+): Promise<Omit<EsxiSide, 'vmDatastores'>> {
   const { vmdks } = await listDockvols(session, ds, signal);
   const entries: VmdkEntry[] = [];
   const disks: VmDiskEntry[] = [];

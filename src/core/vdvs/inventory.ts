@@ -32,26 +32,37 @@ export interface HostInventory {
   unlisted: Array<{ name: string; containers: string[] }>;
 }
 
-export async function listVsphereVolumes(conn: DockerConnection, options: CallOptions & { concurrency?: number } = {}): Promise<HostInventory> {
-  const [all, containers] = await Promise.all([
-    listVolumes(conn, options),
-    listContainers(conn, options),
-  ]);
+export async function listVsphereVolumes(
+  conn: DockerConnection,
+  options: CallOptions & { concurrency?: number } = {},
+): Promise<HostInventory> {
+  const [all, containers] = await Promise.all([listVolumes(conn, options), listContainers(conn, options)]);
   const users = new Map([...containersByVolume(containers)].map(([volume, list]) => [volume, list.map((c) => c.name)]));
   const failures: HostInventory['failures'] = [];
   const alias = pluginAliasOf(conn);
   const isVsphereDriver = (driver: string | undefined) => isPluginDriver(driver, alias);
-  const inspected = await mapLimit(all.filter((v) => isVsphereDriver(v.driver)), options.concurrency ?? INSPECT_CONCURRENCY, async (v): Promise<DockerVolume> => {
-    try {
-      return await inspectVolume(conn, v.name, options);
-    } catch (err) {
-      failures.push({ name: v.name, message: err instanceof Error ? err.message : String(err) });
-      return v;
-    }
-  });
-  const entries = inspected.map((v) => ({ hostId: conn.host.id, hostName: conn.host.name, name: v.name, status: v.status, containers: users.get(v.name) ?? [] }));
+  const inspected = await mapLimit(
+    all.filter((v) => isVsphereDriver(v.driver)),
+    options.concurrency ?? INSPECT_CONCURRENCY,
+    async (v): Promise<DockerVolume> => {
+      try {
+        return await inspectVolume(conn, v.name, options);
+      } catch (err) {
+        failures.push({ name: v.name, message: err instanceof Error ? err.message : String(err) });
+        return v;
+      }
+    },
+  );
+  const entries = inspected.map((v) => ({
+    hostId: conn.host.id,
+    hostName: conn.host.name,
+    name: v.name,
+    status: v.status,
+    containers: users.get(v.name) ?? [],
+  }));
   const listed = new Set(entries.map((e) => e.name));
-  const unlisted = [...users].filter(([name]) => !listed.has(name) && containers.some((c) => c.mounts.some((m) => m.volume === name && isVsphereDriver(m.driver))))
+  const unlisted = [...users]
+    .filter(([name]) => !listed.has(name) && containers.some((c) => c.mounts.some((m) => m.volume === name && isVsphereDriver(m.driver))))
     .map(([name, names]) => ({ name, containers: names }));
   return { entries, failures, unlisted };
 }
@@ -79,7 +90,11 @@ async function volumeNames(conn: DockerConnection, volume: string, options: Call
 
 /** A server (plugin/ESXi) error, verbatim, with vDVS's known cause when there is one. */
 export class VdvsServerError extends UserError {
-  constructor(readonly serverMessage: string, explanation: string | undefined, cause: unknown) {
+  constructor(
+    readonly serverMessage: string,
+    explanation: string | undefined,
+    cause: unknown,
+  ) {
     super(serverMessage, explanation, 'VDVS_SERVER', { cause });
     this.name = 'VdvsServerError';
   }
@@ -97,13 +112,23 @@ function serverError(err: unknown): unknown {
  * Creates a vsphere volume. The vDVS rules run first, so a bad request never reaches the host;
  * the server's own refusal still comes back verbatim.
  */
-export async function createVsphereVolume(conn: DockerConnection, name: string, options: VdvsOptions, ctx: ValidationContext = {}, call: CallOptions = {}): Promise<DockerVolume> {
+export async function createVsphereVolume(
+  conn: DockerConnection,
+  name: string,
+  options: VdvsOptions,
+  ctx: ValidationContext = {},
+  call: CallOptions = {},
+): Promise<DockerVolume> {
   const invalid = validateCreate({ name, options }, ctx);
   if (invalid) throw new UserError(invalid, undefined, 'VDVS_INVALID');
   const driverOpts = Object.fromEntries(Object.entries(options).filter((e): e is [string, string] => e[1] !== undefined));
   try {
     // vDVS attaches the new disk and formats it during create: give it longer than a plain call
-    return await createVolume(conn, { name, driver: pluginAliasOf(conn), options: driverOpts }, { timeoutMs: Math.max(conn.timeoutMs, 120_000), ...call });
+    return await createVolume(
+      conn,
+      { name, driver: pluginAliasOf(conn), options: driverOpts },
+      { timeoutMs: Math.max(conn.timeoutMs, 120_000), ...call },
+    );
   } catch (err) {
     throw serverError(err);
   }
@@ -113,7 +138,11 @@ export async function createVsphereVolume(conn: DockerConnection, name: string, 
 export async function removeVsphereVolume(conn: DockerConnection, name: string, call: CallOptions = {}): Promise<void> {
   const users = await containersUsing(conn, name, call);
   if (users.length) {
-    throw new UserError(`Volume ${name} is in use by ${users.length === 1 ? 'container' : 'containers'} ${users.join(', ')}.`, 'Remove those containers first (docker rm), then remove the volume.', 'VOLUME_IN_USE');
+    throw new UserError(
+      `Volume ${name} is in use by ${users.length === 1 ? 'container' : 'containers'} ${users.map((c) => c.name).join(', ')}.`,
+      'Remove those containers first (docker rm), then remove the volume.',
+      'VOLUME_IN_USE',
+    );
   }
   try {
     await removeVolume(conn, name, false, { timeoutMs: Math.max(conn.timeoutMs, 60_000), ...call });

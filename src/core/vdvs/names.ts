@@ -45,9 +45,11 @@ export function validateVolumeName(fullName: string): string | undefined {
   const { volume, datastore } = parseVolumeName(fullName);
   if (SNAPSHOT_NAME.test(volume)) return pyRepr("Volume names ending with '-NNNNNN' (where N is a digit) are not supported");
   if (volume.length > MAX_VOLUME_NAME_LENGTH) return pyRepr(`Volume name is too long (max len is ${MAX_VOLUME_NAME_LENGTH})`);
-  if (datastore && datastore.length > MAX_DATASTORE_NAME_LENGTH) return pyRepr(`Datastore name is too long (max len is ${MAX_DATASTORE_NAME_LENGTH})`);
+  if (datastore && datastore.length > MAX_DATASTORE_NAME_LENGTH)
+    return pyRepr(`Datastore name is too long (max len is ${MAX_DATASTORE_NAME_LENGTH})`);
   // worded as the lab stand-in words it, so both sides of the rules table agree
-  if (ILLEGAL_NAME_CHARACTERS.some((c) => volume.includes(c))) return pyRepr(`Volume name ${volume} contains illegal characters: ${pyReprList(ILLEGAL_NAME_CHARACTERS)}`);
+  if (ILLEGAL_NAME_CHARACTERS.some((c) => volume.includes(c)))
+    return pyRepr(`Volume name ${volume} contains illegal characters: ${pyReprList(ILLEGAL_NAME_CHARACTERS)}`);
   return undefined;
 }
 

@@ -32,13 +32,48 @@ export const DEFAULT_ACCESS: Access = 'read-write';
 export const DEFAULT_FSTYPE = 'ext4';
 
 export const VDVS_OPTIONS: readonly VdvsOptionSpec[] = [
-  { key: 'size', vdvsDefault: DEFAULT_SIZE, excludes: ['clone-from'], editable: false, description: 'Disk size: an integer followed by mb, gb or tb.' },
-  { key: 'vsan-policy-name', vdvsDefault: '[VSAN default]', editable: false, description: 'A vSAN storage policy created with vmdkops_admin; vSAN datastores only.' },
+  {
+    key: 'size',
+    vdvsDefault: DEFAULT_SIZE,
+    excludes: ['clone-from'],
+    editable: false,
+    description: 'Disk size: an integer followed by mb, gb or tb.',
+  },
+  {
+    key: 'vsan-policy-name',
+    vdvsDefault: '[VSAN default]',
+    editable: false,
+    description: 'A vSAN storage policy created with vmdkops_admin; vSAN datastores only.',
+  },
   { key: 'diskformat', vdvsDefault: DEFAULT_DISK_FORMAT, values: DISK_FORMATS, editable: false, description: 'Allocation of the VMDK.' },
-  { key: 'attach-as', vdvsDefault: DEFAULT_ATTACH_AS, values: ATTACH_AS, editable: true, description: 'Disk mode when attached to the Docker host VM; independent_persistent disks are skipped by VM snapshots.' },
-  { key: 'access', vdvsDefault: DEFAULT_ACCESS, values: ACCESS, editable: true, description: 'Mount the file system read-write or read-only.' },
-  { key: 'fstype', vdvsDefault: DEFAULT_FSTYPE, excludes: ['clone-from'], editable: false, description: 'File system made by the plugin on the Docker host (needs its mkfs.<fstype>).' },
-  { key: 'clone-from', vdvsDefault: 'None', excludes: ['size', 'fstype'], editable: false, description: 'Copy an existing volume (vol or vol@datastore); the clone keeps its size and file system.' },
+  {
+    key: 'attach-as',
+    vdvsDefault: DEFAULT_ATTACH_AS,
+    values: ATTACH_AS,
+    editable: true,
+    description: 'Disk mode when attached to the Docker host VM; independent_persistent disks are skipped by VM snapshots.',
+  },
+  {
+    key: 'access',
+    vdvsDefault: DEFAULT_ACCESS,
+    values: ACCESS,
+    editable: true,
+    description: 'Mount the file system read-write or read-only.',
+  },
+  {
+    key: 'fstype',
+    vdvsDefault: DEFAULT_FSTYPE,
+    excludes: ['clone-from'],
+    editable: false,
+    description: 'File system made by the plugin on the Docker host (needs its mkfs.<fstype>).',
+  },
+  {
+    key: 'clone-from',
+    vdvsDefault: 'None',
+    excludes: ['size', 'fstype'],
+    editable: false,
+    description: 'Copy an existing volume (vol or vol@datastore); the clone keeps its size and file system.',
+  },
 ];
 
 export const OPTION_KEYS: readonly VdvsOptionKey[] = VDVS_OPTIONS.map((o) => o.key);

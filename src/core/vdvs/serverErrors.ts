@@ -11,11 +11,13 @@ export interface ExplainedError {
 const KNOWN_CAUSES: Array<{ test: RegExp; explanation: string }> = [
   {
     test: /errno=104|connection reset by peer/i,
-    explanation: 'The ESXi host running this Docker host VM does not answer vDVS requests: the vDVS VIB (esx-vmdkops-service) is most likely not installed there, or hostd was not restarted after installing it (vDVS #602). Install the VIB on that ESXi host.',
+    explanation:
+      'The ESXi host running this Docker host VM does not answer vDVS requests: the vDVS VIB (esx-vmdkops-service) is most likely not installed there, or hostd was not restarted after installing it (vDVS #602). Install the VIB on that ESXi host.',
   },
   {
     test: /Device not found/,
-    explanation: 'The plugin is newer than the VIB on the ESXi host: the disk was attached but the plugin could not find the device (vDVS #2023). Upgrade the VIB to the plugin\'s version, or use matching versions.',
+    explanation:
+      "The plugin is newer than the VIB on the ESXi host: the disk was attached but the plugin could not find the device (vDVS #2023). Upgrade the VIB to the plugin's version, or use matching versions.",
   },
   {
     test: /Plugin initialization in progress/,
@@ -36,7 +38,10 @@ const OPERATION = /^(?:create|remove|get|mount|unmount|path) \S+: /;
 const LEGACY_DRIVER = /VolumeDriver\.\w+:\s?/;
 
 function unwrapDaemon(raw: string): string {
-  return raw.trim().replace(/^\(HTTP code \d+\)[^-]*-\s*/, '').replace(/^Error response from daemon:\s*/, '');
+  return raw
+    .trim()
+    .replace(/^\(HTTP code \d+\)[^-]*-\s*/, '')
+    .replace(/^Error response from daemon:\s*/, '');
 }
 
 /** True when the daemon's error text is a volume driver's (the plugin's or ESXi's) answer. */
@@ -45,7 +50,10 @@ export function isDriverError(raw: string): boolean {
   return OPERATION.test(text) || LEGACY_DRIVER.test(text);
 }
 
-/** Strips Docker's wrappers ("Error response from daemon:", dockerode's "(HTTP code 500) server error -", "create NAME:", "VolumeDriver.Create:"). */
+/**
+ * Strips Docker's wrappers ("Error response from daemon:", dockerode's "(HTTP code 500) server error -", "create NAME:",
+ * "VolumeDriver.Create:").
+ */
 export function driverMessage(raw: string): string {
   let text = unwrapDaemon(raw).replace(OPERATION, '');
   const driver = LEGACY_DRIVER.exec(text);

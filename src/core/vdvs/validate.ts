@@ -1,7 +1,5 @@
 import { validateDatastore, validateVolumeName } from './names';
-import {
-  ACCESS, ATTACH_AS, DEFAULT_FSTYPE, isOptionKey, OPTION_KEYS, VDVS_OPTIONS, VdvsOptionKey, VdvsOptions,
-} from './options';
+import { ACCESS, ATTACH_AS, DEFAULT_FSTYPE, isOptionKey, OPTION_KEYS, VDVS_OPTIONS, VdvsOptionKey, VdvsOptions } from './options';
 import { pyReprList } from './pyRepr';
 
 /**
@@ -59,11 +57,17 @@ export function validateOption(key: VdvsOptionKey, value: string, options: VdvsO
       }
       return undefined;
     case 'diskformat':
-      return DISK_FORMATS_AS_LISTED.includes(value) ? undefined : `Disk Allocation Format '${value}' is not supported. Valid options are: ${pyReprList(DISK_FORMATS_AS_LISTED)}.`;
+      return DISK_FORMATS_AS_LISTED.includes(value)
+        ? undefined
+        : `Disk Allocation Format '${value}' is not supported. Valid options are: ${pyReprList(DISK_FORMATS_AS_LISTED)}.`;
     case 'attach-as':
-      return (ATTACH_AS as readonly string[]).includes(value) ? undefined : `Attach type '${value}' is not supported. Valid options are: ${pyReprList(ATTACH_AS)}`;
+      return (ATTACH_AS as readonly string[]).includes(value)
+        ? undefined
+        : `Attach type '${value}' is not supported. Valid options are: ${pyReprList(ATTACH_AS)}`;
     case 'access':
-      return (ACCESS as readonly string[]).includes(value) ? undefined : `Access type '${value}' is not supported. Valid options are: ${pyReprList(ACCESS)}`;
+      return (ACCESS as readonly string[]).includes(value)
+        ? undefined
+        : `Access type '${value}' is not supported. Valid options are: ${pyReprList(ACCESS)}`;
     case 'fstype':
       if (ctx.supportedFstypes) {
         const unsupported = fstypeSupportMessage(value, ctx.supportedFstypes);
@@ -97,7 +101,11 @@ export function validateCreate(req: CreateRequest, ctx: ValidationContext = {}):
   const nameError = validateVolumeName(req.name);
   if (nameError) return nameError;
   if (ctx.knownDatastores && ctx.defaultDatastore !== undefined) {
-    const dsError = validateDatastore(req.name.includes('@') ? req.name.slice(req.name.lastIndexOf('@') + 1) : undefined, ctx.knownDatastores, ctx.defaultDatastore);
+    const dsError = validateDatastore(
+      req.name.includes('@') ? req.name.slice(req.name.lastIndexOf('@') + 1) : undefined,
+      ctx.knownDatastores,
+      ctx.defaultDatastore,
+    );
     if (dsError) return dsError;
   }
   const invalid = given.filter((k) => !isOptionKey(k));

@@ -32,28 +32,34 @@ export interface VolumesSnapshot {
  */
 export async function loadVolumeData(sources: VolumeSources, signal?: AbortSignal): Promise<VolumesSnapshot> {
   const snapshot: VolumesSnapshot = { rows: [], hostErrors: [], inspectFailures: [], esxiErrors: [], esxiJoined: false };
-  const esxiSides = Promise.all(sources.esxi.map(async (e): Promise<EsxiSide | undefined> => {
-    try {
-      return await readEsxiSide(await e.session(), e.id, signal);
-    } catch (err) {
-      snapshot.esxiErrors.push({ id: e.id, name: e.name, message: errorMessage(err) });
-      return undefined;
-    }
-  }));
-  const perHost = await Promise.all(sources.docker.map(async ({ host, use }) => {
-    try {
-      const inventory = await use((conn) => listVsphereVolumes(conn, { signal }));
-      snapshot.inspectFailures.push(...inventory.failures.map((f) => ({ host, ...f })));
-      return { host, inventory };
-    } catch (err) {
-      snapshot.hostErrors.push({ host, message: errorMessage(err) });
-      return undefined;
-    }
-  }));
+  const esxiSides = Promise.all(
+    sources.esxi.map(async (e): Promise<EsxiSide | undefined> => {
+      try {
+        return await readEsxiSide(await e.session(), e.id, signal);
+      } catch (err) {
+        snapshot.esxiErrors.push({ id: e.id, name: e.name, message: errorMessage(err) });
+        return undefined;
+      }
+    }),
+  );
+  const perHost = await Promise.all(
+    sources.docker.map(async ({ host, use }) => {
+      try {
+        const inventory = await use((conn) => listVsphereVolumes(conn, { signal }));
+        snapshot.inspectFailures.push(...inventory.failures.map((f) => ({ host, ...f })));
+        return { host, inventory };
+      } catch (err) {
+        snapshot.hostErrors.push({ host, message: errorMessage(err) });
+        return undefined;
+      }
+    }),
+  );
   const sides = (await esxiSides).filter((s): s is EsxiSide => !!s);
   const esxi = mergeEsxiSides(sides);
   snapshot.esxiJoined = sides.length > 0;
-  const docker = perHost.flatMap((h) => (h ? dockerEntries(h.host, h.inventory, h.host.vmName ? esxi.vmDatastores[h.host.vmName] : undefined) : []));
+  const docker = perHost.flatMap((h) =>
+    h ? dockerEntries(h.host, h.inventory, h.host.vmName ? esxi.vmDatastores[h.host.vmName] : undefined) : [],
+  );
   snapshot.rows = correlate({ docker, ...esxi });
   return snapshot;
 }

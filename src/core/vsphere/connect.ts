@@ -14,5 +14,16 @@ export interface ConnectSettings {
  * an UnknownCertificateError carries the thumbprint to offer.
  */
 export function connectToHost(host: EsxiHostConfig, password: string, settings: ConnectSettings): Promise<VsphereSession> {
-  return VsphereSession.open({ url: host.url, user: host.user, password, thumbprint: host.thumbprint, caBundlePath: settings.caBundlePath || undefined, timeoutMs: settings.timeoutMs, log: settings.log }, settings.signal);
+  return VsphereSession.open(
+    {
+      url: host.url,
+      user: host.user,
+      password,
+      thumbprint: host.thumbprint,
+      caBundlePath: settings.caBundlePath || undefined,
+      timeoutMs: settings.timeoutMs,
+      log: settings.log,
+    },
+    settings.signal,
+  );
 }

@@ -40,16 +40,31 @@ export interface SearchOptions {
  * Searches a datastore folder for folders and VMDK descriptors with sizes and details: one search task
  * plus its result. A folder that does not exist gives an empty list.
  */
-export async function searchDatastore(session: VsphereSession, browser: MoRef, folder: DatastoreLocation, options: SearchOptions = {}, signal?: AbortSignal): Promise<DatastoreEntry[]> {
+export async function searchDatastore(
+  session: VsphereSession,
+  browser: MoRef,
+  folder: DatastoreLocation,
+  options: SearchOptions = {},
+  signal?: AbortSignal,
+): Promise<DatastoreEntry[]> {
   const operation = options.subFolders ? 'SearchDatastoreSubFolders_Task' : 'SearchDatastore_Task';
   const searchSpec = {
-    query: options.allFiles ? [typed('FileQuery', {})] : [typed('FolderFileQuery', {}), typed('VmDiskFileQuery', { details: { diskType: true, capacityKb: true, hardwareVersion: false, thin: true } })],
+    query: options.allFiles
+      ? [typed('FileQuery', {})]
+      : [
+          typed('FolderFileQuery', {}),
+          typed('VmDiskFileQuery', { details: { diskType: true, capacityKb: true, hardwareVersion: false, thin: true } }),
+        ],
     details: { fileType: true, fileSize: true, modification: true, fileOwner: false },
     matchPattern: options.matchPattern ?? ['*'],
   };
   let result: unknown;
   try {
-    const [task] = await session.invoke(operation, { _this: moRefArg(browser), datastorePath: formatDatastorePath(folder), searchSpec }, signal);
+    const [task] = await session.invoke(
+      operation,
+      { _this: moRefArg(browser), datastorePath: formatDatastorePath(folder), searchSpec },
+      signal,
+    );
     result = await waitForTask(session, taskRef(task), signal);
   } catch (err) {
     if (err instanceof VimFault && err.faultName === 'FileNotFound') return [];
@@ -85,29 +100,45 @@ export async function searchDatastore(session: VsphereSession, browser: MoRef, f
  * each is attached to and its disk mode. Two round trips in parallel: the datastore search, and the
  * VMs using the datastore with their disks.
  */
-export async function listDockvols(session: VsphereSession, datastore: DatastoreInfo, signal?: AbortSignal): Promise<{ tenants: DatastoreEntry[]; vmdks: DockvolsVmdk[] }> {
+export async function listDockvols(
+  session: VsphereSession,
+  datastore: DatastoreInfo,
+  signal?: AbortSignal,
+): Promise<{ tenants: DatastoreEntry[]; vmdks: DockvolsVmdk[] }> {
   if (!datastore.browser) throw new Error(`datastore ${datastore.name} has no browser`);
   const [entries, vms] = await Promise.all([
     searchDatastore(session, datastore.browser, { datastore: datastore.name, path: DOCKVOLS }, { subFolders: true }, signal),
     listVmsWithDisks(session, datastore.ref, signal),
   ]);
   const attached = new Map<string, { vm: VmInfo; disk: VmDisk }>();
-  for (const { vm, disks } of vms) for (const disk of disks) if (disk.location) attached.set(formatDatastorePath(disk.location), { vm, disk });
+  for (const { vm, disks } of vms)
+    for (const disk of disks) if (disk.location) attached.set(formatDatastorePath(disk.location), { vm, disk });
   const tenants = entries.filter((e) => e.kind === 'folder' && e.location.path.split('/').length === 2);
-  const vmdks = entries.filter((e) => e.kind === 'vmdk').map((e): DockvolsVmdk => ({
-    ...e,
-    tenant: e.location.path.split('/').length > 2 ? e.location.path.split('/')[1] : '',
-    attachedTo: attached.get(formatDatastorePath(e.location)),
-  }));
+  const vmdks = entries
+    .filter((e) => e.kind === 'vmdk')
+    .map((e): DockvolsVmdk => ({
+      ...e,
+      tenant: e.location.path.split('/').length > 2 ? e.location.path.split('/')[1] : '',
+      attachedTo: attached.get(formatDatastorePath(e.location)),
+    }));
   return { tenants, vmdks };
 }
 
 /** Deletes one datastore file (FileManager.DeleteDatastoreFile_Task); a file already gone counts as deleted. */
-export async function deleteDatastoreFile(session: VsphereSession, loc: DatastoreLocation, datacenter?: MoRef, signal?: AbortSignal): Promise<void> {
+export async function deleteDatastoreFile(
+  session: VsphereSession,
+  loc: DatastoreLocation,
+  datacenter?: MoRef,
+  signal?: AbortSignal,
+): Promise<void> {
   const fileManager = session.serviceContent.fileManager;
   if (!fileManager) throw new Error(`${session.host} has no FileManager to delete ${formatDatastorePath(loc)}`);
   try {
-    const [task] = await session.invoke('DeleteDatastoreFile_Task', { _this: moRefArg(fileManager), name: formatDatastorePath(loc), ...(datacenter ? { datacenter: moRefArg(datacenter) } : {}) }, signal);
+    const [task] = await session.invoke(
+      'DeleteDatastoreFile_Task',
+      { _this: moRefArg(fileManager), name: formatDatastorePath(loc), ...(datacenter ? { datacenter: moRefArg(datacenter) } : {}) },
+      signal,
+    );
     await waitForTask(session, taskRef(task), signal);
   } catch (err) {
     if (err instanceof VimFault && err.faultName === 'FileNotFound') return;

@@ -53,7 +53,13 @@ export interface ByteRange {
 }
 
 /** Streams a datastore file into `destination` and returns its size. Times out when no data moves for the session timeout. */
-export async function downloadDatastoreFile(session: FolderAccess, datacenter: string, loc: DatastoreLocation, destination: Writable, options: TransferOptions = {}): Promise<number> {
+export async function downloadDatastoreFile(
+  session: FolderAccess,
+  datacenter: string,
+  loc: DatastoreLocation,
+  destination: Writable,
+  options: TransferOptions = {},
+): Promise<number> {
   const { signal, onProgress } = options;
   const response = await send(session, 'GET', folderUrl(session, datacenter, loc), loc, signal);
   let bytes = 0;
@@ -66,8 +72,19 @@ export async function downloadDatastoreFile(session: FolderAccess, datacenter: s
 }
 
 /** Streams `source` (of `size` bytes) to a datastore file, replacing it. */
-export async function uploadDatastoreFile(session: FolderAccess, datacenter: string, loc: DatastoreLocation, source: Readable, size: number, options: TransferOptions = {}): Promise<void> {
-  const response = await send(session, 'PUT', folderUrl(session, datacenter, loc), loc, options.signal, { source, size, onProgress: options.onProgress });
+export async function uploadDatastoreFile(
+  session: FolderAccess,
+  datacenter: string,
+  loc: DatastoreLocation,
+  source: Readable,
+  size: number,
+  options: TransferOptions = {},
+): Promise<void> {
+  const response = await send(session, 'PUT', folderUrl(session, datacenter, loc), loc, options.signal, {
+    source,
+    size,
+    onProgress: options.onProgress,
+  });
   response.resume();
 }
 
@@ -77,15 +94,31 @@ interface Body {
   onProgress?: (bytes: number) => void;
 }
 
-function send(session: FolderAccess, method: 'GET' | 'PUT', url: URL, loc: DatastoreLocation, signal?: AbortSignal, body?: Body): Promise<IncomingMessage> {
+function send(
+  session: FolderAccess,
+  method: 'GET' | 'PUT',
+  url: URL,
+  loc: DatastoreLocation,
+  signal?: AbortSignal,
+  body?: Body,
+): Promise<IncomingMessage> {
   const { headers, ...own } = session.httpOptions();
   return new Promise((resolve, reject) => {
-    const req = https.request(url, { method, ...own, signal, headers: { ...headers, ...(body ? { 'Content-Length': String(body.size), 'Content-Type': 'application/octet-stream' } : {}) } }, (res) => {
-      const status = res.statusCode ?? 0;
-      if (status >= 200 && status < 300) return resolve(res);
-      res.resume();
-      reject(statusError(method, loc, status, res.statusMessage));
-    });
+    const req = https.request(
+      url,
+      {
+        method,
+        ...own,
+        signal,
+        headers: { ...headers, ...(body ? { 'Content-Length': String(body.size), 'Content-Type': 'application/octet-stream' } : {}) },
+      },
+      (res) => {
+        const status = res.statusCode ?? 0;
+        if (status >= 200 && status < 300) return resolve(res);
+        res.resume();
+        reject(statusError(method, loc, status, res.statusMessage));
+      },
+    );
     req.setTimeout(session.timeoutMs, () => req.destroy(stalledError(session.host, loc)));
     req.on('error', rethrowCancel(signal, loc, reject));
     if (!body) return req.end();
@@ -101,7 +134,11 @@ function send(session: FolderAccess, method: 'GET' | 'PUT', url: URL, loc: Datas
 
 /** A /folder answer other than success. */
 export function statusError(method: string, loc: DatastoreLocation, status: number, statusMessage = ''): UserError {
-  return new UserError(`${method} ${formatDatastorePath(loc)} failed: HTTP ${status} ${statusMessage}`.trim(), status === 404 ? 'The file does not exist on the datastore.' : undefined, `HTTP_${status}`);
+  return new UserError(
+    `${method} ${formatDatastorePath(loc)} failed: HTTP ${status} ${statusMessage}`.trim(),
+    status === 404 ? 'The file does not exist on the datastore.' : undefined,
+    `HTTP_${status}`,
+  );
 }
 
 export function stalledError(host: string, loc: DatastoreLocation): UserError {
@@ -112,18 +149,38 @@ export function stalledError(host: string, loc: DatastoreLocation): UserError {
  * The answer to a Range request must be that part (same first and last byte) of a file of the
  * expected size: a part from another offset would be written where it was asked for and hashed as good.
  */
-export function checkRangeAnswer(status: number, contentRange: string | undefined, range: ByteRange, loc: DatastoreLocation): UserError | undefined {
-  if (status === 200) return new UserError(`The host sent the whole of ${formatDatastorePath(loc)} when asked for a part.`, undefined, 'RANGE_IGNORED');
+export function checkRangeAnswer(
+  status: number,
+  contentRange: string | undefined,
+  range: ByteRange,
+  loc: DatastoreLocation,
+): UserError | undefined {
+  if (status === 200)
+    return new UserError(`The host sent the whole of ${formatDatastorePath(loc)} when asked for a part.`, undefined, 'RANGE_IGNORED');
   if (status !== 206) return statusError('GET', loc, status);
   const [, first, last, size] = /^bytes (\d+)-(\d+)\/(\d+|\*)$/.exec(contentRange?.trim() ?? '') ?? [];
   const total = Number(size);
   if (total !== range.total) {
-    return new UserError(`${formatDatastorePath(loc)} is now ${Number.isFinite(total) ? `${total} bytes` : 'of unknown size'}, not ${range.total}: it changed during the transfer.`, 'Run the backup again.', 'SIZE_CHANGED');
+    return new UserError(
+      `${formatDatastorePath(loc)} is now ${Number.isFinite(total) ? `${total} bytes` : 'of unknown size'}, not ${range.total}: it changed during the transfer.`,
+      'Run the backup again.',
+      'SIZE_CHANGED',
+    );
   }
   if (Number(first) === range.start && Number(last) === range.end - 1) return undefined;
-  return new UserError(`The host sent ${contentRange ? `"${contentRange}"` : 'no Content-Range'} of ${formatDatastorePath(loc)} when asked for bytes ${range.start}-${range.end - 1}.`, 'A proxy between here and the host may mangle ranged requests; run the backup again.', 'RANGE_MISMATCH');
+  return new UserError(
+    `The host sent ${contentRange ? `"${contentRange}"` : 'no Content-Range'} of ${formatDatastorePath(loc)} when asked for bytes ${range.start}-${range.end - 1}.`,
+    'A proxy between here and the host may mangle ranged requests; run the backup again.',
+    'RANGE_MISMATCH',
+  );
 }
 
-function rethrowCancel(signal: AbortSignal | undefined, loc: DatastoreLocation, reject: (e: unknown) => void = (e) => { throw e; }) {
+function rethrowCancel(
+  signal: AbortSignal | undefined,
+  loc: DatastoreLocation,
+  reject: (e: unknown) => void = (e) => {
+    throw e;
+  },
+) {
   return (err: unknown) => reject(signal?.aborted ? new CancelledError(`Transfer of ${formatDatastorePath(loc)}`) : err);
 }

@@ -9,7 +9,8 @@ export interface DatastoreLocation {
 
 export function parseDatastorePath(text: string): DatastoreLocation {
   const m = /^\[([^\]]+)\]\s*(.*)$/.exec(text.trim());
-  if (!m) throw new UserError(`"${text}" is not a datastore path.`, 'Datastore paths look like [datastore1] folder/disk.vmdk.', 'BAD_DS_PATH');
+  if (!m)
+    throw new UserError(`"${text}" is not a datastore path.`, 'Datastore paths look like [datastore1] folder/disk.vmdk.', 'BAD_DS_PATH');
   return { datastore: m[1], path: m[2].replace(/^\/+/, '') };
 }
 

@@ -37,7 +37,9 @@ export function transportError(err: unknown, host: string): Error {
   const code = e.code ?? e.cause?.code;
   switch (code) {
     case 'ECONNREFUSED':
-      return new UserError(`${host} refused the connection.`, 'Check the URL and port, and that the host is up.', 'UNREACHABLE', { cause: err });
+      return new UserError(`${host} refused the connection.`, 'Check the URL and port, and that the host is up.', 'UNREACHABLE', {
+        cause: err,
+      });
     case 'ENOTFOUND':
     case 'EAI_AGAIN':
       return new UserError(`Cannot resolve ${host}.`, 'Check the host name in the URL.', 'UNREACHABLE', { cause: err });

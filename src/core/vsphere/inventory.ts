@@ -72,27 +72,31 @@ export async function listDatacenters(session: VsphereSession, signal?: AbortSig
 /** ESXi hosts under a datacenter (or the root folder). */
 export async function listHostSystems(session: VsphereSession, container: MoRef, signal?: AbortSignal): Promise<HostSystemInfo[]> {
   const found = await listInContainer(session, container, 'HostSystem', ['name', 'runtime.connectionState', 'runtime.powerState'], signal);
-  return found.map((o) => ({
-    ref: o.ref,
-    name: str(o.props.name) ?? o.ref.value,
-    connectionState: str(o.props['runtime.connectionState']),
-    powerState: str(o.props['runtime.powerState']),
-  })).sort(byName);
+  return found
+    .map((o) => ({
+      ref: o.ref,
+      name: str(o.props.name) ?? o.ref.value,
+      connectionState: str(o.props['runtime.connectionState']),
+      powerState: str(o.props['runtime.powerState']),
+    }))
+    .sort(byName);
 }
 
 /** Datastores of a HostSystem (its `datastore` property) or under a Datacenter/Folder. */
 export async function listDatastores(session: VsphereSession, container: MoRef, signal?: AbortSignal): Promise<DatastoreInfo[]> {
-  const found = container.type === 'HostSystem'
-    ? await listByTraversal(session, container, 'datastore', 'Datastore', DATASTORE_PATHS, signal)
-    : await listInContainer(session, container, 'Datastore', DATASTORE_PATHS, signal);
+  const found =
+    container.type === 'HostSystem'
+      ? await listByTraversal(session, container, 'datastore', 'Datastore', DATASTORE_PATHS, signal)
+      : await listInContainer(session, container, 'Datastore', DATASTORE_PATHS, signal);
   return found.map(toDatastore).sort(byName);
 }
 
 /** VMs of a HostSystem (its `vm` property) or under a Datacenter/Folder/ResourcePool. */
 export async function listVms(session: VsphereSession, container: MoRef, signal?: AbortSignal): Promise<VmInfo[]> {
-  const found = container.type === 'HostSystem'
-    ? await listByTraversal(session, container, 'vm', 'VirtualMachine', VM_PATHS, signal)
-    : await listInContainer(session, container, 'VirtualMachine', VM_PATHS, signal);
+  const found =
+    container.type === 'HostSystem'
+      ? await listByTraversal(session, container, 'vm', 'VirtualMachine', VM_PATHS, signal)
+      : await listInContainer(session, container, 'VirtualMachine', VM_PATHS, signal);
   return found.map(toVm).sort(byName);
 }
 
@@ -112,11 +116,16 @@ export async function vmToolsRunning(session: VsphereSession, vm: MoRef, signal?
  * Every VM of `container` with its disks, in one round trip: to tell which VM a VMDK is attached to.
  * For a Datastore these are the VMs with any file on it (its `vm` property).
  */
-export async function listVmsWithDisks(session: VsphereSession, container: MoRef, signal?: AbortSignal): Promise<{ vm: VmInfo; disks: VmDisk[] }[]> {
+export async function listVmsWithDisks(
+  session: VsphereSession,
+  container: MoRef,
+  signal?: AbortSignal,
+): Promise<{ vm: VmInfo; disks: VmDisk[] }[]> {
   const paths = [...VM_PATHS, 'config.hardware.device'];
-  const found = container.type === 'HostSystem' || container.type === 'Datastore'
-    ? await listByTraversal(session, container, 'vm', 'VirtualMachine', paths, signal)
-    : await listInContainer(session, container, 'VirtualMachine', paths, signal);
+  const found =
+    container.type === 'HostSystem' || container.type === 'Datastore'
+      ? await listByTraversal(session, container, 'vm', 'VirtualMachine', paths, signal)
+      : await listInContainer(session, container, 'VirtualMachine', paths, signal);
   return found.map((o) => ({ vm: toVm(o), disks: parseDisks(o.props['config.hardware.device']) })).sort((a, b) => byName(a.vm, b.vm));
 }
 

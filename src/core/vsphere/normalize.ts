@@ -31,7 +31,11 @@ export function str(value: unknown): string | undefined {
 
 /** A scalar as text; anything else (an unexpected structure) as JSON rather than "[object Object]". */
 function leafText(value: unknown): string {
-  return typeof value === 'string' ? value : typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint' ? String(value) : JSON.stringify(value);
+  return typeof value === 'string'
+    ? value
+    : typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint'
+      ? String(value)
+      : JSON.stringify(value);
 }
 
 export function num(value: unknown): number | undefined {

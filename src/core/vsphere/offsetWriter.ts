@@ -59,8 +59,10 @@ export class OffsetWriter extends Writable {
 
 /** pwritev until every byte is written: a short write (a full disk) continues, and reports ENOSPC on the next call. */
 async function writeAll(fd: number, buffers: Buffer[], position: number): Promise<void> {
-  for (let rest = buffers, at = position; rest.length; ) {
-    const n = await new Promise<number>((resolve, reject) => writev(fd, rest, at, (err, written) => (err ? reject(err) : resolve(written))));
+  for (let rest = buffers, at = position; rest.length;) {
+    const n = await new Promise<number>((resolve, reject) =>
+      writev(fd, rest, at, (err, written) => (err ? reject(err) : resolve(written))),
+    );
     [rest, at] = advance(rest, at, n);
   }
 }

@@ -34,7 +34,11 @@ async function containerView(session: VsphereSession, container: MoRef, type: st
   const key = `view:${container.type}:${container.value}:${type}`;
   const cached = session.sessionCache.get(key) as MoRef | undefined;
   if (cached) return cached;
-  const [view] = await session.invoke('CreateContainerView', { _this: moRefArg(session.serviceContent.viewManager), container: moRefArg(container), type: [type], recursive: true }, signal);
+  const [view] = await session.invoke(
+    'CreateContainerView',
+    { _this: moRefArg(session.serviceContent.viewManager), container: moRefArg(container), type: [type], recursive: true },
+    signal,
+  );
   const r = ref(view);
   if (!r) throw new Error('CreateContainerView returned no view');
   session.sessionCache.set(key, r);
@@ -47,24 +51,66 @@ export function forgetViews(session: VsphereSession): void {
 }
 
 /** Every `type` object under `container` (Folder, Datacenter, ComputeResource…) with `paths`: one round trip. */
-export async function listInContainer(session: VsphereSession, container: MoRef, type: string, paths: string[], signal?: AbortSignal): Promise<ObjectProps[]> {
+export async function listInContainer(
+  session: VsphereSession,
+  container: MoRef,
+  type: string,
+  paths: string[],
+  signal?: AbortSignal,
+): Promise<ObjectProps[]> {
   const view = await containerView(session, container, type, signal);
-  return retrieve(session, [{
-    propSet: [{ type, pathSet: paths }],
-    objectSet: [{ obj: moRefArg(view), skip: true, selectSet: [typed('TraversalSpec', { name: 'view', type: 'ContainerView', path: 'view', skip: false })] }],
-  }], signal);
+  return retrieve(
+    session,
+    [
+      {
+        propSet: [{ type, pathSet: paths }],
+        objectSet: [
+          {
+            obj: moRefArg(view),
+            skip: true,
+            selectSet: [typed('TraversalSpec', { name: 'view', type: 'ContainerView', path: 'view', skip: false })],
+          },
+        ],
+      },
+    ],
+    signal,
+  );
 }
 
 /** The objects a property of `from` points at (e.g. HostSystem.datastore), with `paths`: one round trip. */
-export async function listByTraversal(session: VsphereSession, from: MoRef, path: string, type: string, paths: string[], signal?: AbortSignal): Promise<ObjectProps[]> {
-  return retrieve(session, [{
-    propSet: [{ type, pathSet: paths }],
-    objectSet: [{ obj: moRefArg(from), skip: true, selectSet: [typed('TraversalSpec', { name: path, type: from.type, path, skip: false })] }],
-  }], signal);
+export async function listByTraversal(
+  session: VsphereSession,
+  from: MoRef,
+  path: string,
+  type: string,
+  paths: string[],
+  signal?: AbortSignal,
+): Promise<ObjectProps[]> {
+  return retrieve(
+    session,
+    [
+      {
+        propSet: [{ type, pathSet: paths }],
+        objectSet: [
+          { obj: moRefArg(from), skip: true, selectSet: [typed('TraversalSpec', { name: path, type: from.type, path, skip: false })] },
+        ],
+      },
+    ],
+    signal,
+  );
 }
 
 /** Properties of one object. */
-export async function getProperties(session: VsphereSession, obj: MoRef, paths: string[], signal?: AbortSignal): Promise<Record<string, unknown>> {
-  const [found] = await retrieve(session, [{ propSet: [{ type: obj.type, pathSet: paths }], objectSet: [{ obj: moRefArg(obj), skip: false }] }], signal);
+export async function getProperties(
+  session: VsphereSession,
+  obj: MoRef,
+  paths: string[],
+  signal?: AbortSignal,
+): Promise<Record<string, unknown>> {
+  const [found] = await retrieve(
+    session,
+    [{ propSet: [{ type: obj.type, pathSet: paths }], objectSet: [{ obj: moRefArg(obj), skip: false }] }],
+    signal,
+  );
   return found?.props ?? {};
 }

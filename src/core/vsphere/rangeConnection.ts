@@ -1,5 +1,4 @@
 import { writeSync } from 'node:fs';
-import type { RequestOptions } from 'node:https';
 import { isIP } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import { HTTPParser } from 'http-parser-js';
@@ -50,7 +49,8 @@ export class RangeConnection {
   ) {
     this.what = formatDatastorePath(loc);
     this.parser[HTTPParser.kOnHeadersComplete] = (info) => {
-      const problem = this.current && checkRangeAnswer(info.statusCode, headerValue(info.headers, 'content-range'), this.current.range, this.loc);
+      const problem =
+        this.current && checkRangeAnswer(info.statusCode, headerValue(info.headers, 'content-range'), this.current.range, this.loc);
       if (problem) this.fail(problem);
     };
     this.parser[HTTPParser.kOnBody] = (chunk, offset, length) => {
@@ -74,7 +74,11 @@ export class RangeConnection {
       this.current = { range, position: range.start, onWritten, resolve: () => (done(), resolve()), reject: (e) => (done(), reject(e)) };
       if (signal.aborted) return onAbort();
       const headers = { Host: this.url.host, ...this.access.headers, Range: `bytes=${range.start}-${range.end - 1}` };
-      socket.write(`GET ${this.url.pathname}${this.url.search} HTTP/1.1\r\n${Object.entries(headers).map(([k, v]) => `${k}: ${v}\r\n`).join('')}\r\n`);
+      socket.write(
+        `GET ${this.url.pathname}${this.url.search} HTTP/1.1\r\n${Object.entries(headers)
+          .map(([k, v]) => `${k}: ${v}\r\n`)
+          .join('')}\r\n`,
+      );
     });
   }
 
@@ -92,7 +96,7 @@ export class RangeConnection {
         servername: isIP(host) ? undefined : host,
         onread: { buffer: () => this.batch.subarray(this.used), callback: (n: number) => this.received(n) },
       };
-      this.agent.createConnection(options as RequestOptions, (err, socket) => (err ? reject(err) : resolve(socket as TLSSocket)));
+      this.agent.createConnection(options, (err, socket) => (err ? reject(err) : resolve(socket as TLSSocket)));
     }).then(
       (socket) => {
         this.connecting = undefined;
@@ -100,8 +104,25 @@ export class RangeConnection {
         this.used = 0;
         this.parser.reinitialize(HTTPParser.RESPONSE);
         socket.setTimeout(this.access.timeoutMs, () => this.fail(stalledError(this.access.host, this.loc)));
-        socket.on('error', (err) => this.fail(new UserError(`The connection to ${this.access.host} failed while sending ${this.what} (${err.message}).`, 'Run the backup again.', 'CONNECTION_LOST', { cause: err })));
-        socket.on('close', () => this.fail(new UserError(`${this.access.host} closed the connection while sending ${this.what}.`, 'Run the backup again.', 'CONNECTION_LOST')));
+        socket.on('error', (err: Error) =>
+          this.fail(
+            new UserError(
+              `The connection to ${this.access.host} failed while sending ${this.what} (${err.message}).`,
+              'Run the backup again.',
+              'CONNECTION_LOST',
+              { cause: err },
+            ),
+          ),
+        );
+        socket.on('close', () =>
+          this.fail(
+            new UserError(
+              `${this.access.host} closed the connection while sending ${this.what}.`,
+              'Run the backup again.',
+              'CONNECTION_LOST',
+            ),
+          ),
+        );
         return socket;
       },
       (err: unknown) => {
@@ -115,7 +136,10 @@ export class RangeConnection {
   /** `n` bytes were decrypted into the batch at `used`. */
   private received(n: number): void {
     const result = this.parser.execute(this.batch, this.used, n);
-    if (result instanceof Error) return this.fail(new UserError(`${this.access.host} sent a malformed answer for ${this.what} (${result.message}).`, undefined, 'BAD_RESPONSE'));
+    if (result instanceof Error)
+      return this.fail(
+        new UserError(`${this.access.host} sent a malformed answer for ${this.what} (${result.message}).`, undefined, 'BAD_RESPONSE'),
+      );
     if (this.used <= BATCH_BYTES) return;
     try {
       this.writeBatch();
@@ -127,7 +151,8 @@ export class RangeConnection {
   private writeBatch(): void {
     const f = this.current;
     if (!f || !this.used) return;
-    for (let written = 0; written < this.used; ) written += writeSync(this.fd, this.batch, written, this.used - written, f.position + written);
+    for (let written = 0; written < this.used;)
+      written += writeSync(this.fd, this.batch, written, this.used - written, f.position + written);
     f.position += this.used;
     f.onWritten(this.used);
     this.used = 0;
@@ -142,7 +167,14 @@ export class RangeConnection {
       return this.fail(err as Error);
     }
     this.current = undefined;
-    if (f.position !== f.range.end) return f.reject(new UserError(`${this.access.host} sent ${f.position - f.range.start} of the ${f.range.end - f.range.start} bytes asked for from ${this.what}.`, 'Run the backup again.', 'SHORT_READ'));
+    if (f.position !== f.range.end)
+      return f.reject(
+        new UserError(
+          `${this.access.host} sent ${f.position - f.range.start} of the ${f.range.end - f.range.start} bytes asked for from ${this.what}.`,
+          'Run the backup again.',
+          'SHORT_READ',
+        ),
+      );
     if (!this.parser.shouldKeepAlive()) this.dropSocket();
     f.resolve();
   }

@@ -20,7 +20,8 @@ export interface RangeJob {
 }
 
 export type ToWorker = { fetch: { index: number; start: number; end: number } } | { stop: true };
-export type FromWorker = { progress: number } | { done: number } | { error: { message: string; hint?: string; code?: string; user: boolean } };
+export type FromWorker =
+  { progress: number } | { done: number } | { error: { message: string; hint?: string; code?: string; user: boolean } };
 
 /** Progress goes to the main thread once a MiB, not per write. */
 const PROGRESS_STEP = 1 << 20;

@@ -35,7 +35,13 @@ export interface FileDownloadOptions extends TransferOptions {
  * RANGED_MIN_BYTES or more comes in ranges over CONNECTIONS connections, each in a worker thread; a
  * host that does not honour Range gets a single stream, like a small file.
  */
-export async function downloadDatastoreFileTo(session: RangedAccess, datacenter: string, loc: DatastoreLocation, path: string, options: FileDownloadOptions = {}): Promise<number> {
+export async function downloadDatastoreFileTo(
+  session: RangedAccess,
+  datacenter: string,
+  loc: DatastoreLocation,
+  path: string,
+  options: FileDownloadOptions = {},
+): Promise<number> {
   if (options.size !== undefined && options.size >= RANGED_MIN_BYTES) {
     try {
       return await downloadInRanges({ access: session.folderAccessSpec(), datacenter, loc, path, size: options.size }, options);
@@ -57,7 +63,11 @@ class RangesIgnored extends Error {}
 
 async function downloadInRanges(job: RangeJob, options: FileDownloadOptions): Promise<number> {
   await fs.writeFile(job.path, '');
-  const blocks = Array.from({ length: Math.ceil(job.size / BLOCK_BYTES) }, (_, i) => ({ index: i, start: i * BLOCK_BYTES, end: Math.min(job.size, (i + 1) * BLOCK_BYTES) }));
+  const blocks = Array.from({ length: Math.ceil(job.size / BLOCK_BYTES) }, (_, i) => ({
+    index: i,
+    start: i * BLOCK_BYTES,
+    end: Math.min(job.size, (i + 1) * BLOCK_BYTES),
+  }));
   const complete = new Array<boolean>(blocks.length).fill(false);
   let contiguous = 0; // blocks complete from the start
   let next = 0;
@@ -69,7 +79,8 @@ async function downloadInRanges(job: RangeJob, options: FileDownloadOptions): Pr
     failure ??= err;
     for (const w of workers) w.postMessage({ stop: true } satisfies ToWorker);
   };
-  const handOut = (w: Worker) => w.postMessage(next < blocks.length && !failure ? ({ fetch: blocks[next++] } satisfies ToWorker) : ({ stop: true } satisfies ToWorker));
+  const handOut = (w: Worker) =>
+    w.postMessage(next < blocks.length && !failure ? ({ fetch: blocks[next++] } satisfies ToWorker) : ({ stop: true } satisfies ToWorker));
   const onMessage = (w: Worker, m: FromWorker) => {
     if ('progress' in m) {
       received += m.progress;
@@ -105,6 +116,11 @@ async function downloadInRanges(job: RangeJob, options: FileDownloadOptions): Pr
     options.signal?.removeEventListener('abort', onAbort);
   }
   if (failure) throw failure;
-  if (contiguous !== blocks.length) throw new UserError(`The download of ${formatDatastorePath(job.loc)} ended with ${blocks.length - contiguous} of ${blocks.length} parts missing.`, 'Run the backup again.', 'SHORT_READ');
+  if (contiguous !== blocks.length)
+    throw new UserError(
+      `The download of ${formatDatastorePath(job.loc)} ended with ${blocks.length - contiguous} of ${blocks.length} parts missing.`,
+      'Run the backup again.',
+      'SHORT_READ',
+    );
   return received;
 }

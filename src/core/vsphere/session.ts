@@ -59,7 +59,10 @@ export class VsphereSession {
   private closed = false;
 
   /** axios' transport for the SOAP calls: its own socketPath option would drop the host, so ownAgent is added here. */
-  private readonly transport = { request: (options: https.RequestOptions, callback: (res: import('node:http').IncomingMessage) => void) => https.request({ ...options, ...ownAgent(this.agent) }, callback) };
+  private readonly transport = {
+    request: (options: https.RequestOptions, callback: (res: import('node:http').IncomingMessage) => void) =>
+      https.request({ ...options, ...ownAgent(this.agent) }, callback),
+  };
 
   private constructor(
     private readonly client: Client,
@@ -80,7 +83,9 @@ export class VsphereSession {
       session = new VsphereSession(client, agent, options, parseServiceContent(sc));
       session.stats.requests = probe.stats.requests;
       session.stats.byOperation = probe.stats.byOperation;
-      client.on('response', (_body: unknown, response: { headers?: Record<string, unknown> } | undefined) => session?.captureCookie(response?.headers));
+      client.on('response', (_body: unknown, response: { headers?: Record<string, unknown> } | undefined) =>
+        session?.captureCookie(response?.headers),
+      );
       await session.login(signal);
       session.startKeepAlive();
       return session;
@@ -98,7 +103,9 @@ export class VsphereSession {
     return this.serviceContent.apiType === 'VirtualCenter';
   }
 
-  /** The pinned (or CA-verified) agent, never swapped by VS Code (ownAgent), and session cookie, for /folder transfers on the same session. */
+  /**
+   * The pinned (or CA-verified) agent, never swapped by VS Code (ownAgent), and session cookie, for /folder transfers on the same session.
+   */
   httpOptions(): { agent: PinnedAgent; socketPath: string; headers: Record<string, string> } {
     return { ...ownAgent(this.agent), headers: this.cookie ? { Cookie: this.cookie } : {} };
   }
@@ -106,7 +113,13 @@ export class VsphereSession {
   /** The same /folder access as plain data for a worker thread, which builds its own pinned agent. Holds the cookie: never log it. */
   folderAccessSpec(): FolderAccessSpec {
     const { thumbprint, caBundlePath } = this.options;
-    return { url: this.url, host: this.host, timeoutMs: this.timeoutMs, trust: { thumbprint, caBundlePath }, headers: this.httpOptions().headers };
+    return {
+      url: this.url,
+      host: this.host,
+      timeoutMs: this.timeoutMs,
+      trust: { thumbprint, caBundlePath },
+      headers: this.httpOptions().headers,
+    };
   }
 
   get url(): string {
@@ -152,14 +165,27 @@ export class VsphereSession {
     this.cookie = undefined;
     this.sessionCache.clear();
     try {
-      await this.call('Login', { _this: moRefArg(this.serviceContent.sessionManager), userName: this.options.user, password: this.options.password }, signal);
+      await this.call(
+        'Login',
+        { _this: moRefArg(this.serviceContent.sessionManager), userName: this.options.user, password: this.options.password },
+        signal,
+      );
     } catch (err) {
       if (err instanceof VimFault && err.faultName === 'InvalidLogin') {
-        throw new UserError(`Login to ${this.host} as ${this.options.user} failed: wrong user name or password.`, 'Re-enter the password.', 'INVALID_LOGIN');
+        throw new UserError(
+          `Login to ${this.host} as ${this.options.user} failed: wrong user name or password.`,
+          'Re-enter the password.',
+          'INVALID_LOGIN',
+        );
       }
       throw err;
     }
-    if (!this.cookie) throw new UserError(`${this.host} did not return a ${COOKIE} cookie after login.`, 'Check that the URL points at the /sdk endpoint.', 'NO_SESSION');
+    if (!this.cookie)
+      throw new UserError(
+        `${this.host} did not return a ${COOKIE} cookie after login.`,
+        'Check that the URL points at the /sdk endpoint.',
+        'NO_SESSION',
+      );
   }
 
   private captureCookie(headers: Record<string, unknown> | undefined): void {
@@ -184,12 +210,18 @@ export class VsphereSession {
       timeoutMs,
       async (inner) => {
         try {
-          const [result] = await method.call(this.client, args, { httpsAgent: this.agent, transport: this.transport, signal: inner, timeout: timeoutMs });
+          const [result] = await method.call(this.client, args, {
+            httpsAgent: this.agent,
+            transport: this.transport,
+            signal: inner,
+            timeout: timeoutMs,
+          });
           return arr(at(result, 'returnval'));
         } catch (err) {
           const fault = faultFrom(err, operation);
           if (fault) {
-            if (fault.faultName !== 'NotAuthenticated' && fault.faultName !== 'InvalidLogin') this.options.log?.(`${this.host}: ${redact(fault.message, [this.options.password])}`);
+            if (fault.faultName !== 'NotAuthenticated' && fault.faultName !== 'InvalidLogin')
+              this.options.log?.(`${this.host}: ${redact(fault.message, [this.options.password])}`);
             throw fault;
           }
           throw transportError(err, this.host);
@@ -204,7 +236,9 @@ export class VsphereSession {
     if (!every) return;
     this.keepAlive = setInterval(() => {
       if (Date.now() - this.lastUse < every * 0.9) return;
-      this.invoke('CurrentTime', { _this: moRefArg(SERVICE_INSTANCE) }).catch((err) => this.options.log?.(`${this.host}: keep-alive failed: ${(err as Error).message}`));
+      this.invoke('CurrentTime', { _this: moRefArg(SERVICE_INSTANCE) }).catch((err) =>
+        this.options.log?.(`${this.host}: keep-alive failed: ${(err as Error).message}`),
+      );
     }, every);
     this.keepAlive.unref();
   }
@@ -217,7 +251,8 @@ function validateUrl(text: string): string {
   } catch {
     throw new UserError(`"${text}" is not a URL.`, 'Use https://host/sdk (the ESXi host or vCenter name or address).', 'BAD_URL');
   }
-  if (url.protocol !== 'https:') throw new UserError(`${text} does not use https.`, 'vSphere is reached over https: use https://host/sdk.', 'BAD_URL');
+  if (url.protocol !== 'https:')
+    throw new UserError(`${text} does not use https.`, 'vSphere is reached over https: use https://host/sdk.', 'BAD_URL');
   if (url.username || url.password) throw new UserError('Put the user name in its own field, not in the URL.', undefined, 'BAD_URL');
   if (url.pathname === '/' || url.pathname === '') url.pathname = '/sdk';
   return url.toString();

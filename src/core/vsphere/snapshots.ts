@@ -28,8 +28,23 @@ export interface CreateSnapshotOptions {
  * Takes a snapshot of a VM and waits for it. Independent disks (vDVS' default attach-as) are not in it.
  * Cancel with `signal`; the task keeps running on the server if it already started.
  */
-export async function createSnapshot(session: VsphereSession, vm: MoRef, options: CreateSnapshotOptions, signal?: AbortSignal): Promise<MoRef> {
-  const [task] = await session.invoke('CreateSnapshot_Task', { _this: moRefArg(vm), name: options.name, description: options.description ?? '', memory: options.memory ?? false, quiesce: options.quiesce ?? false }, signal);
+export async function createSnapshot(
+  session: VsphereSession,
+  vm: MoRef,
+  options: CreateSnapshotOptions,
+  signal?: AbortSignal,
+): Promise<MoRef> {
+  const [task] = await session.invoke(
+    'CreateSnapshot_Task',
+    {
+      _this: moRefArg(vm),
+      name: options.name,
+      description: options.description ?? '',
+      memory: options.memory ?? false,
+      quiesce: options.quiesce ?? false,
+    },
+    signal,
+  );
   const created = ref(await waitForTask(session, taskRef(task), signal));
   if (!created) throw new Error('CreateSnapshot_Task returned no snapshot');
   return created;
@@ -43,7 +58,14 @@ export async function listSnapshots(session: VsphereSession, vm: MoRef, signal?:
     for (const n of arr(nodes)) {
       const r = ref(at(n, 'snapshot'));
       if (!r) continue;
-      out.push({ ref: r, name: str(at(n, 'name')) ?? '', description: str(at(n, 'description')) ?? '', createTime: str(at(n, 'createTime')), quiesced: bool(at(n, 'quiesced')), parent });
+      out.push({
+        ref: r,
+        name: str(at(n, 'name')) ?? '',
+        description: str(at(n, 'description')) ?? '',
+        createTime: str(at(n, 'createTime')),
+        quiesced: bool(at(n, 'quiesced')),
+        parent,
+      });
       walk(at(n, 'childSnapshotList'), r.value);
     }
   };
@@ -52,7 +74,16 @@ export async function listSnapshots(session: VsphereSession, vm: MoRef, signal?:
 }
 
 /** Removes one snapshot (its children stay unless `removeChildren`), consolidating disks. */
-export async function removeSnapshot(session: VsphereSession, snapshot: MoRef, options: { removeChildren?: boolean } = {}, signal?: AbortSignal): Promise<void> {
-  const [task] = await session.invoke('RemoveSnapshot_Task', { _this: moRefArg(snapshot), removeChildren: options.removeChildren ?? false, consolidate: true }, signal);
+export async function removeSnapshot(
+  session: VsphereSession,
+  snapshot: MoRef,
+  options: { removeChildren?: boolean } = {},
+  signal?: AbortSignal,
+): Promise<void> {
+  const [task] = await session.invoke(
+    'RemoveSnapshot_Task',
+    { _this: moRefArg(snapshot), removeChildren: options.removeChildren ?? false, consolidate: true },
+    signal,
+  );
   await waitForTask(session, taskRef(task), signal);
 }

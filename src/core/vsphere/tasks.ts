@@ -15,7 +15,11 @@ export async function waitForTask(session: VsphereSession, task: MoRef, signal?:
     if (state === 'success') return at(info, 'result');
     if (state === 'error') {
       const fault = at(info, 'error');
-      throw new VimFault(xsiType(at(fault, 'fault')) ?? 'TaskFault', str(at(fault, 'localizedMessage')) ?? 'task failed', str(at(info, 'descriptionId')) ?? task.value);
+      throw new VimFault(
+        xsiType(at(fault, 'fault')) ?? 'TaskFault',
+        str(at(fault, 'localizedMessage')) ?? 'task failed',
+        str(at(info, 'descriptionId')) ?? task.value,
+      );
     }
     await sleep(delay, signal);
   }
@@ -25,9 +29,13 @@ function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
     if (signal?.aborted) return reject(new CancelledError('Waiting for the vSphere task'));
     const timer = setTimeout(resolve, ms);
-    signal?.addEventListener('abort', () => {
-      clearTimeout(timer);
-      reject(new CancelledError('Waiting for the vSphere task'));
-    }, { once: true });
+    signal?.addEventListener(
+      'abort',
+      () => {
+        clearTimeout(timer);
+        reject(new CancelledError('Waiting for the vSphere task'));
+      },
+      { once: true },
+    );
   });
 }

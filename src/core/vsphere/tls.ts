@@ -35,7 +35,11 @@ export class UnknownCertificateError extends UserError {
     readonly thumbprint: string,
     readonly reason: string,
   ) {
-    super(`The certificate of ${host} is not trusted (${reason}). Its SHA-256 thumbprint is ${thumbprint}.`, 'Confirm the thumbprint to pin it, or add its CA to the vdvs.tls.caBundlePath setting.', 'CERT_UNKNOWN');
+    super(
+      `The certificate of ${host} is not trusted (${reason}). Its SHA-256 thumbprint is ${thumbprint}.`,
+      'Confirm the thumbprint to pin it, or add its CA to the vdvs.tls.caBundlePath setting.',
+      'CERT_UNKNOWN',
+    );
     this.name = 'UnknownCertificateError';
   }
 }
@@ -47,7 +51,11 @@ export class ThumbprintMismatchError extends UserError {
     readonly expected: string,
     readonly actual: string,
   ) {
-    super(`Refusing to connect to ${host}: its certificate changed. Pinned SHA-256 thumbprint ${expected}, presented ${actual}.`, 'If the host certificate was replaced on purpose, edit the host and trust the new thumbprint.', 'CERT_CHANGED');
+    super(
+      `Refusing to connect to ${host}: its certificate changed. Pinned SHA-256 thumbprint ${expected}, presented ${actual}.`,
+      'If the host certificate was replaced on purpose, edit the host and trust the new thumbprint.',
+      'CERT_CHANGED',
+    );
     this.name = 'ThumbprintMismatchError';
   }
 }
@@ -103,7 +111,11 @@ export class PinnedAgent extends https.Agent {
     const where = `${target.host}:${target.port}`;
     const pin = this.pin;
     const trust: tls.ConnectionOptions = pin
-      ? { ca: [await this.pinnedCertificate(target, pin)], allowPartialTrustChain: true, checkServerIdentity: (_name, cert) => checkPin(where, pin, cert) }
+      ? {
+          ca: [await this.pinnedCertificate(target, pin)],
+          allowPartialTrustChain: true,
+          checkServerIdentity: (_name, cert) => checkPin(where, pin, cert),
+        }
       : { ca: this.ca };
     try {
       return await handshake({ ...options, ...trust, rejectUnauthorized: true }, where, this.handshakeTimeoutMs);
@@ -165,9 +177,20 @@ function handshake(options: tls.ConnectionOptions, where: string, timeoutMs: num
     // 'secure' fires when the handshake finished, before Node judges the certificate; an error after it is that judgement.
     let handshakeDone = false;
     socket.once('secure', () => (handshakeDone = true));
-    const onError = (err: Error) => reject(handshakeDone && !(err instanceof UserError) ? new VerificationRefused(String((err as NodeJS.ErrnoException).code ?? err.message)) : err);
+    const onError = (err: Error) =>
+      reject(
+        handshakeDone && !(err instanceof UserError)
+          ? new VerificationRefused(String((err as NodeJS.ErrnoException).code ?? err.message))
+          : err,
+      );
     socket.once('error', onError);
-    const timer = setTimeout(() => socket.destroy(new UserError(`${where} did not complete the TLS handshake within ${Math.round(timeoutMs / 1000)} s.`, undefined, 'TIMEOUT')), timeoutMs);
+    const timer = setTimeout(
+      () =>
+        socket.destroy(
+          new UserError(`${where} did not complete the TLS handshake within ${Math.round(timeoutMs / 1000)} s.`, undefined, 'TIMEOUT'),
+        ),
+      timeoutMs,
+    );
     socket.once('close', () => clearTimeout(timer));
     socket.once('secureConnect', () => {
       clearTimeout(timer);
@@ -193,22 +216,44 @@ interface PeerCertificate {
 function readPeerCertificate(target: TlsTarget & { ca?: Buffer[] }, timeoutMs: number): Promise<PeerCertificate> {
   const where = `${target.host}:${target.port}`;
   return new Promise((resolve, reject) => {
-    const socket = tls.connect({ host: target.host, port: target.port, servername: target.servername, ca: target.ca, rejectUnauthorized: false });
-    socket.setTimeout(timeoutMs, () => socket.destroy(new UserError(`${where} did not complete the TLS handshake within ${Math.round(timeoutMs / 1000)} s.`, undefined, 'TIMEOUT')));
+    const socket = tls.connect({
+      host: target.host,
+      port: target.port,
+      servername: target.servername,
+      ca: target.ca,
+      rejectUnauthorized: false,
+    });
+    socket.setTimeout(timeoutMs, () =>
+      socket.destroy(
+        new UserError(`${where} did not complete the TLS handshake within ${Math.round(timeoutMs / 1000)} s.`, undefined, 'TIMEOUT'),
+      ),
+    );
     socket.once('error', reject);
     socket.once('secureConnect', () => {
       const cert = socket.getPeerCertificate();
       socket.destroy();
       if (!cert?.raw) return reject(new UserError(`${where} presented no TLS certificate.`, undefined, 'CERT_NONE'));
-      resolve({ pem: new X509Certificate(cert.raw).toString(), thumbprint: thumbprintOf(cert.raw), authorized: socket.authorized, subject: String(cert.subject?.CN ?? '') });
+      resolve({
+        pem: new X509Certificate(cert.raw).toString(),
+        thumbprint: thumbprintOf(cert.raw),
+        authorized: socket.authorized,
+        subject: String(cert.subject?.CN ?? ''),
+      });
     });
   });
 }
 
 /** Connects once just to read the certificate (for the "trust this thumbprint?" prompt). */
-export async function probeCertificate(url: string, timeoutMs: number, caBundlePath?: string): Promise<{ thumbprint: string; authorized: boolean; subject: string }> {
+export async function probeCertificate(
+  url: string,
+  timeoutMs: number,
+  caBundlePath?: string,
+): Promise<{ thumbprint: string; authorized: boolean; subject: string }> {
   const u = new URL(url);
   const host = u.hostname.replace(/^\[|\]$/g, '');
-  const peer = await readPeerCertificate({ host, port: Number(u.port || 443), servername: isIP(host) ? undefined : host, ca: systemAndBundleCas(caBundlePath) }, timeoutMs);
+  const peer = await readPeerCertificate(
+    { host, port: Number(u.port || 443), servername: isIP(host) ? undefined : host, ca: systemAndBundleCas(caBundlePath) },
+    timeoutMs,
+  );
   return { thumbprint: peer.thumbprint, authorized: peer.authorized, subject: peer.subject };
 }

@@ -34,7 +34,7 @@ function wrap(services: Services, id: string, handler: Handler) {
       return await handler(services, ...args);
     } catch (err) {
       if (err instanceof vscode.CancellationError || err instanceof CancelledError) return undefined;
-      services.log.error(`${id}: ${err instanceof Error && !(err instanceof UserError) ? err.stack ?? err.message : errorMessage(err)}`);
+      services.log.error(`${id}: ${err instanceof Error && !(err instanceof UserError) ? (err.stack ?? err.message) : errorMessage(err)}`);
       void vscode.window.showErrorMessage(errorMessage(err), 'Show Log').then((pick) => pick && services.log.show());
       return undefined;
     }

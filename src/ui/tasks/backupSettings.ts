@@ -26,7 +26,11 @@ export function expandPath(path: string): string {
   const folder = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
   let out = path.replace(/^~(?=$|\/)/, homedir()).replace(/\$\{userHome\}/g, homedir());
   if (out.includes('${workspaceFolder}')) {
-    if (!folder) throw new UserError(`The destination ${path} uses \${workspaceFolder}, but no folder is open.`, 'Open the workspace folder or use an absolute path.');
+    if (!folder)
+      throw new UserError(
+        `The destination ${path} uses \${workspaceFolder}, but no folder is open.`,
+        'Open the workspace folder or use an absolute path.',
+      );
     out = out.replace(/\$\{workspaceFolder\}/g, folder);
   }
   if (!isAbsolute(out)) {

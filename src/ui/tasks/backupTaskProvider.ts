@@ -33,13 +33,35 @@ export class BackupTaskProvider implements vscode.TaskProvider {
   constructor(private readonly services: Services) {}
 
   async provideTasks(): Promise<vscode.Task[]> {
-    const perHost = await Promise.all(this.services.hosts.list('docker').map(async (host) => {
-      const definition: BackupTaskDefinition = { type: BACKUP_TASK_TYPE, dockerHost: host.name, volumes: 'all', mode: 'archive', retain: defaultRetain() };
-      const tasks = [this.task(definition, `back up ${host.name}`)];
-      const snapshot = await snapshotTaskTarget(this.services, host);
-      if (snapshot) tasks.push(this.task({ type: BACKUP_TASK_TYPE, dockerHost: host.name, volumes: snapshot.volumes, mode: 'snapshot', esxiHost: snapshot.esxiHost, vm: snapshot.vm, retain: defaultRetain() }, `snapshot backup of ${host.name}`));
-      return tasks;
-    }));
+    const perHost = await Promise.all(
+      this.services.hosts.list('docker').map(async (host) => {
+        const definition: BackupTaskDefinition = {
+          type: BACKUP_TASK_TYPE,
+          dockerHost: host.name,
+          volumes: 'all',
+          mode: 'archive',
+          retain: defaultRetain(),
+        };
+        const tasks = [this.task(definition, `back up ${host.name}`)];
+        const snapshot = await snapshotTaskTarget(this.services, host);
+        if (snapshot)
+          tasks.push(
+            this.task(
+              {
+                type: BACKUP_TASK_TYPE,
+                dockerHost: host.name,
+                volumes: snapshot.volumes,
+                mode: 'snapshot',
+                esxiHost: snapshot.esxiHost,
+                vm: snapshot.vm,
+                retain: defaultRetain(),
+              },
+              `snapshot backup of ${host.name}`,
+            ),
+          );
+        return tasks;
+      }),
+    );
     return perHost.flat();
   }
 
@@ -50,7 +72,9 @@ export class BackupTaskProvider implements vscode.TaskProvider {
   }
 
   private task(definition: BackupTaskDefinition, name: string, scope: vscode.Task['scope'] = vscode.TaskScope.Workspace): vscode.Task {
-    const execution = new vscode.CustomExecution(async (resolved) => new BackupTerminal(this.services, toJob(resolved as BackupTaskDefinition)));
+    const execution = new vscode.CustomExecution(
+      async (resolved) => new BackupTerminal(this.services, toJob(resolved as BackupTaskDefinition)),
+    );
     const task = new vscode.Task(definition, scope ?? vscode.TaskScope.Workspace, name, 'vDVS', execution, BACKUP_PROBLEM_MATCHER);
     task.detail = `${definition.mode ?? 'archive'} backup of ${Array.isArray(definition.volumes) ? definition.volumes.join(', ') : 'all volumes'} on ${definition.dockerHost}`;
     task.presentationOptions = { reveal: vscode.TaskRevealKind.Always, clear: true };
@@ -62,7 +86,10 @@ export class BackupTaskProvider implements vscode.TaskProvider {
 export function toJob(definition: BackupTaskDefinition): BackupJob | Error {
   try {
     const destination = expandPath(definition.destination ?? backupDestination());
-    return checkJob({ ...definition, destination, retain: definition.retain ?? defaultRetain() }, `vdvs-backup task "${definition.dockerHost ?? '?'}"`);
+    return checkJob(
+      { ...definition, destination, retain: definition.retain ?? defaultRetain() },
+      `vdvs-backup task "${definition.dockerHost ?? '?'}"`,
+    );
   } catch (err) {
     return err as Error;
   }

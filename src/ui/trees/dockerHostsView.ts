@@ -38,7 +38,12 @@ export class DockerHostsTree extends NodeTree<DockerNode> {
     super();
     this.refresher = new RefreshManager(
       services,
-      { hostKinds: ['docker'], settings: ['vdvs.docker.showAllVolumeDrivers', 'vdvs.plugin.alias'], dockerEvents: true, pollSetting: 'vdvs.docker.pollSeconds' },
+      {
+        hostKinds: ['docker'],
+        settings: ['vdvs.docker.showAllVolumeDrivers', 'vdvs.plugin.alias'],
+        dockerEvents: true,
+        pollSetting: 'vdvs.docker.pollSeconds',
+      },
       (hostId) => (hostId ? this.reloadHost(hostId) : this.refresh()),
     );
   }
@@ -76,7 +81,13 @@ export class DockerHostsTree extends NodeTree<DockerNode> {
   private entry(host: DockerHostConfig): HostEntry {
     const existing = this.entries.get(host.id);
     if (existing && JSON.stringify(existing.host) === JSON.stringify(host)) return existing;
-    const entry: HostEntry = { host, load: { state: 'loading' }, promise: Promise.resolve({ state: 'loading' }), again: false, node: undefined as never };
+    const entry: HostEntry = {
+      host,
+      load: { state: 'loading' },
+      promise: Promise.resolve({ state: 'loading' }),
+      again: false,
+      node: undefined as never,
+    };
     entry.node = new HostNode(host, () => entry.load);
     this.entries.set(host.id, entry);
     entry.promise = this.read(entry);
@@ -106,7 +117,11 @@ export class DockerHostsTree extends NodeTree<DockerNode> {
       try {
         const conn = await this.connections.get(host);
         const settings = vscode.workspace.getConfiguration('vdvs');
-        const snapshot = await loadHostSnapshot(conn, { allDrivers: settings.get<boolean>('docker.showAllVolumeDrivers', false), alias: pluginAlias(), reference: settings.get<string>('plugin.reference') });
+        const snapshot = await loadHostSnapshot(conn, {
+          allDrivers: settings.get<boolean>('docker.showAllVolumeDrivers', false),
+          alias: pluginAlias(),
+          reference: settings.get<string>('plugin.reference'),
+        });
         entry.load = { state: 'ready', snapshot };
         // here, not in the nodes: a command's reload counts even while the view is hidden
         reachFromDockerHost(snapshot);
@@ -114,7 +129,8 @@ export class DockerHostsTree extends NodeTree<DockerNode> {
         entry.load = { state: 'failed', error: err };
         this.services.log.warn(`Docker Hosts: ${host.name}: ${errorMessage(err)}`);
         // A dead transport (ssh dropped, daemon restarted) is reopened on the next read.
-        if (err instanceof UserError && ['DAEMON_UNREACHABLE', 'SSH_AUTH', 'SSH_REMOTE_DOCKER', 'TIMEOUT'].includes(err.code ?? '')) this.connections.drop(host.id);
+        if (err instanceof UserError && ['DAEMON_UNREACHABLE', 'SSH_AUTH', 'SSH_REMOTE_DOCKER', 'TIMEOUT'].includes(err.code ?? ''))
+          this.connections.drop(host.id);
       }
     } while (entry.again && this.entries.get(host.id) === entry);
     if (this.entries.get(host.id) === entry) this.changed.fire(entry.node);

@@ -30,7 +30,14 @@ export class EsxiHostsTree extends NodeTree<EsxiNode> {
    */
   async refresh(node?: EsxiNode): Promise<void> {
     const hostIds = node?.scope ? [node.scope.host.id] : this.services.hosts.list('esxi').map((h) => h.id);
-    await Promise.all(hostIds.map((id) => esxiSessions(this.services).ifOpen(id)?.then(forgetViews, () => undefined) ?? Promise.resolve()));
+    await Promise.all(
+      hostIds.map(
+        (id) =>
+          esxiSessions(this.services)
+            .ifOpen(id)
+            ?.then(forgetViews, () => undefined) ?? Promise.resolve(),
+      ),
+    );
     this.changed.fire(node);
   }
 

@@ -57,7 +57,9 @@ export class RefreshManager implements vscode.Disposable {
       }),
     );
     if (sources.backupTasks) {
-      this.subscriptions.push(vscode.tasks.onDidEndTaskProcess((e) => e.execution.task.definition.type === BACKUP_TASK_TYPE && void this.refresh()));
+      this.subscriptions.push(
+        vscode.tasks.onDidEndTaskProcess((e) => e.execution.task.definition.type === BACKUP_TASK_TYPE && void this.refresh()),
+      );
     }
   }
 
@@ -102,7 +104,10 @@ export class RefreshManager implements vscode.Disposable {
         dockerEvents(this.services).subscribe(host, () => {
           this.stats.events++;
           clearTimeout(this.timers.get(host.id));
-          this.timers.set(host.id, setTimeout(() => this.request(host.id), EVENT_DEBOUNCE_MS));
+          this.timers.set(
+            host.id,
+            setTimeout(() => this.request(host.id), EVENT_DEBOUNCE_MS),
+          );
         }),
       );
     }

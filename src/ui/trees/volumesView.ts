@@ -28,7 +28,11 @@ export class VolumesTree extends NodeTree<VolumesNode> {
 
   constructor(private readonly services: Services) {
     super();
-    this.refresher = new RefreshManager(services, { hostKinds: ['docker', 'esxi'], settings: ['vdvs.backup.destination', 'vdvs.plugin.alias'], dockerEvents: true, backupTasks: true }, () => this.refresh());
+    this.refresher = new RefreshManager(
+      services,
+      { hostKinds: ['docker', 'esxi'], settings: ['vdvs.backup.destination', 'vdvs.plugin.alias'], dockerEvents: true, backupTasks: true },
+      () => this.refresh(),
+    );
   }
 
   get groupBy(): GroupBy {
@@ -45,16 +49,18 @@ export class VolumesTree extends NodeTree<VolumesNode> {
   /** Reloads everything; concurrent callers share one load. Resolves with the new data. */
   refresh(): Promise<VolumesSnapshot> {
     if (!this.loading) {
-      this.loading = Promise.all([loadVolumes(this.services), loadBackupIndex()]).then(([s, backups]) => {
-        this.snapshot = s;
-        this.backups = backups;
-        reachFromVolumeRows(s.rows);
-        this.rootNodes = this.buildRoots(s);
-        this.changed.fire(undefined);
-        for (const e of s.hostErrors) this.services.log.warn(`Volumes: ${e.host.name}: ${e.message}`);
-        for (const e of s.esxiErrors) this.services.log.warn(`Volumes: ESXi ${e.name}: ${e.message}`);
-        return s;
-      }).finally(() => (this.loading = undefined));
+      this.loading = Promise.all([loadVolumes(this.services), loadBackupIndex()])
+        .then(([s, backups]) => {
+          this.snapshot = s;
+          this.backups = backups;
+          reachFromVolumeRows(s.rows);
+          this.rootNodes = this.buildRoots(s);
+          this.changed.fire(undefined);
+          for (const e of s.hostErrors) this.services.log.warn(`Volumes: ${e.host.name}: ${e.message}`);
+          for (const e of s.esxiErrors) this.services.log.warn(`Volumes: ESXi ${e.name}: ${e.message}`);
+          return s;
+        })
+        .finally(() => (this.loading = undefined));
     }
     return this.loading;
   }
@@ -87,12 +93,40 @@ export class VolumesTree extends NodeTree<VolumesNode> {
 
   private buildRoots(s: VolumesSnapshot): VolumesNode[] {
     const by = this.groupBy;
-    const groups = (by === 'datastore' ? groupByDatastore(s.rows) : groupByDockerHost(s.rows)).map((g) => new GroupNode(by, g.label, g.rows, (r) => backupsOf(this.backups, r)));
-    const messages: VolumesNode[] = s.hostErrors.map((e) => new VolumesMessageNode(`error:${e.host.id}`, `${e.host.name}: cannot list volumes`, e.message, 'error', { command: 'vdvs.volumes.refresh', title: 'Retry' }));
-    for (const e of s.esxiErrors) messages.push(new VolumesMessageNode(`esxi-error:${e.id}`, `${e.name}: cannot read dockvols`, e.message, 'error', { command: 'vdvs.volumes.refresh', title: 'Retry' }));
-    for (const f of s.inspectFailures) messages.push(new VolumesMessageNode(`inspect:${f.host.id}:${f.name}`, `${f.name} on ${f.host.name}: inspect failed`, f.message, 'error', { command: 'vdvs.showLog', title: 'Show Log' }));
+    const groups = (by === 'datastore' ? groupByDatastore(s.rows) : groupByDockerHost(s.rows)).map(
+      (g) => new GroupNode(by, g.label, g.rows, (r) => backupsOf(this.backups, r)),
+    );
+    const messages: VolumesNode[] = s.hostErrors.map(
+      (e) =>
+        new VolumesMessageNode(`error:${e.host.id}`, `${e.host.name}: cannot list volumes`, e.message, 'error', {
+          command: 'vdvs.volumes.refresh',
+          title: 'Retry',
+        }),
+    );
+    for (const e of s.esxiErrors)
+      messages.push(
+        new VolumesMessageNode(`esxi-error:${e.id}`, `${e.name}: cannot read dockvols`, e.message, 'error', {
+          command: 'vdvs.volumes.refresh',
+          title: 'Retry',
+        }),
+      );
+    for (const f of s.inspectFailures)
+      messages.push(
+        new VolumesMessageNode(`inspect:${f.host.id}:${f.name}`, `${f.name} on ${f.host.name}: inspect failed`, f.message, 'error', {
+          command: 'vdvs.showLog',
+          title: 'Show Log',
+        }),
+      );
     if (!s.esxiJoined && !s.esxiErrors.length && s.rows.length) {
-      messages.push(new VolumesMessageNode('note:esxi', 'VMDKs not joined: no ESXi host view data', 'Add the ESXi host that runs the Docker host VMs to see each volume\'s VMDK, size on disk, disk mode and orphaned VMDKs.', 'info', { command: 'vdvs.esxi.addHost', title: 'Add ESXi Host' }));
+      messages.push(
+        new VolumesMessageNode(
+          'note:esxi',
+          'VMDKs not joined: no ESXi host view data',
+          "Add the ESXi host that runs the Docker host VMs to see each volume's VMDK, size on disk, disk mode and orphaned VMDKs.",
+          'info',
+          { command: 'vdvs.esxi.addHost', title: 'Add ESXi Host' },
+        ),
+      );
     }
     // no volumes and no errors: the welcome content explains what to do
     return [...messages, ...groups];

@@ -31,7 +31,11 @@ export async function pickBackup(arg: unknown, title: string, prompter: Prompter
     })),
   );
   if (!items.length) {
-    throw new UserError(`No backups in ${destination}.`, 'Run a vdvs-backup task first (Terminal > Run Task > vDVS), or set vdvs.backup.destination to the folder that holds them.', 'NO_BACKUPS');
+    throw new UserError(
+      `No backups in ${destination}.`,
+      'Run a vdvs-backup task first (Terminal > Run Task > vDVS), or set vdvs.backup.destination to the folder that holds them.',
+      'NO_BACKUPS',
+    );
   }
   const pick = await prompter.pick({ id: 'backup', title, step: 1, totalSteps: 1, placeholder: 'Backup to use', items });
   return typeof pick === 'object' ? pick : undefined;
@@ -41,7 +45,8 @@ function backupDirOf(arg: unknown): string | undefined {
   if (arg instanceof vscode.Uri) return arg.fsPath;
   if (typeof arg === 'string') return arg;
   if (arg instanceof BackupNode) return arg.entry.dir;
-  if (arg && typeof arg === 'object' && typeof (arg as { backupDir?: unknown }).backupDir === 'string') return (arg as { backupDir: string }).backupDir;
+  if (arg && typeof arg === 'object' && typeof (arg as { backupDir?: unknown }).backupDir === 'string')
+    return (arg as { backupDir: string }).backupDir;
   return undefined;
 }
 

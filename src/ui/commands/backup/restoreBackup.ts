@@ -29,39 +29,78 @@ export async function restoreBackupCommand(services: Services, ...args: unknown[
   if (!hosts.length) throw new UserError('No Docker host is configured to restore into.', 'Add one in the Docker Hosts view.', 'NO_HOST');
   const origin = hosts.find((h) => h.name === backup.manifest.dockerHost);
   const ordered = origin ? [origin, ...hosts.filter((h) => h !== origin)] : hosts;
-  const host = seam.hostId || hosts.length === 1 ? await targetHost(services, undefined, seam) : await answered(prompter.pick({
-    id: 'dockerHost',
-    title: 'Restore into which Docker host?',
-    step: 1,
-    totalSteps: 1,
-    placeholder: 'Docker host',
-    items: ordered.map((h) => ({ label: h.name, description: h === origin ? 'where the backup was taken' : h.endpoint, value: h })),
-  }));
+  const host =
+    seam.hostId || hosts.length === 1
+      ? await targetHost(services, undefined, seam)
+      : await answered(
+          prompter.pick({
+            id: 'dockerHost',
+            title: 'Restore into which Docker host?',
+            step: 1,
+            totalSteps: 1,
+            placeholder: 'Docker host',
+            items: ordered.map((h) => ({ label: h.name, description: h === origin ? 'where the backup was taken' : h.endpoint, value: h })),
+          }),
+        );
   if (!host) return undefined;
   return withDocker(services, host, async (conn) => {
     const title = `Restore ${backupLabel(backup.dir)}`;
-    const target = await answered(prompter.pick({
-      id: 'target',
-      title,
-      step: 1,
-      totalSteps: 1,
-      placeholder: 'Restore into',
-      items: [
-        { label: '$(new-folder) New volume', description: `a ${pluginAlias()} volume with the backed-up vDVS options, shown before it is created`, value: 'new' as const },
-        { label: '$(database) Existing volume', description: 'must be unused; must be empty unless you confirm', value: 'existing' as const },
-      ],
-    }));
+    const target = await answered(
+      prompter.pick({
+        id: 'target',
+        title,
+        step: 1,
+        totalSteps: 1,
+        placeholder: 'Restore into',
+        items: [
+          {
+            label: '$(new-folder) New volume',
+            description: `a ${pluginAlias()} volume with the backed-up vDVS options, shown before it is created`,
+            value: 'new' as const,
+          },
+          {
+            label: '$(database) Existing volume',
+            description: 'must be unused; must be empty unless you confirm',
+            value: 'existing' as const,
+          },
+        ],
+      }),
+    );
     if (!target) return undefined;
     let volume: string | undefined;
     if (target === 'new') {
       const base = parseVolumeName(backup.manifest.volume.name).volume;
-      volume = (await answered(prompter.input({ id: 'volume', title: 'Name of the new volume', step: 1, totalSteps: 1, prompt: 'The volume to create and fill', value: `${base}-restored`, validate: (v) => (v.trim() ? undefined : 'Enter a volume name') })))?.trim();
+      volume = (
+        await answered(
+          prompter.input({
+            id: 'volume',
+            title: 'Name of the new volume',
+            step: 1,
+            totalSteps: 1,
+            prompt: 'The volume to create and fill',
+            value: `${base}-restored`,
+            validate: (v) => (v.trim() ? undefined : 'Enter a volume name'),
+          }),
+        )
+      )?.trim();
     } else {
       const volumes = await listVolumes(conn, { driver: backup.manifest.mode === 'snapshot' ? pluginName(pluginAlias()) : undefined });
-      volume = await answered(prompter.pick({ id: 'volume', title: 'Restore into which volume?', step: 1, totalSteps: 1, placeholder: 'Existing volume', items: volumes.map((v) => ({ label: v.name, description: v.driver, value: v.name })) }));
+      volume = await answered(
+        prompter.pick({
+          id: 'volume',
+          title: 'Restore into which volume?',
+          step: 1,
+          totalSteps: 1,
+          placeholder: 'Existing volume',
+          items: volumes.map((v) => ({ label: v.name, description: v.driver, value: v.name })),
+        }),
+      );
     }
     if (!volume) return undefined;
-    const esxiId = host.esxiHostId ?? services.hosts.list('esxi').find((h) => backup.manifest.source.kind === 'snapshot' && h.url === backup.manifest.source.vsphereUrl)?.id;
+    const esxiId =
+      host.esxiHostId ??
+      services.hosts.list('esxi').find((h) => backup.manifest.source.kind === 'snapshot' && h.url === backup.manifest.source.vsphereUrl)
+        ?.id;
     const request = {
       conn,
       backupDir: backup.dir,
@@ -71,15 +110,24 @@ export async function restoreBackupCommand(services: Services, ...args: unknown[
       pluginAlias: pluginAlias(),
       vsphere: esxiId ? () => esxiSessions(services).get(esxiId) : undefined,
       // what a new volume gets, computed and checked by the restore, before anything is created
-      confirm: async (plan: RestorePlan) => (await prompter.confirm(`Create volume ${plan.volume} on ${host.name} and restore into it?`, describePlan(plan).join('\n'), ['Restore'])) === 'Restore',
+      confirm: async (plan: RestorePlan) =>
+        (await prompter.confirm(`Create volume ${plan.volume} on ${host.name} and restore into it?`, describePlan(plan).join('\n'), [
+          'Restore',
+        ])) === 'Restore',
     };
-    const run = (allowNonEmpty: boolean) => withBackupProgress(services, `Restoring into ${volume}`, (reporter, signal) => restoreBackup({ ...request, allowNonEmpty, reporter, signal }));
+    const run = (allowNonEmpty: boolean) =>
+      withBackupProgress(services, `Restoring into ${volume}`, (reporter, signal) =>
+        restoreBackup({ ...request, allowNonEmpty, reporter, signal }),
+      );
     try {
       await run(false);
     } catch (err) {
       if (err instanceof UserError && err.code === 'NOT_CONFIRMED') return undefined;
       if (!(err instanceof UserError && err.code === 'VOLUME_NOT_EMPTY')) throw err;
-      const loses = backup.manifest.mode === 'snapshot' ? 'Its disk is replaced by the backed-up one: every file in it now is lost.' : 'Restoring writes the backup over its files; files not in the backup stay.';
+      const loses =
+        backup.manifest.mode === 'snapshot'
+          ? 'Its disk is replaced by the backed-up one: every file in it now is lost.'
+          : 'Restoring writes the backup over its files; files not in the backup stay.';
       const overwrite = await prompter.confirm(`Volume ${volume} is not empty.`, `${loses} This cannot be undone.`, ['Overwrite']);
       if (overwrite !== 'Overwrite') return undefined;
       await run(true);

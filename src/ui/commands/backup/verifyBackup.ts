@@ -15,11 +15,19 @@ import { withBackupProgress } from './withReporter';
 export async function verifyBackupCommand(services: Services, ...args: unknown[]): Promise<VerifyReport | undefined> {
   const backup = await pickBackup(args[0], 'Verify a Backup', prompterOf(seamOf(args)));
   if (!backup) return undefined;
-  const report = await withBackupProgress(services, `Verifying ${backupLabel(backup.dir)}`, (reporter, signal) => verifyBackup(backup.dir, { signal, onProgress: (p) => reporter.progress(p) }));
+  const report = await withBackupProgress(services, `Verifying ${backupLabel(backup.dir)}`, (reporter, signal) =>
+    verifyBackup(backup.dir, { signal, onProgress: (p) => reporter.progress(p) }),
+  );
   if (!report.ok) {
     for (const p of report.problems) services.log.error(`${backup.dir}: ${describeProblem(p)}`);
-    throw new UserError(`${backupLabel(backup.dir)} is damaged: ${report.problems.map(describeProblem).join('; ')}.`, 'Restore from another backup; the log lists every problem.', 'BACKUP_DAMAGED');
+    throw new UserError(
+      `${backupLabel(backup.dir)} is damaged: ${report.problems.map(describeProblem).join('; ')}.`,
+      'Restore from another backup; the log lists every problem.',
+      'BACKUP_DAMAGED',
+    );
   }
-  void vscode.window.showInformationMessage(`${backupLabel(backup.dir)} is intact: ${report.checked} file(s), ${formatBytes(report.bytes)}, every sha256 matches.`);
+  void vscode.window.showInformationMessage(
+    `${backupLabel(backup.dir)} is intact: ${report.checked} file(s), ${formatBytes(report.bytes)}, every sha256 matches.`,
+  );
   return report;
 }

@@ -43,39 +43,64 @@ export async function addHost(services: Services, ...args: unknown[]): Promise<D
   if (kind === 'env' && fromEnv?.tlsCertPath) host.tlsCertPath = fromEnv.tlsCertPath;
   let passphrase: string | undefined;
   if (kind !== 'env') {
-    const endpoint = await ask(prompter, 'endpoint', 'Endpoint', kind === 'tcp' ? 'tcp://10.0.0.5:2376' : kind === 'ssh' ? 'ssh://docker@10.0.0.5' : DEFAULT_ENDPOINT, (v) => endpointProblem(v, kind));
+    const endpoint = await ask(
+      prompter,
+      'endpoint',
+      'Endpoint',
+      kind === 'tcp' ? 'tcp://10.0.0.5:2376' : kind === 'ssh' ? 'ssh://docker@10.0.0.5' : DEFAULT_ENDPOINT,
+      (v) => endpointProblem(v, kind),
+    );
     if (endpoint === undefined) return undefined;
     host.endpoint = endpoint.trim();
   }
   if (kind === 'tcp') {
-    const dir = await ask(prompter, 'tlsCertPath', 'Folder with ca.pem, cert.pem and key.pem', join(homedir(), '.docker'), (v) => (['cert.pem', 'key.pem'].every((f) => existsSync(join(v.trim(), f))) ? undefined : `${v} has no cert.pem and key.pem`));
+    const dir = await ask(prompter, 'tlsCertPath', 'Folder with ca.pem, cert.pem and key.pem', join(homedir(), '.docker'), (v) =>
+      ['cert.pem', 'key.pem'].every((f) => existsSync(join(v.trim(), f))) ? undefined : `${v} has no cert.pem and key.pem`,
+    );
     if (dir === undefined) return undefined;
     host.tlsCertPath = dir.trim();
   }
   if (kind === 'ssh') {
-    const key = await ask(prompter, 'sshKeyPath', 'Private key file (empty: use the ssh agent)', defaultKey(), (v) => (!v.trim() || existsSync(v.trim()) ? undefined : `${v} does not exist`));
+    const key = await ask(prompter, 'sshKeyPath', 'Private key file (empty: use the ssh agent)', defaultKey(), (v) =>
+      !v.trim() || existsSync(v.trim()) ? undefined : `${v} does not exist`,
+    );
     if (key === undefined) return undefined;
     if (key.trim()) {
       host.sshKeyPath = key.trim();
       if (await keyIsEncrypted(host.sshKeyPath)) {
-        passphrase = await vscode.window.showInputBox({ title: 'Passphrase of the private key', prompt: `${host.sshKeyPath} is encrypted; the passphrase is kept in VS Code secret storage.`, password: true, ignoreFocusOut: true });
+        passphrase = await vscode.window.showInputBox({
+          title: 'Passphrase of the private key',
+          prompt: `${host.sshKeyPath} is encrypted; the passphrase is kept in VS Code secret storage.`,
+          password: true,
+          ignoreFocusOut: true,
+        });
         if (passphrase === undefined) return undefined;
       }
     }
     const ep = parseEndpoint(host.endpoint);
     if (ep.kind === 'ssh') {
       const fingerprint = await probeHostKey(ep.host, ep.port, requestTimeoutMs());
-      const trust = await prompter.confirm(`The SSH host key of ${ep.host}:${ep.port} is ${fingerprint}.`, 'Compare it with the one the host shows (ssh-keygen -l -f /etc/ssh/ssh_host_ed25519_key.pub) before you trust it. It is pinned: a changed key is refused later.', [TRUST]);
+      const trust = await prompter.confirm(
+        `The SSH host key of ${ep.host}:${ep.port} is ${fingerprint}.`,
+        'Compare it with the one the host shows (ssh-keygen -l -f /etc/ssh/ssh_host_ed25519_key.pub) before you trust it. It is pinned: a changed key is refused later.',
+        [TRUST],
+      );
       if (trust !== TRUST) return undefined;
       host.sshHostKeyFingerprint = fingerprint;
     }
   }
-  const name = await ask(prompter, 'name', 'Name shown in the tree', suggestedName(host.endpoint), (v) => (v.trim() ? undefined : 'Enter a name'));
+  const name = await ask(prompter, 'name', 'Name shown in the tree', suggestedName(host.endpoint), (v) =>
+    v.trim() ? undefined : 'Enter a name',
+  );
   if (name === undefined) return undefined;
   host.name = name.trim();
   const problem = await testConnection(host, passphrase);
   if (problem) {
-    const answer = await prompter.confirm(`${host.name} did not answer: ${problem}`, 'Save the host anyway? It will show the error until the daemon answers.', [SAVE_ANYWAY]);
+    const answer = await prompter.confirm(
+      `${host.name} did not answer: ${problem}`,
+      'Save the host anyway? It will show the error until the daemon answers.',
+      [SAVE_ANYWAY],
+    );
     if (answer !== SAVE_ANYWAY) return undefined;
   }
   await services.hosts.save('docker', host);
@@ -84,7 +109,13 @@ export async function addHost(services: Services, ...args: unknown[]): Promise<D
   return host;
 }
 
-async function ask(prompter: Prompter, id: string, prompt: string, value: string, validate: (v: string) => string | undefined): Promise<string | undefined> {
+async function ask(
+  prompter: Prompter,
+  id: string,
+  prompt: string,
+  value: string,
+  validate: (v: string) => string | undefined,
+): Promise<string | undefined> {
   const answer = await prompter.input({ id, title: 'Add Docker Host', step: 2, totalSteps: 3, prompt, value, validate });
   return typeof answer === 'string' ? answer : undefined;
 }
@@ -125,12 +156,15 @@ function suggestedName(endpoint: string): string {
 
 /** Undefined when the engine answered, else why not. */
 async function testConnection(host: DockerHostConfig, sshPassphrase?: string): Promise<string | undefined> {
-  return vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Connecting to ${host.endpoint}…` }, async () => {
-    try {
-      await tryDockerHost(host, sshPassphrase, (conn) => engineInfo(conn));
-      return undefined;
-    } catch (err) {
-      return errorMessage(err);
-    }
-  });
+  return vscode.window.withProgress(
+    { location: vscode.ProgressLocation.Notification, title: `Connecting to ${host.endpoint}…` },
+    async () => {
+      try {
+        await tryDockerHost(host, sshPassphrase, (conn) => engineInfo(conn));
+        return undefined;
+      } catch (err) {
+        return errorMessage(err);
+      }
+    },
+  );
 }

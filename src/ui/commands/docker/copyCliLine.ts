@@ -26,7 +26,11 @@ export function nodeCliLines(node: DockerNode): { label: string; line: string }[
     ];
   }
   if (node instanceof VolumeNode) {
-    return [line('Inspect', CLI.volumeInspect(node.volume.name)), line('Run test container', CLI.runTestContainer(node.volume.name, testContainerImage(), testContainerName(node.volume.name))), line('Remove', CLI.volumeRemove(node.volume.name))];
+    return [
+      line('Inspect', CLI.volumeInspect(node.volume.name)),
+      line('Run test container', CLI.runTestContainer(node.volume.name, testContainerImage(), testContainerName(node.volume.name))),
+      line('Remove', CLI.volumeRemove(node.volume.name)),
+    ];
   }
   if (node instanceof ContainerNode) {
     return [line('Stop', CLI.containerStop(node.container.name)), line('Remove', CLI.containerRemove(node.container.name))];
@@ -41,8 +45,15 @@ export async function copyCliLine(_services: Services, ...args: unknown[]): Prom
   const lines = nodeCliLines(node);
   const picked =
     lines.length === 1
-      ? lines[0]!.line
-      : await prompterOf(seamOf(args)).pick({ id: 'cliLine', title: 'Copy CLI Line', step: 1, totalSteps: 1, placeholder: 'Which action?', items: lines.map((l) => ({ label: l.label, detail: l.line, value: l.line })) });
+      ? lines[0].line
+      : await prompterOf(seamOf(args)).pick({
+          id: 'cliLine',
+          title: 'Copy CLI Line',
+          step: 1,
+          totalSteps: 1,
+          placeholder: 'Which action?',
+          items: lines.map((l) => ({ label: l.label, detail: l.line, value: l.line })),
+        });
   if (typeof picked !== 'string') return undefined;
   await vscode.env.clipboard.writeText(picked);
   void vscode.window.setStatusBarMessage(`Copied: ${picked}`, 4000);

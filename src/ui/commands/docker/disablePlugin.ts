@@ -15,13 +15,21 @@ export async function disablePlugin(services: Services, ...args: unknown[]): Pro
   const { host, conn, plugin } = target;
   try {
     logCli(services, host, CLI.pluginDisable(plugin.name, false));
-    await withCancellableProgress(`Disabling ${plugin.name} on ${host.name}`, (_r, signal) => disable(conn, plugin.name, false, { signal }));
+    await withCancellableProgress(`Disabling ${plugin.name} on ${host.name}`, (_r, signal) =>
+      disable(conn, plugin.name, false, { signal }),
+    );
   } catch (err) {
     if (!(err instanceof DockerError && err.code === 'PLUGIN_IN_USE')) throw err;
-    const answer = await prompterOf(seam).confirm(`${plugin.name} is in use on ${host.name}.`, 'Containers are using its volumes. Disabling with force leaves them without their storage until the plugin is enabled again.', [FORCE]);
+    const answer = await prompterOf(seam).confirm(
+      `${plugin.name} is in use on ${host.name}.`,
+      'Containers are using its volumes. Disabling with force leaves them without their storage until the plugin is enabled again.',
+      [FORCE],
+    );
     if (answer !== FORCE) return;
     logCli(services, host, CLI.pluginDisable(plugin.name, true));
-    await withCancellableProgress(`Disabling ${plugin.name} on ${host.name} (force)`, (_r, signal) => disable(conn, plugin.name, true, { signal }));
+    await withCancellableProgress(`Disabling ${plugin.name} on ${host.name} (force)`, (_r, signal) =>
+      disable(conn, plugin.name, true, { signal }),
+    );
   } finally {
     await refreshHost(services, host);
   }

@@ -9,6 +9,8 @@ export async function enablePlugin(services: Services, ...args: unknown[]): Prom
   const target = await pluginTarget(services, nodeOf(args), seamOf(args));
   if (!target) return;
   logCli(services, target.host, CLI.pluginEnable(target.plugin.name));
-  await withCancellableProgress(`Enabling ${target.plugin.name} on ${target.host.name}`, (_r, signal) => enable(target.conn, target.plugin.name, { signal }));
+  await withCancellableProgress(`Enabling ${target.plugin.name} on ${target.host.name}`, (_r, signal) =>
+    enable(target.conn, target.plugin.name, { signal }),
+  );
   await refreshHost(services, target.host);
 }

@@ -11,7 +11,11 @@ export async function removeHost(services: Services, ...args: unknown[]): Promis
   const seam = seamOf(args);
   const host = await targetHost(services, nodeOf(args), seam);
   if (!host) return;
-  const answer = await prompterOf(seam).confirm(`Remove ${host.name} from the Docker Hosts view?`, 'Only the entry and its stored passphrase are removed; the Docker host, its plugin and volumes stay as they are.', [REMOVE]);
+  const answer = await prompterOf(seam).confirm(
+    `Remove ${host.name} from the Docker Hosts view?`,
+    'Only the entry and its stored passphrase are removed; the Docker host, its plugin and volumes stay as they are.',
+    [REMOVE],
+  );
   if (answer !== REMOVE) return;
   await services.hosts.remove('docker', host.id);
 }

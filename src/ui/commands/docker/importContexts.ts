@@ -19,26 +19,58 @@ export async function importContexts(services: Services, ...args: unknown[]): Pr
   const seam = seamOf(args) as ReturnType<typeof seamOf> & { names?: string[]; configDir?: string };
   const scan = await scanDockerContexts(seam.configDir ?? dockerConfigDir(process.env, homedir()));
   for (const s of scan.skipped) services.log.warn(`Import Docker Contexts: skipped ${s.name}: ${s.reason}`);
-  const known = new Set(services.hosts.list('docker').map((h) => h.contextName).filter(Boolean));
+  const known = new Set(
+    services.hosts
+      .list('docker')
+      .map((h) => h.contextName)
+      .filter(Boolean),
+  );
   const candidates = scan.contexts.filter((c) => !known.has(c.name));
   if (!candidates.length) {
-    throw new UserError(`No docker context to import from ${scan.configDir}${scan.skipped.length ? ` (${scan.skipped.length} skipped, see the log)` : ''}.`, 'Create one with `docker context create`, or add the host directly.', 'NO_CONTEXTS');
+    throw new UserError(
+      `No docker context to import from ${scan.configDir}${scan.skipped.length ? ` (${scan.skipped.length} skipped, see the log)` : ''}.`,
+      'Create one with `docker context create`, or add the host directly.',
+      'NO_CONTEXTS',
+    );
   }
   const picked =
     seam.names ??
-    (await vscode.window.showQuickPick(
-      candidates.map((c) => ({ label: c.name, description: c.endpoint, detail: [c.description, c.current ? 'current context' : '', c.skipTlsVerify ? 'asks to skip TLS verification: imported WITH verification' : ''].filter(Boolean).join(' · '), picked: c.current })),
-      { canPickMany: true, title: 'Import Docker Contexts', placeHolder: 'Contexts to add as Docker hosts' },
-    ))?.map((p) => p.label);
+    (
+      await vscode.window.showQuickPick(
+        candidates.map((c) => ({
+          label: c.name,
+          description: c.endpoint,
+          detail: [
+            c.description,
+            c.current ? 'current context' : '',
+            c.skipTlsVerify ? 'asks to skip TLS verification: imported WITH verification' : '',
+          ]
+            .filter(Boolean)
+            .join(' · '),
+          picked: c.current,
+        })),
+        { canPickMany: true, title: 'Import Docker Contexts', placeHolder: 'Contexts to add as Docker hosts' },
+      )
+    )?.map((p) => p.label);
   if (!picked?.length) return [];
   const added: DockerHostConfig[] = [];
   for (const c of candidates.filter((x) => picked.includes(x.name))) {
-    const host: DockerHostConfig = { id: newHostId(), name: c.name, endpoint: c.endpoint, contextName: c.name, ...(c.tlsCertPath ? { tlsCertPath: c.tlsCertPath } : {}) };
+    const host: DockerHostConfig = {
+      id: newHostId(),
+      name: c.name,
+      endpoint: c.endpoint,
+      contextName: c.name,
+      ...(c.tlsCertPath ? { tlsCertPath: c.tlsCertPath } : {}),
+    };
     const ep = parseEndpoint(c.endpoint);
     if (ep.kind === 'ssh') {
       const fingerprint = await probeHostKey(ep.host, ep.port, requestTimeoutMs()).catch(() => undefined);
       if (fingerprint) {
-        const answer = await prompterOf(seam).confirm(`The SSH host key of ${ep.host}:${ep.port} (context ${c.name}) is ${fingerprint}.`, 'Compare it with the one the host shows before you trust it.', [TRUST]);
+        const answer = await prompterOf(seam).confirm(
+          `The SSH host key of ${ep.host}:${ep.port} (context ${c.name}) is ${fingerprint}.`,
+          'Compare it with the one the host shows before you trust it.',
+          [TRUST],
+        );
         if (answer !== TRUST) continue;
         host.sshHostKeyFingerprint = fingerprint;
       }

@@ -12,7 +12,11 @@ export async function removePlugin(services: Services, ...args: unknown[]): Prom
   const target = await pluginTarget(services, nodeOf(args), seam);
   if (!target) return;
   const { host, conn, plugin } = target;
-  const answer = await prompterOf(seam).confirm(`Remove ${plugin.name} from ${host.name}?`, 'To change its version use Upgrade instead: removing and installing again loses the volumes (vDVS #1972, #2061).', [REMOVE]);
+  const answer = await prompterOf(seam).confirm(
+    `Remove ${plugin.name} from ${host.name}?`,
+    'To change its version use Upgrade instead: removing and installing again loses the volumes (vDVS #1972, #2061).',
+    [REMOVE],
+  );
   if (answer !== REMOVE) return;
   logCli(services, host, CLI.pluginRemove(plugin.name));
   try {

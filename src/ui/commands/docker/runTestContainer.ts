@@ -31,7 +31,9 @@ export async function runTestContainer(services: Services, ...args: unknown[]): 
   if (target.vsphere) await requireEnabledPlugin(conn, pluginAlias());
   logCli(services, host, CLI.runTestContainer(volume, image, testContainerName(volume)));
   // vDVS attaches and mounts the disk during start: allow more than one plain API call.
-  const container = await withCancellableProgress(`Starting a test container on ${volume}`, (_r, signal) => run(conn, volume, image, { signal, timeoutMs: Math.max(conn.timeoutMs, 60_000) }));
+  const container = await withCancellableProgress(`Starting a test container on ${volume}`, (_r, signal) =>
+    run(conn, volume, image, { signal, timeoutMs: Math.max(conn.timeoutMs, 60_000) }),
+  );
   services.log.info(`test container ${container.name} mounts ${volume} at /vmdk`);
   await Promise.all([refreshHost(services, host), volumesTree(services)?.refresh()]);
   return container;
@@ -39,17 +41,35 @@ export async function runTestContainer(services: Services, ...args: unknown[]): 
 
 function dockerTarget(args: unknown[]): TestTarget {
   const node = nodeOf<VolumeNode>(args);
-  if (!node?.volume) throw new UserError('Run Test Container works on a volume of the Volumes or Docker Hosts view.', 'Right-click a volume there.', 'NO_VOLUME');
+  if (!node?.volume)
+    throw new UserError(
+      'Run Test Container works on a volume of the Volumes or Docker Hosts view.',
+      'Right-click a volume there.',
+      'NO_VOLUME',
+    );
   return { host: node.host, volume: node.volume.name, vsphere: node.vsphere };
 }
 
 /** A volume of the Volumes view runs on the Docker host that lists it; the user picks when several do. */
 async function joinedTarget(services: Services, node: JoinedVolumeNode, seam: DockerSeam): Promise<TestTarget | undefined> {
   const entries = node.listedBy;
-  if (!entries.length) throw new UserError(`No configured Docker host lists ${node.row.key}.`, 'Add the Docker host that uses it, then refresh the Volumes view.', 'NO_HOST');
-  const entry = entries.length === 1
-    ? entries[0]
-    : await prompterOf(seam).pick({ id: 'dockerHost', title: 'Run Test Container', step: 1, totalSteps: 1, placeholder: `Docker host to run the container on: ${node.row.key} is shared`, items: entries.map((d) => ({ label: d.hostName, description: d.name, value: d })) });
+  if (!entries.length)
+    throw new UserError(
+      `No configured Docker host lists ${node.row.key}.`,
+      'Add the Docker host that uses it, then refresh the Volumes view.',
+      'NO_HOST',
+    );
+  const entry =
+    entries.length === 1
+      ? entries[0]
+      : await prompterOf(seam).pick({
+          id: 'dockerHost',
+          title: 'Run Test Container',
+          step: 1,
+          totalSteps: 1,
+          placeholder: `Docker host to run the container on: ${node.row.key} is shared`,
+          items: entries.map((d) => ({ label: d.hostName, description: d.name, value: d })),
+        });
   if (typeof entry !== 'object') return undefined;
   const host = services.hosts.get('docker', entry.hostId);
   if (!host) throw new UserError(`${entry.hostName} is no longer configured.`, 'Refresh the Volumes view.', 'NO_HOST');

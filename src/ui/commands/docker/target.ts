@@ -29,7 +29,11 @@ export function prompterOf(seam: DockerSeam): Prompter {
 }
 
 /** The host a command acts on: the node's, the seam's, or one the user picks. */
-export async function targetHost(services: Services, node: { host?: DockerHostConfig } | undefined, seam: DockerSeam): Promise<DockerHostConfig | undefined> {
+export async function targetHost(
+  services: Services,
+  node: { host?: DockerHostConfig } | undefined,
+  seam: DockerSeam,
+): Promise<DockerHostConfig | undefined> {
   if (node?.host) return node.host;
   const hosts = services.hosts.list('docker');
   if (seam.hostId) {
@@ -37,9 +41,17 @@ export async function targetHost(services: Services, node: { host?: DockerHostCo
     if (!host) throw new UserError(`No Docker host with id ${seam.hostId}.`, undefined, 'NO_HOST');
     return host;
   }
-  if (!hosts.length) throw new UserError('No Docker host is configured.', 'Add one first (Docker Hosts view, Add Docker Host…).', 'NO_HOST');
+  if (!hosts.length)
+    throw new UserError('No Docker host is configured.', 'Add one first (Docker Hosts view, Add Docker Host…).', 'NO_HOST');
   if (hosts.length === 1) return hosts[0];
-  const picked = await prompterOf(seam).pick({ id: 'dockerHost', title: 'Docker host', step: 1, totalSteps: 1, placeholder: 'Pick the Docker host', items: hosts.map((h) => ({ label: h.name, description: h.endpoint, value: h })) });
+  const picked = await prompterOf(seam).pick({
+    id: 'dockerHost',
+    title: 'Docker host',
+    step: 1,
+    totalSteps: 1,
+    placeholder: 'Pick the Docker host',
+    items: hosts.map((h) => ({ label: h.name, description: h.endpoint, value: h })),
+  });
   return typeof picked === 'object' ? picked : undefined;
 }
 
@@ -54,7 +66,10 @@ export function logCli(services: Services, host: DockerHostConfig, commands: str
 }
 
 /** Runs `work` with a cancellable notification; the AbortSignal reaches the Docker calls. */
-export function withCancellableProgress<T>(title: string, work: (report: (message: string) => void, signal: AbortSignal) => Promise<T>): Thenable<T> {
+export function withCancellableProgress<T>(
+  title: string,
+  work: (report: (message: string) => void, signal: AbortSignal) => Promise<T>,
+): Thenable<T> {
   return vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title, cancellable: true }, (progress, token) => {
     const abort = new AbortController();
     token.onCancellationRequested(() => abort.abort());

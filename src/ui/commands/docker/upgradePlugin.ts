@@ -31,7 +31,12 @@ export async function upgradePlugin(services: Services, ...args: unknown[]): Pro
   logCli(services, host, CLI.pluginUpgrade(plugin.name, reference.trim()));
   try {
     return await withCancellableProgress(`Upgrading ${plugin.name} on ${host.name}`, (report, signal) =>
-      upgrade(conn, plugin.name, { reference: reference.trim(), acceptedPrivileges: privileges, signal, onProgress: (p) => report(p.message) }),
+      upgrade(conn, plugin.name, {
+        reference: reference.trim(),
+        acceptedPrivileges: privileges,
+        signal,
+        onProgress: (p) => report(p.message),
+      }),
     );
   } finally {
     await refreshHost(services, host);

@@ -18,7 +18,11 @@ async function govcPreset(): Promise<HostFormInput> {
   const env = process.env;
   if (!env.GOVC_URL) return {};
   const importIt = 'Import';
-  const pick = await vscode.window.showInformationMessage(`GOVC_URL is set (${redactedGovcUrl(env.GOVC_URL)}). Use GOVC_URL, GOVC_USERNAME and GOVC_PASSWORD for the new host?`, importIt, 'Enter Manually');
+  const pick = await vscode.window.showInformationMessage(
+    `GOVC_URL is set (${redactedGovcUrl(env.GOVC_URL)}). Use GOVC_URL, GOVC_USERNAME and GOVC_PASSWORD for the new host?`,
+    importIt,
+    'Enter Manually',
+  );
   if (pick !== importIt) return {};
   return govcInput(env);
 }

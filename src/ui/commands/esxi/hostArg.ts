@@ -16,8 +16,12 @@ export async function resolveHost(services: Services, arg: HostArg, placeHolder:
     return host;
   }
   const hosts = services.hosts.list('esxi');
-  if (!hosts.length) throw new UserError('No ESXi host or vCenter is configured yet.', 'Add one with "Add ESXi Host or vCenter…".', 'NO_HOST');
-  const pick = await vscode.window.showQuickPick(hosts.map((h) => ({ label: h.name, description: h.url, host: h })), { placeHolder });
+  if (!hosts.length)
+    throw new UserError('No ESXi host or vCenter is configured yet.', 'Add one with "Add ESXi Host or vCenter…".', 'NO_HOST');
+  const pick = await vscode.window.showQuickPick(
+    hosts.map((h) => ({ label: h.name, description: h.url, host: h })),
+    { placeHolder },
+  );
   if (!pick) throw new vscode.CancellationError();
   return pick.host;
 }

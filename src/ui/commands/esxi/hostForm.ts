@@ -23,20 +23,48 @@ export interface HostFormInput {
  * Asks for URL, user, password and name (prefilled from `existing` or `preset`), pins the certificate
  * the user confirms, proves the login, then saves the host (password to secret storage).
  */
-export async function hostForm(services: Services, existing: EsxiHostConfig | undefined, preset: HostFormInput = {}): Promise<EsxiHostConfig | undefined> {
-  const url = preset.url ?? (await ask({ title: 'ESXi host or vCenter', prompt: 'Address or URL of the ESXi host or vCenter (https://host/sdk)', value: existing?.url, validateInput: (v) => (toSdkUrl(v) ? undefined : 'Enter a host name, an address, or an https:// URL') }));
+export async function hostForm(
+  services: Services,
+  existing: EsxiHostConfig | undefined,
+  preset: HostFormInput = {},
+): Promise<EsxiHostConfig | undefined> {
+  const url =
+    preset.url ??
+    (await ask({
+      title: 'ESXi host or vCenter',
+      prompt: 'Address or URL of the ESXi host or vCenter (https://host/sdk)',
+      value: existing?.url,
+      validateInput: (v) => (toSdkUrl(v) ? undefined : 'Enter a host name, an address, or an https:// URL'),
+    }));
   const sdkUrl = toSdkUrl(url ?? '');
   if (!sdkUrl) throw new UserError(`"${url}" is not a host name or https URL.`, undefined, 'BAD_URL');
-  const user = preset.user ?? (await ask({ title: 'User', prompt: 'User name (root for ESXi, e.g. administrator@vsphere.local for vCenter)', value: existing?.user ?? 'root', validateInput: (v) => (v.trim() ? undefined : 'The user name is required') }));
-  const host: EsxiHostConfig = { ...existing, id: existing?.id ?? newHostId(), url: sdkUrl, user: user!.trim(), name: existing?.name ?? new URL(sdkUrl).hostname };
+  const user =
+    preset.user ??
+    (await ask({
+      title: 'User',
+      prompt: 'User name (root for ESXi, e.g. administrator@vsphere.local for vCenter)',
+      value: existing?.user ?? 'root',
+      validateInput: (v) => (v.trim() ? undefined : 'The user name is required'),
+    }));
+  const host: EsxiHostConfig = {
+    ...existing,
+    id: existing?.id ?? newHostId(),
+    url: sdkUrl,
+    user: user.trim(),
+    name: existing?.name ?? new URL(sdkUrl).hostname,
+  };
   if (existing?.url !== sdkUrl) delete host.thumbprint;
   host.thumbprint = await pinCertificate(host, preset.trustThumbprint);
 
   let password = preset.password ?? (existing ? await services.hosts.getSecret('esxi', existing.id, 'password') : undefined);
   for (;;) {
-    password ??= await ask({ title: `Password for ${host.user}`, prompt: `Password of ${host.user} on ${new URL(sdkUrl).host} (kept in VS Code secret storage)`, password: true });
+    password ??= await ask({
+      title: `Password for ${host.user}`,
+      prompt: `Password of ${host.user} on ${new URL(sdkUrl).host} (kept in VS Code secret storage)`,
+      password: true,
+    });
     try {
-      await proveLogin(host, password!);
+      await proveLogin(host, password);
       break;
     } catch (err) {
       if (!(err instanceof UserError && err.code === 'INVALID_LOGIN') || preset.password !== undefined) throw err;
@@ -46,11 +74,13 @@ export async function hostForm(services: Services, existing: EsxiHostConfig | un
   }
   host.name = preset.name ?? (await ask({ title: 'Name', prompt: 'Name shown in the ESXi Hosts view', value: host.name })) ?? host.name;
 
-  await services.hosts.setSecret('esxi', host.id, 'password', password!);
+  await services.hosts.setSecret('esxi', host.id, 'password', password);
   await services.hosts.save('esxi', host);
   await esxiSessions(services).drop(host.id);
   esxiHostsTree(services).refreshHost(host.id);
-  services.log.info(`ESXi host ${host.name} (${host.url}) ${existing ? 'updated' : 'added'}${host.thumbprint ? `, certificate pinned ${host.thumbprint}` : ''}`);
+  services.log.info(
+    `ESXi host ${host.name} (${host.url}) ${existing ? 'updated' : 'added'}${host.thumbprint ? `, certificate pinned ${host.thumbprint}` : ''}`,
+  );
   return host;
 }
 
@@ -81,15 +111,26 @@ async function pinCertificate(host: EsxiHostConfig, trustThumbprint: string | un
   if (host.thumbprint === cert.thumbprint) return host.thumbprint;
   const what = `The certificate of ${new URL(host.url).host}${cert.subject ? ` (${cert.subject})` : ''}`;
   const detail = host.thumbprint ? `It changed: the pinned thumbprint was ${host.thumbprint}.` : undefined;
-  const trusted = trustThumbprint !== undefined ? trustThumbprint.toUpperCase() === cert.thumbprint : await confirmFingerprint(what, cert.thumbprint, detail);
-  if (!trusted) throw new UserError(`Not trusted: ${what} has the SHA-256 thumbprint ${cert.thumbprint}; the host was not ${host.thumbprint ? 'updated' : 'added'}.`, undefined, 'CERT_REFUSED');
+  const trusted =
+    trustThumbprint !== undefined
+      ? trustThumbprint.toUpperCase() === cert.thumbprint
+      : await confirmFingerprint(what, cert.thumbprint, detail);
+  if (!trusted)
+    throw new UserError(
+      `Not trusted: ${what} has the SHA-256 thumbprint ${cert.thumbprint}; the host was not ${host.thumbprint ? 'updated' : 'added'}.`,
+      undefined,
+      'CERT_REFUSED',
+    );
   return cert.thumbprint;
 }
 
 function proveLogin(host: EsxiHostConfig, password: string): Thenable<void> {
-  return vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Logging in to ${new URL(host.url).host}…`, cancellable: true }, async (_p, token) => {
-    const abort = new AbortController();
-    token.onCancellationRequested(() => abort.abort());
-    await tryEsxiLogin(host, password, abort.signal);
-  });
+  return vscode.window.withProgress(
+    { location: vscode.ProgressLocation.Notification, title: `Logging in to ${new URL(host.url).host}…`, cancellable: true },
+    async (_p, token) => {
+      const abort = new AbortController();
+      token.onCancellationRequested(() => abort.abort());
+      await tryEsxiLogin(host, password, abort.signal);
+    },
+  );
 }

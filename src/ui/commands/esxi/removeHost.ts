@@ -11,7 +11,13 @@ export async function removeHost(services: Services, arg?: HostArg | { hostId: s
   const host = await resolveHost(services, arg, 'Host to remove');
   const remove = 'Remove';
   const confirmed = !!arg && 'confirmed' in arg && arg.confirmed === true;
-  const pick = confirmed ? remove : await vscode.window.showWarningMessage(`Remove ${host.name} (${host.url}) from the ESXi Hosts view? Its stored password and SSH secrets are deleted too; nothing changes on the host.`, { modal: true }, remove);
+  const pick = confirmed
+    ? remove
+    : await vscode.window.showWarningMessage(
+        `Remove ${host.name} (${host.url}) from the ESXi Hosts view? Its stored password and SSH secrets are deleted too; nothing changes on the host.`,
+        { modal: true },
+        remove,
+      );
   if (pick !== remove) return;
   await esxiSessions(services).drop(host.id);
   await services.hosts.remove('esxi', host.id);

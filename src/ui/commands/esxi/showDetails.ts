@@ -14,10 +14,12 @@ export async function showDetails(services: Services, node?: EsxiNode): Promise<
   if (!n.details) throw new UserError('This node has no details.', undefined, 'NO_DETAILS');
   if (!registered) {
     registered = true;
-    services.context.subscriptions.push(vscode.workspace.registerTextDocumentContentProvider(SCHEME, { provideTextDocumentContent: (uri) => documents.get(uri.path) ?? '' }));
+    services.context.subscriptions.push(
+      vscode.workspace.registerTextDocumentContentProvider(SCHEME, { provideTextDocumentContent: (uri) => documents.get(uri.path) ?? '' }),
+    );
   }
   const label = n.getTreeItem().label;
-  const name = `${typeof label === 'string' ? label : label?.label ?? 'details'}`.replace(/[\\/]/g, '_');
+  const name = `${typeof label === 'string' ? label : (label?.label ?? 'details')}`.replace(/[\\/]/g, '_');
   const path = `/${n.id.replace(/[^\w.-]+/g, '_')}/${name}.json`;
   documents.set(path, JSON.stringify(n.details(), null, 2) + '\n');
   const doc = await vscode.workspace.openTextDocument(vscode.Uri.from({ scheme: SCHEME, path }));

@@ -17,7 +17,11 @@ export function installVibCommand(services: Services, arg?: unknown): Promise<In
 }
 
 /** Install and upgrade share everything but the flow: pick, confirm, upload with progress, report. */
-export async function installOrUpgrade(services: Services, arg: unknown, action: 'install' | 'upgrade'): Promise<InstallOutcome | undefined> {
+export async function installOrUpgrade(
+  services: Services,
+  arg: unknown,
+  action: 'install' | 'upgrade',
+): Promise<InstallOutcome | undefined> {
   const { hostArg, input } = splitArg(arg);
   let host = await resolveHost(services, hostArg, `ESXi host to ${action} the vDVS VIB on`);
   if (!host.ssh) {
@@ -29,10 +33,20 @@ export async function installOrUpgrade(services: Services, arg: unknown, action:
   const flags = await confirmVib(host, file, input, action);
   if (!flags) return undefined;
   const verb = action === 'install' ? 'Installing' : 'Upgrading to';
-  const outcome = await withVibSession(services, host, `${verb} ${file.descriptor.name} ${file.descriptor.version} on ${host.name}`, (ctx, progress) => {
-    const request = { file, flags, onProgress: uploadReporter(progress, file.fileName), confirmHostdRestart: () => askHostdRestart(host, input.restartHostd) };
-    return action === 'install' ? installVib(ctx, request) : upgradeVib(ctx, request);
-  });
+  const outcome = await withVibSession(
+    services,
+    host,
+    `${verb} ${file.descriptor.name} ${file.descriptor.version} on ${host.name}`,
+    (ctx, progress) => {
+      const request = {
+        file,
+        flags,
+        onProgress: uploadReporter(progress, file.fileName),
+        confirmHostdRestart: () => askHostdRestart(host, input.restartHostd),
+      };
+      return action === 'install' ? installVib(ctx, request) : upgradeVib(ctx, request);
+    },
+  );
   refreshEsxiHost(services, host.id);
   const installed = outcome.status.installed!;
   reachState('vibInstalled'); // the status read after the install found it
@@ -45,7 +59,10 @@ export async function installOrUpgrade(services: Services, arg: unknown, action:
 
 async function offerSshSetup(services: Services, host: EsxiHostConfig): Promise<EsxiHostConfig | undefined> {
   const configure = 'Configure SSH…';
-  const pick = await vscode.window.showWarningMessage(`The VIB is installed over SSH, and SSH to ${host.name} is not set up yet.`, configure);
+  const pick = await vscode.window.showWarningMessage(
+    `The VIB is installed over SSH, and SSH to ${host.name} is not set up yet.`,
+    configure,
+  );
   return pick === configure ? configureSsh(services, { hostId: host.id }) : undefined;
 }
 
@@ -61,18 +78,33 @@ async function pickVibFile(): Promise<string> {
 }
 
 /** Shows the descriptor before anything happens; returns the esxcli flags the user chose, or undefined. */
-async function confirmVib(host: EsxiHostConfig, file: VibFileInfo, input: VibCommandInput, action: 'install' | 'upgrade'): Promise<InstallFlags | undefined> {
+async function confirmVib(
+  host: EsxiHostConfig,
+  file: VibFileInfo,
+  input: VibCommandInput,
+  action: 'install' | 'upgrade',
+): Promise<InstallFlags | undefined> {
   const chosen: InstallFlags = { noSigCheck: input.noSigCheck, force: input.force };
   if (input.confirmed) return chosen;
   const warnings = [
     ...(file.descriptor.name !== VDVS_VIB_NAME ? [`This VIB is ${file.descriptor.name}, not the vDVS VIB ${VDVS_VIB_NAME}.`] : []),
-    ...(file.descriptor.acceptanceLevel === 'CommunitySupported' ? ['CommunitySupported VIBs are refused by hosts at a higher acceptance level (vDVS #764).'] : []),
+    ...(file.descriptor.acceptanceLevel === 'CommunitySupported'
+      ? ['CommunitySupported VIBs are refused by hosts at a higher acceptance level (vDVS #764).']
+      : []),
   ];
   const go = action === 'install' ? 'Install' : 'Upgrade';
   const withOptions = `${go} with Options…`;
   const pick = await vscode.window.showInformationMessage(
     `${action === 'install' ? 'Install' : 'Upgrade to'} ${file.descriptor.name} ${file.descriptor.version} on ${host.name}?`,
-    { modal: true, detail: [...describeVib(file), ...warnings, '', `It is uploaded to /tmp over SFTP, installed with esxcli, and removed from /tmp afterwards.${action === 'upgrade' ? ` The installed ${VDVS_VIB_NAME} is removed first.` : ''}`].join('\n') },
+    {
+      modal: true,
+      detail: [
+        ...describeVib(file),
+        ...warnings,
+        '',
+        `It is uploaded to /tmp over SFTP, installed with esxcli, and removed from /tmp afterwards.${action === 'upgrade' ? ` The installed ${VDVS_VIB_NAME} is removed first.` : ''}`,
+      ].join('\n'),
+    },
     go,
     withOptions,
   );
@@ -94,7 +126,10 @@ function uploadReporter(progress: vscode.Progress<{ message?: string; increment?
   let reported = 0;
   return (p: UploadProgress) => {
     const percent = p.total ? (100 * p.bytes) / p.total : 100;
-    progress.report({ message: `Uploading ${fileName}: ${percent.toFixed(0)}% · ${(p.bytesPerSecond / 1e6).toFixed(1)} MB/s`, increment: percent - reported });
+    progress.report({
+      message: `Uploading ${fileName}: ${percent.toFixed(0)}% · ${(p.bytesPerSecond / 1e6).toFixed(1)} MB/s`,
+      increment: percent - reported,
+    });
     reported = percent;
   };
 }

@@ -18,7 +18,11 @@ export async function removeVibCommand(services: Services, arg?: unknown): Promi
     const remove = 'Remove';
     const pick = await vscode.window.showWarningMessage(
       `Remove ${VDVS_VIB_NAME} from ${host.name}?`,
-      { modal: true, detail: 'Docker volumes of the VMs on this host stop working (errno=104, vDVS #602) until a vDVS VIB is installed again. The VMDKs on the datastores are kept.' },
+      {
+        modal: true,
+        detail:
+          'Docker volumes of the VMs on this host stop working (errno=104, vDVS #602) until a vDVS VIB is installed again. The VMDKs on the datastores are kept.',
+      },
       remove,
     );
     if (pick !== remove) return false;

@@ -11,7 +11,11 @@ export async function restartHostdCommand(services: Services, arg?: unknown): Pr
   const host = await resolveHost(services, hostArg, 'ESXi host whose hostd to restart');
   if (input.restartHostd === undefined) {
     const restart = 'Restart hostd';
-    const pick = await vscode.window.showWarningMessage(`Restart hostd on ${host.name}?`, { modal: true, detail: 'Running VMs keep running, but vCenter shows the host as not responding for about a minute.' }, restart);
+    const pick = await vscode.window.showWarningMessage(
+      `Restart hostd on ${host.name}?`,
+      { modal: true, detail: 'Running VMs keep running, but vCenter shows the host as not responding for about a minute.' },
+      restart,
+    );
     if (pick !== restart) return false;
   } else if (!input.restartHostd) {
     return false;

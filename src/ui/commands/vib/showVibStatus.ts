@@ -10,7 +10,10 @@ import { splitArg } from './vibSession';
 export async function showVibStatusCommand(services: Services, arg?: unknown): Promise<VibStatus> {
   const { hostArg } = splitArg(arg);
   const host = await resolveHost(services, hostArg, 'ESXi host to check');
-  const status = await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: `Reading the VIB status of ${host.name}` }, () => readHostVibStatus(services, host));
+  const status = await vscode.window.withProgress(
+    { location: vscode.ProgressLocation.Window, title: `Reading the VIB status of ${host.name}` },
+    () => readHostVibStatus(services, host),
+  );
   const vib = status.installed;
   const text = vib
     ? `${host.name}: ${vib.name} ${vib.version} (${vib.acceptanceLevel}, installed ${vib.installDate}); vmdk_ops service ${status.processes.length ? 'running' : 'not running — restart hostd'}.`

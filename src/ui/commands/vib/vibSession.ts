@@ -22,7 +22,8 @@ export interface VibCommandInput {
 
 /** Commands get a tree node (context menu), `{ hostId, … }` (error-node actions, automation) or nothing. */
 export function splitArg(arg: unknown): { hostArg: HostArg; input: VibCommandInput } {
-  if (arg && typeof arg === 'object' && !('getTreeItem' in arg)) return { hostArg: 'hostId' in arg ? (arg as { hostId: string }) : undefined, input: arg as VibCommandInput };
+  if (arg && typeof arg === 'object' && !('getTreeItem' in arg))
+    return { hostArg: 'hostId' in arg ? (arg as { hostId: string }) : undefined, input: arg };
   return { hostArg: arg as HostArg, input: {} };
 }
 
@@ -30,29 +31,37 @@ export function splitArg(arg: unknown): { hostArg: HostArg; input: VibCommandInp
  * Runs a VIB flow in a cancellable progress notification: opens the session, hands the flow its
  * context (steps become progress messages) and closes the session whatever happens.
  */
-export function withVibSession<T>(services: Services, host: EsxiHostConfig, title: string, work: (ctx: FlowContext, progress: vscode.Progress<{ message?: string; increment?: number }>) => Promise<T>): Thenable<T> {
-  return vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title, cancellable: true }, async (progress, token) => {
-    const controller = new AbortController();
-    const subscription = token.onCancellationRequested(() => controller.abort());
-    try {
-      progress.report({ message: `Connecting to ${host.ssh?.host ?? host.name}` });
-      const session = await openEsxiShell(services, host, controller.signal);
+export function withVibSession<T>(
+  services: Services,
+  host: EsxiHostConfig,
+  title: string,
+  work: (ctx: FlowContext, progress: vscode.Progress<{ message?: string; increment?: number }>) => Promise<T>,
+): Thenable<T> {
+  return vscode.window.withProgress(
+    { location: vscode.ProgressLocation.Notification, title, cancellable: true },
+    async (progress, token) => {
+      const controller = new AbortController();
+      const subscription = token.onCancellationRequested(() => controller.abort());
       try {
-        const ctx: FlowContext = {
-          session,
-          timeoutMs: requestTimeoutMs(),
-          signal: controller.signal,
-          step: (message) => progress.report({ message }),
-          reopen: () => openEsxiShell(services, host),
-        };
-        return await work(ctx, progress);
+        progress.report({ message: `Connecting to ${host.ssh?.host ?? host.name}` });
+        const session = await openEsxiShell(services, host, controller.signal);
+        try {
+          const ctx: FlowContext = {
+            session,
+            timeoutMs: requestTimeoutMs(),
+            signal: controller.signal,
+            step: (message) => progress.report({ message }),
+            reopen: () => openEsxiShell(services, host),
+          };
+          return await work(ctx, progress);
+        } finally {
+          session.close();
+        }
       } finally {
-        session.close();
+        subscription.dispose();
       }
-    } finally {
-      subscription.dispose();
-    }
-  });
+    },
+  );
 }
 
 /** Asks before restarting hostd unless the input decided it. */
@@ -61,7 +70,11 @@ export async function askHostdRestart(host: EsxiHostConfig, decided?: boolean): 
   const restart = 'Restart hostd';
   const pick = await vscode.window.showWarningMessage(
     `Restart hostd on ${host.name} now?`,
-    { modal: true, detail: 'The vDVS service (vmdk_ops) starts with hostd: until hostd restarts, Docker volumes on this host fail. Running VMs keep running, but vCenter shows the host as not responding for about a minute.' },
+    {
+      modal: true,
+      detail:
+        'The vDVS service (vmdk_ops) starts with hostd: until hostd restarts, Docker volumes on this host fail. Running VMs keep running, but vCenter shows the host as not responding for about a minute.',
+    },
     restart,
     'Later',
   );

@@ -69,7 +69,11 @@ function fullName(s: State): string {
   return s.datastore ? fullVolumeName(s.volume, s.datastore) : s.volume;
 }
 
-type StepDef = { id: string; applies: (s: State, input: WizardInput) => boolean; ask: (s: State, step: Step, input: WizardInput, p: Prompter) => Promise<Answer<Partial<State> & { invalid?: string }>> };
+type StepDef = {
+  id: string;
+  applies: (s: State, input: WizardInput) => boolean;
+  ask: (s: State, step: Step, input: WizardInput, p: Prompter) => Promise<Answer<Partial<State> & { invalid?: string }>>;
+};
 
 /**
  * The steps in order. Each returns the part of the state it sets; `applies` hides steps that make no
@@ -78,56 +82,175 @@ type StepDef = { id: string; applies: (s: State, input: WizardInput) => boolean;
 const STEPS: StepDef[] = [
   {
     // not asked when the command ran on a host's node, or when there is only one host
-    id: 'host', applies: (_s, i) => !i.hostId && i.hosts.length > 1,
-    ask: async (s, step, i, p) => wrap(await p.pick({ ...step, placeholder: 'Docker host that will use the volume', items: i.hosts.map((h) => ({ label: h.name, description: h.endpoint, value: h.id, picked: h.id === s.hostId })) }), (hostId) => ({ hostId })),
+    id: 'host',
+    applies: (_s, i) => !i.hostId && i.hosts.length > 1,
+    ask: async (s, step, i, p) =>
+      wrap(
+        await p.pick({
+          ...step,
+          placeholder: 'Docker host that will use the volume',
+          items: i.hosts.map((h) => ({ label: h.name, description: h.endpoint, value: h.id, picked: h.id === s.hostId })),
+        }),
+        (hostId) => ({ hostId }),
+      ),
   },
   {
-    id: 'name', applies: () => true,
-    ask: async (s, step, _i, p) => wrap(await p.input({ ...step, prompt: 'Volume name (without @datastore: the datastore is the next step)', value: s.volume, placeholder: 'e.g. pgdata',
-      validate: (v) => (v.trim() === '' ? 'Enter a name.' : v.includes('@') ? 'Pick the datastore in the next step instead of typing @.' : validateVolumeName(v)) }), (volume) => ({ volume })),
+    id: 'name',
+    applies: () => true,
+    ask: async (s, step, _i, p) =>
+      wrap(
+        await p.input({
+          ...step,
+          prompt: 'Volume name (without @datastore: the datastore is the next step)',
+          value: s.volume,
+          placeholder: 'e.g. pgdata',
+          validate: (v) =>
+            v.trim() === ''
+              ? 'Enter a name.'
+              : v.includes('@')
+                ? 'Pick the datastore in the next step instead of typing @.'
+                : validateVolumeName(v),
+        }),
+        (volume) => ({ volume }),
+      ),
   },
   {
-    id: 'datastore', applies: () => true,
+    id: 'datastore',
+    applies: () => true,
     ask: async (s, step, i, p) => {
       const offer = await i.datastores(s.hostId!);
       const answer = await p.pick({ ...step, ...datastoreStep(offer, s.datastore) });
-      return wrap(answer, (datastore) => ({ datastore, offer }), (datastore) => checkDatastore(s.volume, datastore));
+      return wrap(
+        answer,
+        (datastore) => ({ datastore, offer }),
+        (datastore) => checkDatastore(s.volume, datastore),
+      );
     },
   },
   {
-    id: 'source', applies: () => true,
+    id: 'source',
+    applies: () => true,
     ask: async (s, step, i, p) => {
       const existing = i.volumesOf(s.hostId!).filter((v) => v !== fullName(s));
-      const items: PickItem<string | null>[] = [{ label: 'New empty volume', value: null, picked: s.cloneFrom === undefined }, ...existing.map((v) => ({ label: `Clone of ${v}`, description: 'clone-from: keeps its size and file system', value: v, picked: s.cloneFrom === v }))];
-      return wrap(await p.pick({ ...step, placeholder: 'Start empty, or copy an existing volume (clone-from)', items }), (v) => ({ cloneFrom: v ?? undefined }));
+      const items: PickItem<string | null>[] = [
+        { label: 'New empty volume', value: null, picked: s.cloneFrom === undefined },
+        ...existing.map((v) => ({
+          label: `Clone of ${v}`,
+          description: 'clone-from: keeps its size and file system',
+          value: v,
+          picked: s.cloneFrom === v,
+        })),
+      ];
+      return wrap(await p.pick({ ...step, placeholder: 'Start empty, or copy an existing volume (clone-from)', items }), (v) => ({
+        cloneFrom: v ?? undefined,
+      }));
     },
   },
   {
-    id: 'size', applies: (s) => s.cloneFrom === undefined,
-    ask: async (s, step, _i, p) => wrap(await p.input({ ...step, prompt: `Size: an integer followed by mb, gb or tb (vDVS default ${DEFAULT_SIZE})`, value: s.size, validate: (v) => validateOption('size', v, {}) }), (size) => ({ size })),
+    id: 'size',
+    applies: (s) => s.cloneFrom === undefined,
+    ask: async (s, step, _i, p) =>
+      wrap(
+        await p.input({
+          ...step,
+          prompt: `Size: an integer followed by mb, gb or tb (vDVS default ${DEFAULT_SIZE})`,
+          value: s.size,
+          validate: (v) => validateOption('size', v, {}),
+        }),
+        (size) => ({ size }),
+      ),
   },
   {
-    id: 'diskformat', applies: () => true,
-    ask: async (s, step, _i, p) => wrap(await p.pick({ ...step, placeholder: 'Disk format', items: DISK_FORMATS.map((f) => ({ label: f, description: f === 'thin' ? 'vDVS default: allocates as data is written' : f === 'zeroedthick' ? 'allocated now, zeroed on first write' : 'allocated and zeroed now: slowest to create', value: f, picked: f === s.diskformat })) }), (diskformat) => ({ diskformat })),
+    id: 'diskformat',
+    applies: () => true,
+    ask: async (s, step, _i, p) =>
+      wrap(
+        await p.pick({
+          ...step,
+          placeholder: 'Disk format',
+          items: DISK_FORMATS.map((f) => ({
+            label: f,
+            description:
+              f === 'thin'
+                ? 'vDVS default: allocates as data is written'
+                : f === 'zeroedthick'
+                  ? 'allocated now, zeroed on first write'
+                  : 'allocated and zeroed now: slowest to create',
+            value: f,
+            picked: f === s.diskformat,
+          })),
+        }),
+        (diskformat) => ({ diskformat }),
+      ),
   },
   {
-    id: 'attach-as', applies: () => true,
-    ask: async (s, step, _i, p) => wrap(await p.pick({ ...step, placeholder: 'Disk mode when attached to the Docker host VM', items: [
-      { label: 'persistent', description: 'recommended', detail: backupEligibility('persistent').summary + ': the disk takes part in snapshots of the Docker host VM.', value: 'persistent', picked: s.attachAs === 'persistent' },
-      { label: 'independent_persistent', description: 'vDVS default', detail: `${backupEligibility('independent_persistent').summary}: independent disks are left out of VM snapshots (vDVS #636, #2052).`, value: 'independent_persistent', picked: s.attachAs === 'independent_persistent' },
-    ] }), (attachAs) => ({ attachAs })),
+    id: 'attach-as',
+    applies: () => true,
+    ask: async (s, step, _i, p) =>
+      wrap(
+        await p.pick({
+          ...step,
+          placeholder: 'Disk mode when attached to the Docker host VM',
+          items: [
+            {
+              label: 'persistent',
+              description: 'recommended',
+              detail: backupEligibility('persistent').summary + ': the disk takes part in snapshots of the Docker host VM.',
+              value: 'persistent',
+              picked: s.attachAs === 'persistent',
+            },
+            {
+              label: 'independent_persistent',
+              description: 'vDVS default',
+              detail: `${backupEligibility('independent_persistent').summary}: independent disks are left out of VM snapshots (vDVS #636, #2052).`,
+              value: 'independent_persistent',
+              picked: s.attachAs === 'independent_persistent',
+            },
+          ],
+        }),
+        (attachAs) => ({ attachAs }),
+      ),
   },
   {
-    id: 'access', applies: () => true,
-    ask: async (s, step, _i, p) => wrap(await p.pick({ ...step, placeholder: 'Access', items: ACCESS.map((a) => ({ label: a, value: a, picked: a === s.access })) }), (access) => ({ access })),
+    id: 'access',
+    applies: () => true,
+    ask: async (s, step, _i, p) =>
+      wrap(
+        await p.pick({ ...step, placeholder: 'Access', items: ACCESS.map((a) => ({ label: a, value: a, picked: a === s.access })) }),
+        (access) => ({ access }),
+      ),
   },
   {
-    id: 'fstype', applies: (s) => s.cloneFrom === undefined,
-    ask: async (s, step, _i, p) => wrap(await p.pick({ ...step, placeholder: 'File system (made by the plugin on the Docker host)', items: FSTYPES.map((f) => ({ label: f, description: f === DEFAULT_FSTYPE ? 'vDVS default' : undefined, value: f, picked: f === s.fstype })) }), (fstype) => ({ fstype })),
+    id: 'fstype',
+    applies: (s) => s.cloneFrom === undefined,
+    ask: async (s, step, _i, p) =>
+      wrap(
+        await p.pick({
+          ...step,
+          placeholder: 'File system (made by the plugin on the Docker host)',
+          items: FSTYPES.map((f) => ({
+            label: f,
+            description: f === DEFAULT_FSTYPE ? 'vDVS default' : undefined,
+            value: f,
+            picked: f === s.fstype,
+          })),
+        }),
+        (fstype) => ({ fstype }),
+      ),
   },
   {
-    id: 'vsan-policy-name', applies: (s) => !!chosenDatastore(s)?.vsan,
-    ask: async (s, step, _i, p) => wrap(await p.input({ ...step, prompt: 'vSAN policy name (empty: the datastore default policy)', value: s.vsanPolicy, validate: () => undefined }), (vsanPolicy) => ({ vsanPolicy: vsanPolicy.trim() })),
+    id: 'vsan-policy-name',
+    applies: (s) => !!chosenDatastore(s)?.vsan,
+    ask: async (s, step, _i, p) =>
+      wrap(
+        await p.input({
+          ...step,
+          prompt: 'vSAN policy name (empty: the datastore default policy)',
+          value: s.vsanPolicy,
+          validate: () => undefined,
+        }),
+        (vsanPolicy) => ({ vsanPolicy: vsanPolicy.trim() }),
+      ),
   },
 ];
 
@@ -141,22 +264,41 @@ function describeDatastore(d: DatastoreChoice): string {
  * the ESXi side offers with its type and free space; a typed name not in the list is accepted too
  * (an ESXi host that is not configured, or a datastore added since).
  */
-export function datastoreStep(offer: DatastoreOffer, current: string): { placeholder: string; items: PickItem<string>[]; typed: (text: string) => PickItem<string> | undefined } {
+export function datastoreStep(
+  offer: DatastoreOffer,
+  current: string,
+): { placeholder: string; items: PickItem<string>[]; typed: (text: string) => PickItem<string> | undefined } {
   const own = offer.vmDatastore ? offer.datastores.find((d) => d.name === offer.vmDatastore) : undefined;
-  const items: PickItem<string>[] = [{
-    label: "Docker host VM's datastore",
-    description: ['short name', offer.vmDatastore, own && describeDatastore(own)].filter(Boolean).join(' · '),
-    detail: 'vDVS puts the VMDK on the datastore of the Docker host VM.',
-    value: '', picked: current === '',
-  }];
-  for (const d of offer.datastores) items.push({ label: d.name, description: describeDatastore(d), value: d.name, picked: current === d.name });
+  const items: PickItem<string>[] = [
+    {
+      label: "Docker host VM's datastore",
+      description: ['short name', offer.vmDatastore, own && describeDatastore(own)].filter(Boolean).join(' · '),
+      detail: 'vDVS puts the VMDK on the datastore of the Docker host VM.',
+      value: '',
+      picked: current === '',
+    },
+  ];
+  for (const d of offer.datastores)
+    items.push({ label: d.name, description: describeDatastore(d), value: d.name, picked: current === d.name });
   const listed = new Set(offer.datastores.map((d) => d.name));
-  const placeholder = offer.note ?? (offer.datastores.length ? 'Datastore for the VMDK (or type a datastore name)' : 'Type the datastore name, or pick the Docker host VM\'s own');
+  const placeholder =
+    offer.note ??
+    (offer.datastores.length
+      ? 'Datastore for the VMDK (or type a datastore name)'
+      : "Type the datastore name, or pick the Docker host VM's own");
   return {
-    placeholder, items,
+    placeholder,
+    items,
     typed: (text) => {
       const name = text.trim();
-      return name && !listed.has(name) ? { label: name, description: 'datastore typed by name', detail: "Not in the ESXi side's list: vDVS refuses a datastore the host does not have.", value: name } : undefined;
+      return name && !listed.has(name)
+        ? {
+            label: name,
+            description: 'datastore typed by name',
+            detail: "Not in the ESXi side's list: vDVS refuses a datastore the host does not have.",
+            value: name,
+          }
+        : undefined;
     },
   };
 }
@@ -179,7 +321,10 @@ function offersOnce(datastores: WizardInput['datastores']): WizardInput['datasto
   return (hostId) => {
     let offer = asked.get(hostId);
     if (!offer) {
-      offer = datastores(hostId).catch((err) => ({ datastores: [], note: `Datastores could not be read (${errorMessage(err)}): type the name, or pick the Docker host VM's own` }));
+      offer = datastores(hostId).catch((err) => ({
+        datastores: [],
+        note: `Datastores could not be read (${errorMessage(err)}): type the name, or pick the Docker host VM's own`,
+      }));
       asked.set(hostId, offer);
     }
     return offer;
@@ -187,7 +332,11 @@ function offersOnce(datastores: WizardInput['datastores']): WizardInput['datasto
 }
 
 /** Maps an answer to state; a failed `check` comes back as `invalid` so the step is asked again. */
-function wrap<T>(a: Answer<T>, toState: (v: T) => Partial<State>, check?: (v: T) => string | undefined): Answer<Partial<State> & { invalid?: string }> {
+function wrap<T>(
+  a: Answer<T>,
+  toState: (v: T) => Partial<State>,
+  check?: (v: T) => string | undefined,
+): Answer<Partial<State> & { invalid?: string }> {
   if (a === undefined || a === BACK) return a as undefined | typeof BACK;
   const invalid = check?.(a);
   return invalid ? { ...toState(a), invalid } : toState(a);
@@ -197,9 +346,23 @@ function wrap<T>(a: Answer<T>, toState: (v: T) => Partial<State>, check?: (v: T)
  * Walks the steps with back navigation, then shows the exact command line and asks to create.
  * Resolves undefined when cancelled (or when the user only copied the command).
  */
-export async function runCreateVolumeWizard(wizardInput: WizardInput, prompter: Prompter, onCopy: (line: string) => Promise<void>): Promise<WizardResult | undefined> {
+export async function runCreateVolumeWizard(
+  wizardInput: WizardInput,
+  prompter: Prompter,
+  onCopy: (line: string) => Promise<void>,
+): Promise<WizardResult | undefined> {
   const input: WizardInput = { ...wizardInput, datastores: offersOnce(wizardInput.datastores) };
-  const state: State = { hostId: input.hostId ?? (input.hosts.length === 1 ? input.hosts[0].id : undefined), volume: '', datastore: '', size: DEFAULT_SIZE, diskformat: 'thin', attachAs: 'persistent', access: 'read-write', fstype: DEFAULT_FSTYPE, vsanPolicy: '' };
+  const state: State = {
+    hostId: input.hostId ?? (input.hosts.length === 1 ? input.hosts[0].id : undefined),
+    volume: '',
+    datastore: '',
+    size: DEFAULT_SIZE,
+    diskformat: 'thin',
+    attachAs: 'persistent',
+    access: 'read-write',
+    fstype: DEFAULT_FSTYPE,
+    vsanPolicy: '',
+  };
   const visited: number[] = [];
   let i = 0;
   while (i < STEPS.length) {
@@ -238,7 +401,11 @@ export async function runCreateVolumeWizard(wizardInput: WizardInput, prompter: 
     return undefined;
   }
   for (;;) {
-    const choice = await prompter.confirm(`Create ${name} on ${host.name}?`, `${commandLine}\n\n${backupEligibility(state.attachAs).summary}.`, ['Create', 'Copy Command']);
+    const choice = await prompter.confirm(
+      `Create ${name} on ${host.name}?`,
+      `${commandLine}\n\n${backupEligibility(state.attachAs).summary}.`,
+      ['Create', 'Copy Command'],
+    );
     if (choice === 'Copy Command') {
       await onCopy(commandLine);
       continue;

@@ -14,11 +14,16 @@ export async function inspectVolume(services: Services, node?: unknown): Promise
   const row = await volumeTarget(services, node, 'Volume to inspect', (r) => r.docker.length > 0);
   if (!row) return undefined;
   const entry = row.docker[0];
-  if (!entry) throw new UserError(`${row.key} is an orphan VMDK: no Docker host lists it, so there is nothing to inspect.`, undefined, 'ORPHAN');
+  if (!entry)
+    throw new UserError(`${row.key} is an orphan VMDK: no Docker host lists it, so there is nothing to inspect.`, undefined, 'ORPHAN');
   const data = await withDocker(services, entry.hostId, (conn) => inspectApi(conn, entry.name));
   if (!registered) {
     registered = true;
-    services.context.subscriptions.push(vscode.workspace.registerTextDocumentContentProvider(SCHEME, { provideTextDocumentContent: (uri) => documents.get(uri.toString()) ?? '' }));
+    services.context.subscriptions.push(
+      vscode.workspace.registerTextDocumentContentProvider(SCHEME, {
+        provideTextDocumentContent: (uri) => documents.get(uri.toString()) ?? '',
+      }),
+    );
   }
   const uri = vscode.Uri.from({ scheme: SCHEME, path: `/${entry.hostName}/${row.key}.json` });
   documents.set(uri.toString(), JSON.stringify(data, null, 2));

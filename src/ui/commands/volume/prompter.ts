@@ -24,8 +24,12 @@ export interface Step {
 
 export interface Prompter {
   /** `typed` turns what the user typed into an extra item (a value not in the list), or undefined for none. */
-  pick<T>(step: Step & { placeholder: string; items: PickItem<T>[]; typed?: (text: string) => PickItem<T> | undefined }): Promise<Answer<T>>;
-  input(step: Step & { prompt: string; value: string; placeholder?: string; validate: (value: string) => string | undefined }): Promise<Answer<string>>;
+  pick<T>(
+    step: Step & { placeholder: string; items: PickItem<T>[]; typed?: (text: string) => PickItem<T> | undefined },
+  ): Promise<Answer<T>>;
+  input(
+    step: Step & { prompt: string; value: string; placeholder?: string; validate: (value: string) => string | undefined },
+  ): Promise<Answer<string>>;
   /** A modal question; resolves with the chosen action or undefined. */
   confirm(message: string, detail: string, actions: string[]): Promise<string | undefined>;
 }

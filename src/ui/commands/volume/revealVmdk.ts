@@ -8,8 +8,13 @@ import { volumeTarget } from './volumeTarget';
 export async function revealVmdk(services: Services, node?: unknown): Promise<void> {
   const row = node instanceof VmdkNode ? node.row : await volumeTarget(services, node, 'Volume whose VMDK to reveal', (r) => !!r.vmdk);
   if (!row) return;
-  if (!row.vmdk) throw new UserError(`The VMDK of ${row.key} is not known.`, 'Add the ESXi host that runs the Docker host VM, then refresh.', 'NO_VMDK');
+  if (!row.vmdk)
+    throw new UserError(`The VMDK of ${row.key} is not known.`, 'Add the ESXi host that runs the Docker host VM, then refresh.', 'NO_VMDK');
   if (!(await revealInEsxiView(services, row.vmdk.esxiHostId, row.vmdk.path))) {
-    throw new UserError(`${row.vmdk.path} is not in the ESXi Hosts view any more.`, 'Refresh both views: the VMDK may have been moved or deleted.', 'VMDK_NOT_FOUND');
+    throw new UserError(
+      `${row.vmdk.path} is not in the ESXi Hosts view any more.`,
+      'Refresh both views: the VMDK may have been moved or deleted.',
+      'VMDK_NOT_FOUND',
+    );
   }
 }

@@ -6,7 +6,15 @@ export const vscodePrompter: Prompter = {
   pick<T>(s: Step & { placeholder: string; items: PickItem<T>[]; typed?: (text: string) => PickItem<T> | undefined }): Promise<Answer<T>> {
     return new Promise((resolve) => {
       const qp = vscode.window.createQuickPick<vscode.QuickPickItem & { value: T }>();
-      Object.assign(qp, { title: s.title, step: s.step, totalSteps: s.totalSteps, placeholder: s.placeholder, ignoreFocusOut: true, matchOnDescription: true, matchOnDetail: true });
+      Object.assign(qp, {
+        title: s.title,
+        step: s.step,
+        totalSteps: s.totalSteps,
+        placeholder: s.placeholder,
+        ignoreFocusOut: true,
+        matchOnDescription: true,
+        matchOnDetail: true,
+      });
       const toItem = (i: PickItem<T>) => ({ label: i.label, description: i.description, detail: i.detail, value: i.value });
       const listed = s.items.map(toItem);
       qp.items = listed;
@@ -38,7 +46,15 @@ export const vscodePrompter: Prompter = {
   input(s): Promise<Answer<string>> {
     return new Promise((resolve) => {
       const box = vscode.window.createInputBox();
-      Object.assign(box, { title: s.title, step: s.step, totalSteps: s.totalSteps, prompt: s.prompt, value: s.value, placeholder: s.placeholder, ignoreFocusOut: true });
+      Object.assign(box, {
+        title: s.title,
+        step: s.step,
+        totalSteps: s.totalSteps,
+        prompt: s.prompt,
+        value: s.value,
+        placeholder: s.placeholder,
+        ignoreFocusOut: true,
+      });
       if (s.step > 1) box.buttons = [vscode.QuickInputButtons.Back];
       const check = () => (box.validationMessage = s.validate(box.value));
       if (box.value) check(); // an empty box is not an error before the user typed

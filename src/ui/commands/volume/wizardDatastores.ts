@@ -15,19 +15,25 @@ export async function datastoreOffer(services: Services, dockerHostId: string, s
   const all = services.hosts.list('esxi');
   const own = all.filter((e) => e.id === docker?.esxiHostId);
   const esxiHosts = own.length ? own : all;
-  if (!esxiHosts.length) return { datastores: [], note: "Datastore: no ESXi host is configured, so type its name or pick the Docker host VM's own (add the ESXi host to choose from a list)" };
+  if (!esxiHosts.length)
+    return {
+      datastores: [],
+      note: "Datastore: no ESXi host is configured, so type its name or pick the Docker host VM's own (add the ESXi host to choose from a list)",
+    };
   const sessions = esxiSessions(services);
   const failed: string[] = [];
-  const sides = await Promise.all(esxiHosts.map(async (e): Promise<EsxiDatastores | undefined> => {
-    try {
-      // the login is shared with the views: the wizard's signal stops only its own reads
-      return await readDatastoreChoices(await sessions.get(e.id), docker?.vmName, signal);
-    } catch (err) {
-      services.log.warn(`Create volume: datastores of ${e.name}: ${errorMessage(err)}`);
-      failed.push(`${e.name}: ${errorMessage(err)}`);
-      return undefined;
-    }
-  }));
+  const sides = await Promise.all(
+    esxiHosts.map(async (e): Promise<EsxiDatastores | undefined> => {
+      try {
+        // the login is shared with the views: the wizard's signal stops only its own reads
+        return await readDatastoreChoices(await sessions.get(e.id), docker?.vmName, signal);
+      } catch (err) {
+        services.log.warn(`Create volume: datastores of ${e.name}: ${errorMessage(err)}`);
+        failed.push(`${e.name}: ${errorMessage(err)}`);
+        return undefined;
+      }
+    }),
+  );
   const merged = mergeDatastoreChoices(sides.filter((s): s is EsxiDatastores => !!s));
   const note = failed.length ? `Datastore for the VMDK, or type a name (not read from ${failed.join('; ')})` : undefined;
   return { datastores: merged.datastores, vmDatastore: merged.vmDatastore, note };

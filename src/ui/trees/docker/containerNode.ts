@@ -7,7 +7,11 @@ import { DockerNode } from './dockerNode';
 /** A container that mounts the parent volume: `vdvs.docker.container.running|stopped`. */
 export class ContainerNode implements DockerNode {
   readonly id: string;
-  constructor(readonly parent: DockerNode, readonly container: DockerContainer, private readonly volume: string) {
+  constructor(
+    readonly parent: DockerNode,
+    readonly container: DockerContainer,
+    private readonly volume: string,
+  ) {
     this.id = `${parent.id}/c/${container.id}`;
   }
 
@@ -24,11 +28,20 @@ export class ContainerNode implements DockerNode {
     item.id = this.id;
     item.description = `${c.state} · ${c.image}${mount ? ` · ${mount.target}${mount.readOnly ? ' (ro)' : ''}` : ''}`;
     item.tooltip = new vscode.MarkdownString(
-      [`**${c.name}** (${c.id.slice(0, 12)})`, `Image: ${c.image}`, `Status: ${c.status}`, mount ? `Mounts \`${this.volume}\` at \`${mount.target}\`${mount.readOnly ? ' read-only' : ''}` : '', c.labels[TEST_CONTAINER_LABEL] ? 'Test container started by vSphere Docker Volumes' : '']
+      [
+        `**${c.name}** (${c.id.slice(0, 12)})`,
+        `Image: ${c.image}`,
+        `Status: ${c.status}`,
+        mount ? `Mounts \`${this.volume}\` at \`${mount.target}\`${mount.readOnly ? ' read-only' : ''}` : '',
+        c.labels[TEST_CONTAINER_LABEL] ? 'Test container started by vSphere Docker Volumes' : '',
+      ]
         .filter(Boolean)
         .join('\n\n'),
     );
-    item.iconPath = new vscode.ThemeIcon(running ? 'vm-running' : 'vm-outline', running ? new vscode.ThemeColor('testing.iconPassed') : undefined);
+    item.iconPath = new vscode.ThemeIcon(
+      running ? 'vm-running' : 'vm-outline',
+      running ? new vscode.ThemeColor('testing.iconPassed') : undefined,
+    );
     item.contextValue = `vdvs.docker.container.${running ? 'running' : 'stopped'}`;
     return item;
   }

@@ -28,7 +28,11 @@ export class HostNode implements DockerNode {
     const load = this.current();
     const item = new vscode.TreeItem(this.host.name, vscode.TreeItemCollapsibleState.Expanded);
     item.id = this.id;
-    const lines = [`**${this.host.name}**`, `Endpoint: \`${this.host.endpoint}\``, this.host.contextName ? `Docker context: ${this.host.contextName}` : ''];
+    const lines = [
+      `**${this.host.name}**`,
+      `Endpoint: \`${this.host.endpoint}\``,
+      this.host.contextName ? `Docker context: ${this.host.contextName}` : '',
+    ];
     if (load.state === 'loading') {
       item.description = 'connecting…';
       item.iconPath = new vscode.ThemeIcon('loading~spin');
@@ -36,9 +40,14 @@ export class HostNode implements DockerNode {
       const e = load.snapshot.engine;
       item.description = `Docker ${e.version} · ${e.operatingSystem}`;
       item.iconPath = new vscode.ThemeIcon('server-environment');
-      lines.push(`Docker ${e.version} (API ${e.apiVersion}), ${e.platform}`, `${e.operatingSystem}, kernel ${e.kernelVersion}`, `Host name: ${e.name}`, `Containers: ${e.containersRunning} running of ${e.containers}`);
+      lines.push(
+        `Docker ${e.version} (API ${e.apiVersion}), ${e.platform}`,
+        `${e.operatingSystem}, kernel ${e.kernelVersion}`,
+        `Host name: ${e.name}`,
+        `Containers: ${e.containersRunning} running of ${e.containers}`,
+      );
     } else {
-      item.description = `unreachable: ${load.error instanceof UserError ? load.error.code ?? '' : ''}`.replace(/: $/, '');
+      item.description = `unreachable: ${load.error instanceof UserError ? (load.error.code ?? '') : ''}`.replace(/: $/, '');
       item.iconPath = new vscode.ThemeIcon('error', new vscode.ThemeColor('errorForeground'));
       lines.push(`⚠ ${errorMessage(load.error)}`);
     }

@@ -7,7 +7,10 @@ import { VolumeNode } from './volumeNode';
 /** Volumes of the other drivers (local, …), shown when the "all volume drivers" toggle is on. */
 export class OtherVolumesNode implements DockerNode {
   readonly id: string;
-  constructor(readonly parent: DockerNode, private readonly snapshot: HostSnapshot) {
+  constructor(
+    readonly parent: DockerNode,
+    private readonly snapshot: HostSnapshot,
+  ) {
     this.id = `${parent.id}/other`;
   }
 

@@ -9,7 +9,11 @@ export class DatacenterNode implements EsxiNode {
   readonly id: string;
   readonly govc;
 
-  constructor(readonly parent: EsxiNode, readonly scope: HostScope, readonly datacenter: DatacenterInfo) {
+  constructor(
+    readonly parent: EsxiNode,
+    readonly scope: HostScope,
+    readonly datacenter: DatacenterInfo,
+  ) {
     this.id = `${parent.id}/dc/${datacenter.ref.value}`;
     this.govc = { kind: 'datacenter', datacenter: datacenter.name } as const;
   }
@@ -23,10 +27,14 @@ export class DatacenterNode implements EsxiNode {
   }
 
   getChildren(): Promise<EsxiNode[]> {
-    return childrenOrError(this, async () => {
-      const hosts = await listHostSystems(await this.scope.session(), this.datacenter.ref);
-      return hosts.map((h) => new HostSystemNode(this, this.scope.within(this.datacenter.name, h.ref), h));
-    }, 'No hosts in this datacenter');
+    return childrenOrError(
+      this,
+      async () => {
+        const hosts = await listHostSystems(await this.scope.session(), this.datacenter.ref);
+        return hosts.map((h) => new HostSystemNode(this, this.scope.within(this.datacenter.name, h.ref), h));
+      },
+      'No hosts in this datacenter',
+    );
   }
 
   details(): unknown {

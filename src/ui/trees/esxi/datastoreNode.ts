@@ -12,7 +12,11 @@ export class DatastoreNode implements EsxiNode {
   readonly datastorePath: string;
   readonly govc;
 
-  constructor(readonly parent: EsxiNode, readonly scope: HostScope, readonly datastore: DatastoreInfo) {
+  constructor(
+    readonly parent: EsxiNode,
+    readonly scope: HostScope,
+    readonly datastore: DatastoreInfo,
+  ) {
     this.id = `${parent.id}/${datastore.ref.value}`;
     this.datastorePath = `[${datastore.name}]`;
     this.govc = { kind: 'datastore', datacenter: scope.datacenter, datastore: datastore.name } as const;

@@ -8,7 +8,10 @@ import { HostScope } from './scope';
 export class DatastoresNode implements EsxiNode {
   readonly id: string;
 
-  constructor(readonly parent: EsxiNode, readonly scope: HostScope) {
+  constructor(
+    readonly parent: EsxiNode,
+    readonly scope: HostScope,
+  ) {
     this.id = `${parent.id}/datastores`;
   }
 
@@ -21,9 +24,13 @@ export class DatastoresNode implements EsxiNode {
   }
 
   getChildren(): Promise<EsxiNode[]> {
-    return childrenOrError(this, async () => {
-      const datastores = await listDatastores(await this.scope.session(), this.scope.hostSystem!);
-      return datastores.map((ds) => new DatastoreNode(this, this.scope, ds));
-    }, 'No datastores');
+    return childrenOrError(
+      this,
+      async () => {
+        const datastores = await listDatastores(await this.scope.session(), this.scope.hostSystem!);
+        return datastores.map((ds) => new DatastoreNode(this, this.scope, ds));
+      },
+      'No datastores',
+    );
   }
 }

@@ -16,7 +16,12 @@ export class DockvolsNode implements EsxiNode {
   readonly datastorePath: string;
   readonly govc;
 
-  constructor(readonly parent: EsxiNode, readonly scope: HostScope, readonly datastore: DatastoreInfo, readonly location: DatastoreLocation) {
+  constructor(
+    readonly parent: EsxiNode,
+    readonly scope: HostScope,
+    readonly datastore: DatastoreInfo,
+    readonly location: DatastoreLocation,
+  ) {
     this.id = `${parent.id}/dockvols`;
     this.datastorePath = formatDatastorePath(location);
     this.govc = { kind: 'folder', datacenter: scope.datacenter, location } as const;
@@ -32,15 +37,19 @@ export class DockvolsNode implements EsxiNode {
   }
 
   getChildren(): Promise<EsxiNode[]> {
-    return childrenOrError(this, async () => {
-      const { tenants, vmdks } = await listDockvols(await this.scope.session(), this.datastore);
-      const byTenant = new Map<string, DockvolsVmdk[]>();
-      for (const v of vmdks) byTenant.set(v.tenant, [...(byTenant.get(v.tenant) ?? []), v]);
-      return [
-        ...tenants.map((t) => new TenantNode(this, this.scope, t, byTenant.get(t.name) ?? [])),
-        ...(byTenant.get('') ?? []).map((v) => new VmdkNode(this, this.scope, v)),
-      ];
-    }, 'No dockvols folder yet: vDVS creates it with the first volume');
+    return childrenOrError(
+      this,
+      async () => {
+        const { tenants, vmdks } = await listDockvols(await this.scope.session(), this.datastore);
+        const byTenant = new Map<string, DockvolsVmdk[]>();
+        for (const v of vmdks) byTenant.set(v.tenant, [...(byTenant.get(v.tenant) ?? []), v]);
+        return [
+          ...tenants.map((t) => new TenantNode(this, this.scope, t, byTenant.get(t.name) ?? [])),
+          ...(byTenant.get('') ?? []).map((v) => new VmdkNode(this, this.scope, v)),
+        ];
+      },
+      'No dockvols folder yet: vDVS creates it with the first volume',
+    );
   }
 
   details(): unknown {

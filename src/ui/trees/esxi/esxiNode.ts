@@ -31,13 +31,19 @@ export class EsxiMessageNode extends MessageNode<EsxiNode> implements EsxiNode {
  * Loads a node's children; a failure becomes one error node with the action that fixes it (re-enter
  * the password, edit the host, retry), so the tree never spins. The full error goes to the log.
  */
-export async function childrenOrError(parent: EsxiNode & { scope: HostScope }, load: () => Promise<EsxiNode[]>, empty?: string): Promise<EsxiNode[]> {
+export async function childrenOrError(
+  parent: EsxiNode & { scope: HostScope },
+  load: () => Promise<EsxiNode[]>,
+  empty?: string,
+): Promise<EsxiNode[]> {
   try {
     const children = await load();
     return children.length || !empty ? children : [new EsxiMessageNode(`${parent.id}/empty`, empty, { parent, icon: 'circle-slash' })];
   } catch (err) {
     const { services, host } = parent.scope;
-    services.log.error(`ESXi view: ${host.name}: ${err instanceof Error && !(err instanceof UserError) ? err.stack ?? err.message : errorMessage(err)}`);
+    services.log.error(
+      `ESXi view: ${host.name}: ${err instanceof Error && !(err instanceof UserError) ? (err.stack ?? err.message) : errorMessage(err)}`,
+    );
     return [errorNode(parent, err)];
   }
 }

@@ -17,7 +17,10 @@ export class HostNode implements EsxiNode {
   readonly scope: HostScope;
   readonly govc = { kind: 'host' } as const;
 
-  constructor(services: Services, readonly host: EsxiHostConfig) {
+  constructor(
+    services: Services,
+    readonly host: EsxiHostConfig,
+  ) {
     this.id = `esxi/${host.id}`;
     this.scope = new HostScope(services, host);
   }
@@ -26,7 +29,9 @@ export class HostNode implements EsxiNode {
     const item = new vscode.TreeItem(this.host.name, vscode.TreeItemCollapsibleState.Collapsed);
     item.id = this.id;
     item.description = `${this.host.user} @ ${hostOf(this.host.url)}`;
-    item.tooltip = new vscode.MarkdownString(`**${this.host.name}**\n\n${this.host.url}\n\nUser: ${this.host.user}\n\nCertificate: ${this.host.thumbprint ? `pinned SHA-256 ${this.host.thumbprint}` : 'CA-verified'}`);
+    item.tooltip = new vscode.MarkdownString(
+      `**${this.host.name}**\n\n${this.host.url}\n\nUser: ${this.host.user}\n\nCertificate: ${this.host.thumbprint ? `pinned SHA-256 ${this.host.thumbprint}` : 'CA-verified'}`,
+    );
     item.iconPath = new vscode.ThemeIcon('server');
     item.contextValue = 'vdvs.esxi.host';
     return item;
@@ -45,7 +50,12 @@ export class HostNode implements EsxiNode {
   }
 
   details(): unknown {
-    return { name: this.host.name, url: this.host.url, user: this.host.user, thumbprint: this.host.thumbprint ?? '(CA-verified, not pinned)' };
+    return {
+      name: this.host.name,
+      url: this.host.url,
+      user: this.host.user,
+      thumbprint: this.host.thumbprint ?? '(CA-verified, not pinned)',
+    };
   }
 }
 

@@ -15,7 +15,11 @@ export class HostSystemNode implements EsxiNode {
   readonly id: string;
   readonly govc;
 
-  constructor(readonly parent: EsxiNode, readonly scope: HostScope, readonly hostSystem: HostSystemInfo) {
+  constructor(
+    readonly parent: EsxiNode,
+    readonly scope: HostScope,
+    readonly hostSystem: HostSystemInfo,
+  ) {
     this.id = `${parent.id}/host/${hostSystem.ref.value}`;
     this.govc = { kind: 'hostSystem', datacenter: scope.datacenter, name: hostSystem.name } as const;
   }

@@ -14,7 +14,12 @@ export class TenantNode implements EsxiNode {
   readonly datastorePath: string;
   readonly govc;
 
-  constructor(readonly parent: EsxiNode, readonly scope: HostScope, readonly folder: DatastoreEntry, private readonly vmdks: DockvolsVmdk[]) {
+  constructor(
+    readonly parent: EsxiNode,
+    readonly scope: HostScope,
+    readonly folder: DatastoreEntry,
+    private readonly vmdks: DockvolsVmdk[],
+  ) {
     this.id = `${parent.id}/${folder.name}`;
     this.datastorePath = formatDatastorePath(folder.location);
     this.govc = { kind: 'folder', datacenter: scope.datacenter, location: folder.location } as const;

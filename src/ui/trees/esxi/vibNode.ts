@@ -94,35 +94,58 @@ export function vibStatusNodes(parent: EsxiNode, host: EsxiHostConfig, status: V
   const vib = status.installed;
   if (vib) reachState('vibInstalled');
   const versionNode = vib
-    ? new VibStatusNode(`${parent.id}/installed`, `${vib.name} ${vib.version}`, {
-        parent,
-        icon: 'pass',
-        description: `${vib.acceptanceLevel} · installed ${vib.installDate}`,
-        tooltip: `${vib.name} ${vib.version} by ${vib.vendor}, ${vib.acceptanceLevel}, installed ${vib.installDate}. Upgrade or remove it from the context menu.`,
-        contextValue: 'vdvs.vib.installed',
-      }, parent.scope)
-    : new VibStatusNode(`${parent.id}/absent`, 'not installed', {
-        parent,
-        icon: 'circle-slash',
-        description: 'Install vDVS VIB…',
-        tooltip: `${VDVS_VIB_NAME} is not installed: Docker volumes of VMs on this host fail with errno=104 (vDVS #602). Click to install it.`,
-        contextValue: 'vdvs.vib.absent',
-        command: { title: 'Install vDVS VIB…', command: 'vdvs.vib.install', arguments: [{ hostId }] },
-      }, parent.scope);
+    ? new VibStatusNode(
+        `${parent.id}/installed`,
+        `${vib.name} ${vib.version}`,
+        {
+          parent,
+          icon: 'pass',
+          description: `${vib.acceptanceLevel} · installed ${vib.installDate}`,
+          tooltip: `${vib.name} ${vib.version} by ${vib.vendor}, ${vib.acceptanceLevel}, installed ${vib.installDate}. Upgrade or remove it from the context menu.`,
+          contextValue: 'vdvs.vib.installed',
+        },
+        parent.scope,
+      )
+    : new VibStatusNode(
+        `${parent.id}/absent`,
+        'not installed',
+        {
+          parent,
+          icon: 'circle-slash',
+          description: 'Install vDVS VIB…',
+          tooltip: `${VDVS_VIB_NAME} is not installed: Docker volumes of VMs on this host fail with errno=104 (vDVS #602). Click to install it.`,
+          contextValue: 'vdvs.vib.absent',
+          command: { title: 'Install vDVS VIB…', command: 'vdvs.vib.install', arguments: [{ hostId }] },
+        },
+        parent.scope,
+      );
   if (!vib) return [versionNode];
   const running = status.processes.length > 0;
-  const serviceNode = new VibStatusNode(`${parent.id}/service`, running ? 'vmdk_ops service running' : 'vmdk_ops service not running', {
-    parent,
-    icon: running ? 'play-circle' : 'warning',
-    description: running ? `${status.processes.length} process(es)` : 'Restart hostd',
-    tooltip: running ? status.processes.join('\n') : 'The vDVS service starts with hostd. Click to restart hostd on this host.',
-    contextValue: running ? 'vdvs.vib.service' : 'vdvs.vib.service.stopped',
-    command: running ? undefined : { title: 'Restart hostd', command: 'vdvs.vib.restartHostd', arguments: [{ hostId }] },
-  }, parent.scope);
+  const serviceNode = new VibStatusNode(
+    `${parent.id}/service`,
+    running ? 'vmdk_ops service running' : 'vmdk_ops service not running',
+    {
+      parent,
+      icon: running ? 'play-circle' : 'warning',
+      description: running ? `${status.processes.length} process(es)` : 'Restart hostd',
+      tooltip: running ? status.processes.join('\n') : 'The vDVS service starts with hostd. Click to restart hostd on this host.',
+      contextValue: running ? 'vdvs.vib.service' : 'vdvs.vib.service.stopped',
+      command: running ? undefined : { title: 'Restart hostd', command: 'vdvs.vib.restartHostd', arguments: [{ hostId }] },
+    },
+    parent.scope,
+  );
   return [versionNode, serviceNode];
 }
 
-const SSH_SETUP_CODES = new Set(['HOST_KEY_CHANGED', 'HOST_KEY_UNKNOWN', 'AUTH_FAILED', 'AUTH_MISSING', 'KEY_FILE', 'KEY_PASSPHRASE', 'NO_SSH']);
+const SSH_SETUP_CODES = new Set([
+  'HOST_KEY_CHANGED',
+  'HOST_KEY_UNKNOWN',
+  'AUTH_FAILED',
+  'AUTH_MISSING',
+  'KEY_FILE',
+  'KEY_PASSPHRASE',
+  'NO_SSH',
+]);
 
 function vibErrorNode(parent: VibNode, host: EsxiHostConfig, err: unknown): EsxiNode {
   const code = err instanceof UserError ? err.code : undefined;
@@ -130,12 +153,17 @@ function vibErrorNode(parent: VibNode, host: EsxiHostConfig, err: unknown): Esxi
   const action: vscode.Command = fix
     ? { title: 'Configure SSH…', command: 'vdvs.esxi.configureSsh', arguments: [{ hostId: host.id }] }
     : { title: 'Retry', command: 'vdvs.esxi.refresh', arguments: [parent] };
-  return new VibStatusNode(`${parent.id}/error`, err instanceof UserError ? err.message : errorMessage(err), {
-    parent,
-    icon: 'error',
-    description: `— ${action.title}`,
-    tooltip: `${errorMessage(err)}\n\nClick: ${action.title}`,
-    contextValue: 'vdvs.vib.error',
-    command: action,
-  }, parent.scope);
+  return new VibStatusNode(
+    `${parent.id}/error`,
+    err instanceof UserError ? err.message : errorMessage(err),
+    {
+      parent,
+      icon: 'error',
+      description: `— ${action.title}`,
+      tooltip: `${errorMessage(err)}\n\nClick: ${action.title}`,
+      contextValue: 'vdvs.vib.error',
+      command: action,
+    },
+    parent.scope,
+  );
 }

@@ -11,7 +11,11 @@ export class VmNode implements EsxiNode {
   readonly id: string;
   readonly govc;
 
-  constructor(readonly parent: EsxiNode, readonly scope: HostScope, readonly vm: VmInfo) {
+  constructor(
+    readonly parent: EsxiNode,
+    readonly scope: HostScope,
+    readonly vm: VmInfo,
+  ) {
     this.id = `${parent.id}/${vm.ref.value}`;
     this.govc = { kind: 'vm', datacenter: scope.datacenter, vm: vm.name } as const;
   }
@@ -28,10 +32,14 @@ export class VmNode implements EsxiNode {
   }
 
   getChildren(): Promise<EsxiNode[]> {
-    return childrenOrError(this, async () => {
-      const disks = await listVmDisks(await this.scope.session(), this.vm.ref);
-      return disks.map((d) => new DiskNode(this, this.scope, this.vm, d));
-    }, 'No virtual disks');
+    return childrenOrError(
+      this,
+      async () => {
+        const disks = await listVmDisks(await this.scope.session(), this.vm.ref);
+        return disks.map((d) => new DiskNode(this, this.scope, this.vm, d));
+      },
+      'No virtual disks',
+    );
   }
 
   details(): unknown {

@@ -8,7 +8,10 @@ import { VmNode } from './vmNode';
 export class VmsNode implements EsxiNode {
   readonly id: string;
 
-  constructor(readonly parent: EsxiNode, readonly scope: HostScope) {
+  constructor(
+    readonly parent: EsxiNode,
+    readonly scope: HostScope,
+  ) {
     this.id = `${parent.id}/vms`;
   }
 
@@ -21,9 +24,13 @@ export class VmsNode implements EsxiNode {
   }
 
   getChildren(): Promise<EsxiNode[]> {
-    return childrenOrError(this, async () => {
-      const vms = await listVms(await this.scope.session(), this.scope.hostSystem!);
-      return vms.map((vm) => new VmNode(this, this.scope, vm));
-    }, 'No virtual machines');
+    return childrenOrError(
+      this,
+      async () => {
+        const vms = await listVms(await this.scope.session(), this.scope.hostSystem!);
+        return vms.map((vm) => new VmNode(this, this.scope, vm));
+      },
+      'No virtual machines',
+    );
   }
 }

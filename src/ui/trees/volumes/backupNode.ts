@@ -23,7 +23,8 @@ export async function loadBackupIndex(): Promise<BackupIndex> {
 export function backupsOf(index: BackupIndex, row: VolumeRow): BackupEntry[] {
   const found = new Map<string, BackupEntry>();
   for (const d of row.docker) {
-    for (const name of new Set([d.name, row.key, row.volume])) for (const b of index.get(`${d.hostName}/${name}`) ?? []) found.set(b.dir, b);
+    for (const name of new Set([d.name, row.key, row.volume]))
+      for (const b of index.get(`${d.hostName}/${name}`) ?? []) found.set(b.dir, b);
   }
   return [...found.values()].sort((a, b) => (a.timestamp < b.timestamp ? 1 : a.timestamp > b.timestamp ? -1 : 0));
 }
@@ -31,7 +32,10 @@ export function backupsOf(index: BackupIndex, row: VolumeRow): BackupEntry[] {
 /** One good backup of the volume (manifest written, hashes recorded). */
 export class BackupNode {
   readonly kind = 'backup';
-  constructor(readonly parent: VolumeNode, readonly entry: BackupEntry) {}
+  constructor(
+    readonly parent: VolumeNode,
+    readonly entry: BackupEntry,
+  ) {}
 
   get id(): string {
     return `${this.parent.id}/backup:${this.entry.dir}`;

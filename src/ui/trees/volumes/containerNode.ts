@@ -4,7 +4,11 @@ import type { VolumeNode } from './volumeNode';
 /** A container that mounts the volume. */
 export class ContainerNode {
   readonly kind = 'container';
-  constructor(readonly parent: VolumeNode, readonly hostName: string, readonly container: string) {}
+  constructor(
+    readonly parent: VolumeNode,
+    readonly hostName: string,
+    readonly container: string,
+  ) {}
 
   get id(): string {
     return `${this.parent.id}/container:${this.hostName}/${this.container}`;

@@ -11,5 +11,7 @@ export function formatBytes(n: number): string {
 
 /** "12 GB free of 100 GB"; vcsim subtracts every attached disk from free space and may go below zero, which no real host reports. */
 export function describeSpace(capacityBytes: number, freeBytes: number): string {
-  return freeBytes >= 0 ? `${formatBytes(freeBytes)} free of ${formatBytes(capacityBytes)}` : `${formatBytes(capacityBytes)}, free space not reported`;
+  return freeBytes >= 0
+    ? `${formatBytes(freeBytes)} free of ${formatBytes(capacityBytes)}`
+    : `${formatBytes(capacityBytes)}, free space not reported`;
 }

@@ -6,7 +6,10 @@ import { formatBytes } from './format';
 /** The VMDK behind a volume, from the ESXi side. */
 export class VmdkNode {
   readonly kind = 'vmdk';
-  constructor(readonly parent: VolumeNode, readonly row: VolumeRow) {}
+  constructor(
+    readonly parent: VolumeNode,
+    readonly row: VolumeRow,
+  ) {}
 
   get id(): string {
     return `${this.parent.id}/vmdk`;
@@ -16,7 +19,10 @@ export class VmdkNode {
     const vmdk = this.row.vmdk!;
     const item = new vscode.TreeItem(vmdk.path, vscode.TreeItemCollapsibleState.None);
     item.id = this.id;
-    const parts = [vmdk.sizeOnDiskBytes !== undefined ? `${formatBytes(vmdk.sizeOnDiskBytes)} on disk` : undefined, this.row.vmDisk ? `attached to ${this.row.vmDisk.vm} as ${this.row.vmDisk.diskMode}` : 'not attached'];
+    const parts = [
+      vmdk.sizeOnDiskBytes !== undefined ? `${formatBytes(vmdk.sizeOnDiskBytes)} on disk` : undefined,
+      this.row.vmDisk ? `attached to ${this.row.vmDisk.vm} as ${this.row.vmDisk.diskMode}` : 'not attached',
+    ];
     item.description = parts.filter(Boolean).join(' · ');
     item.contextValue = 'vdvs.volumes.vmdk';
     item.iconPath = new vscode.ThemeIcon('file-binary');

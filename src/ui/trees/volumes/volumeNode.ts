@@ -13,7 +13,11 @@ import { VmdkNode } from './vmdkNode';
  */
 export class VolumeNode {
   readonly kind = 'volume';
-  constructor(readonly parent: GroupNode, readonly row: VolumeRow, readonly backups: BackupEntry[] = []) {}
+  constructor(
+    readonly parent: GroupNode,
+    readonly row: VolumeRow,
+    readonly backups: BackupEntry[] = [],
+  ) {}
 
   get id(): string {
     return `${this.parent.id}/volume:${this.row.key}${this.row.orphan === 'no-docker-host' && this.row.vmdk ? `#${this.row.vmdk.path}` : ''}`;
@@ -33,12 +37,20 @@ export class VolumeNode {
    */
   get contextValue(): string {
     const r = this.row;
-    const flags = [r.docker.length ? 'listed' : undefined, r.containers.length ? 'inUse' : 'free', r.vmdk ? 'hasVmdk' : undefined, r.orphan === 'no-docker-host' ? 'orphanVmdk' : undefined, r.orphan === 'vmdk-missing' ? 'missingVmdk' : undefined];
+    const flags = [
+      r.docker.length ? 'listed' : undefined,
+      r.containers.length ? 'inUse' : 'free',
+      r.vmdk ? 'hasVmdk' : undefined,
+      r.orphan === 'no-docker-host' ? 'orphanVmdk' : undefined,
+      r.orphan === 'vmdk-missing' ? 'missingVmdk' : undefined,
+    ];
     return ['vdvs.volume', ...flags.filter(Boolean)].join('.');
   }
 
   getChildren(): Array<ContainerNode | VmdkNode | BackupNode> {
-    const out: Array<ContainerNode | VmdkNode | BackupNode> = this.row.containers.map((c) => new ContainerNode(this, c.hostName, c.container));
+    const out: Array<ContainerNode | VmdkNode | BackupNode> = this.row.containers.map(
+      (c) => new ContainerNode(this, c.hostName, c.container),
+    );
     if (this.row.vmdk) out.push(new VmdkNode(this, this.row));
     out.push(...this.backups.map((b) => new BackupNode(this, b)));
     return out;
@@ -47,7 +59,12 @@ export class VolumeNode {
   getTreeItem(): vscode.TreeItem {
     const r = this.row;
     const f = r.facts;
-    const item = new vscode.TreeItem(r.key, r.containers.length || r.vmdk || this.backups.length ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.None);
+    const item = new vscode.TreeItem(
+      r.key,
+      r.containers.length || r.vmdk || this.backups.length
+        ? vscode.TreeItemCollapsibleState.Collapsed
+        : vscode.TreeItemCollapsibleState.None,
+    );
     item.id = this.id;
     item.contextValue = this.contextValue;
     if (r.orphan === 'no-docker-host') {
@@ -55,13 +72,23 @@ export class VolumeNode {
       item.iconPath = new vscode.ThemeIcon('error', new vscode.ThemeColor('problemsErrorIcon.foreground'));
     } else {
       const attached = f.attachedToVm ? `attached to ${f.attachedToVm}` : f.status;
-      item.description = [f.size, f.diskformat, f.attachAs, f.access, attached, r.containers.length ? `${r.containers.length} container${r.containers.length === 1 ? '' : 's'}` : undefined, r.orphan === 'vmdk-missing' ? 'VMDK MISSING' : undefined]
-        .filter(Boolean).join(' · ');
-      item.iconPath = r.orphan === 'vmdk-missing'
-        ? new vscode.ThemeIcon('error', new vscode.ThemeColor('problemsErrorIcon.foreground'))
-        : r.backup.includedInVmSnapshots
-          ? new vscode.ThemeIcon('pass-filled', new vscode.ThemeColor('testing.iconPassed'))
-          : new vscode.ThemeIcon('warning', new vscode.ThemeColor('problemsWarningIcon.foreground'));
+      item.description = [
+        f.size,
+        f.diskformat,
+        f.attachAs,
+        f.access,
+        attached,
+        r.containers.length ? `${r.containers.length} container${r.containers.length === 1 ? '' : 's'}` : undefined,
+        r.orphan === 'vmdk-missing' ? 'VMDK MISSING' : undefined,
+      ]
+        .filter(Boolean)
+        .join(' · ');
+      item.iconPath =
+        r.orphan === 'vmdk-missing'
+          ? new vscode.ThemeIcon('error', new vscode.ThemeColor('problemsErrorIcon.foreground'))
+          : r.backup.includedInVmSnapshots
+            ? new vscode.ThemeIcon('pass-filled', new vscode.ThemeColor('testing.iconPassed'))
+            : new vscode.ThemeIcon('warning', new vscode.ThemeColor('problemsWarningIcon.foreground'));
     }
     item.tooltip = this.tooltip();
     return item;
@@ -72,19 +99,40 @@ export class VolumeNode {
     const f = r.facts;
     const md = new vscode.MarkdownString(undefined, true);
     md.appendMarkdown(`**${r.key}**\n\n`);
-    if (r.orphan === 'no-docker-host') md.appendMarkdown('$(error) **Orphan VMDK**: it is in dockvols but no configured Docker host lists it. Add the Docker host that uses it, or delete its files once you are sure nobody does.\n\n');
-    if (r.orphan === 'vmdk-missing') md.appendMarkdown('$(error) **VMDK missing**: Docker lists this volume but its VMDK is not in dockvols. Its data is gone unless a backup has it.\n\n');
+    if (r.orphan === 'no-docker-host')
+      md.appendMarkdown(
+        '$(error) **Orphan VMDK**: it is in dockvols but no configured Docker host lists it. Add the Docker host that uses it, or delete its files once you are sure nobody does.\n\n',
+      );
+    if (r.orphan === 'vmdk-missing')
+      md.appendMarkdown(
+        '$(error) **VMDK missing**: Docker lists this volume but its VMDK is not in dockvols. Its data is gone unless a backup has it.\n\n',
+      );
     const facts: Array<[string, string | undefined]> = [
-      ['Size', f.size && f.allocated ? `${f.size} (allocated ${f.allocated})` : f.size], ['Disk format', f.diskformat], ['Attach as', f.attachAs], ['Access', f.access],
-      ['File system', f.fstype], ['Status', f.status], ['Attached to VM', f.attachedToVm], ['Created', f.created && f.createdByVm ? `${f.created} by ${f.createdByVm}` : f.created],
-      ['Cloned from', f.cloneFrom], ['vSAN policy', f.vsanPolicy], ['Docker hosts', r.docker.map((d) => d.hostName).join(', ') || undefined],
+      ['Size', f.size && f.allocated ? `${f.size} (allocated ${f.allocated})` : f.size],
+      ['Disk format', f.diskformat],
+      ['Attach as', f.attachAs],
+      ['Access', f.access],
+      ['File system', f.fstype],
+      ['Status', f.status],
+      ['Attached to VM', f.attachedToVm],
+      ['Created', f.created && f.createdByVm ? `${f.created} by ${f.createdByVm}` : f.created],
+      ['Cloned from', f.cloneFrom],
+      ['vSAN policy', f.vsanPolicy],
+      ['Docker hosts', r.docker.map((d) => d.hostName).join(', ') || undefined],
       ['Containers', r.containers.map((c) => `${c.container} (${c.hostName})`).join(', ') || undefined],
-      ['VMDK', r.vmdk ? `${r.vmdk.path}${r.vmdk.sizeOnDiskBytes !== undefined ? `, ${formatBytes(r.vmdk.sizeOnDiskBytes)} on disk` : ''}` : undefined],
+      [
+        'VMDK',
+        r.vmdk
+          ? `${r.vmdk.path}${r.vmdk.sizeOnDiskBytes !== undefined ? `, ${formatBytes(r.vmdk.sizeOnDiskBytes)} on disk` : ''}`
+          : undefined,
+      ],
       ['Disk mode', r.vmDisk ? `${r.vmDisk.diskMode} on ${r.vmDisk.vm}` : undefined],
     ];
     for (const [k, v] of facts) if (v) md.appendMarkdown(`${k}: \`${v}\`  \n`);
     if (r.orphan !== 'no-docker-host') {
-      md.appendMarkdown(`\n${r.backup.includedInVmSnapshots ? '$(pass-filled)' : '$(warning)'} **${r.backup.summary}.** ${r.backup.reason}`);
+      md.appendMarkdown(
+        `\n${r.backup.includedInVmSnapshots ? '$(pass-filled)' : '$(warning)'} **${r.backup.summary}.** ${r.backup.reason}`,
+      );
       if (r.backup.wayOut) md.appendMarkdown(`\n\n**Way out:** ${r.backup.wayOut}`);
     }
     return md;
