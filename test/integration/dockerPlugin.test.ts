@@ -14,7 +14,7 @@ import {
   removePlugin,
   upgradePlugin,
 } from '../../src/core/docker/plugin';
-import { createVolume, listVolumes, listVsphereVolumes, removeVolume } from '../../src/core/docker/volumes';
+import { createVolume, listVolumes, listPluginVolumes, removeVolume } from '../../src/core/docker/volumes';
 import { DockerHostConfig } from '../../src/core/config';
 import { DockerLab, DockerSshd, ensureVib, labDocker, readDockerLab, startDockerSshd, tcpHost, unixHost } from '../fixtures/dockerLab';
 
@@ -134,7 +134,7 @@ describe('plugin lifecycle on the lab dockerd (unix socket)', () => {
       await createVolume(conn, { name: VOLUME, driver: NAME, options: { size: '10mb' } }, { timeoutMs: 60_000 });
       const container = await runTestContainer(conn, VOLUME, lab.docker.image, { timeoutMs: 60_000 });
       assert.equal(container.state, 'running');
-      const { plugin, volumes } = await listVsphereVolumes(conn, { alias: ALIAS });
+      const { plugin, volumes } = await listPluginVolumes(conn, { alias: ALIAS });
       assert.equal(plugin.name, NAME);
       const mine = volumes.find((v) => v.name === VOLUME);
       assert.ok(mine, `volume listed: ${volumes.map((v) => v.name).join(', ')}`);
@@ -183,7 +183,7 @@ describe('plugin lifecycle on the lab dockerd (unix socket)', () => {
       assert.equal(await code(disablePlugin(conn, NAME, false)), 'PLUGIN_IN_USE');
       await disablePlugin(conn, NAME, true);
       const started = Date.now();
-      assert.equal(await code(listVsphereVolumes(conn, { alias: ALIAS })), 'PLUGIN_DISABLED');
+      assert.equal(await code(listPluginVolumes(conn, { alias: ALIAS })), 'PLUGIN_DISABLED');
       assert.ok(Date.now() - started < 2000, `fast: ${Date.now() - started} ms`);
       const snapshot = await loadHostSnapshot(conn, { alias: ALIAS, allDrivers: true });
       console.log(`snapshot of a host with a disabled plugin: ${Date.now() - started} ms`);

@@ -1,7 +1,7 @@
 import { CancelledError } from '../abort';
 import { DockerConnection } from '../docker/connection';
 import { isPluginDriver, pluginAliasOf } from '../docker/plugin';
-import { listVsphereVolumes } from '../docker/volumes';
+import { listPluginVolumes } from '../docker/volumes';
 import { errorMessage, UserError } from '../errors';
 import { VsphereSession } from '../vsphere/session';
 import { fullVolumeName } from '../vdvs/names';
@@ -241,7 +241,7 @@ export function summaryLines(summary: JobSummary): string[] {
 }
 
 async function allVolumes(conn: DockerConnection, signal?: AbortSignal): Promise<string[]> {
-  const { volumes } = await listVsphereVolumes(conn, { signal });
+  const { volumes } = await listPluginVolumes(conn, { signal });
   return volumes.map((v) => v.name);
 }
 

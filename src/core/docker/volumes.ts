@@ -49,10 +49,12 @@ export async function listVolumes(conn: DockerConnection, options: ListVolumesOp
 }
 
 /**
- * The vsphere plugin's volumes with their Status. Fails fast with PLUGIN_NOT_INSTALLED or
+ * The volumes of the vsphere plugin (by its alias), as `docker volume ls --filter driver=` lists them,
+ * with their Status: names for a backup of "all"; the joined inventory of a host (containers, one
+ * inspect each) is vdvs/inventory.ts listVsphereVolumes. Fails fast with PLUGIN_NOT_INSTALLED or
  * PLUGIN_DISABLED instead of letting Docker retry a missing driver for 15 s.
  */
-export async function listVsphereVolumes(
+export async function listPluginVolumes(
   conn: DockerConnection,
   options: CallOptions & { alias?: string } = {},
 ): Promise<{ plugin: Extract<PluginStatus, { installed: true }>; volumes: DockerVolume[] }> {
