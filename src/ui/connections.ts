@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
 import { DockerHostConfig, EsxiHostConfig } from '../core/config';
-import { DockerConnection } from '../core/docker/connection';
+import { ConnectOptions, DockerConnection } from '../core/docker/connection';
 import { DockerEvent, EventWatch, watchEvents } from '../core/docker/events';
 import { UserError } from '../core/errors';
 import { redact } from '../core/redact';
@@ -68,23 +68,23 @@ export class DockerConnections implements vscode.Disposable {
   }
 
   private entry(host: DockerHostConfig): PooledDocker {
-    const key = JSON.stringify([host, requestTimeoutMs(), caBundlePath(), pluginAlias()]);
+    const key = JSON.stringify([host, dockerOptions(undefined)]);
     const cached = this.open.get(host.id);
     if (cached?.key === key) return cached;
     this.drop(host.id);
     const conn = (async () =>
-      DockerConnection.open(host, {
-        timeoutMs: requestTimeoutMs(),
-        secrets: { sshPassphrase: await this.services.hosts.getSecret('docker', host.id, 'sshPassphrase') },
-        caBundlePath: caBundlePath(),
-        pluginAlias: pluginAlias(),
-      }))();
+      DockerConnection.open(host, dockerOptions(await this.services.hosts.getSecret('docker', host.id, 'sshPassphrase'))))();
     const entry: PooledDocker = { key, conn, users: 0, dropped: false };
     this.open.set(host.id, entry);
     // A failed open is not cached: the next call tries again.
     conn.catch(() => this.open.get(host.id) === entry && this.open.delete(host.id));
     return entry;
   }
+}
+
+/** How the extension opens a Docker connection: the settings of the moment, and the host's passphrase. */
+function dockerOptions(sshPassphrase: string | undefined): ConnectOptions {
+  return { timeoutMs: requestTimeoutMs(), secrets: { sshPassphrase }, caBundlePath: caBundlePath(), pluginAlias: pluginAlias() };
 }
 
 function close(entry: PooledDocker): void {
@@ -250,11 +250,7 @@ export function tryDockerHost<T>(
   sshPassphrase: string | undefined,
   work: (conn: DockerConnection) => Promise<T>,
 ): Promise<T> {
-  return DockerConnection.using(
-    host,
-    { timeoutMs: requestTimeoutMs(), secrets: { sshPassphrase }, caBundlePath: caBundlePath(), pluginAlias: pluginAlias() },
-    work,
-  );
+  return DockerConnection.using(host, dockerOptions(sshPassphrase), work);
 }
 
 /** An ESXi host not saved yet (Add/Edit ESXi Host): logs in with the pool's settings and out again. */

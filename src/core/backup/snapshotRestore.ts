@@ -3,11 +3,11 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { DockerConnection } from '../docker/connection';
 import { UserError } from '../errors';
-import { belongsToVolume, DEFAULT_TENANT_UUID } from '../vdvs/layout';
+import { belongsToVolume, tenantFolder } from '../vdvs/layout';
 import { parseVolumeName } from '../vdvs/names';
 import { deleteDatastoreFile, searchDatastore } from '../vsphere/datastoreBrowser';
 import { uploadDatastoreFile } from '../vsphere/datastoreFiles';
-import { DatastoreLocation, DOCKVOLS, formatDatastorePath, parseDatastorePath } from '../vsphere/datastorePath';
+import { DatastoreLocation, formatDatastorePath, parseDatastorePath } from '../vsphere/datastorePath';
 import { listDatastores } from '../vsphere/inventory';
 import { VsphereSession } from '../vsphere/session';
 import { locateDockerHostVm } from './dockerHostVm';
@@ -79,7 +79,7 @@ export async function planSnapshotRestore(req: SnapshotPlanRequest): Promise<Sna
       `Name the volume with its datastore (${volume}@datastore).`,
       'BAD_JOB',
     );
-  const folder: DatastoreLocation = { datastore, path: `${DOCKVOLS}/${DEFAULT_TENANT_UUID}` };
+  const folder = tenantFolder(datastore);
   const at = (name: string): DatastoreLocation => ({ datastore, path: `${folder.path}/${name}` });
   const names = volumeFileNames(volume);
   const plan = { volume, datacenter: located.datacenter, descriptor: at(names.descriptor), flat: at(names.flat) };

@@ -1,4 +1,4 @@
-import { DOCKVOLS, isDiskDescriptor, parseDatastorePath } from '../vsphere/datastorePath';
+import { DatastoreLocation, DOCKVOLS, formatDatastorePath, isDiskDescriptor, parseDatastorePath } from '../vsphere/datastorePath';
 
 /**
  * Where vDVS keeps volumes on a datastore (esx_service/vmdk_ops.py get_vol_path, vmdk_utils.py):
@@ -11,14 +11,14 @@ export const DEFAULT_TENANT_NAME = '_DEFAULT';
 export const DEFAULT_TENANT_UUID = '11111111-1111-1111-1111-111111111111';
 export const SIDECAR_KEY = 'docker-volume-vsphere';
 
-/** `[ds] dockvols/<tenant>/<volume>.vmdk` */
-export function volumeDatastorePath(datastore: string, volume: string, tenantUuid: string = DEFAULT_TENANT_UUID): string {
-  return `[${datastore}] ${DOCKVOLS}/${tenantUuid}/${volume}.vmdk`;
+/** `[ds] dockvols/<tenant>`: the folder of a tenant's volumes. */
+export function tenantFolder(datastore: string, tenantUuid: string = DEFAULT_TENANT_UUID): DatastoreLocation {
+  return { datastore, path: `${DOCKVOLS}/${tenantUuid}` };
 }
 
-/** `/vmfs/volumes/<ds>/dockvols/<tenant>/<volume>.vmdk`, the path in the ESXi shell. */
-export function volumeEsxiPath(datastore: string, volume: string, tenantUuid: string = DEFAULT_TENANT_UUID): string {
-  return `/vmfs/volumes/${datastore}/${DOCKVOLS}/${tenantUuid}/${volume}.vmdk`;
+/** `[ds] dockvols/<tenant>/<volume>.vmdk` */
+export function volumeDatastorePath(datastore: string, volume: string, tenantUuid: string = DEFAULT_TENANT_UUID): string {
+  return formatDatastorePath({ datastore, path: `${tenantFolder(datastore, tenantUuid).path}/${volume}.vmdk` });
 }
 
 export function isSidecar(fileName: string): boolean {

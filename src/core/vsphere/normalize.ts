@@ -85,7 +85,3 @@ export function moRefArg(r: MoRef): { attributes: { type: string }; $value: stri
 export function typed<T extends object>(type: string, value: T): T & { attributes: Record<string, string> } {
   return { attributes: { 'xsi:type': `vim25:${type}` }, ...value };
 }
-
-export function sameRef(a: MoRef | undefined, b: MoRef | undefined): boolean {
-  return !!a && !!b && a.type === b.type && a.value === b.value;
-}
