@@ -30,20 +30,22 @@ export async function quickInput(wb: Workbench, match: RegExp, timeout = T): Pro
 }
 
 /**
- * Types into the input box of the step `match` and accepts. Under load the quick input can miss an
- * Enter that comes right after its value changed (seen in CI: the SSH user step stayed with "root"
- * typed); when the step still shows the typed text after 5 s, Enter is pressed once more.
+ * Types into the input box of the step `match` and accepts. Enter goes to the input itself (focused
+ * first): a page-level key press went nowhere when the walkthrough page took the focus as it ticked a
+ * step (seen in CI: the SSH user step stayed with "root" typed). Under load the quick input can also
+ * miss an Enter that comes right after its value changed; when the step still shows the typed text
+ * after 5 s, Enter is pressed once more.
  */
 export async function type(wb: Workbench, match: RegExp, text: string): Promise<void> {
   const w = await quickInput(wb, match);
   const input = w.locator('.quick-input-box input');
   await input.fill(text);
-  await wb.page.keyboard.press('Enter');
+  await input.press('Enter');
   const moved = await wb.page.waitForFunction(`!${showsStep(match)}`, undefined, { timeout: 5_000, polling: 100 }).then(
     () => true,
     () => false,
   );
-  if (!moved && (await input.inputValue()) === text) await wb.page.keyboard.press('Enter');
+  if (!moved && (await input.inputValue()) === text) await input.press('Enter');
 }
 
 /**
