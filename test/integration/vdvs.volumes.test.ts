@@ -20,7 +20,7 @@ import { validateCreate } from '../../src/core/vdvs/validate';
 import { loadVolumeData, VolumeSources } from '../../src/core/vdvs/volumeData';
 import { VsphereSession } from '../../src/core/vsphere/session';
 import { runCreateVolumeWizard, WizardInput, WizardResult } from '../../src/ui/commands/volume/createVolumeWizard';
-import { Prompter } from '../../src/ui/commands/volume/prompter';
+import { Prompter } from '../../src/ui/prompter';
 import { RULE_ROWS } from '../fixtures/vdvsRules';
 import { ensureVolumeLab, labDocker, sizeInMb, VolumeLab, retryLabTransient } from '../fixtures/volumeLab';
 

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { DatastoreChoice } from '../../src/core/vdvs/datastoreChoices';
 import { DatastoreOffer, datastoreStep, runCreateVolumeWizard, WizardInput } from '../../src/ui/commands/volume/createVolumeWizard';
-import { BACK, PickItem, Prompter } from '../../src/ui/commands/volume/prompter';
+import { BACK, PickItem, Prompter } from '../../src/ui/prompter';
 
 const GB = 1024 ** 3;
 const vmfs: DatastoreChoice = { name: 'datastore1', type: 'VMFS', capacityBytes: 100 * GB, freeBytes: 40 * GB, vsan: false };

@@ -6,7 +6,7 @@ import { formatBytes } from '../../../core/backup/progress';
 import { UserError } from '../../../core/errors';
 import { backupDestination } from '../../tasks/backupSettings';
 import { BackupNode } from '../../trees/volumes/backupNode';
-import { Prompter } from '../volume/prompter';
+import { Prompter } from '../../prompter';
 
 export interface PickedBackup {
   dir: string;

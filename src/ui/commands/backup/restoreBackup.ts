@@ -9,7 +9,7 @@ import { Services } from '../../services';
 import { helperImage } from '../../tasks/backupSettings';
 import { pluginAlias } from '../../settings';
 import { prompterOf, seamOf, targetHost } from '../docker/target';
-import { Answer, BACK } from '../volume/prompter';
+import { Answer, BACK } from '../../prompter';
 import { backupLabel, pickBackup } from './pickBackup';
 import { withBackupProgress } from './withReporter';
 

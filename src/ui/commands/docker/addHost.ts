@@ -10,7 +10,7 @@ import { probeHostKey } from '../../../core/ssh/connect';
 import { errorMessage } from '../../../core/errors';
 import { tryDockerHost } from '../../connections';
 import { requestTimeoutMs, Services } from '../../services';
-import { Prompter } from '../volume/prompter';
+import { Prompter } from '../../prompter';
 import { prompterOf, refreshHost, seamOf } from './target';
 
 type Kind = 'local' | 'env' | 'tcp' | 'ssh';

@@ -1,5 +1,5 @@
 import { PluginPrivilege, privilegesRefused } from '../../../core/docker/plugin';
-import { Prompter } from '../volume/prompter';
+import { Prompter } from '../../prompter';
 
 export const ACCEPT_PRIVILEGES = 'Accept and Install';
 

@@ -6,8 +6,8 @@ import { UserError } from '../../../core/errors';
 import { dockerConnections } from '../../connections';
 import { Services } from '../../services';
 import { dockerHostsTree } from '../../trees/dockerHostsView';
-import { Prompter } from '../volume/prompter';
-import { vscodePrompter } from '../volume/vscodePrompter';
+import { Prompter } from '../../prompter';
+import { vscodePrompter } from '../../vscodePrompter';
 
 /**
  * The last argument every Docker command accepts, for automation and the in-editor tests: answers

@@ -5,8 +5,8 @@ import { Services } from '../../services';
 import { volumesTree } from '../../trees/volumesView';
 import { runCreateVolumeWizard } from './createVolumeWizard';
 import { withDocker } from '../../connections';
-import { Prompter } from './prompter';
-import { vscodePrompter } from './vscodePrompter';
+import { Prompter } from '../../prompter';
+import { vscodePrompter } from '../../vscodePrompter';
 import { datastoreOffer } from './wizardDatastores';
 
 /**

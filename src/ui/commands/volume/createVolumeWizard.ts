@@ -6,7 +6,7 @@ import { fullVolumeName, validateVolumeName } from '../../../core/vdvs/names';
 import { ACCESS, DEFAULT_FSTYPE, DEFAULT_SIZE, DISK_FORMATS, VdvsOptions } from '../../../core/vdvs/options';
 import { validateCreate, validateOption } from '../../../core/vdvs/validate';
 import { describeSpace } from '../../trees/volumes/format';
-import { Answer, BACK, PickItem, Prompter, Step } from './prompter';
+import { Answer, BACK, PickItem, Prompter, Step } from '../../prompter';
 
 /** The datastores offered for a Docker host's new volume, from the ESXi side. */
 export interface DatastoreOffer {

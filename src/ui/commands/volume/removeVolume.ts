@@ -4,8 +4,8 @@ import { removeVsphereVolume } from '../../../core/vdvs/inventory';
 import { Services } from '../../services';
 import { volumesTree } from '../../trees/volumesView';
 import { withDocker } from '../../connections';
-import { Prompter } from './prompter';
-import { vscodePrompter } from './vscodePrompter';
+import { Prompter } from '../../prompter';
+import { vscodePrompter } from '../../vscodePrompter';
 import { volumeTarget } from './volumeTarget';
 
 /** Remove: confirm (naming the VMDK that goes with it), refused with the containers named while in use. */
