@@ -42,7 +42,15 @@ const common = {
 
 /** @type {esbuild.BuildOptions[]} */
 const builds = [
-  { ...common, entryPoints: { extension: 'src/extension.ts' }, outdir: 'dist', external: ['vscode'], plugins: [heavyModules('')] },
+  // the activation shell; it loads the features bundle on first use (a plain require of ./features.js)
+  {
+    ...common,
+    entryPoints: { extension: 'src/extension.ts' },
+    outdir: 'dist',
+    external: ['vscode', './features.js'],
+    plugins: [heavyModules('')],
+  },
+  { ...common, entryPoints: { features: 'src/ui/features.ts' }, outdir: 'dist', external: ['vscode'], plugins: [heavyModules('')] },
   { ...common, entryPoints: { cli: 'src/cli.ts' }, outdir: 'dist', banner: { js: '#!/usr/bin/env node' }, plugins: [heavyModules('')] },
   // the worker thread of snapshot-mode downloads (src/core/vsphere/rangedDownload.ts loads it by this name)
   { ...common, entryPoints: { rangeWorker: 'src/core/vsphere/rangeWorker.ts' }, outdir: 'dist', plugins: [heavyModules('')] },

@@ -6,9 +6,14 @@
  *   npm run build && npx tsc -p tsconfig.test.json && node out/bench/activation.js [--rounds N]
  * Each measurement is a fresh workbench window (so a fresh extension host) activating one of the
  * two, alternating; each round measures both; medians are printed. Exits 1 when activation fails or
- * loads one of the dist/vendor libraries.
+ * loads one of the dist/vendor libraries or the features bundle.
+ * Then the first paint of the three views: from the click on the activity-bar icon (which activates the
+ * extension) until each view shows its content (rows or welcome view), in a fresh window each time, for
+ * the extension as built (features loaded by the first getChildren) and for the same bundles loaded
+ * eagerly at activation (a copy whose main requires dist/features.js first: the design before the
+ * activation shell), alternating.
  */
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import type { ActivationSample } from './probes/activationProbe';
@@ -67,10 +72,12 @@ async function main(): Promise<void> {
   if (!existsSync(PROBE)) throw new Error(`${PROBE} is missing: run \`npx tsc -p tsconfig.test.json\``);
   if (!existsSync(join(REPO_ROOT, 'dist', 'extension.js'))) throw new Error('dist/extension.js is missing: run `npm run build`');
   const rounds = arg('rounds') ?? 3;
+  const paintRounds = arg('paint-rounds') ?? 3;
   const scratch = mkdtempSync(join(tmpdir(), 'vdvs-bench-activation-'));
   // the minimal extension is installed as a user extension: one window loads only one development path
   const server = await CodeServer.start({ env: { VDVS_BENCH_DIR: scratch }, installExtensions: [MINIMAL_DIR] });
   const samples: ActivationSample[] = [];
+  const paints: Record<Variant, Record<string, number>[]> = { lazy: [], eager: [] };
   let vscodeVersion = '?';
   let browser: Chromium | undefined;
   try {
@@ -88,6 +95,22 @@ async function main(): Promise<void> {
       }
       samples.push(...got);
       process.stderr.write(`round ${i + 1}/${rounds}: ${got.map((s) => `${s.id.split('.')[1]} ${s.ms.toFixed(1)} ms`).join(', ')}\n`);
+    }
+    const eager = eagerCopy(scratch);
+    for (let i = 0; i < paintRounds; i++) {
+      for (const [variant, path] of (i % 2 === 0
+        ? [
+            ['lazy', REPO_ROOT],
+            ['eager', eager],
+          ]
+        : [
+            ['eager', eager],
+            ['lazy', REPO_ROOT],
+          ]) as [Variant, string][]) {
+        const painted = await firstPaint(server, browser, path);
+        paints[variant].push(painted);
+        process.stderr.write(`paint round ${i + 1}/${paintRounds}: ${variant} ${JSON.stringify(painted)}\n`);
+      }
     }
   } finally {
     await browser?.close();
@@ -142,7 +165,78 @@ async function main(): Promise<void> {
   console.log(
     `  lazy libraries (dist/vendor: ${lazyNames().join(', ')}) loaded by activation: ${heavy.length ? heavy.map(rel).join(', ') : 'none'}`,
   );
-  if (heavy.length) process.exitCode = 1;
+  const features = realModules.filter((m) => m.endsWith(join('dist', 'features.js')));
+  console.log(`  the features bundle (dist/features.js) loaded by activation: ${features.length ? 'yes' : 'no'}`);
+  if (heavy.length || features.length) process.exitCode = 1;
+
+  console.log(`first paint of each view (click on the activity-bar icon until rows or welcome show), ${paintRounds} round(s), medians`);
+  for (const view of VIEW_NAMES) {
+    const lazy = median(paints.lazy.map((p) => p[view]));
+    const eagerMs = median(paints.eager.map((p) => p[view]));
+    console.log(
+      `  ${view.padEnd(14)} as built ${lazy.toFixed(0).padStart(5)} ms, features loaded at activation ${eagerMs.toFixed(0).padStart(5)} ms (${ratio(lazy, eagerMs)})`,
+    );
+  }
+}
+
+type Variant = 'lazy' | 'eager';
+const VIEW_NAMES = ['ESXi Hosts', 'Docker Hosts', 'Volumes'];
+const CONTAINER = 'vSphere Docker Volumes';
+
+/** The extension with the same bundles, its main loading dist/features.js before the shell activates. */
+function eagerCopy(scratch: string): string {
+  const dir = join(scratch, 'eager-extension');
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir);
+  for (const d of ['dist', 'media', 'resources']) symlinkSync(join(REPO_ROOT, d), join(dir, d));
+  const pkg = JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { main: string };
+  writeFileSync(join(dir, 'package.json'), JSON.stringify({ ...pkg, main: './eager.js' }));
+  // node resolves the symlink, so the shell's own require('./features.js') finds this module in the cache
+  writeFileSync(
+    join(dir, 'eager.js'),
+    "const shell = require('./dist/extension.js');\nexports.activate = (c) => { require('./dist/features.js'); return shell.activate(c); };\nexports.deactivate = shell.deactivate;\n",
+  );
+  return dir;
+}
+
+/** Milliseconds from the click on the container's icon until each view of it shows rows or its welcome view. */
+async function firstPaint(server: CodeServer, browser: Chromium, extensionPath: string): Promise<Record<string, number>> {
+  const wb = await Workbench.open(server, { extensionDevelopmentPath: extensionPath, browser });
+  try {
+    const item = wb.activityBarItem(CONTAINER);
+    await item.waitFor({ state: 'visible', timeout: 30_000 });
+    if ((await item.getAttribute('aria-selected')) === 'true' || (await item.getAttribute('aria-checked')) === 'true')
+      throw new Error('the view container was open before the click: not a clean measurement');
+    // let the editor finish its own start-up work first, as the activation rounds do
+    await new Promise((r) => setTimeout(r, 3000));
+    // in the page (a string: the bench is compiled without the DOM library): record when each pane first shows content
+    await wb.page.evaluate(`(() => {
+      const names = ${JSON.stringify(VIEW_NAMES)};
+      window.vdvsPaint = {};
+      const t0 = performance.now();
+      const look = () => {
+        for (const pane of document.querySelectorAll('.part.sidebar .pane')) {
+          const name = pane.querySelector('.pane-header h3')?.textContent?.trim() ?? '';
+          if (!names.includes(name) || name in window.vdvsPaint) continue;
+          const content = pane.querySelector('.welcome-view-content, .monaco-list-row');
+          if (content && content.offsetParent !== null) window.vdvsPaint[name] = performance.now() - t0;
+        }
+      };
+      new MutationObserver(look).observe(document.body, { subtree: true, childList: true, attributes: true });
+    })()`);
+    await item.click();
+    await wb.page.waitForFunction(`Object.keys(window.vdvsPaint).length >= ${VIEW_NAMES.length}`, undefined, {
+      timeout: 60_000,
+      polling: 50,
+    });
+    const painted = await wb.page.evaluate<Record<string, number>>('window.vdvsPaint');
+    // leave the Explorer showing, so that the next window does not restore this container already open
+    await wb.activityBarItem('Explorer').click();
+    await new Promise((r) => setTimeout(r, 1500));
+    return painted;
+  } finally {
+    await wb.close();
+  }
 }
 
 /** The libraries esbuild.mjs bundles separately under dist/vendor/, to be loaded on first use only. */

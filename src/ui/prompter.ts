@@ -28,8 +28,24 @@ export interface Prompter {
     step: Step & { placeholder: string; items: PickItem<T>[]; typed?: (text: string) => PickItem<T> | undefined },
   ): Promise<Answer<T>>;
   input(
-    step: Step & { prompt: string; value: string; placeholder?: string; validate: (value: string) => string | undefined },
+    step: Step & {
+      prompt: string;
+      value: string;
+      placeholder?: string;
+      /** Typed characters hidden (passwords, passphrases). */
+      password?: boolean;
+      validate: (value: string) => string | undefined;
+    },
   ): Promise<Answer<string>>;
+  /** Several of a list (check boxes); undefined when cancelled. */
+  pickMany<T>(step: Step & { placeholder: string; items: PickItem<T>[] }): Promise<T[] | undefined>;
   /** A modal question; resolves with the chosen action or undefined. */
   confirm(message: string, detail: string, actions: string[]): Promise<string | undefined>;
+  /** A notification (not modal): an outcome or a failure; resolves with the action clicked, if any. */
+  notify(level: 'info' | 'warning' | 'error', message: string, ...actions: string[]): Promise<string | undefined>;
+  /** A file to read (a VIB bundle, a private key); undefined when cancelled. */
+  openFile(options: { title: string; filters?: Record<string, string[]>; defaultPath?: string }): Promise<string | undefined>;
 }
+
+/** The questions a wizard asks (pick, input, confirm): what a test of a wizard alone answers. */
+export type Questions = Pick<Prompter, 'pick' | 'input' | 'confirm'>;

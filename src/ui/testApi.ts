@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
 import { HostKind } from '../core/config';
+import { COMMAND_IDS } from './commands/registerCommands';
 import { HostSecret } from './hosts';
 import { Services } from './services';
 import { dockerHostsTree } from './trees/dockerHostsView';
@@ -22,6 +23,8 @@ export interface TestApi {
   getSecret(kind: HostKind, id: string, name: string): Thenable<string | undefined>;
   /** What the Remove Host commands do after their confirmation: the entry and all its secrets. */
   removeHost(kind: HostKind, id: string): Promise<void>;
+  /** The ids of the commands that have a handler (the activation shell registers package.json's). */
+  readonly commandIds: readonly string[];
 }
 
 export function testApi(services: Services): TestApi | undefined {
@@ -33,5 +36,6 @@ export function testApi(services: Services): TestApi | undefined {
     esxiHostsSelection: () => esxiHostsTreeView(services)?.selection ?? [],
     getSecret: (kind, id, name) => services.hosts.getSecret(kind, id, name as HostSecret<typeof kind>),
     removeHost: (kind, id) => services.hosts.remove(kind, id),
+    commandIds: COMMAND_IDS,
   };
 }

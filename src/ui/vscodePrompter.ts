@@ -53,6 +53,7 @@ export const vscodePrompter: Prompter = {
         prompt: s.prompt,
         value: s.value,
         placeholder: s.placeholder,
+        password: s.password ?? false,
         ignoreFocusOut: true,
       });
       if (s.step > 1) box.buttons = [vscode.QuickInputButtons.Back];
@@ -72,7 +73,31 @@ export const vscodePrompter: Prompter = {
       box.show();
     });
   },
+  async pickMany<T>(s: Step & { placeholder: string; items: PickItem<T>[] }): Promise<T[] | undefined> {
+    const picked = await vscode.window.showQuickPick(
+      s.items.map((i) => ({ label: i.label, description: i.description, detail: i.detail, picked: i.picked, value: i.value })),
+      { canPickMany: true, title: s.title, placeHolder: s.placeholder, ignoreFocusOut: true },
+    );
+    return picked?.map((p) => p.value);
+  },
   async confirm(message, detail, actions) {
     return vscode.window.showInformationMessage(message, { modal: true, detail }, ...actions);
+  },
+  async notify(level, message, ...actions) {
+    const show = {
+      info: vscode.window.showInformationMessage,
+      warning: vscode.window.showWarningMessage,
+      error: vscode.window.showErrorMessage,
+    }[level];
+    return show(message, ...actions);
+  },
+  async openFile({ title, filters, defaultPath }) {
+    const picked = await vscode.window.showOpenDialog({
+      title,
+      filters,
+      canSelectMany: false,
+      defaultUri: defaultPath ? vscode.Uri.file(defaultPath) : undefined,
+    });
+    return picked?.[0]?.fsPath;
   },
 };

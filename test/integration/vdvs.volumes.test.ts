@@ -20,7 +20,7 @@ import { validateCreate } from '../../src/core/vdvs/validate';
 import { loadVolumeData, VolumeSources } from '../../src/core/vdvs/volumeData';
 import { VsphereSession } from '../../src/core/vsphere/session';
 import { runCreateVolumeWizard, WizardInput, WizardResult } from '../../src/ui/commands/volume/createVolumeWizard';
-import { Prompter } from '../../src/ui/prompter';
+import { Questions } from '../../src/ui/prompter';
 import { RULE_ROWS } from '../fixtures/vdvsRules';
 import { ensureVolumeLab, labDocker, sizeInMb, VolumeLab, retryLabTransient } from '../fixtures/volumeLab';
 
@@ -139,7 +139,7 @@ describe('Volumes on the lab', () => {
     const results = await Promise.all(
       combos.map(async (c, i) => {
         const answers: Record<string, unknown> = { ...c, name: `${P}-c${i}`, size: SIZE };
-        const prompter: Prompter = {
+        const prompter: Questions = {
           pick: async (s) => (s.id in answers ? answers[s.id] : assert.fail(`unexpected step ${s.id}`)) as never,
           input: async (s) => (answers[s.id] as string | undefined) ?? s.value,
           confirm: async (_m, _d, actions) => (actions.includes('Create') ? 'Create' : undefined),

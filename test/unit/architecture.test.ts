@@ -46,6 +46,16 @@ describe('architecture (docs/ARCHITECTURE.md)', () => {
       [],
     );
   });
+  it('the activation shell (extension.ts) imports only vscode and ui/lazyTree at run time; the rest is type-only', () => {
+    const runtime = [...readFileSync(join(SRC, 'extension.ts'), 'utf8').matchAll(/^import (?!type )[^;]*from '([^']+)'/gm)].map(
+      (m) => m[1],
+    );
+    assert.deepEqual(runtime.sort(), ['./ui/lazyTree', 'vscode']);
+    assert.deepEqual(
+      violations((i) => i.from === 'ui/lazyTree' && i.to !== 'npm:vscode'),
+      [],
+    );
+  });
   it('views and tasks never import commands', () => {
     assert.deepEqual(
       violations((i) => /^ui\/(trees|tasks)\//.test(i.from) && i.to.startsWith('ui/commands/')),

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { DatastoreChoice } from '../../src/core/vdvs/datastoreChoices';
 import { DatastoreOffer, datastoreStep, runCreateVolumeWizard, WizardInput } from '../../src/ui/commands/volume/createVolumeWizard';
-import { BACK, PickItem, Prompter } from '../../src/ui/prompter';
+import { BACK, PickItem, Questions } from '../../src/ui/prompter';
 
 const GB = 1024 ** 3;
 const vmfs: DatastoreChoice = { name: 'datastore1', type: 'VMFS', capacityBytes: 100 * GB, freeBytes: 40 * GB, vsan: false };
@@ -18,7 +18,7 @@ const input: WizardInput = {
 };
 
 /** Answers by step id from a script; records what was asked. */
-function scripted(answers: Record<string, unknown[]>, asked: string[]): Prompter {
+function scripted(answers: Record<string, unknown[]>, asked: string[]): Questions {
   const next = (id: string, fallback: unknown) => (answers[id]?.length ? answers[id].shift() : fallback);
   return {
     pick: async (s) => (

@@ -2,6 +2,7 @@ import * as assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
+import { activateTestApi } from './extensionApi';
 
 const EXTENSION_ID = 'vdvs-tools.vsphere-docker-volumes';
 const VIEWS = ['vdvs.esxiHosts', 'vdvs.dockerHosts', 'vdvs.volumes'];
@@ -64,16 +65,32 @@ describe('activation', () => {
     );
   });
 
-  it('bundles no npm package into dist/extension.js (its source map lists only our sources)', () => {
+  for (const [bundle, entry] of [
+    ['extension', 'src/extension.ts'],
+    ['features', 'src/ui/features.ts'],
+  ]) {
+    it(`bundles no npm package into dist/${bundle}.js (its source map lists only our sources)`, () => {
+      const map = JSON.parse(readFileSync(join(ext.extensionPath, 'dist', `${bundle}.js.map`), 'utf8')) as { sources: string[] };
+      assert.ok(
+        map.sources.some((s) => s.endsWith(entry)),
+        `unexpected source map: ${map.sources.slice(0, 3).join(', ')}`,
+      );
+      assert.deepEqual(
+        map.sources.filter((s) => s.includes('node_modules')),
+        [],
+      );
+    });
+  }
+
+  it('the activation shell holds no feature code: dist/extension.js is built from the shell and the lazy tree only', () => {
     const map = JSON.parse(readFileSync(join(ext.extensionPath, 'dist', 'extension.js.map'), 'utf8')) as { sources: string[] };
-    assert.ok(
-      map.sources.some((s) => /(^|\/)src\/extension\.ts$/.test(s)),
-      `unexpected source map: ${map.sources.slice(0, 3).join(', ')}`,
-    );
-    assert.deepEqual(
-      map.sources.filter((s) => s.includes('node_modules')),
-      [],
-    );
+    assert.deepEqual(map.sources.map((s) => s.replace(/^.*?src\//, 'src/')).sort(), ['src/extension.ts', 'src/ui/lazyTree.ts']);
+  });
+
+  it('has a handler for every command of package.json, and contributes every command it handles', async () => {
+    const declared: string[] = (ext.packageJSON.contributes?.commands ?? []).map((c: { command: string }) => c.command);
+    const api = await activateTestApi();
+    assert.deepEqual([...api.commandIds].sort(), [...declared].sort());
   });
 
   it('registers every command of package.json', async () => {

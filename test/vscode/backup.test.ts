@@ -237,7 +237,13 @@ describe('Restore and Verify Backup commands', () => {
     const bytes = readFileSync(tar);
     bytes[1000] ^= 0x01;
     writeFileSync(tar, bytes);
-    const shown = await errorsShownDuring(() => vscode.commands.executeCommand('vdvs.backup.verify', undefined, { prompter: answer }));
+    // the failure reaches the caller twice: through its prompter (what the user sees) and as the rejection
+    const shown: string[] = [];
+    const notify = async (level: string, message: string) => (level === 'error' && shown.push(message), undefined);
+    await assert.rejects(
+      Promise.resolve(vscode.commands.executeCommand('vdvs.backup.verify', undefined, { prompter: { ...answer, notify } })),
+      /is damaged/,
+    );
     assert.equal(shown.length, 1, shown.join('\n'));
     assert.match(
       shown[0],
@@ -247,19 +253,3 @@ describe('Restore and Verify Backup commands', () => {
     );
   });
 });
-
-/** The error notifications shown while `work` runs (their text, as the user reads it). */
-async function errorsShownDuring(work: () => Thenable<unknown>): Promise<string[]> {
-  const shown: string[] = [];
-  const original = vscode.window.showErrorMessage;
-  vscode.window.showErrorMessage = (message: string) => {
-    shown.push(message);
-    return Promise.resolve(undefined);
-  };
-  try {
-    await work();
-  } finally {
-    vscode.window.showErrorMessage = original;
-  }
-  return shown;
-}

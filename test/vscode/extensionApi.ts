@@ -1,16 +1,17 @@
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
+import type { TestApiHandle } from '../../src/extension';
 import type { TestApi } from '../../src/ui/testApi';
 
 export const EXTENSION_ID = 'vdvs-tools.vsphere-docker-volumes';
 
 /** Activates the extension under test and returns the API it hands out in ExtensionMode.Test. */
 export async function activateTestApi(): Promise<TestApi> {
-  const ext = vscode.extensions.getExtension<TestApi | undefined>(EXTENSION_ID);
+  const ext = vscode.extensions.getExtension<TestApiHandle | undefined>(EXTENSION_ID);
   assert.ok(ext, `${EXTENSION_ID} is not loaded`);
-  const exported = await ext.activate();
-  assert.ok(exported, 'activate() returned no test API: the extension does not run in ExtensionMode.Test');
-  return exported;
+  const api = (await ext.activate())?.testApi();
+  assert.ok(api, 'activate() returned no test API: the extension does not run in ExtensionMode.Test');
+  return api;
 }
 
 /** A tree item's label as text (a label may be a string or a TreeItemLabel with highlights). */

@@ -1,7 +1,7 @@
-import { Services } from '../services';
+import { CommandContext } from '../commandContext';
 
-/** A command handler: gets the services first, then what VS Code passes (the tree node, if any). */
-// each command declares its own argument types; VS Code passes whatever the caller gave
+/** A command handler: its context (services, the UI seam, the caller's input), then the tree node it ran on. */
+// each command declares its own node and input types; VS Code passes whatever the caller gave
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export type Handler = (services: Services, ...args: any[]) => unknown;
+export type Handler = (ctx: CommandContext<any>, node?: any) => unknown;
 export type CommandTable = Record<string, Handler>;

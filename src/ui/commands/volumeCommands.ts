@@ -13,7 +13,7 @@ export const VOLUME_COMMANDS: CommandTable = {
   'vdvs.volume.remove': removeVolume,
   'vdvs.volume.copyCliLine': copyCliLine,
   'vdvs.volume.revealVmdk': revealVmdk,
-  'vdvs.volumes.refresh': (s) => volumesTree(s).refresher.refresh(),
-  'vdvs.volumes.groupByHost': (s) => volumesTree(s).setGroupBy('host'),
-  'vdvs.volumes.groupByDatastore': (s) => volumesTree(s).setGroupBy('datastore'),
+  'vdvs.volumes.refresh': ({ services }) => volumesTree(services).refresher.refresh(),
+  'vdvs.volumes.groupByHost': ({ services }) => volumesTree(services).setGroupBy('host'),
+  'vdvs.volumes.groupByDatastore': ({ services }) => volumesTree(services).setGroupBy('datastore'),
 };

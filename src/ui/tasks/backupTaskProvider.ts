@@ -95,6 +95,7 @@ export function toJob(definition: BackupTaskDefinition): BackupJob | Error {
   }
 }
 
-export function registerBackupTasks(services: Services): void {
-  services.context.subscriptions.push(vscode.tasks.registerTaskProvider(BACKUP_TASK_TYPE, new BackupTaskProvider(services)));
+/** The provider behind `vdvs-backup` (the activation shell registered the task type and delegates to it). */
+export function registerBackupTasks(services: Services): vscode.TaskProvider {
+  return new BackupTaskProvider(services);
 }

@@ -146,10 +146,10 @@ export class DockerHostsTree extends NodeTree<DockerNode> {
 /** The Docker Hosts tree of this extension instance (commands use its connections and refresh it). */
 export const dockerHostsTree = perExtension((services) => new DockerHostsTree(services));
 
-/** The vdvs.dockerHosts view. */
-export function createDockerHostsView(services: Services): vscode.TreeView<DockerNode> {
+/** Fills the vdvs.dockerHosts view (made by the activation shell); returns its data provider. */
+export function createDockerHostsView(services: Services, view: vscode.TreeView<unknown>): DockerHostsTree {
   const tree = dockerHostsTree(services);
-  tree.view = vscode.window.createTreeView('vdvs.dockerHosts', { treeDataProvider: tree, showCollapseAll: true });
+  tree.view = view as vscode.TreeView<DockerNode>;
   tree.refresher.attach(tree.view);
-  return tree.view;
+  return tree;
 }

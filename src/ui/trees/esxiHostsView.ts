@@ -80,11 +80,11 @@ export function esxiHostsTreeView(services: Services): vscode.TreeView<EsxiNode>
   return views.get(services);
 }
 
-/** The vdvs.esxiHosts view. */
-export function createEsxiHostsView(services: Services): vscode.TreeView<EsxiNode> {
+/** Fills the vdvs.esxiHosts view (made by the activation shell); returns its data provider. */
+export function createEsxiHostsView(services: Services, shellView: vscode.TreeView<unknown>): EsxiHostsTree {
   const tree = esxiHostsTree(services);
-  const view = vscode.window.createTreeView('vdvs.esxiHosts', { treeDataProvider: tree, showCollapseAll: true });
+  const view = shellView as vscode.TreeView<EsxiNode>;
   tree.refresher.attach(view);
   views.set(services, view);
-  return view;
+  return tree;
 }

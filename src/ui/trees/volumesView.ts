@@ -136,11 +136,11 @@ export class VolumesTree extends NodeTree<VolumesNode> {
 /** The Volumes tree of this extension instance (the volume commands reveal and refresh it). */
 export const volumesTree = perExtension((services) => new VolumesTree(services));
 
-/** The vdvs.volumes view. */
-export function createVolumesView(services: Services): vscode.Disposable {
+/** Fills the vdvs.volumes view (made by the activation shell); returns its data provider. */
+export function createVolumesView(services: Services, view: vscode.TreeView<unknown>): VolumesTree {
   const tree = volumesTree(services);
-  tree.view = vscode.window.createTreeView('vdvs.volumes', { treeDataProvider: tree, showCollapseAll: true });
+  tree.view = view as vscode.TreeView<VolumesNode>;
   tree.refresher.attach(tree.view);
   void vscode.commands.executeCommand('setContext', GROUP_BY_CONTEXT, tree.groupBy);
-  return tree.view;
+  return tree;
 }

@@ -1,14 +1,13 @@
-import * as vscode from 'vscode';
 import { describePlan, restoreBackup, RestorePlan } from '../../../core/backup/restore';
 import { pluginName } from '../../../core/docker/plugin';
 import { parseVolumeName } from '../../../core/vdvs/names';
 import { listVolumes } from '../../../core/docker/volumes';
 import { UserError } from '../../../core/errors';
 import { esxiSessions, withDocker } from '../../connections';
-import { Services } from '../../services';
+import { CommandContext } from '../../commandContext';
 import { helperImage } from '../../tasks/backupSettings';
 import { pluginAlias } from '../../settings';
-import { prompterOf, seamOf, targetHost } from '../docker/target';
+import { targetHost } from '../docker/target';
 import { Answer, BACK } from '../../prompter';
 import { backupLabel, pickBackup } from './pickBackup';
 import { withBackupProgress } from './withReporter';
@@ -20,18 +19,17 @@ import { withBackupProgress } from './withReporter';
  * The last argument may be a seam (`{ prompter, hostId }`) that answers instead of the dialogs.
  * Resolves with the volume restored into.
  */
-export async function restoreBackupCommand(services: Services, ...args: unknown[]): Promise<string | undefined> {
-  const seam = seamOf(args);
-  const prompter = prompterOf(seam);
-  const backup = await pickBackup(args[0], 'Restore a Backup', prompter);
+export async function restoreBackupCommand(ctx: CommandContext, target?: unknown): Promise<string | undefined> {
+  const { services, ui: prompter, input } = ctx;
+  const backup = await pickBackup(target, 'Restore a Backup', prompter);
   if (!backup) return undefined;
   const hosts = services.hosts.list('docker');
   if (!hosts.length) throw new UserError('No Docker host is configured to restore into.', 'Add one in the Docker Hosts view.', 'NO_HOST');
   const origin = hosts.find((h) => h.name === backup.manifest.dockerHost);
   const ordered = origin ? [origin, ...hosts.filter((h) => h !== origin)] : hosts;
   const host =
-    seam.hostId || hosts.length === 1
-      ? await targetHost(services, undefined, seam)
+    input.hostId || hosts.length === 1
+      ? await targetHost(ctx, undefined)
       : await answered(
           prompter.pick({
             id: 'dockerHost',
@@ -132,7 +130,7 @@ export async function restoreBackupCommand(services: Services, ...args: unknown[
       if (overwrite !== 'Overwrite') return undefined;
       await run(true);
     }
-    void vscode.window.showInformationMessage(`Restored ${backupLabel(backup.dir)} into ${volume} on ${host.name}.`);
+    void prompter.notify('info', `Restored ${backupLabel(backup.dir)} into ${volume} on ${host.name}.`);
     return volume;
   });
 }

@@ -1,9 +1,8 @@
-import * as vscode from 'vscode';
 import { formatBytes } from '../../../core/backup/progress';
 import { describeProblem, verifyBackup, VerifyReport } from '../../../core/backup/verify';
 import { UserError } from '../../../core/errors';
-import { Services } from '../../services';
-import { prompterOf, seamOf } from '../docker/target';
+import { CommandContext } from '../../commandContext';
+
 import { backupLabel, pickBackup } from './pickBackup';
 import { withBackupProgress } from './withReporter';
 
@@ -12,8 +11,8 @@ import { withBackupProgress } from './withReporter';
  * the log, all in the error shown). The last argument may be a seam (`{ prompter }`) answering the
  * pick. Resolves with the report of an intact backup.
  */
-export async function verifyBackupCommand(services: Services, ...args: unknown[]): Promise<VerifyReport | undefined> {
-  const backup = await pickBackup(args[0], 'Verify a Backup', prompterOf(seamOf(args)));
+export async function verifyBackupCommand({ services, ui }: CommandContext, target?: unknown): Promise<VerifyReport | undefined> {
+  const backup = await pickBackup(target, 'Verify a Backup', ui);
   if (!backup) return undefined;
   const report = await withBackupProgress(services, `Verifying ${backupLabel(backup.dir)}`, (reporter, signal) =>
     verifyBackup(backup.dir, { signal, onProgress: (p) => reporter.progress(p) }),
@@ -26,7 +25,8 @@ export async function verifyBackupCommand(services: Services, ...args: unknown[]
       'BACKUP_DAMAGED',
     );
   }
-  void vscode.window.showInformationMessage(
+  void ui.notify(
+    'info',
     `${backupLabel(backup.dir)} is intact: ${report.checked} file(s), ${formatBytes(report.bytes)}, every sha256 matches.`,
   );
   return report;

@@ -9,9 +9,10 @@ import { engineInfo } from '../../../core/docker/engine';
 import { probeHostKey } from '../../../core/ssh/connect';
 import { errorMessage } from '../../../core/errors';
 import { tryDockerHost } from '../../connections';
-import { requestTimeoutMs, Services } from '../../services';
+import { requestTimeoutMs } from '../../services';
+import { CommandContext } from '../../commandContext';
 import { Prompter } from '../../prompter';
-import { prompterOf, refreshHost, seamOf } from './target';
+import { refreshHost } from './target';
 
 type Kind = 'local' | 'env' | 'tcp' | 'ssh';
 const TRUST = 'Trust and Pin';
@@ -22,8 +23,7 @@ const SAVE_ANYWAY = 'Save Anyway';
  * certificates, or ssh:// with a key or the agent and a pinned host key; then a test connection.
  * Resolves with the saved host.
  */
-export async function addHost(services: Services, ...args: unknown[]): Promise<DockerHostConfig | undefined> {
-  const prompter = prompterOf(seamOf(args));
+export async function addHost({ services, ui: prompter }: CommandContext): Promise<DockerHostConfig | undefined> {
   const fromEnv = safeEnvEndpoint();
   const kind = await prompter.pick<Kind>({
     id: 'kind',
@@ -68,13 +68,18 @@ export async function addHost(services: Services, ...args: unknown[]): Promise<D
     if (key.trim()) {
       host.sshKeyPath = key.trim();
       if (await keyIsEncrypted(host.sshKeyPath)) {
-        passphrase = await vscode.window.showInputBox({
+        const answer = await prompter.input({
+          id: 'passphrase',
           title: 'Passphrase of the private key',
+          step: 2,
+          totalSteps: 3,
           prompt: `${host.sshKeyPath} is encrypted; the passphrase is kept in VS Code secret storage.`,
+          value: '',
           password: true,
-          ignoreFocusOut: true,
+          validate: () => undefined,
         });
-        if (passphrase === undefined) return undefined;
+        if (typeof answer !== 'string') return undefined;
+        passphrase = answer;
       }
     }
     const ep = parseEndpoint(host.endpoint);

@@ -1,19 +1,20 @@
 import { CLI } from '../../../core/docker/cliLine';
 import { removeContainer as remove, stopContainer as stop } from '../../../core/docker/containers';
 import { UserError } from '../../../core/errors';
-import { Services } from '../../services';
+import { CommandContext } from '../../commandContext';
 import { ContainerNode } from '../../trees/docker/containerNode';
-import { connect, logCli, nodeOf, refreshHost, withCancellableProgress } from './target';
+import { connect, logCli, refreshHost, withCancellableProgress } from './target';
 
-function containerNode(args: unknown[]): ContainerNode {
-  const node = nodeOf<ContainerNode>(args);
-  if (!node?.container) throw new UserError('This command works on a container of the Docker Hosts view.', undefined, 'NO_CONTAINER');
+function containerNode(node: unknown): ContainerNode {
+  if (!(node instanceof ContainerNode))
+    throw new UserError('This command works on a container of the Docker Hosts view.', undefined, 'NO_CONTAINER');
   return node;
 }
 
 /** "Stop Container" (vDVS detaches the disk when the last user stops). */
-export async function stopContainer(services: Services, ...args: unknown[]): Promise<void> {
-  const { host, container } = containerNode(args);
+export async function stopContainer(ctx: CommandContext, node?: unknown): Promise<void> {
+  const { services } = ctx;
+  const { host, container } = containerNode(node);
   logCli(services, host, CLI.containerStop(container.name));
   const conn = await connect(services, host);
   await withCancellableProgress(`Stopping ${container.name}`, (_r, signal) => stop(conn, container.id, 10, { signal }));
@@ -21,8 +22,9 @@ export async function stopContainer(services: Services, ...args: unknown[]): Pro
 }
 
 /** "Remove Container" (stopped ones; a running one is stopped first). */
-export async function removeContainer(services: Services, ...args: unknown[]): Promise<void> {
-  const { host, container } = containerNode(args);
+export async function removeContainer(ctx: CommandContext, node?: unknown): Promise<void> {
+  const { services } = ctx;
+  const { host, container } = containerNode(node);
   const conn = await connect(services, host);
   await withCancellableProgress(`Removing ${container.name}`, async (_r, signal) => {
     if (container.state === 'running') {

@@ -3,13 +3,12 @@ import { CLI, cliLines } from '../../../core/docker/cliLine';
 import { pluginName } from '../../../core/docker/plugin';
 import { testContainerName } from '../../../core/docker/containers';
 import { UserError } from '../../../core/errors';
-import { Services } from '../../services';
+import { CommandContext } from '../../commandContext';
 import { ContainerNode } from '../../trees/docker/containerNode';
 import { DockerNode } from '../../trees/docker/dockerNode';
 import { PluginNode } from '../../trees/docker/pluginNode';
 import { VolumeNode } from '../../trees/docker/volumeNode';
 import { pluginAlias, pluginReference, testContainerImage } from '../../settings';
-import { nodeOf, prompterOf, seamOf } from './target';
 
 /** The `docker` command lines of the actions a node offers, labelled. */
 export function nodeCliLines(node: DockerNode): { label: string; line: string }[] {
@@ -39,14 +38,13 @@ export function nodeCliLines(node: DockerNode): { label: string; line: string }[
 }
 
 /** "Copy CLI Line": the equivalent `docker` command of one of the node's actions, to the clipboard. */
-export async function copyCliLine(_services: Services, ...args: unknown[]): Promise<string | undefined> {
-  const node = nodeOf<DockerNode>(args);
+export async function copyCliLine(ctx: CommandContext, node?: DockerNode): Promise<string | undefined> {
   if (!node) throw new UserError('Copy CLI Line works on a node of the Docker Hosts view.', undefined, 'NO_NODE');
   const lines = nodeCliLines(node);
   const picked =
     lines.length === 1
       ? lines[0].line
-      : await prompterOf(seamOf(args)).pick({
+      : await ctx.ui.pick({
           id: 'cliLine',
           title: 'Copy CLI Line',
           step: 1,

@@ -1,16 +1,16 @@
 import { CLI } from '../../../core/docker/cliLine';
 import { DockerError } from '../../../core/docker/dockerErrors';
 import { disablePlugin as disable } from '../../../core/docker/plugin';
-import { Services } from '../../services';
+import { CommandContext } from '../../commandContext';
 import { pluginTarget } from './pluginTarget';
-import { logCli, nodeOf, prompterOf, refreshHost, seamOf, withCancellableProgress } from './target';
+import { DockerTargetNode, logCli, refreshHost, withCancellableProgress } from './target';
 
 const FORCE = 'Disable with Force';
 
 /** "Disable vSphere Plugin": plain first; when Docker says it is in use, offers force (with the risk spelled out). */
-export async function disablePlugin(services: Services, ...args: unknown[]): Promise<void> {
-  const seam = seamOf(args);
-  const target = await pluginTarget(services, nodeOf(args), seam);
+export async function disablePlugin(ctx: CommandContext, node?: DockerTargetNode): Promise<void> {
+  const { services } = ctx;
+  const target = await pluginTarget(ctx, node);
   if (!target) return;
   const { host, conn, plugin } = target;
   try {
@@ -20,7 +20,7 @@ export async function disablePlugin(services: Services, ...args: unknown[]): Pro
     );
   } catch (err) {
     if (!(err instanceof DockerError && err.code === 'PLUGIN_IN_USE')) throw err;
-    const answer = await prompterOf(seam).confirm(
+    const answer = await ctx.ui.confirm(
       `${plugin.name} is in use on ${host.name}.`,
       'Containers are using its volumes. Disabling with force leaves them without their storage until the plugin is enabled again.',
       [FORCE],

@@ -1,12 +1,13 @@
 import { CLI } from '../../../core/docker/cliLine';
 import { enablePlugin as enable } from '../../../core/docker/plugin';
-import { Services } from '../../services';
+import { CommandContext } from '../../commandContext';
 import { pluginTarget } from './pluginTarget';
-import { logCli, nodeOf, refreshHost, seamOf, withCancellableProgress } from './target';
+import { DockerTargetNode, logCli, refreshHost, withCancellableProgress } from './target';
 
 /** "Enable vSphere Plugin". */
-export async function enablePlugin(services: Services, ...args: unknown[]): Promise<void> {
-  const target = await pluginTarget(services, nodeOf(args), seamOf(args));
+export async function enablePlugin(ctx: CommandContext, node?: DockerTargetNode): Promise<void> {
+  const { services } = ctx;
+  const target = await pluginTarget(ctx, node);
   if (!target) return;
   logCli(services, target.host, CLI.pluginEnable(target.plugin.name));
   await withCancellableProgress(`Enabling ${target.plugin.name} on ${target.host.name}`, (_r, signal) =>

@@ -1,17 +1,17 @@
 import * as vscode from 'vscode';
-import { Services } from '../../services';
+import { CommandContext } from '../../commandContext';
 import { dockerHostsTree } from '../../trees/dockerHostsView';
 import { DockerNode } from '../../trees/docker/dockerNode';
-import { nodeOf, prompterOf, seamOf, targetHost } from './target';
+import { DockerTargetNode, targetHost } from './target';
 
 const REMOVE = 'Remove Host';
 
 /** "Remove Docker Host": forgets the host and its secrets; nothing changes on the host itself. */
-export async function removeHost(services: Services, ...args: unknown[]): Promise<void> {
-  const seam = seamOf(args);
-  const host = await targetHost(services, nodeOf(args), seam);
+export async function removeHost(ctx: CommandContext, node?: DockerTargetNode): Promise<void> {
+  const { services } = ctx;
+  const host = await targetHost(ctx, node);
   if (!host) return;
-  const answer = await prompterOf(seam).confirm(
+  const answer = await ctx.ui.confirm(
     `Remove ${host.name} from the Docker Hosts view?`,
     'Only the entry and its stored passphrase are removed; the Docker host, its plugin and volumes stay as they are.',
     [REMOVE],
@@ -21,8 +21,9 @@ export async function removeHost(services: Services, ...args: unknown[]): Promis
 }
 
 /** "Refresh": the node's host, or every host. */
-export async function refresh(services: Services, ...args: unknown[]): Promise<void> {
-  await dockerHostsTree(services).refresher.refresh(nodeOf<DockerNode>(args)?.host.id);
+export async function refresh(ctx: CommandContext, node?: DockerTargetNode): Promise<void> {
+  const { services } = ctx;
+  await dockerHostsTree(services).refresher.refresh((node as DockerNode | undefined)?.host.id);
 }
 
 /** The "all volume drivers" toggle of the view title. */

@@ -5,18 +5,25 @@ import { dockerConfigDir, scanDockerContexts } from '../../../core/docker/contex
 import { parseEndpoint } from '../../../core/docker/endpoint';
 import { probeHostKey } from '../../../core/ssh/connect';
 import { UserError } from '../../../core/errors';
-import { requestTimeoutMs, Services } from '../../services';
-import { prompterOf, seamOf } from './target';
+import { requestTimeoutMs } from '../../services';
+import { CommandContext, CommandInput } from '../../commandContext';
 
 const TRUST = 'Trust and Pin';
+
+/** What a test or automation may give: the contexts to import (no dialog) and where to read them. */
+interface ImportInput extends CommandInput {
+  names?: string[];
+  configDir?: string;
+}
 
 /**
  * "Import Docker Contexts": the docker CLI's contexts (~/.docker/contexts, or $DOCKER_CONFIG) as
  * hosts; ssh ones get their host key confirmed and pinned. `seam.names` picks without the dialog.
  * Resolves with the hosts added.
  */
-export async function importContexts(services: Services, ...args: unknown[]): Promise<DockerHostConfig[]> {
-  const seam = seamOf(args) as ReturnType<typeof seamOf> & { names?: string[]; configDir?: string };
+export async function importContexts(ctx: CommandContext<ImportInput>): Promise<DockerHostConfig[]> {
+  const { services } = ctx;
+  const seam = ctx.input;
   const scan = await scanDockerContexts(seam.configDir ?? dockerConfigDir(process.env, homedir()));
   for (const s of scan.skipped) services.log.warn(`Import Docker Contexts: skipped ${s.name}: ${s.reason}`);
   const known = new Set(
@@ -66,7 +73,7 @@ export async function importContexts(services: Services, ...args: unknown[]): Pr
     if (ep.kind === 'ssh') {
       const fingerprint = await probeHostKey(ep.host, ep.port, requestTimeoutMs()).catch(() => undefined);
       if (fingerprint) {
-        const answer = await prompterOf(seam).confirm(
+        const answer = await ctx.ui.confirm(
           `The SSH host key of ${ep.host}:${ep.port} (context ${c.name}) is ${fingerprint}.`,
           'Compare it with the one the host shows before you trust it.',
           [TRUST],

@@ -1,18 +1,18 @@
 import { CLI } from '../../../core/docker/cliLine';
 import { removePlugin as remove } from '../../../core/docker/plugin';
-import { Services } from '../../services';
+import { CommandContext } from '../../commandContext';
 import { pluginTarget } from './pluginTarget';
-import { logCli, nodeOf, prompterOf, refreshHost, seamOf, withCancellableProgress } from './target';
+import { DockerTargetNode, logCli, refreshHost, withCancellableProgress } from './target';
 
 const REMOVE = 'Remove Plugin';
 
 /** "Remove vSphere Plugin": confirmed, and refused by the core while Docker lists volumes of it. */
-export async function removePlugin(services: Services, ...args: unknown[]): Promise<void> {
-  const seam = seamOf(args);
-  const target = await pluginTarget(services, nodeOf(args), seam);
+export async function removePlugin(ctx: CommandContext, node?: DockerTargetNode): Promise<void> {
+  const { services } = ctx;
+  const target = await pluginTarget(ctx, node);
   if (!target) return;
   const { host, conn, plugin } = target;
-  const answer = await prompterOf(seam).confirm(
+  const answer = await ctx.ui.confirm(
     `Remove ${plugin.name} from ${host.name}?`,
     'To change its version use Upgrade instead: removing and installing again loses the volumes (vDVS #1972, #2061).',
     [REMOVE],

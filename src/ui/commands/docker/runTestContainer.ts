@@ -1,14 +1,15 @@
+import { CommandContext } from '../../commandContext';
 import { DockerHostConfig } from '../../../core/config';
 import { CLI } from '../../../core/docker/cliLine';
 import { DockerContainer, runTestContainer as run, testContainerName } from '../../../core/docker/containers';
 import { requireEnabledPlugin } from '../../../core/docker/plugin';
 import { UserError } from '../../../core/errors';
-import { Services } from '../../services';
+
 import { VolumeNode } from '../../trees/docker/volumeNode';
 import { VolumeNode as JoinedVolumeNode } from '../../trees/volumes/volumeNode';
 import { volumesTree } from '../../trees/volumesView';
 import { pluginAlias, testContainerImage } from '../../settings';
-import { connect, DockerSeam, logCli, nodeOf, prompterOf, refreshHost, seamOf, withCancellableProgress } from './target';
+import { connect, logCli, refreshHost, withCancellableProgress } from './target';
 
 interface TestTarget {
   host: DockerHostConfig;
@@ -22,8 +23,9 @@ interface TestTarget {
  * `docker run -d --mount source=VOL,target=/vmdk IMAGE sleep 1d` (image from vdvs.testContainer.image).
  * vDVS attaches the VMDK to the VM on start. Both views are re-read, so the volume shows the container.
  */
-export async function runTestContainer(services: Services, ...args: unknown[]): Promise<DockerContainer | undefined> {
-  const target = args[0] instanceof JoinedVolumeNode ? await joinedTarget(services, args[0], seamOf(args)) : dockerTarget(args);
+export async function runTestContainer(ctx: CommandContext, node?: unknown): Promise<DockerContainer | undefined> {
+  const { services } = ctx;
+  const target = node instanceof JoinedVolumeNode ? await joinedTarget(ctx, node) : dockerTarget(node);
   if (!target) return undefined;
   const { host, volume } = target;
   const image = testContainerImage();
@@ -39,9 +41,8 @@ export async function runTestContainer(services: Services, ...args: unknown[]): 
   return container;
 }
 
-function dockerTarget(args: unknown[]): TestTarget {
-  const node = nodeOf<VolumeNode>(args);
-  if (!node?.volume)
+function dockerTarget(node: unknown): TestTarget {
+  if (!(node instanceof VolumeNode))
     throw new UserError(
       'Run Test Container works on a volume of the Volumes or Docker Hosts view.',
       'Right-click a volume there.',
@@ -51,7 +52,7 @@ function dockerTarget(args: unknown[]): TestTarget {
 }
 
 /** A volume of the Volumes view runs on the Docker host that lists it; the user picks when several do. */
-async function joinedTarget(services: Services, node: JoinedVolumeNode, seam: DockerSeam): Promise<TestTarget | undefined> {
+async function joinedTarget(ctx: CommandContext, node: JoinedVolumeNode): Promise<TestTarget | undefined> {
   const entries = node.listedBy;
   if (!entries.length)
     throw new UserError(
@@ -62,7 +63,7 @@ async function joinedTarget(services: Services, node: JoinedVolumeNode, seam: Do
   const entry =
     entries.length === 1
       ? entries[0]
-      : await prompterOf(seam).pick({
+      : await ctx.ui.pick({
           id: 'dockerHost',
           title: 'Run Test Container',
           step: 1,
@@ -71,7 +72,7 @@ async function joinedTarget(services: Services, node: JoinedVolumeNode, seam: Do
           items: entries.map((d) => ({ label: d.hostName, description: d.name, value: d })),
         });
   if (typeof entry !== 'object') return undefined;
-  const host = services.hosts.get('docker', entry.hostId);
+  const host = ctx.services.hosts.get('docker', entry.hostId);
   if (!host) throw new UserError(`${entry.hostName} is no longer configured.`, 'Refresh the Volumes view.', 'NO_HOST');
   return { host, volume: entry.name, vsphere: true };
 }

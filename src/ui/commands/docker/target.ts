@@ -6,45 +6,29 @@ import { UserError } from '../../../core/errors';
 import { dockerConnections } from '../../connections';
 import { Services } from '../../services';
 import { dockerHostsTree } from '../../trees/dockerHostsView';
-import { Prompter } from '../../prompter';
-import { vscodePrompter } from '../../vscodePrompter';
+import { CommandContext } from '../../commandContext';
 
-/**
- * The last argument every Docker command accepts, for automation and the in-editor tests: answers
- * instead of dialogs (the `Host` seam of vscode-kubernetes-tools), and a host id instead of a node.
- */
-export interface DockerSeam {
-  prompter?: Prompter;
-  hostId?: string;
-}
-
-/** The seam from a command's arguments: the last plain object carrying `prompter` or `hostId`. */
-export function seamOf(args: unknown[]): DockerSeam {
-  const last = args[args.length - 1];
-  return last && typeof last === 'object' && ('prompter' in last || 'hostId' in last) ? (last as DockerSeam) : {};
-}
-
-export function prompterOf(seam: DockerSeam): Prompter {
-  return seam.prompter ?? vscodePrompter;
+/** What the Docker commands run on: a node of the Docker Hosts view carries its host. */
+export interface DockerTargetNode {
+  host?: DockerHostConfig;
 }
 
 /** The host a command acts on: the node's, the seam's, or one the user picks. */
 export async function targetHost(
-  services: Services,
-  node: { host?: DockerHostConfig } | undefined,
-  seam: DockerSeam,
+  { services, ui, input }: CommandContext,
+  node: DockerTargetNode | undefined,
 ): Promise<DockerHostConfig | undefined> {
   if (node?.host) return node.host;
   const hosts = services.hosts.list('docker');
-  if (seam.hostId) {
-    const host = hosts.find((h) => h.id === seam.hostId);
-    if (!host) throw new UserError(`No Docker host with id ${seam.hostId}.`, undefined, 'NO_HOST');
+  if (input.hostId) {
+    const host = hosts.find((h) => h.id === input.hostId);
+    if (!host) throw new UserError(`No Docker host with id ${input.hostId}.`, undefined, 'NO_HOST');
     return host;
   }
   if (!hosts.length)
     throw new UserError('No Docker host is configured.', 'Add one first (Docker Hosts view, Add Docker Host…).', 'NO_HOST');
   if (hosts.length === 1) return hosts[0];
-  const picked = await prompterOf(seam).pick({
+  const picked = await ui.pick({
     id: 'dockerHost',
     title: 'Docker host',
     step: 1,
@@ -80,10 +64,4 @@ export function withCancellableProgress<T>(
 /** Re-reads the host in the tree after a command changed it. */
 export async function refreshHost(services: Services, host: DockerHostConfig): Promise<void> {
   await dockerHostsTree(services).reloadHost(host.id);
-}
-
-/** The tree node a command was invoked on (first argument), if any. */
-export function nodeOf<T extends object = { host?: DockerHostConfig }>(args: unknown[]): T | undefined {
-  const first = args[0];
-  return first && typeof first === 'object' && 'host' in first ? (first as T) : undefined;
 }

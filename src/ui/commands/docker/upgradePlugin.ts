@@ -1,19 +1,19 @@
 import { CLI } from '../../../core/docker/cliLine';
 import { PluginStatus, pluginPrivileges, upgradePlugin as upgrade } from '../../../core/docker/plugin';
-import { Services } from '../../services';
+import { CommandContext } from '../../commandContext';
 import { pluginTarget } from './pluginTarget';
 import { pluginReference } from '../../settings';
 import { confirmPrivileges } from './privileges';
-import { logCli, nodeOf, prompterOf, refreshHost, seamOf, withCancellableProgress } from './target';
+import { DockerTargetNode, logCli, refreshHost, withCancellableProgress } from './target';
 
 /**
  * "Upgrade vSphere Plugin…": the vDVS way — disable -f, `plugin upgrade`, enable — never remove +
  * install (vDVS #1972, #2061). Asks for the new reference and shows its privileges first.
  */
-export async function upgradePlugin(services: Services, ...args: unknown[]): Promise<PluginStatus | undefined> {
-  const seam = seamOf(args);
-  const prompter = prompterOf(seam);
-  const target = await pluginTarget(services, nodeOf(args), seam);
+export async function upgradePlugin(ctx: CommandContext, node?: DockerTargetNode): Promise<PluginStatus | undefined> {
+  const { services } = ctx;
+  const prompter = ctx.ui;
+  const target = await pluginTarget(ctx, node);
   if (!target) return undefined;
   const { host, conn, plugin } = target;
   const reference = await prompter.input({

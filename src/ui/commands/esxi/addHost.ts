@@ -1,24 +1,26 @@
-import * as vscode from 'vscode';
 import { EsxiHostConfig } from '../../../core/config';
-import { Services } from '../../services';
+import { CommandContext, CommandInput } from '../../commandContext';
+import { Prompter } from '../../prompter';
 import { hostForm, HostFormInput } from './hostForm';
 
 /**
  * Adds an ESXi host or vCenter. With GOVC_URL set in the environment it first offers to take URL,
  * user and password from GOVC_URL/GOVC_USERNAME/GOVC_PASSWORD. `input` answers the form (automation).
  */
-export async function addHost(services: Services, input?: HostFormInput): Promise<EsxiHostConfig | undefined> {
-  const preset = input ?? (await govcPreset());
+export async function addHost({ services, ui, input }: CommandContext<CommandInput & HostFormInput>): Promise<EsxiHostConfig | undefined> {
+  const answered = (['url', 'user', 'password', 'name', 'trustThumbprint'] as const).some((k) => input[k] !== undefined);
+  const preset = answered ? input : await govcPreset(ui);
   const host = await hostForm(services, undefined, preset);
-  if (host) void vscode.window.showInformationMessage(`Added ${host.name}.`);
+  if (host) void ui.notify('info', `Added ${host.name}.`);
   return host;
 }
 
-async function govcPreset(): Promise<HostFormInput> {
+async function govcPreset(ui: Prompter): Promise<HostFormInput> {
   const env = process.env;
   if (!env.GOVC_URL) return {};
   const importIt = 'Import';
-  const pick = await vscode.window.showInformationMessage(
+  const pick = await ui.notify(
+    'info',
     `GOVC_URL is set (${redactedGovcUrl(env.GOVC_URL)}). Use GOVC_URL, GOVC_USERNAME and GOVC_PASSWORD for the new host?`,
     importIt,
     'Enter Manually',

@@ -1,12 +1,12 @@
 import * as vscode from 'vscode';
 import { UserError } from '../../../core/errors';
 import { govcCommand } from '../../../core/vsphere/govc';
-import { Services } from '../../services';
+import { CommandContext } from '../../commandContext';
 import { EsxiNode } from '../../trees/esxi/esxiNode';
 import { requireNode } from './hostArg';
 
 /** Copies the govc command line that shows the same object (GOVC_PASSWORD is left to the user). */
-export async function copyGovcCommand(_services: Services, node?: EsxiNode): Promise<string> {
+export async function copyGovcCommand(_ctx: CommandContext, node?: EsxiNode): Promise<string> {
   const n = requireNode(node, 'Copy govc Command');
   if (!n.govc || !n.scope) throw new UserError('There is no govc equivalent for this node.', undefined, 'NO_GOVC');
   const line = govcCommand(n.scope.host, n.govc);

@@ -1,15 +1,16 @@
-import * as vscode from 'vscode';
 import { EsxiHostConfig } from '../../../core/config';
+import { CancelledError } from '../../../core/abort';
 import { UserError } from '../../../core/errors';
-import { Services } from '../../services';
+import { CommandContext } from '../../commandContext';
 import { EsxiNode } from '../../trees/esxi/esxiNode';
 
-/** What host commands receive: a tree node, `{ hostId }` (error-node actions, automation) or nothing. */
-export type HostArg = EsxiNode | { hostId: string } | undefined;
-
-/** The host the command is about; asks with a quick pick when invoked from the palette. */
-export async function resolveHost(services: Services, arg: HostArg, placeHolder: string): Promise<EsxiHostConfig> {
-  const id = arg && 'hostId' in arg ? arg.hostId : arg && 'scope' in arg ? arg.scope?.host.id : undefined;
+/** The host the command is about: the node's, the input's `hostId`, or one the user picks (palette). */
+export async function resolveHost(
+  { services, ui, input }: CommandContext,
+  node: EsxiNode | undefined,
+  placeholder: string,
+): Promise<EsxiHostConfig> {
+  const id = node?.scope?.host.id ?? input.hostId;
   if (id) {
     const host = services.hosts.get('esxi', id);
     if (!host) throw new UserError('This ESXi host is no longer configured.', undefined, 'NO_HOST');
@@ -18,12 +19,16 @@ export async function resolveHost(services: Services, arg: HostArg, placeHolder:
   const hosts = services.hosts.list('esxi');
   if (!hosts.length)
     throw new UserError('No ESXi host or vCenter is configured yet.', 'Add one with "Add ESXi Host or vCenter…".', 'NO_HOST');
-  const pick = await vscode.window.showQuickPick(
-    hosts.map((h) => ({ label: h.name, description: h.url, host: h })),
-    { placeHolder },
-  );
-  if (!pick) throw new vscode.CancellationError();
-  return pick.host;
+  const picked = await ui.pick({
+    id: 'esxiHost',
+    title: placeholder,
+    step: 1,
+    totalSteps: 1,
+    placeholder,
+    items: hosts.map((h) => ({ label: h.name, description: h.url, value: h })),
+  });
+  if (typeof picked !== 'object') throw new CancelledError(placeholder);
+  return picked;
 }
 
 /** The node a node-only command (context menu) was invoked on. */

@@ -1,21 +1,26 @@
-import * as vscode from 'vscode';
 import { esxiSessions } from '../../connections';
-import { Services } from '../../services';
+import { CommandContext, CommandInput } from '../../commandContext';
 import { esxiHostsTree } from '../../trees/esxiHostsView';
-import { HostArg, resolveHost } from './hostArg';
+import { EsxiNode } from '../../trees/esxi/esxiNode';
+import { resolveHost } from './hostArg';
 
 /** Stores a new password for a host (after "wrong password") and reloads it. `password` is for automation. */
-export async function reenterPassword(services: Services, arg?: HostArg & { password?: string }): Promise<void> {
-  const host = await resolveHost(services, arg, 'Host whose password to re-enter');
+export async function reenterPassword(ctx: CommandContext<CommandInput & { password?: string }>, node?: EsxiNode): Promise<void> {
+  const { services, ui, input } = ctx;
+  const host = await resolveHost(ctx, node, 'Host whose password to re-enter');
   const password =
-    arg?.password ??
-    (await vscode.window.showInputBox({
+    input.password ??
+    (await ui.input({
+      id: 'password',
       title: `Password for ${host.user}`,
+      step: 1,
+      totalSteps: 1,
       prompt: `Password of ${host.user} on ${host.name} (kept in VS Code secret storage)`,
+      value: '',
       password: true,
-      ignoreFocusOut: true,
+      validate: () => undefined,
     }));
-  if (password === undefined) return;
+  if (typeof password !== 'string') return;
   await services.hosts.setSecret('esxi', host.id, 'password', password);
   await esxiSessions(services).drop(host.id);
   esxiHostsTree(services).refreshHost(host.id);

@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
 import { UserError } from '../../../core/errors';
-import { Services } from '../../services';
+import { CommandContext } from '../../commandContext';
 import { EsxiNode } from '../../trees/esxi/esxiNode';
 import { requireNode } from './hostArg';
 
@@ -9,7 +9,7 @@ const documents = new Map<string, string>();
 let registered = false;
 
 /** Opens what a node stands for as a read-only JSON document (a virtual document, not a file). */
-export async function showDetails(services: Services, node?: EsxiNode): Promise<vscode.TextDocument> {
+export async function showDetails({ services }: CommandContext, node?: EsxiNode): Promise<vscode.TextDocument> {
   const n = requireNode(node, 'Show Details');
   if (!n.details) throw new UserError('This node has no details.', undefined, 'NO_DETAILS');
   if (!registered) {

@@ -1,24 +1,26 @@
 import * as vscode from 'vscode';
 import { EsxiHostConfig, SshSettings } from '../../../core/config';
+import { CancelledError } from '../../../core/abort';
 import { errorMessage, UserError } from '../../../core/errors';
 import { probeHostKey } from '../../../core/ssh/connect';
 import { HostKeyError } from '../../../core/ssh/hostKey';
 import { ESXI_PIN_ADVICE, SshSession } from '../../../core/ssh/shellSession';
 import { readSshConfig } from '../../../core/ssh/sshConfig';
 import { confirmFingerprint } from '../../prompts';
-import { requestTimeoutMs, Services } from '../../services';
+import { CommandContext, CommandInput } from '../../commandContext';
+import { Prompter } from '../../prompter';
+import { requestTimeoutMs } from '../../services';
+import { EsxiNode } from '../../trees/esxi/esxiNode';
 import { revealVibNode } from '../../trees/esxiHostsView';
 import { resolveHost } from '../esxi/hostArg';
 import { remoteLog } from '../../connections';
 import { SSH_SECRET } from '../../hosts';
-import { splitArg } from './vibSession';
 
 /**
  * Answers for "Configure SSH…" (automation, tests): what is given is not asked. The host key is
  * pinned without the prompt only if `trustFingerprint` equals what the host presents.
  */
-export interface SshFormInput {
-  hostId?: string;
+export interface SshFormInput extends CommandInput {
   host?: string;
   port?: number;
   user?: string;
@@ -34,45 +36,44 @@ export interface SshFormInput {
  * settings and ~/.ssh/config), shows the host key's SHA-256 fingerprint for the user to pin, proves
  * the login, then saves the settings (secret to secret storage). Returns the updated host.
  */
-export async function configureSsh(services: Services, arg?: unknown): Promise<EsxiHostConfig | undefined> {
-  const { hostArg } = splitArg(arg);
-  const input: SshFormInput = arg && typeof arg === 'object' && !('getTreeItem' in arg) ? arg : {};
-  const host = await resolveHost(services, hostArg, 'ESXi host to reach over SSH');
+export async function configureSsh(ctx: CommandContext<SshFormInput>, node?: EsxiNode): Promise<EsxiHostConfig | undefined> {
+  const { services, ui, input } = ctx;
+  const host = await resolveHost(ctx, node, 'ESXi host to reach over SSH');
   const current = host.ssh;
   const address =
     input.host ??
-    (await ask({
+    (await ask(ui, {
       title: 'SSH: host',
       prompt: 'Address of the ESXi host, or a Host alias from ~/.ssh/config',
       value: current?.host ?? hostnameOf(host.url),
-      validateInput: (v) => (v.trim() ? undefined : 'The address is required'),
+      validate: (v) => (v.trim() ? undefined : 'The address is required'),
     }));
   const fromConfig = await readSshConfig(address.trim());
   const port =
     input.port ??
     Number(
-      await ask({
+      await ask(ui, {
         title: 'SSH: port',
         prompt: 'SSH port (22 unless ~/.ssh/config says otherwise)',
         value: String(current?.port ?? fromConfig.port ?? 22),
-        validateInput: (v) => (/^\d+$/.test(v) && +v > 0 && +v < 65536 ? undefined : 'A port number from 1 to 65535'),
+        validate: (v) => (/^\d+$/.test(v) && +v > 0 && +v < 65536 ? undefined : 'A port number from 1 to 65535'),
       }),
     );
   const user =
     input.user ??
-    (await ask({
+    (await ask(ui, {
       title: 'SSH: user',
       prompt: 'User with an ESXi shell (usually root)',
       value: current?.user ?? fromConfig.user ?? 'root',
-      validateInput: (v) => (v.trim() ? undefined : 'The user is required'),
+      validate: (v) => (v.trim() ? undefined : 'The user is required'),
     }));
-  const auth = input.auth ?? (await pickAuth(current?.auth, fromConfig.identityFile));
-  const keyPath = auth === 'key' ? (input.keyPath ?? (await pickKey(current?.keyPath ?? fromConfig.identityFile))) : undefined;
+  const auth = input.auth ?? (await pickAuth(ui, current?.auth, fromConfig.identityFile));
+  const keyPath = auth === 'key' ? (input.keyPath ?? (await pickKey(ui, current?.keyPath ?? fromConfig.identityFile))) : undefined;
   const secret =
     auth === 'agent'
       ? undefined
       : (input.secret ??
-        (await ask({
+        (await ask(ui, {
           title: auth === 'password' ? `SSH: password of ${user}` : 'SSH: key passphrase',
           prompt:
             auth === 'password'
@@ -108,7 +109,7 @@ export async function configureSsh(services: Services, arg?: unknown): Promise<E
   revealVibNode(services, host.id).catch((err) =>
     services.log.warn(`ESXi Hosts: could not show the VIB of ${host.name}: ${errorMessage(err)}`),
   );
-  void vscode.window.showInformationMessage(`SSH to ${host.name} is set up; host key ${fingerprint} pinned.`);
+  void ui.notify('info', `SSH to ${host.name} is set up; host key ${fingerprint} pinned.`);
   return updated;
 }
 
@@ -125,39 +126,51 @@ async function trustHostKey(what: string, offered: string, pinned: string | unde
     throw new UserError(`${what} was not trusted, so SSH was not set up.`, undefined, 'HOST_KEY_REFUSED');
 }
 
-async function pickAuth(current: SshSettings['auth'] | undefined, identityFile: string | undefined): Promise<SshSettings['auth']> {
-  const items: (vscode.QuickPickItem & { auth: SshSettings['auth'] })[] = [
-    { label: '$(key) Private key file', description: identityFile ? `~/.ssh/config: ${identityFile}` : undefined, auth: 'key' },
-    {
-      label: '$(shield) ssh-agent',
-      description: process.env.SSH_AUTH_SOCK ? 'running' : 'SSH_AUTH_SOCK is not set for VS Code',
-      auth: 'agent',
-    },
-    { label: '$(lock) Password', description: 'kept in VS Code secret storage', auth: 'password' },
-  ];
-  const pick = await vscode.window.showQuickPick(
-    items.map((i) => ({ ...i, picked: i.auth === current })),
-    // like the form's input boxes: a click elsewhere (or a redrawn walkthrough page) does not cancel it
-    { title: 'SSH: authentication', placeHolder: 'How to log in to the ESXi shell', ignoreFocusOut: true },
-  );
-  if (!pick) throw new vscode.CancellationError();
-  return pick.auth;
-}
-
-async function pickKey(suggested: string | undefined): Promise<string> {
-  const picked = await vscode.window.showOpenDialog({
-    title: 'SSH private key',
-    openLabel: 'Use Key',
-    canSelectMany: false,
-    defaultUri: suggested ? vscode.Uri.file(suggested) : undefined,
+async function pickAuth(
+  ui: Prompter,
+  current: SshSettings['auth'] | undefined,
+  identityFile: string | undefined,
+): Promise<SshSettings['auth']> {
+  const auth = await ui.pick<SshSettings['auth']>({
+    id: 'auth',
+    title: 'SSH: authentication',
+    step: 1,
+    totalSteps: 1,
+    placeholder: 'How to log in to the ESXi shell',
+    items: [
+      { label: '$(key) Private key file', description: identityFile ? `~/.ssh/config: ${identityFile}` : undefined, value: 'key' as const },
+      {
+        label: '$(shield) ssh-agent',
+        description: process.env.SSH_AUTH_SOCK ? 'running' : 'SSH_AUTH_SOCK is not set for VS Code',
+        value: 'agent' as const,
+      },
+      { label: '$(lock) Password', description: 'kept in VS Code secret storage', value: 'password' as const },
+    ].map((i) => ({ ...i, picked: i.value === current })),
   });
-  if (!picked?.[0]) throw new vscode.CancellationError();
-  return picked[0].fsPath;
+  if (typeof auth !== 'string') throw new CancelledError('SSH setup');
+  return auth;
 }
 
-async function ask(options: vscode.InputBoxOptions): Promise<string> {
-  const value = await vscode.window.showInputBox({ ignoreFocusOut: true, ...options });
-  if (value === undefined) throw new vscode.CancellationError();
+async function pickKey(ui: Prompter, suggested: string | undefined): Promise<string> {
+  const picked = await ui.openFile({ title: 'SSH private key', defaultPath: suggested });
+  if (!picked) throw new CancelledError('SSH setup');
+  return picked;
+}
+
+/** One input of the form (the seam's input boxes keep focus, so a click elsewhere does not cancel them). */
+async function ask(
+  ui: Prompter,
+  options: { title: string; prompt: string; value?: string; password?: boolean; validate?: (v: string) => string | undefined },
+): Promise<string> {
+  const value = await ui.input({
+    id: options.title,
+    step: 1,
+    totalSteps: 1,
+    value: '',
+    validate: () => undefined,
+    ...options,
+  });
+  if (typeof value !== 'string') throw new CancelledError('SSH setup');
   return value;
 }
 

@@ -1,50 +1,53 @@
+import { CancelledError } from '../../../core/abort';
 import * as vscode from 'vscode';
 import { EsxiHostConfig } from '../../../core/config';
 import { InstallFlags } from '../../../core/esx/esxcli';
 import { describeVib, readVibFile, VDVS_VIB_NAME, VibFileInfo } from '../../../core/esx/vibFile';
 import { installVib, InstallOutcome, upgradeVib } from '../../../core/esx/vibFlow';
 import { UploadProgress } from '../../../core/ssh/sftpUpload';
-import { Services } from '../../services';
+import { CommandContext } from '../../commandContext';
+import { EsxiNode } from '../../trees/esxi/esxiNode';
+import { Prompter } from '../../prompter';
 import { refreshEsxiHost } from '../../trees/esxiHostsView';
 import { reachState } from '../../walkthroughState';
 import { resolveHost } from '../esxi/hostArg';
 import { configureSsh } from './configureSsh';
-import { askHostdRestart, splitArg, VibCommandInput, withVibSession } from './vibSession';
+import { askHostdRestart, VibCommandInput, withVibSession } from './vibSession';
 
 /** "Install vDVS VIB…": pick a .vib or offline bundle, show its descriptor, upload, install, verify. */
-export function installVibCommand(services: Services, arg?: unknown): Promise<InstallOutcome | undefined> {
-  return installOrUpgrade(services, arg, 'install');
+export function installVibCommand(ctx: CommandContext<VibCommandInput>, node?: EsxiNode): Promise<InstallOutcome | undefined> {
+  return installOrUpgrade(ctx, node, 'install');
 }
 
 /** Install and upgrade share everything but the flow: pick, confirm, upload with progress, report. */
 export async function installOrUpgrade(
-  services: Services,
-  arg: unknown,
+  ctx: CommandContext<VibCommandInput>,
+  node: EsxiNode | undefined,
   action: 'install' | 'upgrade',
 ): Promise<InstallOutcome | undefined> {
-  const { hostArg, input } = splitArg(arg);
-  let host = await resolveHost(services, hostArg, `ESXi host to ${action} the vDVS VIB on`);
+  const { services, ui, input } = ctx;
+  let host = await resolveHost(ctx, node, `ESXi host to ${action} the vDVS VIB on`);
   if (!host.ssh) {
-    const configured = await offerSshSetup(services, host);
+    const configured = await offerSshSetup(ctx, host);
     if (!configured) return undefined;
     host = configured;
   }
-  const file = await readVibFile(input.vibPath ?? (await pickVibFile()));
-  const flags = await confirmVib(host, file, input, action);
+  const file = await readVibFile(input.vibPath ?? (await pickVibFile(ui)));
+  const flags = await confirmVib(ui, host, file, input, action);
   if (!flags) return undefined;
   const verb = action === 'install' ? 'Installing' : 'Upgrading to';
   const outcome = await withVibSession(
     services,
     host,
     `${verb} ${file.descriptor.name} ${file.descriptor.version} on ${host.name}`,
-    (ctx, progress) => {
+    (flow, progress) => {
       const request = {
         file,
         flags,
         onProgress: uploadReporter(progress, file.fileName),
-        confirmHostdRestart: () => askHostdRestart(host, input.restartHostd),
+        confirmHostdRestart: () => askHostdRestart(ui, host, input.restartHostd),
       };
-      return action === 'install' ? installVib(ctx, request) : upgradeVib(ctx, request);
+      return action === 'install' ? installVib(flow, request) : upgradeVib(flow, request);
     },
   );
   refreshEsxiHost(services, host.id);
@@ -53,32 +56,28 @@ export async function installOrUpgrade(
   const service = outcome.status.processes.length ? 'the vmdk_ops service runs' : 'the vmdk_ops service starts when hostd restarts';
   const from = outcome.replaced ? ` (replaced ${outcome.replaced})` : '';
   services.log.info(`${host.name}: ${installed.name} ${installed.version} installed${from}; ${service}`);
-  void vscode.window.showInformationMessage(`${installed.name} ${installed.version} is installed on ${host.name}${from}; ${service}.`);
+  void ui.notify('info', `${installed.name} ${installed.version} is installed on ${host.name}${from}; ${service}.`);
   return outcome;
 }
 
-async function offerSshSetup(services: Services, host: EsxiHostConfig): Promise<EsxiHostConfig | undefined> {
+async function offerSshSetup(ctx: CommandContext, host: EsxiHostConfig): Promise<EsxiHostConfig | undefined> {
   const configure = 'Configure SSH…';
-  const pick = await vscode.window.showWarningMessage(
-    `The VIB is installed over SSH, and SSH to ${host.name} is not set up yet.`,
-    configure,
-  );
-  return pick === configure ? configureSsh(services, { hostId: host.id }) : undefined;
+  const pick = await ctx.ui.notify('warning', `The VIB is installed over SSH, and SSH to ${host.name} is not set up yet.`, configure);
+  return pick === configure ? configureSsh({ ...ctx, input: { prompter: ctx.input.prompter, hostId: host.id } }) : undefined;
 }
 
-async function pickVibFile(): Promise<string> {
-  const picked = await vscode.window.showOpenDialog({
+async function pickVibFile(ui: Prompter): Promise<string> {
+  const picked = await ui.openFile({
     title: 'vDVS VIB or offline bundle',
-    openLabel: 'Read VIB',
-    canSelectMany: false,
     filters: { 'VIB or offline bundle': ['vib', 'zip'], 'All files': ['*'] },
   });
-  if (!picked?.[0]) throw new vscode.CancellationError();
-  return picked[0].fsPath;
+  if (!picked) throw new CancelledError('Picking the VIB');
+  return picked;
 }
 
 /** Shows the descriptor before anything happens; returns the esxcli flags the user chose, or undefined. */
 async function confirmVib(
+  ui: Prompter,
   host: EsxiHostConfig,
   file: VibFileInfo,
   input: VibCommandInput,
@@ -94,31 +93,31 @@ async function confirmVib(
   ];
   const go = action === 'install' ? 'Install' : 'Upgrade';
   const withOptions = `${go} with Options…`;
-  const pick = await vscode.window.showInformationMessage(
+  const pick = await ui.confirm(
     `${action === 'install' ? 'Install' : 'Upgrade to'} ${file.descriptor.name} ${file.descriptor.version} on ${host.name}?`,
-    {
-      modal: true,
-      detail: [
-        ...describeVib(file),
-        ...warnings,
-        '',
-        `It is uploaded to /tmp over SFTP, installed with esxcli, and removed from /tmp afterwards.${action === 'upgrade' ? ` The installed ${VDVS_VIB_NAME} is removed first.` : ''}`,
-      ].join('\n'),
-    },
-    go,
-    withOptions,
+    [
+      ...describeVib(file),
+      ...warnings,
+      '',
+      `It is uploaded to /tmp over SFTP, installed with esxcli, and removed from /tmp afterwards.${action === 'upgrade' ? ` The installed ${VDVS_VIB_NAME} is removed first.` : ''}`,
+    ].join('\n'),
+    [go, withOptions],
   );
   if (pick === go) return chosen;
   if (pick !== withOptions) return undefined;
-  const options = await vscode.window.showQuickPick(
-    [
-      { label: '--no-sig-check', description: 'accept an unsigned VIB (vDVS development builds)', flag: 'noSigCheck' as const },
-      { label: '--force', description: 'skip dependency and acceptance-level checks; only for a VIB you trust', flag: 'force' as const },
+  const options = await ui.pickMany({
+    id: 'esxcliOptions',
+    title: 'esxcli options',
+    step: 1,
+    totalSteps: 1,
+    placeholder: 'Pick the options to pass to esxcli software vib install',
+    items: [
+      { label: '--no-sig-check', description: 'accept an unsigned VIB (vDVS development builds)', value: 'noSigCheck' as const },
+      { label: '--force', description: 'skip dependency and acceptance-level checks; only for a VIB you trust', value: 'force' as const },
     ],
-    { canPickMany: true, title: 'esxcli options', placeHolder: 'Pick the options to pass to esxcli software vib install' },
-  );
+  });
   if (!options) return undefined;
-  return { noSigCheck: options.some((o) => o.flag === 'noSigCheck'), force: options.some((o) => o.flag === 'force') };
+  return { noSigCheck: options.includes('noSigCheck'), force: options.includes('force') };
 }
 
 /** Upload progress as percent increments and MB/s. */

@@ -1,20 +1,20 @@
-import * as vscode from 'vscode';
 import { restartHostd } from '../../../core/esx/vibFlow';
-import { Services } from '../../services';
+import { CommandContext } from '../../commandContext';
+import { EsxiNode } from '../../trees/esxi/esxiNode';
 import { refreshEsxiHost } from '../../trees/esxiHostsView';
 import { resolveHost } from '../esxi/hostArg';
-import { splitArg, withVibSession } from './vibSession';
+import { VibCommandInput, withVibSession } from './vibSession';
 
 /** "Restart hostd": starts the vDVS service after an install, and waits until hostd answers again. */
-export async function restartHostdCommand(services: Services, arg?: unknown): Promise<boolean> {
-  const { hostArg, input } = splitArg(arg);
-  const host = await resolveHost(services, hostArg, 'ESXi host whose hostd to restart');
+export async function restartHostdCommand(ctx: CommandContext<VibCommandInput>, node?: EsxiNode): Promise<boolean> {
+  const { services, ui, input } = ctx;
+  const host = await resolveHost(ctx, node, 'ESXi host whose hostd to restart');
   if (input.restartHostd === undefined) {
     const restart = 'Restart hostd';
-    const pick = await vscode.window.showWarningMessage(
+    const pick = await ui.confirm(
       `Restart hostd on ${host.name}?`,
-      { modal: true, detail: 'Running VMs keep running, but vCenter shows the host as not responding for about a minute.' },
-      restart,
+      'Running VMs keep running, but vCenter shows the host as not responding for about a minute.',
+      [restart],
     );
     if (pick !== restart) return false;
   } else if (!input.restartHostd) {
@@ -22,6 +22,6 @@ export async function restartHostdCommand(services: Services, arg?: unknown): Pr
   }
   await withVibSession(services, host, `Restarting hostd on ${host.name}`, (ctx) => restartHostd(ctx));
   refreshEsxiHost(services, host.id);
-  void vscode.window.showInformationMessage(`hostd on ${host.name} is running again.`);
+  void ui.notify('info', `hostd on ${host.name} is running again.`);
   return true;
 }

@@ -3,28 +3,21 @@ import { EsxiHostConfig } from '../../../core/config';
 import { FlowContext } from '../../../core/esx/vibFlow';
 import { openEsxiShell } from '../../connections';
 import { requestTimeoutMs, Services } from '../../services';
-import { HostArg } from '../esxi/hostArg';
+import { CommandInput } from '../../commandContext';
+import { Prompter } from '../../prompter';
 
 /**
  * Answers for the VIB commands, for automation and tests: what is given is not asked. The install
  * descriptor is shown unless `confirmed` is true; hostd is restarted only if `restartHostd` is true
  * (asked when absent).
  */
-export interface VibCommandInput {
-  hostId?: string;
+export interface VibCommandInput extends CommandInput {
   vibPath?: string;
   noSigCheck?: boolean;
   force?: boolean;
   confirmed?: boolean;
   restartHostd?: boolean;
   maintenanceMode?: boolean;
-}
-
-/** Commands get a tree node (context menu), `{ hostId, … }` (error-node actions, automation) or nothing. */
-export function splitArg(arg: unknown): { hostArg: HostArg; input: VibCommandInput } {
-  if (arg && typeof arg === 'object' && !('getTreeItem' in arg))
-    return { hostArg: 'hostId' in arg ? (arg as { hostId: string }) : undefined, input: arg };
-  return { hostArg: arg as HostArg, input: {} };
 }
 
 /**
@@ -65,18 +58,13 @@ export function withVibSession<T>(
 }
 
 /** Asks before restarting hostd unless the input decided it. */
-export async function askHostdRestart(host: EsxiHostConfig, decided?: boolean): Promise<boolean> {
+export async function askHostdRestart(ui: Prompter, host: EsxiHostConfig, decided?: boolean): Promise<boolean> {
   if (decided !== undefined) return decided;
   const restart = 'Restart hostd';
-  const pick = await vscode.window.showWarningMessage(
+  const pick = await ui.confirm(
     `Restart hostd on ${host.name} now?`,
-    {
-      modal: true,
-      detail:
-        'The vDVS service (vmdk_ops) starts with hostd: until hostd restarts, Docker volumes on this host fail. Running VMs keep running, but vCenter shows the host as not responding for about a minute.',
-    },
-    restart,
-    'Later',
+    'The vDVS service (vmdk_ops) starts with hostd: until hostd restarts, Docker volumes on this host fail. Running VMs keep running, but vCenter shows the host as not responding for about a minute.',
+    [restart, 'Later'],
   );
   return pick === restart;
 }

@@ -1,12 +1,13 @@
 import * as vscode from 'vscode';
 import { createVolumeCommandLine } from '../../../core/vdvs/cliLine';
 import { VdvsOptions } from '../../../core/vdvs/options';
-import { Services } from '../../services';
+import { CommandContext } from '../../commandContext';
 import { volumeTarget } from './volumeTarget';
 
 /** Copy CLI line: the `docker volume create --driver=vsphere …` that recreates this volume as it is. */
-export async function copyCliLine(services: Services, node?: unknown): Promise<string | undefined> {
-  const row = await volumeTarget(services, node, 'Volume whose create command to copy');
+export async function copyCliLine(ctx: CommandContext, node?: unknown): Promise<string | undefined> {
+  const { services, ui } = ctx;
+  const row = await volumeTarget(ctx, node, 'Volume whose create command to copy');
   if (!row) return undefined;
   const f = row.facts;
   const opts: VdvsOptions = {};
@@ -20,6 +21,6 @@ export async function copyCliLine(services: Services, node?: unknown): Promise<s
   const host = row.docker[0] && services.hosts.get('docker', row.docker[0].hostId);
   const line = createVolumeCommandLine(row.key, opts, { endpoint: host?.endpoint });
   await vscode.env.clipboard.writeText(line);
-  void vscode.window.showInformationMessage(`Copied: ${line}`);
+  void ui.notify('info', `Copied: ${line}`);
   return line;
 }

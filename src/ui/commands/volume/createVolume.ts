@@ -1,19 +1,17 @@
 import * as vscode from 'vscode';
 import { UserError } from '../../../core/errors';
 import { createVsphereVolume } from '../../../core/vdvs/inventory';
-import { Services } from '../../services';
+import { CommandContext } from '../../commandContext';
 import { volumesTree } from '../../trees/volumesView';
 import { runCreateVolumeWizard } from './createVolumeWizard';
 import { withDocker } from '../../connections';
-import { Prompter } from '../../prompter';
-import { vscodePrompter } from '../../vscodePrompter';
 import { datastoreOffer } from './wizardDatastores';
 
 /**
  * "Create Volume…": the wizard, then the create with progress, then the new node selected.
- * `seam.prompter` lets the in-editor test answer the questions. Resolves with the name created.
+ * The questions go through the seam (`ui`). Resolves with the name created.
  */
-export async function createVolume(services: Services, _node?: unknown, seam?: { prompter?: Prompter }): Promise<string | undefined> {
+export async function createVolume({ services, ui }: CommandContext): Promise<string | undefined> {
   const hosts = services.hosts.list('docker');
   if (!hosts.length)
     throw new UserError('No Docker host is configured.', 'Add the Docker host VM first (Docker Hosts view, Add Docker Host…).', 'NO_HOST');
@@ -30,7 +28,7 @@ export async function createVolume(services: Services, _node?: unknown, seam?: {
           .filter((r) => r.docker.some((d) => d.hostId === hostId))
           .map((r) => r.docker.find((d) => d.hostId === hostId)!.name),
     },
-    seam?.prompter ?? vscodePrompter,
+    ui,
     async (line) => {
       await vscode.env.clipboard.writeText(line);
     },

@@ -6,7 +6,7 @@ import { fullVolumeName, validateVolumeName } from '../../../core/vdvs/names';
 import { ACCESS, DEFAULT_FSTYPE, DEFAULT_SIZE, DISK_FORMATS, VdvsOptions } from '../../../core/vdvs/options';
 import { validateCreate, validateOption } from '../../../core/vdvs/validate';
 import { describeSpace } from '../../trees/volumes/format';
-import { Answer, BACK, PickItem, Prompter, Step } from '../../prompter';
+import { Answer, BACK, PickItem, Questions, Step } from '../../prompter';
 
 /** The datastores offered for a Docker host's new volume, from the ESXi side. */
 export interface DatastoreOffer {
@@ -72,7 +72,7 @@ function fullName(s: State): string {
 type StepDef = {
   id: string;
   applies: (s: State, input: WizardInput) => boolean;
-  ask: (s: State, step: Step, input: WizardInput, p: Prompter) => Promise<Answer<Partial<State> & { invalid?: string }>>;
+  ask: (s: State, step: Step, input: WizardInput, p: Questions) => Promise<Answer<Partial<State> & { invalid?: string }>>;
 };
 
 /**
@@ -348,7 +348,7 @@ function wrap<T>(
  */
 export async function runCreateVolumeWizard(
   wizardInput: WizardInput,
-  prompter: Prompter,
+  prompter: Questions,
   onCopy: (line: string) => Promise<void>,
 ): Promise<WizardResult | undefined> {
   const input: WizardInput = { ...wizardInput, datastores: offersOnce(wizardInput.datastores) };

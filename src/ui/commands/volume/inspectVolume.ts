@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
 import { UserError } from '../../../core/errors';
 import { inspectVolume as inspectApi } from '../../../core/docker/volumes';
-import { Services } from '../../services';
+import { CommandContext } from '../../commandContext';
 import { withDocker } from '../../connections';
 import { volumeTarget } from './volumeTarget';
 
@@ -10,8 +10,9 @@ const documents = new Map<string, string>();
 let registered = false;
 
 /** Inspect: `docker volume inspect` of the volume, vDVS Status fields included, as a read-only JSON document. */
-export async function inspectVolume(services: Services, node?: unknown): Promise<vscode.TextDocument | undefined> {
-  const row = await volumeTarget(services, node, 'Volume to inspect', (r) => r.docker.length > 0);
+export async function inspectVolume(ctx: CommandContext, node?: unknown): Promise<vscode.TextDocument | undefined> {
+  const { services } = ctx;
+  const row = await volumeTarget(ctx, node, 'Volume to inspect', (r) => r.docker.length > 0);
   if (!row) return undefined;
   const entry = row.docker[0];
   if (!entry)

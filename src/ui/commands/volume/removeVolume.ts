@@ -1,16 +1,15 @@
 import * as vscode from 'vscode';
 import { UserError } from '../../../core/errors';
 import { removeVsphereVolume } from '../../../core/vdvs/inventory';
-import { Services } from '../../services';
+import { CommandContext } from '../../commandContext';
 import { volumesTree } from '../../trees/volumesView';
 import { withDocker } from '../../connections';
-import { Prompter } from '../../prompter';
-import { vscodePrompter } from '../../vscodePrompter';
 import { volumeTarget } from './volumeTarget';
 
 /** Remove: confirm (naming the VMDK that goes with it), refused with the containers named while in use. */
-export async function removeVolume(services: Services, node?: unknown, seam?: { prompter?: Prompter }): Promise<boolean> {
-  const row = await volumeTarget(services, node, 'Volume to remove', (r) => r.docker.length > 0);
+export async function removeVolume(ctx: CommandContext, node?: unknown): Promise<boolean> {
+  const { services, ui } = ctx;
+  const row = await volumeTarget(ctx, node, 'Volume to remove', (r) => r.docker.length > 0);
   if (!row) return false;
   const entry = row.docker[0];
   if (!entry)
@@ -27,7 +26,7 @@ export async function removeVolume(services: Services, node?: unknown, seam?: { 
     );
   }
   const detail = `This deletes the VMDK${row.vmdk ? ` ${row.vmdk.path}` : ''} and its data. It cannot be undone.`;
-  const choice = await (seam?.prompter ?? vscodePrompter).confirm(`Remove volume ${row.key} from ${entry.hostName}?`, detail, ['Remove']);
+  const choice = await ui.confirm(`Remove volume ${row.key} from ${entry.hostName}?`, detail, ['Remove']);
   if (choice !== 'Remove') return false;
   await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Removing ${row.key}…` }, () =>
     withDocker(services, entry.hostId, (conn) => removeVsphereVolume(conn, entry.name)),

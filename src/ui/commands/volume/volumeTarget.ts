@@ -1,13 +1,12 @@
-import * as vscode from 'vscode';
 import { UserError } from '../../../core/errors';
 import { VolumeRow } from '../../../core/vdvs/correlate';
 import { VolumeNode } from '../../trees/volumes/volumeNode';
-import { Services } from '../../services';
+import { CommandContext } from '../../commandContext';
 import { volumesTree } from '../../trees/volumesView';
 
 /** The volume a command acts on: the node it was run on, or one picked from the Volumes view's data. */
 export async function volumeTarget(
-  services: Services,
+  { services, ui }: CommandContext,
   node: unknown,
   placeholder: string,
   filter: (r: VolumeRow) => boolean = () => true,
@@ -22,9 +21,13 @@ export async function volumeTarget(
       'Add a Docker host with the vsphere plugin, or create a volume first.',
       'NO_VOLUMES',
     );
-  const pick = await vscode.window.showQuickPick(
-    rows.map((r) => ({ label: r.key, description: r.docker.map((d) => d.hostName).join(', ') || 'orphan VMDK', row: r })),
-    { placeHolder: placeholder },
-  );
-  return pick?.row;
+  const picked = await ui.pick({
+    id: 'volume',
+    title: placeholder,
+    step: 1,
+    totalSteps: 1,
+    placeholder,
+    items: rows.map((r) => ({ label: r.key, description: r.docker.map((d) => d.hostName).join(', ') || 'orphan VMDK', value: r })),
+  });
+  return typeof picked === 'object' ? picked : undefined;
 }

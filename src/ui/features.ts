@@ -1,0 +1,29 @@
+import * as vscode from 'vscode';
+import { commandRunner, CommandRunner } from './commands/registerCommands';
+import { createServices } from './services';
+import { registerBackupTasks } from './tasks/backupTaskProvider';
+import { TestApi, testApi } from './testApi';
+import { registerViews, ViewProviders, Views } from './trees/registerViews';
+import { registerWalkthroughState } from './walkthroughState';
+
+/** What the activation shell (src/extension.ts) reaches once it has loaded this bundle. */
+export interface Features {
+  readonly run: CommandRunner;
+  readonly providers: ViewProviders;
+  readonly tasks: vscode.TaskProvider;
+  readonly testApi: TestApi | undefined;
+}
+
+/**
+ * Everything the extension does, built on first use: the first command, the first paint of a view or
+ * the first task query loads dist/features.js and calls this once. The shell made the tree views
+ * already (VS Code needs them at activation), so the views here fill them.
+ */
+export function start(context: vscode.ExtensionContext, views: Views): Features {
+  const services = createServices(context);
+  const providers = registerViews(services, views);
+  const tasks = registerBackupTasks(services);
+  registerWalkthroughState(services);
+  services.log.info(`loaded (${(context.extension.packageJSON as { version: string }).version})`);
+  return { run: commandRunner(services), providers, tasks, testApi: testApi(services) };
+}
