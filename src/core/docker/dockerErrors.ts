@@ -24,7 +24,13 @@ export type DockerErrorCode =
   | 'VIB_MISSING'
   | 'ESX_HOSTD_DOWN'
   | 'NOT_FOUND'
-  | 'DOCKER_API';
+  | 'DOCKER_API'
+  | 'BAD_ENDPOINT'
+  | 'TIMEOUT';
+
+declare module '../errors' {
+  interface ErrorCodes extends Record<DockerErrorCode, true> {}
+}
 
 /** A docker failure with one of the codes above. */
 export class DockerError extends UserError {

@@ -8,6 +8,10 @@ export function sshFingerprint(keyBlob: Buffer): string {
 
 export type HostKeyErrorCode = 'HOST_KEY_UNKNOWN' | 'HOST_KEY_CHANGED';
 
+declare module '../errors' {
+  interface ErrorCodes extends Record<HostKeyErrorCode, true> {}
+}
+
 /** How the user pins a key for this kind of host, in words for the hints (ESXi: "Configure SSH…", Docker: add the host). */
 export interface PinAdvice {
   /** First contact: how to confirm and pin the offered key. */

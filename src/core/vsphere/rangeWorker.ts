@@ -5,7 +5,7 @@
  */
 import { closeSync, openSync } from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
-import { UserError } from '../errors';
+import { ErrorCode, UserError } from '../errors';
 import { FolderAccessSpec, folderUrl } from './datastoreFiles';
 import { DatastoreLocation } from './datastorePath';
 import { RangeConnection } from './rangeConnection';
@@ -21,7 +21,14 @@ export interface RangeJob {
 
 export type ToWorker = { fetch: { index: number; start: number; end: number } } | { stop: true };
 export type FromWorker =
-  { progress: number } | { done: number } | { error: { message: string; hint?: string; code?: string; user: boolean } };
+  | { progress: number }
+  | { done: number }
+  // a UserError keeps its typed code across the thread boundary; anything else brings its errno code, if any
+  | {
+      error:
+        | { message: string; hint?: string; code?: ErrorCode; user: true }
+        | { message: string; hint?: undefined; code?: string; user: false };
+    };
 
 /** Progress goes to the main thread once a MiB, not per write. */
 const PROGRESS_STEP = 1 << 20;
@@ -49,8 +56,12 @@ function serve(port: NonNullable<typeof parentPort>, job: RangeJob): void {
       post({ done: index });
     } catch (err) {
       if (signal.aborted) return;
-      const e = err as Error & { hint?: string; code?: string };
-      post({ error: { message: e.message, hint: e.hint, code: e.code, user: err instanceof UserError } });
+      post({
+        error:
+          err instanceof UserError
+            ? { message: err.message, hint: err.hint, code: err.code, user: true }
+            : { message: (err as Error).message, code: (err as NodeJS.ErrnoException).code, user: false },
+      });
     }
   };
 

@@ -92,10 +92,10 @@ async function downloadInRanges(job: RangeJob, options: FileDownloadOptions): Pr
       if (contiguous > before) options.onWritten?.(contiguous === blocks.length ? job.size : contiguous * BLOCK_BYTES);
       handOut(w);
     } else {
-      const { message, hint, code, user } = m.error;
+      const e = m.error;
       // the file is truncated for a single stream only while no part of it is complete (nor hashed)
-      if (code === 'RANGE_IGNORED' && contiguous === 0) stopAll(new RangesIgnored(message));
-      else stopAll(user ? new UserError(message, hint, code) : Object.assign(new Error(message), { code }));
+      if (e.user && e.code === 'RANGE_IGNORED' && contiguous === 0) stopAll(new RangesIgnored(e.message));
+      else stopAll(e.user ? new UserError(e.message, e.hint, e.code) : Object.assign(new Error(e.message), { code: e.code }));
     }
   };
 

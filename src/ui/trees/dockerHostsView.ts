@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
 import { DockerHostConfig } from '../../core/config';
 import { loadHostSnapshot } from '../../core/docker/hostSnapshot';
-import { errorMessage, UserError } from '../../core/errors';
+import { ErrorCode, errorMessage, UserError } from '../../core/errors';
 import { pluginAlias } from '../settings';
 import { perExtension, Services } from '../services';
 import { reachFromDockerHost } from '../walkthroughState';
@@ -25,6 +25,9 @@ interface HostEntry {
  * background (the row says "connecting…" meanwhile, never a blocked tree); its refresh owner reloads a
  * host on its `docker events` (debounced) and everything on the slow poll, while the view is visible.
  */
+/** The failures after which a host shows as unreachable (its error node) rather than as a failed read. */
+const UNREACHABLE = new Set<ErrorCode>(['DAEMON_UNREACHABLE', 'SSH_AUTH', 'SSH_REMOTE_DOCKER', 'TIMEOUT']);
+
 export class DockerHostsTree extends NodeTree<DockerNode> {
   private readonly entries = new Map<string, HostEntry>();
   readonly refresher: RefreshManager;
@@ -129,7 +132,7 @@ export class DockerHostsTree extends NodeTree<DockerNode> {
         entry.load = { state: 'failed', error: err };
         this.services.log.warn(`Docker Hosts: ${host.name}: ${errorMessage(err)}`);
         // A dead transport (ssh dropped, daemon restarted) is reopened on the next read.
-        if (err instanceof UserError && ['DAEMON_UNREACHABLE', 'SSH_AUTH', 'SSH_REMOTE_DOCKER', 'TIMEOUT'].includes(err.code ?? ''))
+        if (err instanceof UserError && err.code && UNREACHABLE.has(err.code))
           this.connections.drop(host.id);
       }
     } while (entry.again && this.entries.get(host.id) === entry);

@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
 import { EsxiHostConfig } from '../../../core/config';
-import { errorMessage, UserError } from '../../../core/errors';
+import { ErrorCode, errorMessage, UserError } from '../../../core/errors';
 import { VDVS_VIB_NAME } from '../../../core/esx/vibFile';
 import { readVibStatus, VibStatus } from '../../../core/esx/vibFlow';
 import { requestTimeoutMs, Services } from '../../services';
@@ -137,7 +137,7 @@ export function vibStatusNodes(parent: EsxiNode, host: EsxiHostConfig, status: V
   return [versionNode, serviceNode];
 }
 
-const SSH_SETUP_CODES = new Set([
+const SSH_SETUP_CODES = new Set<ErrorCode>([
   'HOST_KEY_CHANGED',
   'HOST_KEY_UNKNOWN',
   'AUTH_FAILED',
