@@ -24,6 +24,7 @@ export function start(context: vscode.ExtensionContext, views: Views): Features 
   const providers = registerViews(services, views);
   const tasks = registerBackupTasks(services);
   registerWalkthroughState(services);
-  services.log.info(`loaded (${(context.extension.packageJSON as { version: string }).version})`);
+  // the shell activated without loading anything: this is when the extension's code arrives
+  services.log.info(`activated (${(context.extension.packageJSON as { version: string }).version}): features loaded on first use`);
   return { run: commandRunner(services), providers, tasks, testApi: testApi(services) };
 }

@@ -44,7 +44,12 @@ export interface Prompter {
   /** A notification (not modal): an outcome or a failure; resolves with the action clicked, if any. */
   notify(level: 'info' | 'warning' | 'error', message: string, ...actions: string[]): Promise<string | undefined>;
   /** A file to read (a VIB bundle, a private key); undefined when cancelled. */
-  openFile(options: { title: string; filters?: Record<string, string[]>; defaultPath?: string }): Promise<string | undefined>;
+  openFile(options: {
+    title: string;
+    openLabel: string;
+    filters?: Record<string, string[]>;
+    defaultPath?: string;
+  }): Promise<string | undefined>;
 }
 
 /** The questions a wizard asks (pick, input, confirm): what a test of a wizard alone answers. */

@@ -91,9 +91,10 @@ export const vscodePrompter: Prompter = {
     }[level];
     return show(message, ...actions);
   },
-  async openFile({ title, filters, defaultPath }) {
+  async openFile({ title, openLabel, filters, defaultPath }) {
     const picked = await vscode.window.showOpenDialog({
       title,
+      openLabel,
       filters,
       canSelectMany: false,
       defaultUri: defaultPath ? vscode.Uri.file(defaultPath) : undefined,

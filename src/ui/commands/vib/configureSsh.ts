@@ -152,7 +152,7 @@ async function pickAuth(
 }
 
 async function pickKey(ui: Prompter, suggested: string | undefined): Promise<string> {
-  const picked = await ui.openFile({ title: 'SSH private key', defaultPath: suggested });
+  const picked = await ui.openFile({ title: 'SSH private key', openLabel: 'Use Key', defaultPath: suggested });
   if (!picked) throw new CancelledError('SSH setup');
   return picked;
 }

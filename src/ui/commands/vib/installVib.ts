@@ -69,6 +69,7 @@ async function offerSshSetup(ctx: CommandContext, host: EsxiHostConfig): Promise
 async function pickVibFile(ui: Prompter): Promise<string> {
   const picked = await ui.openFile({
     title: 'vDVS VIB or offline bundle',
+    openLabel: 'Read VIB',
     filters: { 'VIB or offline bundle': ['vib', 'zip'], 'All files': ['*'] },
   });
   if (!picked) throw new CancelledError('Picking the VIB');
