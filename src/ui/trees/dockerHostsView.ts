@@ -132,8 +132,7 @@ export class DockerHostsTree extends NodeTree<DockerNode> {
         entry.load = { state: 'failed', error: err };
         this.services.log.warn(`Docker Hosts: ${host.name}: ${errorMessage(err)}`);
         // A dead transport (ssh dropped, daemon restarted) is reopened on the next read.
-        if (err instanceof UserError && err.code && UNREACHABLE.has(err.code))
-          this.connections.drop(host.id);
+        if (err instanceof UserError && err.code && UNREACHABLE.has(err.code)) this.connections.drop(host.id);
       }
     } while (entry.again && this.entries.get(host.id) === entry);
     if (this.entries.get(host.id) === entry) this.changed.fire(entry.node);
