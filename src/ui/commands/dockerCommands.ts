@@ -13,7 +13,7 @@ import { upgradePlugin } from './docker/upgradePlugin';
 
 /**
  * The commands of the Docker Hosts view. Each takes the tree node (if any) and, last, an optional
- * DockerSeam ({ prompter, hostId }) so tests and automation can answer the dialogs.
+ * input ({ prompter, hostId }, see ui/commandArgs.ts) so tests and automation can answer the dialogs.
  */
 export const DOCKER_COMMANDS: CommandTable = {
   'vdvs.docker.addHost': addHost,
