@@ -3,7 +3,6 @@ import { Prompter } from './prompter';
 import { Services } from './services';
 import { vscodePrompter } from './vscodePrompter';
 
-export { decodeArgs } from './commandArgs';
 export type { CommandInput } from './commandArgs';
 
 /** What every command handler gets first; the tree node it ran on (if any) comes second. */

@@ -1,7 +1,8 @@
 import * as vscode from 'vscode';
 import { CancelledError } from '../../core/abort';
 import { errorMessage, UserError } from '../../core/errors';
-import { commandContext, decodeArgs } from '../commandContext';
+import { decodeArgs } from '../commandArgs';
+import { commandContext } from '../commandContext';
 import { Services } from '../services';
 import { BACKUP_COMMANDS } from './backupCommands';
 import { CommandTable, Handler } from './commandTable';
@@ -35,7 +36,7 @@ export function commandRunner(services: Services): CommandRunner {
   };
 }
 
-/** The command ids that have a handler (a unit test holds them equal to package.json's commands). */
+/** The command ids that have a handler (the in-editor activation test holds them equal to package.json's commands). */
 export const COMMAND_IDS: readonly string[] = Object.keys(COMMANDS);
 
 /**

@@ -16,7 +16,7 @@ import { withBackupProgress } from './withReporter';
  * Restore: pick a backup, a Docker host (the one it came from by default), then a new volume (named
  * after the backed-up one) or an existing one; a new volume is shown (driver, options or disk
  * files) and created only once confirmed; a non-empty target needs an explicit modal confirmation.
- * The last argument may be a seam (`{ prompter, hostId }`) that answers instead of the dialogs.
+ * A caller's input (`{ prompter, hostId }`) may answer instead of the dialogs.
  * Resolves with the volume restored into.
  */
 export async function restoreBackupCommand(ctx: CommandContext, target?: unknown): Promise<string | undefined> {

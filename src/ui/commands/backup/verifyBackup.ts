@@ -8,7 +8,7 @@ import { withBackupProgress } from './withReporter';
 
 /**
  * Verify: recompute every hash of a backup and report each mismatch, missing or extra file (each in
- * the log, all in the error shown). The last argument may be a seam (`{ prompter }`) answering the
+ * the log, all in the error shown). A caller's input (`{ prompter }`) may answer the
  * pick. Resolves with the report of an intact backup.
  */
 export async function verifyBackupCommand({ services, ui }: CommandContext, target?: unknown): Promise<VerifyReport | undefined> {

@@ -21,9 +21,8 @@ export async function removeHost(ctx: CommandContext, node?: DockerTargetNode): 
 }
 
 /** "Refresh": the node's host, or every host. */
-export async function refresh(ctx: CommandContext, node?: DockerTargetNode): Promise<void> {
-  const { services } = ctx;
-  await dockerHostsTree(services).refresher.refresh((node as DockerNode | undefined)?.host.id);
+export async function refresh({ services }: CommandContext, node?: DockerNode): Promise<void> {
+  await dockerHostsTree(services).refresher.refresh(node?.host.id);
 }
 
 /** The "all volume drivers" toggle of the view title. */

@@ -18,13 +18,12 @@ interface ImportInput extends CommandInput {
 
 /**
  * "Import Docker Contexts": the docker CLI's contexts (~/.docker/contexts, or $DOCKER_CONFIG) as
- * hosts; ssh ones get their host key confirmed and pinned. `seam.names` picks without the dialog.
+ * hosts; ssh ones get their host key confirmed and pinned. `input.names` picks without the dialog.
  * Resolves with the hosts added.
  */
 export async function importContexts(ctx: CommandContext<ImportInput>): Promise<DockerHostConfig[]> {
-  const { services } = ctx;
-  const seam = ctx.input;
-  const scan = await scanDockerContexts(seam.configDir ?? dockerConfigDir(process.env, homedir()));
+  const { services, input } = ctx;
+  const scan = await scanDockerContexts(input.configDir ?? dockerConfigDir(process.env, homedir()));
   for (const s of scan.skipped) services.log.warn(`Import Docker Contexts: skipped ${s.name}: ${s.reason}`);
   const known = new Set(
     services.hosts
@@ -41,7 +40,7 @@ export async function importContexts(ctx: CommandContext<ImportInput>): Promise<
     );
   }
   const picked =
-    seam.names ??
+    input.names ??
     (
       await vscode.window.showQuickPick(
         candidates.map((c) => ({

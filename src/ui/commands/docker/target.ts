@@ -13,7 +13,7 @@ export interface DockerTargetNode {
   host?: DockerHostConfig;
 }
 
-/** The host a command acts on: the node's, the seam's, or one the user picks. */
+/** The host a command acts on: the node's, the input's `hostId`, or one the user picks. */
 export async function targetHost(
   { services, ui, input }: CommandContext,
   node: DockerTargetNode | undefined,
