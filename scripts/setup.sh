@@ -11,6 +11,7 @@ APT_PACKAGES=(
   openssh-server openssh-client busybox-static  # the lab's ESXi shell
   e2fsprogs binutils curl jq psmisc iproute2 util-linux  # ext4 images, VIB (ar) files, test CLIs
   xfsprogs                        # the lab's datastores: XFS images with reflinks (ESXi-like snapshots)
+  restic rclone                   # restic repositories as backup destinations; rclone serves the lab's REST repository
   chromium ripgrep libkrb5-dev build-essential python3    # code-server and the UI tests
 )
 missing=()

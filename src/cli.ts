@@ -2,13 +2,18 @@ import { parseArgs } from 'node:util';
 import { CancelledError } from './core/abort';
 import { CliConfig, loadCliConfig, loadCliSecrets } from './core/backup/cliConfig';
 import { TOOL } from './core/backup/tool';
-import { listAllBackups } from './core/backup/layout';
+import { repositoryOfRef, RepositoryOf, storeOfJob } from './core/backup/backupStores';
+import { FolderStore } from './core/backup/folderStore';
+import { displayUrl } from './core/backup/restic/resticCli';
+import { resticRepository } from './core/backup/restic/repositorySecrets';
+import { ResticStore } from './core/backup/restic/resticStore';
+import { BackupStore } from './core/backup/store';
 import { MANIFEST_FILE } from './core/backup/manifest';
 import { formatBytes, formatProgress, Progress } from './core/backup/progress';
 import { Reporter } from './core/backup/reporter';
 import { describePlan, restoreBackup, RestorePlan } from './core/backup/restore';
 import { recoverJob, runBackupJob, summaryLines } from './core/backup/runJob';
-import { describeProblem, verifyBackup } from './core/backup/verify';
+import { describeProblem } from './core/backup/verify';
 import { DockerConnection } from './core/docker/connection';
 import { pluginAliasOf } from './core/docker/plugin';
 import { errorMessage, UserError } from './core/errors';
@@ -21,16 +26,20 @@ Commands:
   backup  --config FILE [--job NAME]...        run the config's backup jobs (all, or the named ones)
   recover --config FILE [--job NAME]...        after a crash: start again the containers a dead run stopped,
                                                remove its helper containers, leftovers, lock and snapshots
-  restore --config FILE --backup DIR --volume NAME [--docker-host NAME] [--existing [--overwrite]] [--esxi-host NAME] [--yes]
+  restore --config FILE --backup BACKUP --volume NAME [--docker-host NAME] [--existing [--overwrite]] [--esxi-host NAME] [--yes]
                                                restore a backup into a new volume (default) or an existing one;
                                                a new volume is shown first and created only with --yes
-  verify  DIR...                               recompute every hash of the given backups
-  ls      --config FILE | --destination DIR    list backups (and leftovers of interrupted runs, damaged backups)
+  verify  BACKUP...                            recompute every hash of the given backups (a repository's: restic check too)
+  ls      --config FILE | --destination DIR | --repository URL
+                                               list backups (and leftovers of interrupted runs, damaged backups)
+  BACKUP is a backup folder, or REPOSITORY#HOST/VOLUME/KEY for one in a restic repository (as vdvs ls prints it)
   --version, --help
 
 Options:
-  --secrets FILE   (mode 600) JSON {"esxiHosts": {"<name>": {"password": "…"}}, "dockerHosts": {"<name>": {"sshPassphrase": "…"}}}
-  Environment:     VDVS_ESXI_PASSWORD_<HOST>, VDVS_SSH_PASSPHRASE_<HOST> (host name upper-cased, other characters as _)
+  --secrets FILE   (mode 600) JSON {"esxiHosts": {"<name>": {"password": "…"}}, "dockerHosts": {"<name>": {"sshPassphrase": "…"}},
+                   "repositories": {"<url>": {"password": "…", "restUser": "…", "restPassword": "…", "env": {"AWS_ACCESS_KEY_ID": "…"}}}}
+  Environment:     VDVS_ESXI_PASSWORD_<HOST>, VDVS_SSH_PASSPHRASE_<HOST> (host name upper-cased, other characters as _);
+                   RESTIC_PASSWORD for a repository the secrets file does not name
   --quiet          only warnings, errors and the summary
 
 Exit status: 0 success, 1 failure (a message says why), 2 bad usage, 130 interrupted.
@@ -48,6 +57,7 @@ const OPTIONS = {
   overwrite: { type: 'boolean' },
   yes: { type: 'boolean' },
   destination: { type: 'string' },
+  repository: { type: 'string' },
   quiet: { type: 'boolean' },
   help: { type: 'boolean' },
   version: { type: 'boolean' },
@@ -94,7 +104,8 @@ async function main(argv: string[], signal: AbortSignal): Promise<number> {
         const conn = await dockerConnection(config, job.dockerHost, secrets);
         const session = lazySession(config, job.esxiHost ?? conn.host.esxiHostId, secrets);
         try {
-          const jobCtx = { conn, vsphere: session.get, vmName: conn.host.vmName, signal, reporter };
+          const store = await storeOfJob(job, repositories(config, secrets));
+          const jobCtx = { conn, store, vsphere: session.get, vmName: conn.host.vmName, signal, reporter };
           if (command === 'recover') {
             await recoverJob(job, jobCtx);
             process.stdout.write(`Recovered job ${job.name}.\n`);
@@ -118,6 +129,7 @@ async function main(argv: string[], signal: AbortSignal): Promise<number> {
       const config = await loadCliConfig(need(values.config, '--config'));
       const secrets = await loadCliSecrets(values.secrets, process.env);
       const backupDir = need(values.backup, '--backup');
+      const backup = await openBackup(backupDir, config, secrets, values.repository, signal);
       const hostName =
         values['docker-host'] ?? (config.dockerHosts.length === 1 ? config.dockerHosts[0].name : need(undefined, '--docker-host'));
       if (values.overwrite && !values.existing) throw new UsageError('--overwrite only applies with --existing');
@@ -135,7 +147,7 @@ async function main(argv: string[], signal: AbortSignal): Promise<number> {
         };
         await restoreBackup({
           conn,
-          backupDir,
+          backup,
           volume: need(values.volume, '--volume'),
           target: values.existing ? 'existing' : 'new',
           allowNonEmpty: !!values.overwrite,
@@ -153,22 +165,36 @@ async function main(argv: string[], signal: AbortSignal): Promise<number> {
       return 0;
     }
     case 'verify': {
-      if (!rest.length) throw new UsageError('verify needs one or more backup folders');
+      if (!rest.length) throw new UsageError('verify needs one or more backups (folders, or REPOSITORY#… as vdvs ls prints them)');
+      const config = values.config ? await loadCliConfig(values.config) : undefined;
+      const secrets = await loadCliSecrets(values.secrets, process.env);
       let ok = true;
-      for (const dir of rest) {
-        const report = await verifyBackup(dir, { signal, onProgress: (p) => reporter.progress(p) });
-        if (report.ok) process.stdout.write(`ok     ${dir}: ${report.checked} file(s), ${formatBytes(report.bytes)}\n`);
-        for (const p of report.problems) process.stdout.write(`${dir}: error: ${describeProblem(p)}\n`);
+      for (const ref of rest) {
+        const backup = await openBackup(ref, config, secrets, values.repository, signal);
+        const report = await backup.verify({ signal, onProgress: (p) => reporter.progress(p) });
+        if (report.ok) process.stdout.write(`ok     ${ref}: ${report.checked} file(s), ${formatBytes(report.bytes)}\n`);
+        for (const p of report.problems) process.stdout.write(`${ref}: error: ${describeProblem(p)}\n`);
         ok &&= report.ok;
       }
       return ok ? 0 : 1;
     }
     case 'ls': {
-      const destinations = values.destination
-        ? [values.destination]
-        : [...new Set((await loadCliConfig(need(values.config, '--config or --destination'))).jobs.map((j) => j.destination))];
-      for (const destination of destinations) {
-        const volumes = await listAllBackups(destination);
+      const secrets = await loadCliSecrets(values.secrets, process.env);
+      const config =
+        values.destination || values.repository
+          ? undefined
+          : await loadCliConfig(need(values.config, '--config, --destination or --repository'));
+      const stores: BackupStore[] = values.destination
+        ? [new FolderStore(values.destination)]
+        : values.repository
+          ? [new ResticStore(await repositories(config, secrets)(values.repository))]
+          : await Promise.all(
+              [...new Map(config!.jobs.map((j) => [j.repository ?? `folder:${j.destination}`, j])).values()].map((j) =>
+                storeOfJob(j, repositories(config, secrets)),
+              ),
+            );
+      for (const store of stores) {
+        const volumes = await store.listAll();
         for (const v of volumes) {
           process.stdout.write(`${v.dockerHost}/${v.volume}\n`);
           for (const b of v.backups)
@@ -179,13 +205,38 @@ async function main(argv: string[], signal: AbortSignal): Promise<number> {
           for (const d of v.damaged) process.stdout.write(`  damaged  ${d.dir}: ${d.reason}\n`);
           for (const dir of v.ignored) process.stdout.write(`  ignored  ${dir}: not a vdvs backup (no ${MANIFEST_FILE})\n`);
         }
-        if (!volumes.some((v) => v.backups.length)) process.stdout.write(`no backups in ${destination}\n`);
+        if (!volumes.some((v) => v.backups.length)) process.stdout.write(`no backups in ${store.label}\n`);
       }
       return 0;
     }
     default:
       throw new UsageError(`unknown command '${command}'`);
   }
+}
+
+type Secrets = Awaited<ReturnType<typeof loadCliSecrets>>;
+
+/** Repositories as restic is given them: the secrets file's (or RESTIC_PASSWORD), the config's resticPath. */
+function repositories(config: CliConfig | undefined, secrets: Secrets): RepositoryOf {
+  return async (url, options) =>
+    resticRepository(url, secrets.repository(url), {
+      ...(options ? { options } : {}),
+      ...(config?.resticPath ? { program: config.resticPath } : {}),
+    });
+}
+
+/**
+ * A backup named as vdvs ls prints it: a folder, or REPOSITORY#HOST/VOLUME/KEY. The repository part
+ * is as shown (a REST password masked): the config's job with that repository gives the real one.
+ */
+async function openBackup(ref: string, config: CliConfig | undefined, secrets: Secrets, given: string | undefined, signal: AbortSignal) {
+  const shown = repositoryOfRef(ref);
+  if (!shown) return new FolderStore(ref).open(ref);
+  const job = config?.jobs.find((j) => j.repository && displayUrl(j.repository) === shown);
+  const url = given ?? job?.repository ?? shown;
+  const store = new ResticStore(await repositories(config, secrets)(url, job?.resticOptions));
+  signal.throwIfAborted();
+  return store.open(ref);
 }
 
 function need(value: string | undefined, option: string): string {

@@ -54,3 +54,9 @@ export interface Prompter {
 
 /** The questions a wizard asks (pick, input, confirm): what a test of a wizard alone answers. */
 export type Questions = Pick<Prompter, 'pick' | 'input' | 'confirm'>;
+
+/** The answer of a single question (no Back button), or undefined when cancelled. */
+export async function answered<T>(answer: Promise<Answer<T>>): Promise<T | undefined> {
+  const value = await answer;
+  return value === BACK ? undefined : value;
+}

@@ -3,6 +3,7 @@ import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { CancelledError } from '../../src/core/abort';
+import { openFolderBackup } from '../../src/core/backup/folderStore';
 import { HELPER_LABEL } from '../../src/core/backup/dockerHelper';
 import { listBackups } from '../../src/core/backup/layout';
 import { SILENT } from '../../src/core/backup/reporter';
@@ -73,14 +74,14 @@ describe('backups on the lab', { timeout: 600_000 }, () => {
 
     const restored = `${tag}-arch-r`;
     volumes.push(restored);
-    await restoreBackup({ conn, backupDir: entry.dir, volume: restored, target: 'new', reporter: SILENT });
+    await restoreBackup({ conn, backup: await openFolderBackup(entry.dir), volume: restored, target: 'new', reporter: SILENT });
     assert.deepEqual(await volumeFileHashes(conn, restored), before);
     const inspect = JSON.parse(await docker('volume', 'inspect', restored))[0];
     assert.equal(inspect.Driver, 'vsphere:latest');
     assert.equal(inspect.Options.size, '64mb', 'created with the backed-up volume options');
 
     await assert.rejects(
-      restoreBackup({ conn, backupDir: entry.dir, volume: restored, target: 'new', reporter: SILENT }),
+      restoreBackup({ conn, backup: await openFolderBackup(entry.dir), volume: restored, target: 'new', reporter: SILENT }),
       /already exists/,
     );
     // non-empty: a changed file and one of its own
@@ -98,7 +99,7 @@ describe('backups on the lab', { timeout: 600_000 }, () => {
     );
     const changed = await volumeFileHashes(conn, restored);
     await assert.rejects(
-      restoreBackup({ conn, backupDir: entry.dir, volume: restored, target: 'existing', reporter: SILENT }),
+      restoreBackup({ conn, backup: await openFolderBackup(entry.dir), volume: restored, target: 'existing', reporter: SILENT }),
       (e: unknown) =>
         e instanceof UserError &&
         e.code === 'VOLUME_NOT_EMPTY' &&
@@ -106,14 +107,21 @@ describe('backups on the lab', { timeout: 600_000 }, () => {
         /--overwrite/.test(e.hint ?? ''),
     );
     assert.deepEqual(await volumeFileHashes(conn, restored), changed, 'a refused restore changes nothing');
-    await restoreBackup({ conn, backupDir: entry.dir, volume: restored, target: 'existing', allowNonEmpty: true, reporter: SILENT });
+    await restoreBackup({
+      conn,
+      backup: await openFolderBackup(entry.dir),
+      volume: restored,
+      target: 'existing',
+      allowNonEmpty: true,
+      reporter: SILENT,
+    });
     // archive mode writes the backup over the volume: its files are back, the extra one stays
     const own = [...changed].find(([path]) => path.endsWith('own.txt'));
     assert.ok(own, [...changed.keys()].join(', '));
     assert.deepEqual(await volumeFileHashes(conn, restored), new Map([...before, own]));
 
     const empty = await newVolume('arch-e');
-    await restoreBackup({ conn, backupDir: entry.dir, volume: empty, target: 'existing', reporter: SILENT });
+    await restoreBackup({ conn, backup: await openFolderBackup(entry.dir), volume: empty, target: 'existing', reporter: SILENT });
     assert.deepEqual(await volumeFileHashes(conn, empty), before);
   });
 
@@ -182,7 +190,7 @@ describe('backups on the lab', { timeout: 600_000 }, () => {
     assert.match(r.out, /volume\.tar: sha256 mismatch/);
     assert.match(r.out, new RegExp(`ok +${backups[1].dir.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`));
     await assert.rejects(
-      restoreBackup({ conn, backupDir: backups[0].dir, volume: `${tag}-never`, target: 'new', reporter: SILENT }),
+      restoreBackup({ conn, backup: await openFolderBackup(backups[0].dir), volume: `${tag}-never`, target: 'new', reporter: SILENT }),
       /damaged/,
     );
   });

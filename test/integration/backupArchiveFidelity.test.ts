@@ -5,6 +5,7 @@ import { createReadStream, promises as fs } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { after, before, describe, it } from 'node:test';
+import { openFolderBackup } from '../../src/core/backup/folderStore';
 import { listBackups } from '../../src/core/backup/layout';
 import { ArchiveSource } from '../../src/core/backup/manifest';
 import { SILENT } from '../../src/core/backup/reporter';
@@ -116,7 +117,13 @@ describe('archive backups keep what the volume holds, and fail loudly when they 
       const target = await newVolume('idle-r');
       const c = await through('archive-put');
       await assert.rejects(
-        restoreBackup({ conn: c, backupDir: summary.results[0].entry!.dir, volume: target, target: 'existing', reporter: SILENT }),
+        restoreBackup({
+          conn: c,
+          backup: await openFolderBackup(summary.results[0].entry!.dir),
+          volume: target,
+          target: 'existing',
+          reporter: SILENT,
+        }),
         (e: unknown) =>
           e instanceof UserError && e.code === 'TIMEOUT' && e.message.includes(HOST) && e.message.includes(`volume ${target}`),
       );
@@ -261,7 +268,13 @@ describe('archive backups keep what the volume holds, and fail loudly when they 
       assert.equal(summary.ok, true, JSON.stringify(summary.results));
       const restored = `${tag}-links-r`;
       volumes.push(restored);
-      await restoreBackup({ conn, backupDir: summary.results[0].entry!.dir, volume: restored, target: 'new', reporter: SILENT });
+      await restoreBackup({
+        conn,
+        backup: await openFolderBackup(summary.results[0].entry!.dir),
+        volume: restored,
+        target: 'new',
+        reporter: SILENT,
+      });
       assert.deepEqual(await volumeFileHashes(conn, restored), before);
       assert.equal(await stat(restored), statBefore);
     });
@@ -276,7 +289,13 @@ describe('archive backups keep what the volume holds, and fail loudly when they 
       assert.equal(summary.ok, true, JSON.stringify(summary.results));
       const small = await newVolume('small', '8mb');
       await assert.rejects(
-        restoreBackup({ conn, backupDir: summary.results[0].entry!.dir, volume: small, target: 'existing', reporter: SILENT }),
+        restoreBackup({
+          conn,
+          backup: await openFolderBackup(summary.results[0].entry!.dir),
+          volume: small,
+          target: 'existing',
+          reporter: SILENT,
+        }),
         (e: unknown) => {
           const message = (e as Error).message;
           assert.match(message, new RegExp(`volume ${small}`), message);
@@ -341,7 +360,7 @@ describe('archive backups keep what the volume holds, and fail loudly when they 
 
       const restored = `${tag}-sparse-r`;
       volumes.push(restored);
-      await restoreBackup({ conn, backupDir: entry.dir, volume: restored, target: 'new', reporter: SILENT });
+      await restoreBackup({ conn, backup: await openFolderBackup(entry.dir), volume: restored, target: 'new', reporter: SILENT });
       assert.deepEqual(await volumeFileHashes(conn, restored), before);
       const [size2, blocks2, blockSize2, ...meta2] = await facts(restored);
       assert.equal(size2, size);

@@ -3,6 +3,7 @@ import { promises as fs } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { openFolderBackup } from '../../src/core/backup/folderStore';
 import { HELPER_LABEL, HELPER_RUN_LABEL } from '../../src/core/backup/dockerHelper';
 import { BackupJob } from '../../src/core/backup/job';
 import { listBackups } from '../../src/core/backup/layout';
@@ -327,7 +328,14 @@ describe('concurrent runs, crashes and retention on the lab', { timeout: 600_000
     assert.deepEqual((s.results[0].entry!.manifest.source as { stoppedContainers: string[] }).stoppedContainers, [c]);
     assert.equal(await running(c), true);
     await assert.rejects(
-      restoreBackup({ conn, backupDir: s.results[0].entry!.dir, volume: vol, target: 'existing', allowNonEmpty: true, reporter: SILENT }),
+      restoreBackup({
+        conn,
+        backup: await openFolderBackup(s.results[0].entry!.dir),
+        volume: vol,
+        target: 'existing',
+        allowNonEmpty: true,
+        reporter: SILENT,
+      }),
       (e: unknown) => e instanceof UserError && e.code === 'VOLUME_IN_USE' && e.message.includes(c),
     );
   });

@@ -5,6 +5,7 @@ import { closeSync, openSync, readSync, statSync, writeSync, promises as fs } fr
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { openFolderBackup } from '../../src/core/backup/folderStore';
 import { BackupEntry } from '../../src/core/backup/layout';
 import { Manifest, MANIFEST_FILE } from '../../src/core/backup/manifest';
 import { Reporter, SILENT } from '../../src/core/backup/reporter';
@@ -44,8 +45,8 @@ describe('restore of forged and failing backups on the lab', { timeout: 600_000 
     return name;
   };
   const vsphere = () => Promise.resolve(suite.session);
-  const restore = (req: Partial<RestoreRequest> & Pick<RestoreRequest, 'backupDir' | 'volume'>) =>
-    restoreBackup({ conn: suite.conn, target: 'new', reporter: SILENT, vsphere, ...req });
+  const restore = async ({ backupDir, ...req }: Partial<RestoreRequest> & Pick<RestoreRequest, 'volume'> & { backupDir: string }) =>
+    restoreBackup({ conn: suite.conn, target: 'new', reporter: SILENT, vsphere, backup: await openFolderBackup(backupDir), ...req });
 
   /** A copy of a backup with its manifest changed by `edit`, and files replaced; the manifest's hashes follow the new files. */
   async function forge(entry: BackupEntry, name: string, edit: (m: Manifest) => void, files: Record<string, Buffer> = {}): Promise<string> {

@@ -8,25 +8,25 @@ import { pluginAliasOf } from '../docker/plugin';
 import { UserError } from '../errors';
 import { IdleWatchedStream } from '../idleStream';
 import { MOUNT_POINT, requireVolume, StopJournal, volumeInventory, volumeUsage, withContainersStopped, withHelper } from './dockerHelper';
-import { HashCounter, openRegularFile } from './hashing';
+import { HashCounter } from './hashing';
 import { BackupHooks, withHooks } from './hooks';
 import { BackupEntry } from './layout';
-import { ArchiveSource, Compression, Manifest, ManifestFile } from './manifest';
+import { ArchiveSource, Compression, ManifestFile } from './manifest';
 import { createOutsideLinks, OutsideLinkFilter } from './outsideLinks';
-import { PartialBackup } from './partialBackup';
 import { fillSparseFiles, SparseStager, SparseWriter } from './sparseTar';
 import { ProgressMeter } from './progress';
 import { Reporter } from './reporter';
 import { RunOwner } from './runOwner';
+import { BackupStore, StoredBackup } from './store';
 import { checkTarComplete, TarCounter } from './tarInventory';
 import { loadTarStream } from './tarRepack';
 
 export interface ArchiveBackupRequest {
   conn: DockerConnection;
   volume: string;
-  /** The folder the backups of this volume go to (default: its name). */
+  /** The name the backups of this volume are kept under (default: its name). */
   folder?: string;
-  destination: string;
+  store: BackupStore;
   helperImage: string;
   compression: Compression;
   stopContainers: boolean;
@@ -53,7 +53,7 @@ export async function backupArchive(req: ArchiveBackupRequest): Promise<BackupEn
   const facts = await requireVolume(conn, volume, { signal });
   const startedAt = new Date();
   const run = async (stoppedContainers: string[]) => {
-    const partial = await PartialBackup.begin(req.destination, conn.host.name, req.folder ?? volume, req.owner, startedAt);
+    const partial = await req.store.begin(conn.host.name, req.folder ?? volume, 'archive', req.owner, startedAt);
     try {
       reporter.step(`Mounting ${volume} read-only in a helper container (${req.helperImage})`);
       return await withHelper(conn, req.helperImage, volume, true, { signal, owner: req.owner }, async (helper) => {
@@ -70,7 +70,7 @@ export async function backupArchive(req: ArchiveBackupRequest): Promise<BackupEn
         const tarStream = await loadTarStream();
         const inTar = new TarCounter(tarStream);
         // sparse files are stored without their holes (PAX sparse entries), spooled next to the archive
-        const holes = sparseFiles.size ? [new SparseWriter(tarStream, sparseFiles, join(partial.dir, '.sparse-spool'))] : [];
+        const holes = sparseFiles.size ? [new SparseWriter(tarStream, sparseFiles, join(await partial.spoolDir(), '.sparse-spool'))] : [];
         await partial.addStream(name, 'archive', tar, {
           signal,
           transforms: [inTar, ...holes, counter, ...(req.compression === 'gzip' ? [createGzip()] : [])],
@@ -102,8 +102,7 @@ export async function backupArchive(req: ArchiveBackupRequest): Promise<BackupEn
 
 export interface ArchiveRestoreRequest {
   conn: DockerConnection;
-  backupDir: string;
-  manifest: Manifest;
+  backup: StoredBackup;
   /** The volume to restore into (it exists: created or checked by the caller). */
   volume: string;
   helperImage: string;
@@ -113,11 +112,11 @@ export interface ArchiveRestoreRequest {
 
 /** Streams `volume.tar[.gz]` into the volume through a helper container (putArchive), hashing it on the way. */
 export async function restoreArchive(req: ArchiveRestoreRequest): Promise<void> {
-  const { conn, reporter } = req;
-  const source = req.manifest.source as ArchiveSource;
-  const archive = req.manifest.files.find((f) => f.role === 'archive');
+  const { conn, reporter, backup } = req;
+  const source = backup.manifest.source as ArchiveSource;
+  const archive = backup.manifest.files.find((f) => f.role === 'archive');
   if (!archive)
-    throw new UserError(`The backup in ${req.backupDir} lists no archive file.`, 'The manifest is damaged: restore another backup.');
+    throw new UserError(`The backup in ${backup.where} lists no archive file.`, 'The manifest is damaged: restore another backup.');
   await withHelper(conn, req.helperImage, req.volume, false, { signal: req.signal }, async (helper) => {
     reporter.step(`Extracting ${archive.name} into ${req.volume}`);
     const meter = new ProgressMeter('Restore', (p) => reporter.progress(p), archive.size);
@@ -129,7 +128,7 @@ export async function restoreArchive(req: ArchiveRestoreRequest): Promise<void> 
       conn,
       helper,
       req.volume,
-      join(req.backupDir, archive.name),
+      () => backup.read(archive, req.signal),
       [counter, ...(source.compression === 'gzip' ? [createGunzip()] : []), sparse, links],
       req.signal,
     );
@@ -147,7 +146,7 @@ async function putArchive(
   conn: DockerConnection,
   helper: string,
   volume: string,
-  file: string,
+  open: () => Promise<NodeJS.ReadableStream>,
   transforms: NodeJS.ReadWriteStream[],
   outer?: AbortSignal,
 ): Promise<void> {
@@ -170,7 +169,7 @@ async function putArchive(
       return timedOut;
     },
   );
-  const feeding = pipeline([await openRegularFile(file), ...transforms, body], { signal });
+  const feeding = pipeline([await open(), ...transforms, body], { signal });
   // A daemon that refuses the tar stops reading it: end the feeding side too instead of waiting forever.
   const uploading = conn.docker
     .getContainer(helper)

@@ -3,6 +3,7 @@ import { DockerHostConfig, EsxiHostConfig } from '../config';
 import { DEFAULT_PLUGIN_ALIAS } from '../docker/plugin';
 import { UserError } from '../errors';
 import { BackupJob, checkJob, JOB_KEYS, unknownKeys } from './job';
+import { checkRepositorySecrets, RepositorySecrets } from './restic/repositorySecrets';
 
 /**
  * The `vdvs` CLI's JSON config: hosts and jobs, never secrets. Secrets come from a file the user
@@ -16,6 +17,8 @@ export interface CliConfig {
   caBundlePath?: string;
   /** The alias of the vsphere plugin on Docker hosts that name none (default `vsphere`). */
   pluginAlias: string;
+  /** The restic program for jobs with a repository (default `restic` on PATH). */
+  resticPath?: string;
 }
 
 /** A Docker host of the config: the extension's fields, and the alias of its vDVS plugin (its own `pluginAlias`, else the config's). */
@@ -26,13 +29,14 @@ export interface CliDockerHost extends DockerHostConfig {
 export interface CliSecrets {
   esxiPassword(host: EsxiHostConfig): string;
   sshPassphrase(host: DockerHostConfig): string | undefined;
+  repository(url: string): RepositorySecrets;
 }
 
 const SECRET_KEYS = /^(password|passphrase|secret|token|sshPassphrase)$/i;
 
 /** The keys the config accepts at each level; anything else is refused by name (a typo must not be ignored). */
 export const CONFIG_KEYS = {
-  top: ['dockerHosts', 'esxiHosts', 'jobs', 'requestTimeoutSeconds', 'caBundlePath', 'pluginAlias'],
+  top: ['dockerHosts', 'esxiHosts', 'jobs', 'requestTimeoutSeconds', 'caBundlePath', 'pluginAlias', 'resticPath'],
   dockerHosts: ['name', 'endpoint', 'tlsCertPath', 'sshKeyPath', 'sshHostKeyFingerprint', 'esxiHost', 'vm', 'pluginAlias'],
   esxiHosts: ['name', 'url', 'user', 'thumbprint'],
   jobs: ['name', ...JOB_KEYS],
@@ -125,6 +129,7 @@ export function parseCliConfig(value: unknown, where: string): CliConfig {
     requestTimeoutSeconds: timeout,
     pluginAlias: pluginAlias.trim(),
     ...(typeof value.caBundlePath === 'string' ? { caBundlePath: value.caBundlePath } : {}),
+    ...(typeof value.resticPath === 'string' && value.resticPath ? { resticPath: value.resticPath } : {}),
   };
 }
 
@@ -135,7 +140,8 @@ export function secretEnvName(kind: 'ESXI_PASSWORD' | 'SSH_PASSPHRASE', hostName
 
 /**
  * Secrets from `--secrets FILE` (`{"esxiHosts": {"<name>": {"password": "…"}}, "dockerHosts":
- * {"<name>": {"sshPassphrase": "…"}}}`) and from the environment, which wins.
+ * {"<name>": {"sshPassphrase": "…"}}, "repositories": {"<url>": {"password": "…", "env": {…}}}}`)
+ * and from the environment, which wins (a repository: RESTIC_PASSWORD when the file names none).
  */
 export async function loadCliSecrets(file: string | undefined, env: NodeJS.ProcessEnv): Promise<CliSecrets> {
   const fromFile = file ? await readSecretsFile(file) : {};
@@ -159,6 +165,17 @@ export async function loadCliSecrets(file: string | undefined, env: NodeJS.Proce
     sshPassphrase(host) {
       const v = env[secretEnvName('SSH_PASSPHRASE', host.name)] ?? section('dockerHosts', host.name).sshPassphrase;
       return typeof v === 'string' && v ? v : undefined;
+    },
+    repository(url) {
+      const entry = section('repositories', url);
+      const password = entry.password ?? env.RESTIC_PASSWORD;
+      if (typeof password !== 'string' || !password)
+        throw new UserError(
+          `No password for the restic repository ${url}.`,
+          `Give --secrets FILE with {"repositories": {"${url}": {"password": "…"}}}, or set RESTIC_PASSWORD.`,
+          'NO_SECRET',
+        );
+      return checkRepositorySecrets({ ...entry, password }, `the secrets of repository ${url}`);
     },
   };
 }

@@ -136,9 +136,14 @@ export class FollowingHasher {
 
 /** sha256 and size of a regular file, read as a stream; a symlink is refused (ELOOP), never followed. */
 export async function hashFile(file: string, signal?: AbortSignal, meter?: ProgressMeter): Promise<Hashed> {
+  return hashStream(await openRegularFile(file), signal, meter);
+}
+
+/** sha256 and size of what a stream yields. */
+export async function hashStream(source: Readable, signal?: AbortSignal, meter?: ProgressMeter): Promise<Hashed> {
   const counter = new HashCounter(meter);
   const sink = new Writable({ write: (_c, _e, done) => done() });
-  await pipeline(await openRegularFile(file), counter, sink, { signal });
+  await pipeline(source, counter, sink, { signal });
   return { size: counter.size, sha256: counter.digest() };
 }
 

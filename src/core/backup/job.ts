@@ -13,8 +13,12 @@ export interface BackupJob {
   /** Volume names, or "all" for every vsphere volume of the host. */
   volumes: string[] | 'all';
   mode: BackupMode;
-  /** Folder that receives `<docker host>/<volume>/<timestamp>/`. */
-  destination: string;
+  /** Folder that receives `<docker host>/<volume>/<timestamp>/`; absent when the job names a repository. */
+  destination?: string;
+  /** A restic repository instead of a folder: `/path`, `sftp:…`, `rest:…`, `s3:…`, `rclone:…`. Its password is a secret, never here. */
+  repository?: string;
+  /** restic `-o` options for the repository, e.g. `sftp.command=ssh -p 2222 backup@nas -s sftp`. */
+  resticOptions?: string[];
   /** How many good backups to keep per volume. */
   retain: number;
   compression?: Compression;
@@ -41,6 +45,8 @@ export const JOB_KEYS = [
   'volumes',
   'mode',
   'destination',
+  'repository',
+  'resticOptions',
   'retain',
   'compression',
   'stopContainers',
@@ -91,11 +97,23 @@ export function checkJob(value: unknown, where: string): BackupJob {
   }
   const mode = j.mode ?? 'archive';
   if (mode !== 'archive' && mode !== 'snapshot') throw bad(`"mode" must be "archive" or "snapshot" (got ${JSON.stringify(mode)}).`);
-  if (typeof j.destination !== 'string' || !j.destination) throw bad('"destination" is missing: the folder that receives the backups.');
+  if (j.destination !== undefined && j.repository !== undefined)
+    throw bad('"destination" and "repository" are both set: a job writes to a folder or to a restic repository, not both.');
+  if (j.repository !== undefined) checkRepositoryUrl(j.repository, bad);
+  else if (typeof j.destination !== 'string' || !j.destination)
+    throw bad('"destination" is missing: the folder that receives the backups (or "repository": a restic repository).');
+  const resticOptions = j.resticOptions;
+  if (resticOptions !== undefined) {
+    if (j.repository === undefined) throw bad('"resticOptions" apply to a restic "repository" only.');
+    if (!Array.isArray(resticOptions) || !resticOptions.every((o) => typeof o === 'string' && /^[a-z0-9.]+=./i.test(o)))
+      throw bad('"resticOptions" must be a list of "key=value" restic options, e.g. ["sftp.command=ssh -p 2222 nas -s sftp"].');
+  }
   const retain = checkRetain(j.retain ?? DEFAULT_RETAIN);
   const compression = j.compression ?? 'none';
   if (compression !== 'none' && compression !== 'gzip')
     throw bad(`"compression" must be "none" or "gzip" (got ${JSON.stringify(compression)}).`);
+  if (j.repository !== undefined && compression !== 'none')
+    throw bad('"compression" must be "none" with a restic repository: restic compresses itself, and gzip would defeat its deduplication.');
   if (mode === 'snapshot' && compression !== 'none')
     throw bad('"compression" applies to archive mode only; snapshot backups keep the disk files as they are.');
   if (j.stopContainers !== undefined && typeof j.stopContainers !== 'boolean') throw bad('"stopContainers" must be true or false.');
@@ -109,7 +127,8 @@ export function checkJob(value: unknown, where: string): BackupJob {
     dockerHost: j.dockerHost,
     volumes: volumes as BackupJob['volumes'],
     mode,
-    destination: j.destination,
+    ...(typeof j.repository === 'string' ? { repository: j.repository } : { destination: j.destination as string }),
+    ...(resticOptions ? { resticOptions: resticOptions as string[] } : {}),
     retain,
     compression,
     stopContainers: j.stopContainers === true,
@@ -148,4 +167,25 @@ function checkHooks(value: unknown, bad: (what: string, hint?: string) => UserEr
   const pre = list('pre');
   const post = list('post');
   return { ...(pre ? { pre } : {}), ...(post ? { post } : {}) };
+}
+
+/** The repository forms restic 0.14 knows (`restic init --help`); anything else would be taken as a local path by restic. */
+const REPOSITORY = /^(\/|sftp:|rest:https?:\/\/|s3:|rclone:|b2:|azure:|gs:|swift:)/;
+
+function checkRepositoryUrl(value: unknown, bad: (what: string, hint?: string) => UserError): void {
+  const problem = repositoryUrlProblem(value);
+  if (problem)
+    throw bad(
+      `"repository" ${problem}`,
+      'e.g. "repository": "sftp:backup@nas:/srv/restic"; its password goes in SecretStorage (Add Backup Repository…) or the secrets file.',
+    );
+}
+
+/** Why `value` cannot be a job's repository (not one restic knows, or a URL holding a password), or undefined. */
+export function repositoryUrlProblem(value: unknown): string | undefined {
+  if (typeof value !== 'string' || !REPOSITORY.test(value))
+    return `must be a restic repository: an absolute path, or sftp:, rest:http(s)://, s3:, rclone:… (got ${JSON.stringify(value)}).`;
+  if (/^rest:https?:\/\/[^/@]*:[^/@]*@/.test(value))
+    return "holds a password in its URL, and a job must not hold secrets: write it without; the REST server's user and password are secrets of the repository.";
+  return undefined;
 }

@@ -6,18 +6,10 @@ import { recreateOptions } from './dockerHelper';
 import { syncDir } from './durableFs';
 import { Hashed, streamToFile } from './hashing';
 import { BackupEntry, listBackups, Leftover, timestampOf, transientName, volumeFolder } from './layout';
-import {
-  ArchiveSource,
-  Manifest,
-  MANIFEST_FILE,
-  MANIFEST_FORMAT,
-  ManifestFile,
-  ManifestVolume,
-  SnapshotSource,
-  writeManifest,
-} from './manifest';
+import { Manifest, MANIFEST_FILE, MANIFEST_FORMAT, ManifestFile, writeManifest } from './manifest';
+import { BackupWriter, CommitInfo } from './store';
 import { TOOL } from './tool';
-import { formatBytes, ProgressMeter } from './progress';
+import { formatBytes } from './progress';
 import { ownerState, parseOwner, RunOwner } from './runOwner';
 
 /** The run writing a partial backup (a RunOwner), so a later run can tell a crashed writer from a running one. */
@@ -27,7 +19,7 @@ const OWNER_FILE = 'owner.json';
  * A backup being written: files go into `.<ts>.partial/`, and commit() writes the manifest, syncs
  * and renames the folder to `<ts>/` in one step. Until then listBackups() reports it as a leftover.
  */
-export class PartialBackup {
+export class PartialBackup implements BackupWriter {
   readonly files: ManifestFile[] = [];
 
   /** How much the volume needs here, for the message of a full destination (see expect()). */
@@ -59,6 +51,15 @@ export class PartialBackup {
     }
   }
 
+  get where(): string {
+    return this.dir;
+  }
+
+  /** Next to the archive: removed with the folder (discard), or by commit. */
+  async spoolDir(): Promise<string> {
+    return this.dir;
+  }
+
   /** Says how much the volume needs in the destination (`what`: how that was measured), for the message of a full disk. */
   expect(bytes: number, what: string): void {
     this.needs = { bytes, what };
@@ -68,7 +69,7 @@ export class PartialBackup {
     name: string,
     role: ManifestFile['role'],
     source: NodeJS.ReadableStream | Readable,
-    options: { signal?: AbortSignal; meter?: ProgressMeter; transforms?: Transform[] } = {},
+    options: { signal?: AbortSignal; transforms?: Transform[] } = {},
   ): Promise<ManifestFile> {
     return this.addWritten(name, role, (path) => streamToFile(source, path, options));
   }
@@ -100,13 +101,7 @@ export class PartialBackup {
    * Writes the manifest (the files added so far, the tool, the times) and renames the folder: from
    * here on the backup is listed as good.
    */
-  async commit(what: {
-    dockerHost: string;
-    pluginAlias?: string;
-    volume: ManifestVolume;
-    source: ArchiveSource | SnapshotSource;
-    startedAt: Date;
-  }): Promise<BackupEntry> {
+  async commit(what: CommitInfo): Promise<BackupEntry> {
     const { name, driver, status } = what.volume;
     const options = recreateOptions(what.volume, what.pluginAlias);
     const full: Manifest = {

@@ -9,15 +9,17 @@ import { VsphereSession } from '../vsphere/session';
 import { restoreArchive } from './archiveMode';
 import { findVolume, HELPER_LABEL, requireVolume, volumeIsEmpty, withHelper } from './dockerHelper';
 import { DEFAULT_HELPER_IMAGE } from './job';
-import { Manifest, readManifest } from './manifest';
+import { Manifest } from './manifest';
 import { Reporter } from './reporter';
 import { restoreOptions } from './restoreOptions';
 import { planSnapshotRestore, plannedFiles, removeUploaded, restoreSnapshot } from './snapshotRestore';
-import { describeProblem, verifyBackup } from './verify';
+import { StoredBackup } from './store';
+import { describeProblem } from './verify';
 
 export interface RestoreRequest {
   conn: DockerConnection;
-  backupDir: string;
+  /** The backup, opened from its store (FolderStore, ResticStore: `store.open(entry.dir)`). */
+  backup: StoredBackup;
   /** The volume to restore into. */
   volume: string;
   /** 'new': create it (must not exist); 'existing': it must exist, unused, and be empty unless `allowNonEmpty`. */
@@ -63,13 +65,13 @@ export function describePlan(plan: RestorePlan): string[] {
  * restore into a new volume that fails removes what it created, or says what is left.
  */
 export async function restoreBackup(req: RestoreRequest): Promise<void> {
-  const { conn, reporter, signal } = req;
-  const manifest = await readManifest(req.backupDir);
+  const { conn, reporter, signal, backup } = req;
+  const manifest = backup.manifest;
   reporter.step(`Checking the backup (${manifest.files.length} file(s))`);
-  const report = await verifyBackup(req.backupDir, { signal, onProgress: (p) => reporter.progress(p) });
+  const report = await backup.checkBeforeRestore({ signal, onProgress: (p) => reporter.progress(p) });
   if (!report.ok)
     throw new UserError(
-      `The backup in ${req.backupDir} is damaged: ${report.problems.map(describeProblem).join('; ')}.`,
+      `The backup in ${backup.where} is damaged: ${report.problems.map(describeProblem).join('; ')}.`,
       'Restore another backup of this volume.',
       'BACKUP_DAMAGED',
     );
@@ -106,16 +108,16 @@ export async function restoreBackup(req: RestoreRequest): Promise<void> {
   }
 
   if (manifest.mode === 'archive') await restoreArchiveBackup(req, manifest, helperImage);
-  else await restoreSnapshotBackup(req, manifest, datastore);
+  else await restoreSnapshotBackup(req, datastore);
   reporter.step(`Restored ${manifest.volume.name} (${manifest.mode} backup of ${manifest.finishedAt}) into ${req.volume}`);
 }
 
 async function restoreArchiveBackup(req: RestoreRequest, manifest: Manifest, helperImage: string): Promise<void> {
   const { conn, reporter, signal } = req;
-  const write = () => restoreArchive({ conn, backupDir: req.backupDir, manifest, volume: req.volume, helperImage, signal, reporter });
+  const write = () => restoreArchive({ conn, backup: req.backup, volume: req.volume, helperImage, signal, reporter });
   if (req.target === 'existing') return write();
   const driver = req.pluginAlias ?? DEFAULT_PLUGIN_ALIAS;
-  const options = restoreOptions(manifest, req.backupDir, req.volume, reporter);
+  const options = restoreOptions(manifest, req.backup.where, req.volume, reporter);
   await confirmed(req, { mode: 'archive', volume: req.volume, dockerHost: conn.label, driver, options });
   reporter.step(
     `Creating volume ${req.volume} (driver ${driver}${Object.entries(options)
@@ -135,7 +137,7 @@ async function restoreArchiveBackup(req: RestoreRequest, manifest: Manifest, hel
   );
 }
 
-async function restoreSnapshotBackup(req: RestoreRequest, manifest: Manifest, datastore: string | undefined): Promise<void> {
+async function restoreSnapshotBackup(req: RestoreRequest, datastore: string | undefined): Promise<void> {
   const { conn, reporter, signal } = req;
   if (!req.vsphere)
     throw new UserError(
@@ -148,8 +150,7 @@ async function restoreSnapshotBackup(req: RestoreRequest, manifest: Manifest, da
   const plan = await planSnapshotRestore({
     session,
     conn,
-    backupDir: req.backupDir,
-    manifest,
+    backup: req.backup,
     volume: req.volume,
     existing,
     datastore,
@@ -164,7 +165,7 @@ async function restoreSnapshotBackup(req: RestoreRequest, manifest: Manifest, da
       files: plannedFiles(plan, existing).map(formatDatastorePath),
     });
   const uploaded: (typeof plan.descriptor)[] = [];
-  const write = () => restoreSnapshot({ session, plan, backupDir: req.backupDir, manifest, existing, uploaded, signal, reporter });
+  const write = () => restoreSnapshot({ session, plan, backup: req.backup, existing, uploaded, signal, reporter });
   const at = existing
     ? await write()
     : await undoOnFailure(

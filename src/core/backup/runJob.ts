@@ -8,18 +8,20 @@ import { fullVolumeName } from '../vdvs/names';
 import { backupArchive } from './archiveMode';
 import { findVolume, removeDeadHelpers, restartStoppedBy } from './dockerHelper';
 import { BackupJob, DEFAULT_HELPER_IMAGE } from './job';
-import { BackupEntry, volumeFolderNames } from './layout';
-import { removeStaleLeftovers } from './partialBackup';
+import { BackupEntry } from './layout';
 import { formatBytes, formatDuration } from './progress';
 import { Reporter } from './reporter';
-import { pruneBackups } from './retention';
 import { locateDockerHostVm } from './dockerHostVm';
 import { describeOwner, endRun, RunOwner, startRun } from './runOwner';
 import { backupSnapshot, removeLeftoverSnapshots } from './snapshotMode';
+import { FolderStore } from './folderStore';
+import { BackupStore } from './store';
 import { VolumeLock } from './volumeLock';
 
 export interface JobContext {
   conn: DockerConnection;
+  /** Where the job's backups go (storeOfJob in backupStores.ts); default: the job's destination folder. */
+  store?: BackupStore;
   /** Snapshot mode: a logged-in session to the ESXi host or vCenter of the Docker host VM. */
   vsphere?: () => Promise<VsphereSession>;
   /** The Docker host VM's name from the host's settings, when the job does not name it. */
@@ -54,19 +56,20 @@ export interface JobSummary {
 export async function runBackupJob(job: BackupJob, ctx: JobContext): Promise<JobSummary> {
   const started = Date.now();
   const { conn, reporter, signal } = ctx;
+  const store = storeOf(job, ctx);
   const volumes = job.volumes === 'all' ? await allVolumes(conn, signal) : job.volumes;
   const folders = new Map(await Promise.all(volumes.map(async (v) => [v, await canonicalName(conn, v, signal)] as const)));
   const folderOf = (v: string) => folders.get(v) ?? v;
   if (!volumes.length)
     throw new UserError(`${conn.label} has no vsphere volumes to back up.`, 'Create one, or name the volumes in the job.');
-  reporter.step(`Backing up ${volumes.length} volume(s) of ${conn.label} in ${job.mode} mode to ${job.destination}`);
+  reporter.step(`Backing up ${volumes.length} volume(s) of ${conn.label} in ${job.mode} mode to ${store.label}`);
   const owner = startRun();
   const results: VolumeResult[] = [];
   const prune = async (done: VolumeResult[]) => {
     for (const r of done) {
       results.push(r);
       if (!r.entry) continue;
-      r.pruned = (await pruneBackups(job.destination, conn.host.name, folderOf(r.volume), job.mode, job.retain)).length;
+      r.pruned = (await store.prune(conn.host.name, folderOf(r.volume), job.mode, job.retain)).length;
       if (r.pruned) reporter.step(`Retention: removed ${r.pruned} old ${job.mode} backup(s) of ${r.volume}, keeping ${job.retain}`);
     }
   };
@@ -76,7 +79,7 @@ export async function runBackupJob(job: BackupJob, ctx: JobContext): Promise<Job
     try {
       for (const volume of wanted) {
         try {
-          locks.set(volume, await takeVolume(job.destination, conn, folderOf(volume), owner, reporter, signal));
+          locks.set(volume, await takeVolume(store, conn, folderOf(volume), owner, reporter, signal));
         } catch (err) {
           if (!(err instanceof UserError && err.code === 'BUSY')) throw err;
           results.push({ volume, error: errorMessage(err), pruned: 0 });
@@ -102,7 +105,7 @@ export async function runBackupJob(job: BackupJob, ctx: JobContext): Promise<Job
               conn,
               volume,
               folder: folderOf(volume),
-              destination: job.destination,
+              store,
               helperImage: job.helperImage ?? DEFAULT_HELPER_IMAGE,
               compression: job.compression ?? 'none',
               stopContainers: !!job.stopContainers,
@@ -142,7 +145,7 @@ export async function runBackupJob(job: BackupJob, ctx: JobContext): Promise<Job
             vmName,
             volumes: ready,
             folderOf,
-            destination: job.destination,
+            store,
             owner,
             journalOf: (v) => locks.get(v)!,
             stopContainers: !!job.stopContainers,
@@ -174,16 +177,17 @@ export async function runBackupJob(job: BackupJob, ctx: JobContext): Promise<Job
  */
 export async function recoverJob(job: BackupJob, ctx: JobContext): Promise<void> {
   const { conn, reporter, signal } = ctx;
+  const store = storeOf(job, ctx);
   const owner = startRun();
   try {
     await removeDeadHelpers(conn, reporter, { signal });
     const folders =
       job.volumes === 'all'
-        ? await volumeFolderNames(job.destination, conn.host.name)
+        ? await store.volumeNames(conn.host.name)
         : await Promise.all(job.volumes.map((v) => canonicalName(conn, v, signal)));
     for (const folder of folders) {
       try {
-        await (await takeVolume(job.destination, conn, folder, owner, reporter, signal)).release();
+        await (await takeVolume(store, conn, folder, owner, reporter, signal)).release();
       } catch (err) {
         if (!(err instanceof UserError && err.code === 'BUSY')) throw err;
         reporter.warn(`${err.message} Left alone.`);
@@ -199,19 +203,26 @@ export async function recoverJob(job: BackupJob, ctx: JobContext): Promise<void>
   }
 }
 
+function storeOf(job: BackupJob, ctx: JobContext): BackupStore {
+  if (ctx.store) return ctx.store;
+  if (job.repository)
+    throw new UserError(`The job writes to the restic repository ${job.repository}, but it was not opened.`, undefined, 'BAD_JOB');
+  return new FolderStore(job.destination!);
+}
+
 /**
  * Takes the lock of one volume folder. When it replaces the lock of a run that did not finish, the
  * containers that run had stopped are started again; then leftovers of dead runs are removed.
  */
 async function takeVolume(
-  destination: string,
+  store: BackupStore,
   conn: DockerConnection,
   folder: string,
   owner: RunOwner,
   reporter: Reporter,
   signal?: AbortSignal,
 ): Promise<VolumeLock> {
-  const lock = await VolumeLock.acquire(destination, conn.host.name, folder, owner);
+  const lock = await VolumeLock.acquire(store.lockRoot, conn.host.name, folder, owner);
   try {
     const dead = lock.replaced;
     if (dead) {
@@ -219,8 +230,7 @@ async function takeVolume(
       if (dead.stoppedContainers.length)
         await lock.recordStopped(await restartStoppedBy(conn, dead, dead.stoppedContainers, reporter, { signal }));
     }
-    for (const l of await removeStaleLeftovers(destination, conn.host.name, folder))
-      reporter.step(`Removed leftover ${l.dir} (${l.reason})`);
+    for (const l of await store.removeStaleLeftovers(conn.host.name, folder)) reporter.step(`Removed leftover ${l.dir} (${l.reason})`);
     return lock;
   } catch (err) {
     await lock.release();

@@ -1,4 +1,4 @@
-import { Writable } from 'node:stream';
+import { PassThrough, Writable } from 'node:stream';
 import { DockerConnection } from '../docker/connection';
 import { pluginAliasOf } from '../docker/plugin';
 import { UserError } from '../errors';
@@ -19,11 +19,11 @@ import { BackupHooks, withHooks } from './hooks';
 import { DEFAULT_HELPER_IMAGE } from './job';
 import { BackupEntry, timestampOf } from './layout';
 import { ManifestFile, SnapshotSource } from './manifest';
-import { PartialBackup } from './partialBackup';
 import { ProgressMeter } from './progress';
 import { Reporter } from './reporter';
 import { describeOwner, ownerState, parseOwner, RunOwner } from './runOwner';
 import { BackupSnapshot, takeBackupSnapshot } from './snapshotConsistency';
+import { BackupStore, BackupWriter } from './store';
 import { withContainersStoppedForSnapshot } from './snapshotStop';
 import { descriptorExtent, descriptorSidecar } from './vmdkFiles';
 
@@ -166,7 +166,7 @@ export interface SnapshotBackupRequest {
   volumes: string[];
   /** The folder the backups of a volume go to (default: its name). */
   folderOf?: (volume: string) => string;
-  destination: string;
+  store: BackupStore;
   /** The run: in the snapshot's name and description, and in the partial folders. */
   owner: RunOwner;
   /** Where the run records the containers it stops, per volume (the volume's lock). */
@@ -252,10 +252,10 @@ export async function backupSnapshot(req: SnapshotBackupRequest): Promise<Backup
   try {
     const meter = new ProgressMeter('Download', (p) => reporter.progress(p), total);
     for (const [i, planned] of included.entries()) {
-      const partial = await PartialBackup.begin(
-        req.destination,
+      const partial = await req.store.begin(
         conn.host.name,
         req.folderOf?.(planned.volume) ?? planned.volume,
+        'snapshot',
         req.owner,
         startedAt,
       );
@@ -371,19 +371,31 @@ async function download(
   session: VsphereSession,
   datacenter: string,
   file: VolumeFile,
-  partial: PartialBackup,
+  partial: BackupWriter,
   meter: ProgressMeter,
   signal?: AbortSignal,
 ): Promise<void> {
   const loc = file.location;
+  const name = loc.path.slice(loc.path.lastIndexOf('/') + 1);
   let counted = 0;
   const onProgress = (bytes: number) => {
     meter.add(bytes - counted); // less than before when a host that ignores Range made the download start over
     counted = bytes;
   };
-  await partial.addWritten(loc.path.slice(loc.path.lastIndexOf('/') + 1), file.role, (path) =>
-    downloadHashed(session, datacenter, loc, path, { size: file.size, signal, onProgress }),
-  );
+  if (partial.addWritten) {
+    await partial.addWritten(name, file.role, (path) =>
+      downloadHashed(session, datacenter, loc, path, { size: file.size, signal, onProgress }),
+    );
+    return;
+  }
+  // a store that takes streams (a restic repository): one GET straight into it
+  const body = new PassThrough({ highWaterMark: 1 << 20 });
+  const [fetched, stored] = await Promise.allSettled([
+    downloadDatastoreFile(session, datacenter, loc, body, { signal, onProgress }),
+    partial.addStream(name, file.role, body, { signal }),
+  ]);
+  if (fetched.status === 'rejected') throw fetched.reason;
+  if (stored.status === 'rejected') throw stored.reason;
 }
 
 /**

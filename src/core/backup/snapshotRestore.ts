@@ -1,5 +1,4 @@
 import { createHash } from 'node:crypto';
-import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { DockerConnection } from '../docker/connection';
 import { UserError } from '../errors';
@@ -11,8 +10,9 @@ import { DatastoreLocation, formatDatastorePath, parseDatastorePath } from '../v
 import { listDatastores } from '../vsphere/inventory';
 import { VsphereSession } from '../vsphere/session';
 import { locateDockerHostVm } from './dockerHostVm';
-import { HashCounter, openRegularFile } from './hashing';
+import { HashCounter } from './hashing';
 import { Manifest, ManifestFile } from './manifest';
+import { StoredBackup } from './store';
 import { ProgressMeter } from './progress';
 import { Reporter } from './reporter';
 import { LocatedVm, downloadText } from './snapshotMode';
@@ -39,8 +39,7 @@ export interface SnapshotRestorePlan {
 export interface SnapshotPlanRequest {
   session: VsphereSession;
   conn: DockerConnection;
-  backupDir: string;
-  manifest: Manifest;
+  backup: StoredBackup;
   /** Target volume name (`vol` or `vol@ds`). */
   volume: string;
   /** Replace the disk of an existing volume (checked unused and empty, or confirmed, by the caller). */
@@ -59,13 +58,14 @@ export interface SnapshotPlanRequest {
  */
 export async function planSnapshotRestore(req: SnapshotPlanRequest): Promise<SnapshotRestorePlan> {
   const { session, signal } = req;
-  const descriptorFile = listed(req.manifest, 'descriptor', req.backupDir);
-  listed(req.manifest, 'flat', req.backupDir);
-  const text = (await readListedFile(req.backupDir, descriptorFile)).toString('utf8');
+  const { manifest } = req.backup;
+  const descriptorFile = listed(manifest, 'descriptor', req.backup.where);
+  listed(manifest, 'flat', req.backup.where);
+  const text = (await readListedFile(req.backup, descriptorFile, req.signal)).toString('utf8');
   const problem = descriptorProblem(text);
   if (problem)
     throw new UserError(
-      `The backup in ${req.backupDir} is not safe to restore: its disk descriptor ${descriptorFile.name} ${problem}.`,
+      `The backup in ${req.backup.where} is not safe to restore: its disk descriptor ${descriptorFile.name} ${problem}.`,
       'Restore another backup, and check who can write to the backup folder.',
       'UNSAFE_BACKUP',
     );
@@ -108,7 +108,7 @@ export async function planSnapshotRestore(req: SnapshotPlanRequest): Promise<Sna
       'VOLUME_EXISTS',
     );
   }
-  const hasSidecar = req.manifest.files.some((f) => f.role === 'sidecar');
+  const hasSidecar = manifest.files.some((f) => f.role === 'sidecar');
   return {
     ...plan,
     ...(hasSidecar ? { sidecar: at(names.sidecar) } : {}),
@@ -124,8 +124,7 @@ export function plannedFiles(plan: SnapshotRestorePlan, existing: boolean): Data
 export interface SnapshotRestoreRequest {
   session: VsphereSession;
   plan: SnapshotRestorePlan;
-  backupDir: string;
-  manifest: Manifest;
+  backup: StoredBackup;
   existing: boolean;
   /** Each file is added before its upload starts, so a failed restore into a new volume can remove them. */
   uploaded: DatastoreLocation[];
@@ -147,19 +146,19 @@ export async function restoreSnapshot(req: SnapshotRestoreRequest): Promise<Data
     await uploadDatastoreFile(session, dc, loc, body, size, { signal });
   };
   if (!req.existing && plan.sidecar) {
-    const sidecars = req.manifest.files.filter((f) => f.role === 'sidecar');
+    const sidecars = req.backup.manifest.files.filter((f) => f.role === 'sidecar');
     // the vDVS one: the file the backed-up descriptor names (checked above), else the first
     const file = sidecars.find((f) => f.name === descriptorSidecar(plan.descriptorText)) ?? sidecars[0];
-    const stored = await readListedFile(req.backupDir, file);
+    const stored = await readListedFile(req.backup, file, signal);
     const content = detachedSidecar(stored) ?? stored;
     await upload(plan.sidecar, Readable.from([content]), content.length);
   }
-  const flat = listed(req.manifest, 'flat', req.backupDir);
+  const flat = listed(req.backup.manifest, 'flat', req.backup.where);
   const meter = new ProgressMeter('Upload', (p) => reporter.progress(p), flat.size);
   const counter = new HashCounter(meter);
   reporter.step(`Uploading ${formatDatastorePath(plan.flat)}`);
   req.uploaded.push(plan.flat);
-  const source = await openRegularFile(join(req.backupDir, flat.name));
+  const source = await req.backup.read(flat, signal);
   await uploadDatastoreFile(session, dc, plan.flat, source.pipe(counter), flat.size, { signal });
   meter.finish();
   if (counter.digest() !== flat.sha256) {
@@ -205,14 +204,14 @@ function listed(manifest: Manifest, role: ManifestFile['role'], dir: string): Ma
   return file;
 }
 
-/** A small file of the backup (descriptor, sidecar), read without following a symlink and checked against its hash. */
-async function readListedFile(dir: string, file: ManifestFile): Promise<Buffer> {
+/** A small file of the backup (descriptor, sidecar), read (a folder's without following a symlink) and checked against its hash. */
+async function readListedFile(backup: StoredBackup, file: ManifestFile, signal?: AbortSignal): Promise<Buffer> {
   const chunks: Buffer[] = [];
-  for await (const chunk of await openRegularFile(join(dir, file.name))) chunks.push(chunk as Buffer);
+  for await (const chunk of await backup.read(file, signal)) chunks.push(chunk as Buffer);
   const content = Buffer.concat(chunks);
   if (createHash('sha256').update(content).digest('hex') !== file.sha256) {
     throw new UserError(
-      `${file.name} in ${dir} changed since the backup was checked (sha256 differs).`,
+      `${file.name} in ${backup.where} changed since the backup was checked (sha256 differs).`,
       'Run Verify on this backup, then restore another one.',
       'BACKUP_DAMAGED',
     );

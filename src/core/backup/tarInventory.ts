@@ -1,9 +1,9 @@
-import { Transform, TransformCallback, Writable } from 'node:stream';
+import { Readable, Transform, TransformCallback, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
 import type { Extract } from 'tar-stream';
 import { UserError } from '../errors';
-import { Hashed, HashCounter, openRegularFile } from './hashing';
+import { Hashed, HashCounter } from './hashing';
 import { Compression, Inventory } from './manifest';
 import { formatBytes, ProgressMeter } from './progress';
 import { sparseEntry } from './sparseTar';
@@ -45,7 +45,7 @@ export class TarCounter extends Transform {
 
 /** sha256 and size of a stored archive, and what its tar holds (gunzipped first when compressed): verify's one read. */
 export async function hashAndCountArchive(
-  file: string,
+  source: Readable,
   compression: Compression,
   signal?: AbortSignal,
   meter?: ProgressMeter,
@@ -53,7 +53,7 @@ export async function hashAndCountArchive(
   const hasher = new HashCounter(meter);
   const counter = new TarCounter(await loadTarStream());
   const sink = new Writable({ write: (_c, _e, done) => done() });
-  await pipeline([await openRegularFile(file), hasher, ...(compression === 'gzip' ? [createGunzip()] : []), counter, sink], { signal });
+  await pipeline([source, hasher, ...(compression === 'gzip' ? [createGunzip()] : []), counter, sink], { signal });
   return { size: hasher.size, sha256: hasher.digest(), tar: counter.counted };
 }
 

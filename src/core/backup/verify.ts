@@ -1,6 +1,7 @@
 import { Dirent, promises as fs } from 'node:fs';
 import { join } from 'node:path';
-import { Hashed, hashFile } from './hashing';
+import { Readable } from 'node:stream';
+import { Hashed, hashStream, openRegularFile } from './hashing';
 import { Inventory, Manifest, MANIFEST_FILE, ManifestFile, readManifest } from './manifest';
 import { Progress, ProgressMeter } from './progress';
 import { hashAndCountArchive } from './tarInventory';
@@ -48,16 +49,7 @@ export async function verifyBackup(
       continue;
     }
     // opened without following a symlink put there since the listing
-    const counted: VerifyProblem[] = [];
-    const actual = await hashFileOf(manifest, file, join(dir, file.name), options.signal, meter, counted);
-    report.checked++;
-    report.bytes += actual.size;
-    if (actual.size !== file.size)
-      report.problems.push({ file: file.name, kind: 'size', expected: String(file.size), actual: String(actual.size) });
-    if (actual.sha256 !== file.sha256)
-      report.problems.push({ file: file.name, kind: 'mismatch', expected: file.sha256, actual: actual.sha256 });
-    // a file whose bytes changed reads as a damaged tar too: the count matters only for the bytes backed up
-    else report.problems.push(...counted);
+    await checkStoredFile(report, manifest, file, () => openRegularFile(join(dir, file.name)), options.signal, meter);
   }
   for (const [name, entry] of present)
     report.problems.push(entry.isFile() ? { file: name, kind: 'extra' } : { file: name, kind: 'not-regular', actual: fileKind(entry) });
@@ -76,28 +68,67 @@ export function fileKind(entry: Pick<Dirent, 'isFile' | 'isDirectory' | 'isSymbo
 }
 
 /**
+ * Every file a manifest lists, read from `read` (a repository's dump) and checked against its size and
+ * sha256: the verify of a store that holds no folder to list.
+ */
+export async function verifyStreams(
+  where: string,
+  manifest: Manifest,
+  read: (file: ManifestFile) => Promise<Readable>,
+  options: { signal?: AbortSignal; onProgress?: (p: Progress) => void } = {},
+): Promise<VerifyReport> {
+  const report: VerifyReport = { dir: where, ok: true, checked: 0, bytes: 0, problems: [] };
+  const meter = options.onProgress ? new ProgressMeter('Verifying', options.onProgress, manifest.totalBytes) : undefined;
+  for (const file of manifest.files) await checkStoredFile(report, manifest, file, () => read(file), options.signal, meter);
+  meter?.finish();
+  report.ok = report.problems.length === 0;
+  return report;
+}
+
+/** Reads one stored file and adds its size, hash and inventory problems to the report. */
+async function checkStoredFile(
+  report: VerifyReport,
+  manifest: Manifest,
+  file: ManifestFile,
+  open: () => Promise<Readable>,
+  signal: AbortSignal | undefined,
+  meter: ProgressMeter | undefined,
+): Promise<void> {
+  const counted: VerifyProblem[] = [];
+  const actual = await hashFileOf(manifest, file, open, signal, meter, counted);
+  report.checked++;
+  report.bytes += actual.size;
+  if (actual.size !== file.size)
+    report.problems.push({ file: file.name, kind: 'size', expected: String(file.size), actual: String(actual.size) });
+  if (actual.sha256 !== file.sha256)
+    report.problems.push({ file: file.name, kind: 'mismatch', expected: file.sha256, actual: actual.sha256 });
+  // a file whose bytes changed reads as a damaged tar too: the count matters only for the bytes backed up
+  else report.problems.push(...counted);
+}
+
+/**
  * The file's size and sha256. An archive whose manifest has an inventory is read back as a tar in
  * the same pass, and a count that differs from the one recorded at backup time is a problem.
  */
 async function hashFileOf(
   manifest: Manifest,
   file: ManifestFile,
-  path: string,
+  open: () => Promise<Readable>,
   signal: AbortSignal | undefined,
   meter: ProgressMeter | undefined,
   problems: VerifyProblem[],
 ): Promise<Hashed> {
   const source = manifest.source;
-  if (file.role !== 'archive' || source.kind !== 'archive' || !source.inventory) return hashFile(path, signal, meter);
+  if (file.role !== 'archive' || source.kind !== 'archive' || !source.inventory) return hashStream(await open(), signal, meter);
   const expected = source.inventory.tar;
-  const read = await hashAndCountArchive(path, source.compression, signal, meter).catch((err: unknown) => {
+  const read = await hashAndCountArchive(await open(), source.compression, signal, meter).catch(async (err: unknown) => {
     problems.push({
       file: file.name,
       kind: 'inventory',
       expected: describeInventory(expected),
       actual: `unreadable tar (${(err as Error).message})`,
     });
-    return hashFile(path, signal); // the hash still decides whether it changed
+    return hashStream(await open(), signal); // the hash still decides whether it changed
   });
   if ('tar' in read && (read.tar.entries !== expected.entries || read.tar.fileBytes !== expected.fileBytes)) {
     problems.push({ file: file.name, kind: 'inventory', expected: describeInventory(expected), actual: describeInventory(read.tar) });

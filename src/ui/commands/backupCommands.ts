@@ -1,4 +1,5 @@
 import { CommandTable } from './commandTable';
+import { addRepositoryCommand } from './backup/addRepository';
 import { restoreBackupCommand } from './backup/restoreBackup';
 import { runBackupTaskCommand } from './backup/runBackupTask';
 import { verifyBackupCommand } from './backup/verifyBackup';
@@ -8,4 +9,5 @@ export const BACKUP_COMMANDS: CommandTable = {
   'vdvs.backup.run': runBackupTaskCommand,
   'vdvs.backup.restore': restoreBackupCommand,
   'vdvs.backup.verify': verifyBackupCommand,
+  'vdvs.backup.addRepository': addRepositoryCommand,
 };

@@ -1,6 +1,8 @@
 import * as vscode from 'vscode';
 import { BackupHooks } from '../../core/backup/hooks';
 import { BackupJob, checkJob } from '../../core/backup/job';
+import { configuredRepositories } from '../backupStores';
+import { displayUrl } from '../../core/backup/restic/resticCli';
 import { Services } from '../services';
 import { backupDestination, defaultRetain, expandPath } from './backupSettings';
 import { BackupTerminal } from './backupTerminal';
@@ -15,6 +17,8 @@ export interface BackupTaskDefinition extends vscode.TaskDefinition {
   volumes?: string[] | 'all';
   mode?: 'archive' | 'snapshot';
   destination?: string;
+  repository?: string;
+  resticOptions?: string[];
   retain?: number;
   compression?: 'none' | 'gzip';
   stopContainers?: boolean;
@@ -42,7 +46,13 @@ export class BackupTaskProvider implements vscode.TaskProvider {
           mode: 'archive',
           retain: defaultRetain(),
         };
-        const tasks = [this.task(definition, `back up ${host.name}`)];
+        const tasks = [
+          this.task(definition, `back up ${host.name}`),
+          // one per restic repository added with Add Backup Repository…
+          ...configuredRepositories().map((r) =>
+            this.task({ ...definition, repository: r.url }, `back up ${host.name} to ${displayUrl(r.url)}`),
+          ),
+        ];
         const snapshot = await snapshotTaskTarget(this.services, host);
         if (snapshot)
           tasks.push(
@@ -85,9 +95,9 @@ export class BackupTaskProvider implements vscode.TaskProvider {
 /** The job of a task, or the reason it is not one (printed in the task's terminal). */
 export function toJob(definition: BackupTaskDefinition): BackupJob | Error {
   try {
-    const destination = expandPath(definition.destination ?? backupDestination());
+    const where = definition.repository ? {} : { destination: expandPath(definition.destination ?? backupDestination()) };
     return checkJob(
-      { ...definition, destination, retain: definition.retain ?? defaultRetain() },
+      { ...definition, ...where, retain: definition.retain ?? defaultRetain() },
       `vdvs-backup task "${definition.dockerHost ?? '?'}"`,
     );
   } catch (err) {

@@ -3,8 +3,10 @@ import { CancelledError } from '../../core/abort';
 import { BackupJob } from '../../core/backup/job';
 import { formatProgress, Progress } from '../../core/backup/progress';
 import { Reporter } from '../../core/backup/reporter';
+import { displayUrl } from '../../core/backup/restic/resticCli';
 import { runBackupJob, summaryLines } from '../../core/backup/runJob';
 import { errorMessage } from '../../core/errors';
+import { jobStore } from '../backupStores';
 import { esxiSessions, withDocker } from '../connections';
 import { Services } from '../services';
 import { findHost } from './hostLookup';
@@ -43,9 +45,11 @@ export class BackupTerminal implements vscode.Pseudoterminal {
       this.error('tasks.json', errorMessage(job));
       return 2;
     }
+    // the problem matcher's file: the folder, or the repository as shown (no password)
+    const where = job.repository ? displayUrl(job.repository) : job.destination!;
     const reporter: Reporter = {
       step: (m) => this.line(`> ${m}`),
-      warn: (m) => this.line(`${job.destination}: warning: ${m}`),
+      warn: (m) => this.line(`${where}: warning: ${m}`),
       progress: (p) => this.progress(p),
     };
     try {
@@ -54,13 +58,14 @@ export class BackupTerminal implements vscode.Pseudoterminal {
       return await withDocker(this.services, host, async (conn) => {
         const summary = await runBackupJob(job, {
           conn,
+          store: await jobStore(this.services, job),
           vsphere: esxiId ? () => esxiSessions(this.services).get(esxiId, this.cancel.signal) : undefined,
           vmName: host.vmName,
           signal: this.cancel.signal,
           reporter,
         });
         for (const line of summaryLines(summary)) this.line(line);
-        for (const r of summary.results) if (r.error) this.error(job.destination, `${r.volume}: ${r.error}`);
+        for (const r of summary.results) if (r.error) this.error(where, `${r.volume}: ${r.error}`);
         return summary.ok ? 0 : 1;
       });
     } catch (err) {
@@ -69,7 +74,7 @@ export class BackupTerminal implements vscode.Pseudoterminal {
         return 130;
       }
       this.services.log.error(`vdvs-backup: ${errorMessage(err)}`);
-      this.error(job.destination, errorMessage(err));
+      this.error(where, errorMessage(err));
       return 1;
     }
   }

@@ -30,7 +30,12 @@ export class VolumesTree extends NodeTree<VolumesNode> {
     super();
     this.refresher = new RefreshManager(
       services,
-      { hostKinds: ['docker', 'esxi'], settings: ['vdvs.backup.destination', 'vdvs.plugin.alias'], dockerEvents: true, backupTasks: true },
+      {
+        hostKinds: ['docker', 'esxi'],
+        settings: ['vdvs.backup.destination', 'vdvs.backup.repositories', 'vdvs.plugin.alias'],
+        dockerEvents: true,
+        backupTasks: true,
+      },
       () => this.refresh(),
     );
   }
@@ -49,7 +54,7 @@ export class VolumesTree extends NodeTree<VolumesNode> {
   /** Reloads everything; concurrent callers share one load. Resolves with the new data. */
   refresh(): Promise<VolumesSnapshot> {
     if (!this.loading) {
-      this.loading = Promise.all([loadVolumes(this.services), loadBackupIndex()])
+      this.loading = Promise.all([loadVolumes(this.services), loadBackupIndex(this.services)])
         .then(([s, backups]) => {
           this.snapshot = s;
           this.backups = backups;

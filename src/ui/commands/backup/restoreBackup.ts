@@ -8,7 +8,7 @@ import { CommandContext } from '../../commandContext';
 import { helperImage } from '../../tasks/backupSettings';
 import { pluginAlias } from '../../settings';
 import { targetHost } from '../docker/target';
-import { Answer, BACK } from '../../prompter';
+import { answered } from '../../prompter';
 import { backupLabel, pickBackup } from './pickBackup';
 import { withBackupProgress } from './withReporter';
 
@@ -21,7 +21,7 @@ import { withBackupProgress } from './withReporter';
  */
 export async function restoreBackupCommand(ctx: CommandContext, target?: unknown): Promise<string | undefined> {
   const { services, ui: prompter, input } = ctx;
-  const backup = await pickBackup(target, 'Restore a Backup', prompter);
+  const backup = await pickBackup(services, target, 'Restore a Backup', prompter);
   if (!backup) return undefined;
   const hosts = services.hosts.list('docker');
   if (!hosts.length) throw new UserError('No Docker host is configured to restore into.', 'Add one in the Docker Hosts view.', 'NO_HOST');
@@ -42,7 +42,7 @@ export async function restoreBackupCommand(ctx: CommandContext, target?: unknown
         );
   if (!host) return undefined;
   return withDocker(services, host, async (conn) => {
-    const title = `Restore ${backupLabel(backup.dir)}`;
+    const title = `Restore ${backupLabel(backup.where)}`;
     const target = await answered(
       prompter.pick({
         id: 'target',
@@ -101,7 +101,7 @@ export async function restoreBackupCommand(ctx: CommandContext, target?: unknown
         ?.id;
     const request = {
       conn,
-      backupDir: backup.dir,
+      backup,
       volume,
       target,
       helperImage: helperImage(),
@@ -130,13 +130,7 @@ export async function restoreBackupCommand(ctx: CommandContext, target?: unknown
       if (overwrite !== 'Overwrite') return undefined;
       await run(true);
     }
-    void prompter.notify('info', `Restored ${backupLabel(backup.dir)} into ${volume} on ${host.name}.`);
+    void prompter.notify('info', `Restored ${backupLabel(backup.where)} into ${volume} on ${host.name}.`);
     return volume;
   });
-}
-
-/** The answer, or undefined when cancelled (these single questions show no Back button). */
-async function answered<T>(answer: Promise<Answer<T>>): Promise<T | undefined> {
-  const value = await answer;
-  return value === BACK ? undefined : value;
 }

@@ -1,5 +1,5 @@
 import { formatBytes } from '../../../core/backup/progress';
-import { describeProblem, verifyBackup, VerifyReport } from '../../../core/backup/verify';
+import { describeProblem, VerifyReport } from '../../../core/backup/verify';
 import { UserError } from '../../../core/errors';
 import { CommandContext } from '../../commandContext';
 
@@ -12,22 +12,22 @@ import { withBackupProgress } from './withReporter';
  * pick. Resolves with the report of an intact backup.
  */
 export async function verifyBackupCommand({ services, ui }: CommandContext, target?: unknown): Promise<VerifyReport | undefined> {
-  const backup = await pickBackup(target, 'Verify a Backup', ui);
+  const backup = await pickBackup(services, target, 'Verify a Backup', ui);
   if (!backup) return undefined;
-  const report = await withBackupProgress(services, `Verifying ${backupLabel(backup.dir)}`, (reporter, signal) =>
-    verifyBackup(backup.dir, { signal, onProgress: (p) => reporter.progress(p) }),
+  const report = await withBackupProgress(services, `Verifying ${backupLabel(backup.where)}`, (reporter, signal) =>
+    backup.verify({ signal, onProgress: (p) => reporter.progress(p) }),
   );
   if (!report.ok) {
-    for (const p of report.problems) services.log.error(`${backup.dir}: ${describeProblem(p)}`);
+    for (const p of report.problems) services.log.error(`${backup.where}: ${describeProblem(p)}`);
     throw new UserError(
-      `${backupLabel(backup.dir)} is damaged: ${report.problems.map(describeProblem).join('; ')}.`,
+      `${backupLabel(backup.where)} is damaged: ${report.problems.map(describeProblem).join('; ')}.`,
       'Restore from another backup; the log lists every problem.',
       'BACKUP_DAMAGED',
     );
   }
   void ui.notify(
     'info',
-    `${backupLabel(backup.dir)} is intact: ${report.checked} file(s), ${formatBytes(report.bytes)}, every sha256 matches.`,
+    `${backupLabel(backup.where)} is intact: ${report.checked} file(s), ${formatBytes(report.bytes)}, every sha256 matches.`,
   );
   return report;
 }

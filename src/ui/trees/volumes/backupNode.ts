@@ -1,20 +1,33 @@
 import * as vscode from 'vscode';
 import type { VolumeNode } from './volumeNode';
-import { BackupEntry, listAllBackups } from '../../../core/backup/layout';
+import { repositoryOfRef } from '../../../core/backup/backupStores';
+import { BackupEntry } from '../../../core/backup/layout';
+import { ResticStore } from '../../../core/backup/restic/resticStore';
 import { VolumeRow } from '../../../core/vdvs/correlate';
-import { backupDestination } from '../../tasks/backupSettings';
+import { errorMessage } from '../../../core/errors';
+import { backupStores } from '../../backupStores';
+import { Services } from '../../services';
 import { formatBytes } from './format';
 
 /** Good backups of the destination folder by `<docker host>/<volume>` as the backup jobs name them. */
 export type BackupIndex = Map<string, BackupEntry[]>;
 
-/** Reads the vdvs.backup.destination folder; a missing or unreadable one is no backups. */
-export async function loadBackupIndex(): Promise<BackupIndex> {
+/**
+ * Reads the vdvs.backup.destination folder and each repository; a missing or unreadable one is no
+ * backups (a repository's failure is logged).
+ */
+export async function loadBackupIndex(services: Services): Promise<BackupIndex> {
   const index: BackupIndex = new Map();
-  try {
-    for (const v of await listAllBackups(backupDestination())) if (v.backups.length) index.set(`${v.dockerHost}/${v.volume}`, v.backups);
-  } catch {
-    // no destination configured or readable yet
+  for (const store of await backupStores(services)) {
+    try {
+      for (const v of await store.listAll()) {
+        const key = `${v.dockerHost}/${v.volume}`;
+        if (v.backups.length) index.set(key, [...(index.get(key) ?? []), ...v.backups]);
+      }
+    } catch (err) {
+      // a folder not created yet is no backups; a repository that cannot be read is worth a line in the log
+      if (store instanceof ResticStore) services.log.warn(`backups of ${store.label} not listed: ${errorMessage(err)}`);
+    }
   }
   return index;
 }
@@ -49,7 +62,7 @@ export class BackupNode {
     item.contextValue = 'vdvs.volumes.backup';
     item.iconPath = new vscode.ThemeIcon('archive');
     item.tooltip = `${m.mode} backup of ${m.volume.name} from ${m.dockerHost}\n${this.entry.dir}\n${m.files.map((f) => `${f.name} ${formatBytes(f.size)} sha256 ${f.sha256.slice(0, 12)}…`).join('\n')}`;
-    item.resourceUri = vscode.Uri.file(this.entry.dir);
+    if (!repositoryOfRef(this.entry.dir)) item.resourceUri = vscode.Uri.file(this.entry.dir);
     return item;
   }
 }
