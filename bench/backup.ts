@@ -23,13 +23,12 @@ import { connectToHost } from '../src/core/vsphere/connect';
 import { folderUrl } from '../src/core/vsphere/datastoreFiles';
 import { ensureVolumeLab, VolumeLab } from '../test/fixtures/volumeLab';
 import { arg, median, optionText } from './lib/benchArgs';
+import { cliBackup, labRetry, seconds } from './lib/cliRuns';
 
 const GiB = 1024 ** 3;
-const CLI = join(__dirname, '../../dist/cli.js');
 const tag = `bk8bench${process.pid.toString(36)}`;
 
 const mbps = (bytes: number, seconds: number) => bytes / 1e6 / seconds;
-const seconds = (t0: bigint) => Number(process.hrtime.bigint() - t0) / 1e9;
 
 async function main(): Promise<void> {
   const lab: VolumeLab = await ensureVolumeLab();
@@ -203,38 +202,6 @@ function row(what: string, o: number[], b: number[], ratio: number, target: numb
   console.log(
     `${what.padEnd(34)} ours ${median(o).toFixed(1).padStart(7)} MB/s  baseline ${median(b).toFixed(1).padStart(7)} MB/s  ratio ${ratio.toFixed(2)} (target ≥ ${target}) ${ratio >= target ? 'OK' : 'BELOW TARGET'}`,
   );
-}
-
-/**
- * The lab's stand-in plugin sometimes fails a disk attach with InvalidDeviceSpec while other suites
- * attach disks to the same VM at the same time: one retry, said out loud, keeps the bench usable.
- */
-function labRetry<T>(work: () => T, failure: (r: T) => string | undefined = () => undefined): T {
-  for (let attempt = 1; ; attempt++) {
-    let message: string;
-    try {
-      const r = work();
-      const m = failure(r);
-      if (!m || !/InvalidDeviceSpec/.test(m) || attempt > 1) return r;
-      message = m;
-    } catch (err) {
-      message = String((err as Error).message);
-      if (!/InvalidDeviceSpec/.test(message) || attempt > 1) throw err;
-    }
-    console.log(`(lab: disk attach refused with InvalidDeviceSpec, retrying once: ${message.trim().split('\n').pop()})`);
-  }
-}
-
-/** The CLI's backup of one job, under /usr/bin/time for its peak RSS. */
-function cliBackup(config: string, job: string): { maxRssMb: number; seconds: number } {
-  const t0 = process.hrtime.bigint();
-  const r = spawnSync('/usr/bin/time', ['-f', 'MAXRSS %M', process.execPath, CLI, 'backup', '--config', config, '--job', job, '--quiet'], {
-    encoding: 'utf8',
-  });
-  const took = seconds(t0);
-  if (r.status !== 0) throw new Error(`vdvs backup failed (${r.status}): ${r.stderr}`);
-  const kb = Number(/MAXRSS (\d+)/.exec(r.stderr)?.[1]);
-  return { maxRssMb: kb / 1024, seconds: took };
 }
 
 main().catch((err) => {

@@ -21,7 +21,7 @@ import { displayUrl, restic, resticJson, ResticRepository } from './resticCli';
  * A restic repository as a backup store. Each file of a backup is one `restic backup --stdin`
  * snapshot (restic 0.14 takes one file per stdin snapshot), and the manifest is the last one: a
  * backup is good once its manifest snapshot exists, as a folder backup is once its folder is renamed.
- * Every snapshot carries our tags (restic splits a --tag value at commas: values are URI-encoded):
+ * Every snapshot carries our tags (restic splits a --tag value at commas: `,` and `%` are %-escaped):
  *   vdvs                      ours; retention and clean-up never touch a snapshot without it
  *   vdvs-host=<docker host>   vdvs-volume=<volume>   vdvs-mode=archive|snapshot
  *   vdvs-backup=<ts>.<run>    the files of one backup (a snapshot run covers several volumes)
@@ -46,13 +46,18 @@ interface BackupSummary {
 
 type Tags = Record<'host' | 'volume' | 'mode' | 'backup' | 'kind' | 'owner', string>;
 
+/** A tag value that restic keeps whole, and that reads as typed (`vol@ds`, not `vol%40ds`). */
+function escapeTag(value: string): string {
+  return value.replace(/%/g, '%25').replace(/,/g, '%2C');
+}
+
 function tagArgs(tags: Partial<Tags>): string[] {
-  return [`--tag`, TAG, ...Object.entries(tags).flatMap(([k, v]) => ['--tag', `${TAG}-${k}=${encodeURIComponent(v)}`])];
+  return [`--tag`, TAG, ...Object.entries(tags).flatMap(([k, v]) => ['--tag', `${TAG}-${k}=${escapeTag(v)}`])];
 }
 
 /** Filter: snapshots with all of these tags (one --tag with commas is an AND in restic). */
 function tagFilter(tags: Partial<Tags>): string[] {
-  return ['--tag', [TAG, ...Object.entries(tags).map(([k, v]) => `${TAG}-${k}=${encodeURIComponent(v)}`)].join(',')];
+  return ['--tag', [TAG, ...Object.entries(tags).map(([k, v]) => `${TAG}-${k}=${escapeTag(v)}`)].join(',')];
 }
 
 function tagsOf(s: Snapshot): Partial<Tags> {
