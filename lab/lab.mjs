@@ -25,6 +25,7 @@ export const cacheDir = path.resolve(process.env.VDVS_CACHE || path.join(os.home
 const PIECES = [
   { name: 'vsphere', optional: false },
   { name: 'esxi-shell', optional: false },
+  { name: 'restic', optional: false },
   { name: 'docker', optional: true },
 ];
 
