@@ -164,7 +164,7 @@ describe('restic 0.14 against the lab repositories', () => {
             locks = (await restic(lab, repo, ['list', 'locks', '--no-lock'])).stdout.toString().trim();
           }
           assert.match(locks, /^[0-9a-f]{64}$/);
-          for (const cmd of [['check'], ['prune']]) {
+          for (const cmd of [['check'], ['prune'], ['forget', '--keep-last', '1', '--prune']]) {
             const r = await restic(lab, repo, cmd);
             assert.equal(r.code, 1, `${cmd[0]}: ${r.stderr}`);
             assert.match(r.stderr, lockedText('', holder.child.pid ?? -1), cmd[0]);
@@ -288,6 +288,13 @@ describe('restic 0.14 against the lab repositories', () => {
       const blocked = await restic(lab, repo, ['backup', '--stdin'], { stdin: Buffer.from('b') });
       assert.equal(blocked.code, 1);
       assert.match(blocked.stderr, lockedText(' exclusively', killed));
+      for (const cmd of [['snapshots'], ['dump', 'latest', 'stdin']]) {
+        const read = await restic(lab, repo, cmd);
+        assert.equal(read.code, 1, cmd[0]);
+        assert.match(read.stderr, lockedText(' exclusively', killed), cmd[0]);
+      }
+      const noLock = await restic(lab, repo, ['dump', '--no-lock', 'latest', 'stdin']);
+      assert.equal(noLock.stdout.toString(), 'a', noLock.stderr);
       const unlock = await restic(lab, repo, ['unlock']);
       assert.equal(unlock.code, 0, unlock.stderr);
       assert.equal(unlock.stdout.toString(), 'successfully removed locks\n');
