@@ -25,6 +25,7 @@ export const cacheDir = path.resolve(process.env.VDVS_CACHE || path.join(os.home
 const PIECES = [
   { name: 'vsphere', optional: false },
   { name: 'esxi-shell', optional: false },
+  { name: 'restic', optional: false },
   { name: 'docker', optional: true },
 ];
 
@@ -293,6 +294,11 @@ function summary(info) {
     lines.push(`                 host key ${s.hostKeyFingerprint}`);
   }
   if (info.vib) lines.push(`  test VIB       ${info.vib.path}`);
+  if (info.restic) {
+    const r = info.restic;
+    lines.push(`  restic         local ${r.local.path}   rest ${r.rest.baseUrl} (user ${r.rest.user})`);
+    lines.push(`                 sftp ${r.sftp ? r.sftp.url : '-'}   s3 ${r.s3 ? r.s3.url : '- (npm package s3rver missing)'}`);
+  }
   const show = (v, ...keys) => (typeof v === 'string' ? v : keys.map((k) => v[k]).find(Boolean) || JSON.stringify(v));
   if (info.docker) lines.push(`  Docker         ${show(info.docker, 'host', 'socket')}`);
   if (info.registry) lines.push(`  registry       ${show(info.registry, 'url', 'address', 'host')}`);

@@ -11,7 +11,7 @@ import path from 'node:path';
 export const ESX_PORT = Number(process.env.VDVS_LAB_ESX_PORT || 18989);
 export const VC_PORT = Number(process.env.VDVS_LAB_VC_PORT || 18990);
 
-function secret(file) {
+export function secret(file) {
   if (fs.existsSync(file)) return fs.readFileSync(file, 'utf8').trim();
   // readable, shell-safe, with the character classes ESXi's password policy wants
   const pw = `Lab-${crypto.randomBytes(9).toString('base64url').replace(/[-_]/g, 'x')}1!`;
