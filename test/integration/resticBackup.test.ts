@@ -9,6 +9,7 @@ import { SILENT } from '../../src/core/backup/reporter';
 import { runBackupJob } from '../../src/core/backup/runJob';
 import { DockerConnection } from '../../src/core/docker/connection';
 import { UserError } from '../../src/core/errors';
+import { readResticLab, uniqueName } from '../fixtures/resticLab';
 import { VolumeLab } from '../fixtures/volumeLab';
 import { BackupSuite, closeBackupSuite, fillScript, openBackupSuite, runCli, spawnCli, volumeFileHashes } from './backupLab';
 
@@ -23,9 +24,35 @@ interface Backend {
   options?: string[];
 }
 
-/** The lab's restic backends (lab.json `restic`, lab/pieces/restic.mjs), plus a local repository of this test's own. */
-function backends(lab: VolumeLab & { restic?: { backends?: Backend[] } }, dest: string): Backend[] {
-  return [{ name: 'local', url: join(dest, 'repo'), secrets: { password: 'local-repo-pw' } }, ...(lab.restic?.backends ?? [])];
+/**
+ * A local repository of this test's own, and the lab's SFTP, REST and S3 ones (lab.json `restic`,
+ * lab/pieces/restic.mjs), each under a path of this run. Jobs name a repository without secrets: the
+ * REST server's user and password and the S3 keys are the repository's secrets, as a user keeps them.
+ */
+async function backends(dest: string): Promise<Backend[]> {
+  const lab = await readResticLab();
+  const sub = uniqueName('engine');
+  const out: Backend[] = [{ name: 'local', url: join(dest, 'repo'), secrets: { password: 'local-repo-pw' } }];
+  if (lab.sftp)
+    out.push({
+      name: 'sftp',
+      url: `${lab.sftp.url}/${sub}`,
+      secrets: { password: lab.password },
+      options: lab.sftp.options.filter((o) => o !== '-o'),
+    });
+  out.push({
+    name: 'rest',
+    url: `rest:${lab.rest.baseUrl.replace(/\/$/, '')}/${sub}/`,
+    secrets: { password: lab.password, restUser: lab.rest.user, restPassword: lab.rest.password },
+  });
+  // restic takes a CA for https only as --cacert or SSL_CERT_FILE: the environment, beside the keys
+  if (lab.s3)
+    out.push({
+      name: 's3',
+      url: `${lab.s3.url}/${sub}`,
+      secrets: { password: lab.password, env: { ...lab.s3.env, SSL_CERT_FILE: lab.s3.caCertPath } },
+    });
+  return out;
 }
 
 /** Plain restic on a backend, as a user without the extension would run it (the password in the environment). */
@@ -87,7 +114,7 @@ describe('restic repositories as backup destinations', { timeout: 900_000 }, () 
   before(async () => {
     suite = await openBackupSuite(HOST, 'vdvs-restic-it-');
     ({ lab, docker, conn } = suite);
-    all = backends(lab, suite.dest);
+    all = await backends(suite.dest);
     for (const b of all) {
       const init = plainRestic(b, ['init']);
       assert.ok(init.code === 0 || /already (exists|initialized)/.test(init.err), `${b.name}: ${init.err}`);

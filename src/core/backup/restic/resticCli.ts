@@ -25,9 +25,12 @@ export interface ResticRepository {
 export const MIN_RESTIC = [0, 14, 0] as const;
 const INSTALL_HINT = 'Install it (Debian/Ubuntu: apt install restic; or https://restic.net), or set vdvs.restic.path (CLI: "resticPath").';
 
-/** The repository as it may be shown: a password in a REST URL's user part is masked. */
+/**
+ * The repository as it may be shown: the URL a job names, so a REST server's user and password, which
+ * exist only in restic's environment, are left out (`rest:http://u:p@host/` → `rest:http://host/`).
+ */
 export function displayUrl(url: string): string {
-  return maskCredentials(url);
+  return url.replace(/^(rest:https?:\/\/)[^/@\s]*@/, '$1');
 }
 
 /** `scheme://user:secret@host` anywhere in a text (restic names the repository in its errors) with the secret masked. */
@@ -189,6 +192,26 @@ function classify(url: string, command: string, err: ExitError): ResticFailure {
       `The password of the restic repository ${where} is wrong.`,
       'Enter the repository password again (Add Backup Repository…; CLI: the secrets file).',
       'RESTIC_WRONG_PASSWORD',
+    );
+  if (/REMOTE HOST IDENTIFICATION HAS CHANGED|Host key verification failed/.test(text))
+    return new ResticFailure(
+      `ssh refused the host key of the restic repository ${where}: it changed, or is not in known_hosts.`,
+      "Check with the server's admin that the key changed on purpose, then update known_hosts (never turn host-key checks off).",
+      'RESTIC_HOST_KEY',
+    );
+  if (
+    /unexpected HTTP response \(40[13]\)|AWS Access Key Id you provided does not exist|InvalidAccessKeyId|SignatureDoesNotMatch/.test(text)
+  )
+    return new ResticFailure(
+      `The server of the restic repository ${where} refused the credentials: ${lastFatal(said)}`,
+      'Enter the REST user and password or the S3 keys again (Add Backup Repository…; CLI: the secrets file).',
+      'RESTIC_CREDENTIALS',
+    );
+  if (/x509: /.test(text))
+    return new ResticFailure(
+      `The TLS certificate of the restic repository ${where} is not trusted: ${lastFatal(said)}`,
+      "Give restic the server's CA (SSL_CERT_FILE in the repository's environment), or fix the certificate; TLS checks stay on.",
+      'RESTIC_TLS',
     );
   if (
     /connection refused|no such host|i\/o timeout|network is unreachable|connection reset|unable to start the sftp session|ssh: |TLS handshake/i.test(
