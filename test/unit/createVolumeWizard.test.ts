@@ -102,7 +102,7 @@ describe('create volume wizard', () => {
     const step = datastoreStep(offer, '');
     const typed = step.typed('DATASTORE1');
     assert.equal(typed?.value, 'datastore1');
-    assert.doesNotMatch(typed!.detail, /refuses/);
+    assert.doesNotMatch(typed?.detail ?? '', /refuses/);
     const twice = datastoreStep({ ...offer, datastores: [...offer.datastores, { ...offer.datastores[0], name: 'DataStore1' }] }, '');
     assert.match(twice.typed('datastore1')!.detail!, /^Found multiple datastores with same name \(ignoring case difference\)/);
   });
