@@ -9,6 +9,7 @@ import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { DEFAULT_TENANT_UUID } from '../../src/core/vdvs/layout';
+import { driverMessage, explainServerError } from '../../src/core/vdvs/serverErrors';
 import { listVms } from '../../src/core/vsphere/inventory';
 import { str } from '../../src/core/vsphere/normalize';
 import { getProperties } from '../../src/core/vsphere/propertyCollector';
@@ -59,6 +60,31 @@ describe('lab stand-in plugin vs vmdk_ops.py', () => {
     const failed: string[] = [];
     for (const v of volumes) await docker('volume', 'rm', v).catch((e: { stderr?: string }) => failed.push(`${v}: ${e.stderr}`));
     assert.deepEqual(failed, [], 'cleanup left volumes behind');
+  });
+
+  it("answers a client of another protocol version with vDVS 0.20+'s text (execRequestThread)", async () => {
+    const setProtocol = async (v: string) => {
+      await docker('plugin', 'disable', '-f', lab.plugin.alias);
+      await docker('plugin', 'set', lab.plugin.alias, `VDVS_TEST_PROTOCOL_VERSION=${v}`);
+      await docker('plugin', 'enable', lab.plugin.alias);
+    };
+    await setProtocol('3');
+    try {
+      await assert.rejects(create(`${P}-proto`), (e: { stderr?: string }) => {
+        const text = driverMessage(String(e.stderr));
+        assert.equal(
+          text,
+          'There is a mismatch between VDVS client (Docker plugin) protocol version\n' +
+            '                                    (3) and server (ESXi) protocol version (2) which indicates different\n' +
+            '                                    versions of the product are installed on Guest and ESXi sides,\n' +
+            '                                    please make sure VDVS plugin and driver are from the same release version.',
+        );
+        assert.ok(explainServerError(String(e.stderr)).explanation, 'explained');
+        return true;
+      });
+    } finally {
+      await setProtocol('');
+    }
   });
 
   it('inspect of an attached volume: attachedVMDevice with ControllerPciBusNumber, the VM found by its VC UUID', async () => {
