@@ -1,5 +1,15 @@
 import { invalidCloneDatastore, parseVdvsVolumeName, validateDatastore, VM_DS } from './names';
-import { ACCESS, ATTACH_AS, DEFAULT_FSTYPE, isOptionKey, OPTION_KEYS, VDVS_OPTIONS, VdvsOptionKey, VdvsOptions } from './options';
+import {
+  ACCESS,
+  ATTACH_AS,
+  DEFAULT_FSTYPE,
+  DEFAULT_SIZE,
+  isOptionKey,
+  OPTION_KEYS,
+  VDVS_OPTIONS,
+  VdvsOptionKey,
+  VdvsOptions,
+} from './options';
 import { pyReprList } from './pyRepr';
 
 /**
@@ -17,8 +27,52 @@ export interface ValidationContext {
   defaultDatastore?: string;
   /** info.url of the datastore the volume goes on: vDVS names it for a clone source on an unknown datastore. */
   datastoreUrl?: string;
+  /**
+   * A Config DB exists (vmdkops_admin config init): the access privilege that applies to the VM's
+   * vmgroup on the target datastore (undefined: none), checked before the options. Without a Config
+   * DB vDVS allows everything (auth.authorize, allow_all_access).
+   */
+  configDb?: { access?: VdvsAccess };
   /** File systems the plugin has an mkfs.<type> for; the plugin checks this first. */
   supportedFstypes?: readonly string[];
+}
+
+/** A vmgroup's access to a datastore in vDVS's Config DB (vmdkops_admin vmgroup access add/set). */
+export interface VdvsAccess {
+  allowCreate: boolean;
+  /** volume-maxsize in MB; 0: no limit. */
+  maxVolumeSizeMb: number;
+  /** volume-totalsize in MB; 0: no limit. */
+  usageQuotaMb: number;
+  /** What the vmgroup's volumes on that datastore already take, in MB (the "volumes" table). */
+  usedMb: number;
+}
+
+/**
+ * esx_service/utils/convert.py convert_to_MB: Python's int() of all but the last two characters
+ * (surrounding blanks and a sign allowed; no '_', which ESXi's Python 3.5 does not take; ASCII digits
+ * here) times the unit (MB, GB, TB, PB, any case); 0 when either does not parse.
+ */
+export function convertToMb(size: string): number {
+  const number = size.slice(0, -2).trim();
+  const factor = ({ MB: 1, GB: 1024, TB: 1024 ** 2, PB: 1024 ** 3 } as Record<string, number>)[size.slice(-2).toUpperCase()];
+  if (factor === undefined || !/^[+-]?[0-9]+$/.test(number)) return 0;
+  return Number(number) * factor;
+}
+
+/**
+ * auth.check_privileges_for_command for a create (error_code.py texts), as executeRequest's
+ * authorize_check runs it before createVMDK validates the options: the size is the request's
+ * (auth.get_vol_size; default 100mb), whatever validate_size will say of it.
+ */
+export function authorizeCreate(options: VdvsOptions, access: VdvsAccess | undefined): string | undefined {
+  if (!access) return 'No access privilege exists';
+  if (!access.allowCreate) return 'No create privilege';
+  const mb = convertToMb((options.size ?? DEFAULT_SIZE).toUpperCase());
+  if (mb === 0) return 'Invalid volume size specified.';
+  if (access.maxVolumeSizeMb !== 0 && mb > access.maxVolumeSizeMb) return 'Volume size exceeds the max volume size limit';
+  if (access.usageQuotaMb !== 0 && mb + access.usedMb > access.usageQuotaMb) return 'The total volume size exceeds the usage quota';
+  return undefined;
 }
 
 /**
@@ -125,9 +179,9 @@ export interface CreateRequest {
 /**
  * The first error vDVS would return for `docker volume create --driver=vsphere`, in its order:
  * the plugin's fstype check, the service's name and datastore checks (executeRequest,
- * parse_vol_name), then validate_opts (unknown keys, size, vsan-policy-name, diskformat, attach-as,
- * access, fstype), then the clone source (cloneVMDK) or the disk size (createVMDK), then the
- * plugin's mkfs (the xfs label).
+ * parse_vol_name), with a Config DB the vmgroup's privileges (authorize_check), then validate_opts
+ * (unknown keys, size, vsan-policy-name, diskformat, attach-as, access, fstype), then the clone
+ * source (cloneVMDK) or the disk size (createVMDK), then the plugin's mkfs (the xfs label).
  */
 export function validateCreate(req: CreateRequest, ctx: ValidationContext = {}): string | undefined {
   const opts = req.options;
@@ -143,6 +197,10 @@ export function validateCreate(req: CreateRequest, ctx: ValidationContext = {}):
   if (ctx.knownDatastores) {
     const dsError = validateDatastore(name.datastore, ctx.knownDatastores, ctx.defaultDatastore ?? VM_DS);
     if (dsError) return dsError;
+  }
+  if (ctx.configDb) {
+    const denied = authorizeCreate(opts, ctx.configDb.access);
+    if (denied) return denied;
   }
   const invalid = given.filter((k) => !isOptionKey(k));
   if (invalid.length) return invalidOptionsMessage(invalid);
