@@ -4,6 +4,7 @@
 //   rootfs  : the binary, /etc/vsphere-storage-for-docker.conf (vcsim URL, credentials,
 //             thumbprint, ESXi-shell state paths baked in), Debian's mke2fs with its
 //             libraries (mkfs.ext2/3/4: the plugin formats volumes itself, as vDVS does),
+//             Debian's mkfs.xfs with its libraries (xfsprogs, as in the real image),
 //             mount points /mnt/vmdk, /vmfs/volumes/<ds>, /esx-state
 //   publish : docker plugin create REF DIR; docker plugin push REF; docker plugin rm REF
 //             for :latest (VDVS_VERSION 0.21.2) and :0.21.3 (same binary, other version)
@@ -65,6 +66,8 @@ export function assemble(opts) {
   // vDVS finds the file systems it supports by globbing mkfs.* in /bin /sbin /usr/bin /usr/sbin
   for (const t of ['ext2', 'ext3', 'ext4']) fs.symlinkSync('/usr/sbin/mke2fs', path.join(rootfs, 'sbin', `mkfs.${t}`));
   if (fs.existsSync('/etc/mke2fs.conf')) fs.copyFileSync('/etc/mke2fs.conf', path.join(rootfs, 'etc/mke2fs.conf'));
+  // the real plugin image has xfsprogs: Debian's mkfs.xfs (host package xfsprogs) with its libraries
+  copyWithLibs('/usr/sbin/mkfs.xfs', rootfs);
   fs.writeFileSync(path.join(rootfs, 'etc/group'), 'root:x:0:\ndocker:x:999:\n');
   fs.writeFileSync(path.join(rootfs, 'etc/passwd'), 'root:x:0:0:root:/:/bin/false\n');
   const conf = {

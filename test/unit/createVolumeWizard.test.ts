@@ -98,6 +98,14 @@ describe('create volume wizard', () => {
     assert.equal(step.typed('datastore1'), undefined);
     assert.equal(step.typed('  '), undefined);
   });
+  it('takes a typed datastore in another case as the listed one (vmdk_ops.py parse_vol_name)', () => {
+    const step = datastoreStep(offer, '');
+    const typed = step.typed('DATASTORE1');
+    assert.equal(typed?.value, 'datastore1');
+    assert.doesNotMatch(typed?.detail ?? '', /refuses/);
+    const twice = datastoreStep({ ...offer, datastores: [...offer.datastores, { ...offer.datastores[0], name: 'DataStore1' }] }, '');
+    assert.match(twice.typed('datastore1')!.detail!, /^Found multiple datastores with same name \(ignoring case difference\)/);
+  });
   it('without an ESXi host the step says so and still takes a typed name', async () => {
     const note = 'No ESXi host is configured: type the datastore name';
     let seen: { placeholder: string; items: PickItem<unknown>[]; typed?: (t: string) => PickItem<unknown> | undefined } | undefined;

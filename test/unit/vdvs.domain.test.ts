@@ -63,6 +63,8 @@ describe('backup eligibility', () => {
     assert.match(skipped.reason, /#636/);
     assert.match(skipped.wayOut, /attach-as=persistent/);
     assert.match(skipped.wayOut, /archive/);
+    // esx_service/cli/vmdkops_admin.py: `volume set` requires --volume, --vmgroup and --options
+    assert.match(skipped.wayOut, /volume set --volume=NAME@DATASTORE --vmgroup=_DEFAULT --options="attach-as=persistent"/);
   });
 });
 

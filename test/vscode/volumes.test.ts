@@ -132,8 +132,8 @@ describe('Volume commands on the lab, its ESXi host configured', () => {
       ]);
       assert.deepEqual(messages, [
         `"Volume names ending with '-NNNNNN' (where N is a digit) are not supported"`,
-        `"Volume name a/b contains illegal characters: ['/', '\\\\\\\\']"`,
-        'Invalid format for size. \nValid sizes must be of form X[mMgGtT]b where X is aninteger. Default = 100mb',
+        "'Volume name contains illegal characters: /'",
+        'Invalid format for size. \nValid sizes must be of form X[mMgGtT]b where X is an integer. Default = 100mb',
       ]);
       assert.match(
         confirmDetail,

@@ -140,7 +140,8 @@ func (d *driver) Create(r pluginRequest) map[string]interface{} {
 
 // localVolPath resolves a volume name to its files (after a successful ESX call).
 func localVolPath(name string) (*volPath, error) {
-	vol, ds, err := parseVolName(name)
+	// the datastores this plugin sees, so vol@DATASTORE1 finds datastore1's files (parse_vol_name)
+	vol, ds, err := parseVolName(name, datastoreDirs())
 	if err != nil {
 		return nil, err
 	}

@@ -22,6 +22,9 @@ import (
 	"sync"
 	"syscall"
 	"time"
+	"unicode/utf8"
+
+	"github.com/vmware/govmomi/vim25"
 )
 
 const (
@@ -56,6 +59,7 @@ const (
 	defaultAccess     = "read-write"
 	defaultFstype     = "ext4"
 	defaultCloneFrom  = "None"
+	vmDSName          = "_VM_DS" // auth_data_const.VM_DS
 )
 
 var (
@@ -64,10 +68,20 @@ var (
 	diskFormats   = []string{"zeroedthick", "thin", "eagerzeroedthick"}
 	attachAsTypes = []string{"independent_persistent", "persistent"}
 	accessTypes   = []string{"read-write", "read-only"}
-	snapNameRe    = regexp.MustCompile(`^.*-[0-9]{6}$`)
-	snapVmdkRe    = regexp.MustCompile(`^.*-[0-9]{6}\.vmdk$`)
-	specialRe     = regexp.MustCompile(`\A.*-(delta|ctk|digest|flat)\.vmdk$`)
+	// vmdk_utils.SNAP_NAME_REGEXP `^.*-[0-9]{6}$` as Python's re.match reads it: '.' stops at a
+	// newline (as Go's), '$' also matches before a final newline (Go's only at the end)
+	snapNameRe = regexp.MustCompile(`^.*-[0-9]{6}\n?$`)
+	snapVmdkRe = regexp.MustCompile(`^.*-[0-9]{6}\.vmdk$`)
+	specialRe  = regexp.MustCompile(`\A.*-(delta|ctk|digest|flat)\.vmdk$`)
 )
+
+// pyStr is Python's str() of a KV value as vDVS formats it: None for a missing or null one.
+func pyStr(v interface{}) string {
+	if v == nil {
+		return "None"
+	}
+	return fmt.Sprint(v)
+}
 
 // pyRepr renders a str the way Python 3 repr() does.
 func pyRepr(s string) string {
@@ -112,9 +126,12 @@ type validationError struct{ msg string }
 
 func (e *validationError) Error() string { return e.msg }
 
-// parseVolName is vmdk_ops.parse_vol_name(); the '/' '\' check stands in for
-// vDVS PR #1692 (illegal characters), whose exact text is not in the sources we have.
-func parseVolName(full string) (vol, ds string, err error) {
+// parseVolName is vmdk_ops.parse_vol_name(), checks in its order; lengths are Python's len()
+// (code points). With the host's datastores, the datastore part is matched ignoring case and
+// comes back in the host's spelling; two datastores equal but for case are an error.
+// vmdk_ops.ILLEGAL_CHARACTERS is a Python set: for a name holding both, which one vDVS names
+// depends on the hash seed; we name '/' (as our validator does).
+func parseVolName(full string, datastores []string) (vol, ds string, err error) {
 	if at := strings.LastIndex(full, "@"); at >= 0 {
 		vol, ds = full[:at], full[at+1:]
 	} else {
@@ -123,14 +140,30 @@ func parseVolName(full string) (vol, ds string, err error) {
 	if snapNameRe.MatchString(vol) {
 		return "", "", &validationError{"Volume names ending with '-NNNNNN' (where N is a digit) are not supported"}
 	}
-	if len(vol) > maxVolNameLen {
+	if utf8.RuneCountInString(vol) > maxVolNameLen {
 		return "", "", &validationError{fmt.Sprintf("Volume name is too long (max len is %d)", maxVolNameLen)}
 	}
-	if ds != "" && len(ds) > maxDSNameLen {
-		return "", "", &validationError{fmt.Sprintf("Datastore name is too long (max len is %d)", maxDSNameLen)}
+	for _, c := range []string{"/", `\`} {
+		if strings.Contains(vol, c) {
+			return "", "", &validationError{"Volume name contains illegal characters: " + c}
+		}
 	}
-	if strings.ContainsAny(vol, `/\`) {
-		return "", "", &validationError{fmt.Sprintf("Volume name %s contains illegal characters: ['/', '\\\\']", vol)}
+	if ds != "" {
+		if utf8.RuneCountInString(ds) > maxDSNameLen {
+			return "", "", &validationError{fmt.Sprintf("Datastore name is too long (max len is %d)", maxDSNameLen)}
+		}
+		var matching []string
+		for _, d := range datastores {
+			if strings.ToLower(d) == strings.ToLower(ds) {
+				matching = append(matching, d)
+			}
+		}
+		if len(matching) > 1 {
+			return "", "", &validationError{"Found multiple datastores with same name (ignoring case difference): " + pyList(matching)}
+		}
+		if len(matching) == 1 {
+			ds = matching[0]
+		}
 	}
 	return vol, ds, nil
 }
@@ -208,7 +241,8 @@ func isDigits(s string) bool {
 
 func sizeToKB(size string) (int64, error) {
 	l := strings.ToLower(size)
-	bad := &validationError{"Invalid format for size. \nValid sizes must be of form X[mMgGtT]b where X is an" +
+	// the 0.18+ text of validate_size (before 0.18 it read "aninteger")
+	bad := &validationError{"Invalid format for size. \nValid sizes must be of form X[mMgGtT]b where X is an " +
 		"integer. Default = 100mb"}
 	if len(size) < 2 || !(strings.HasSuffix(l, "mb") || strings.HasSuffix(l, "gb") || strings.HasSuffix(l, "tb")) || !isDigits(size[:len(size)-2]) {
 		return 0, bad
@@ -501,11 +535,13 @@ func esxRequest(cmd, fullName string, opts map[string]string) (interface{}, erro
 		return nil, err
 	}
 	if pv := os.Getenv("VDVS_TEST_PROTOCOL_VERSION"); pv != "" && pv != "2" {
+		// vmdk_ops.py execRequestThread (0.20+), a triple-quoted string: its line breaks and indents are in the text
 		n, _ := strconv.Atoi(pv)
-		if n < 2 {
-			return nil, fmt.Errorf("vSphere Docker Volume Service client version (%d) is older than server version (2), please update the client.", n)
-		}
-		return nil, fmt.Errorf("vSphere Docker Volume Service client version (%d) is newer than server version (2), please update the server.", n)
+		const indent = "\n                                    "
+		return nil, fmt.Errorf("There is a mismatch between VDVS client (Docker plugin) protocol version"+indent+
+			"(%d) and server (ESXi) protocol version (2) which indicates different"+indent+
+			"versions of the product are installed on Guest and ESXi sides,"+indent+
+			"please make sure VDVS plugin and driver are from the same release version."+indent, n)
 	}
 	if _, hostd := esxState(); !hostd {
 		warnf(errHostd.Error())
@@ -534,15 +570,17 @@ func executeRequest(ctx context.Context, cmd, fullName string, opts map[string]s
 	if cmd == "list" {
 		return listVMDK(), nil
 	}
-	vol, ds, err := parseVolName(fullName)
+	known := knownDatastores(ctx, c)
+	vol, ds, err := parseVolName(fullName, known)
 	if err != nil {
 		return nil, errors.New(pyRepr(err.Error()))
 	}
 	if ds != "" {
-		known := knownDatastores(ctx, c)
 		if !contains(known, ds) || !dirExists(filepath.Join(cfg.Lab.VolumesRoot, ds)) {
+			// no Config DB: the _DEFAULT tenant's default datastore is _VM_DS
+			// (auth_api.get_default_datastore_url, vmdk_utils.get_datastore_name)
 			return nil, fmt.Errorf("Invalid datastore '%s'.\nKnown datastores: %s.\nDefault datastore: %s",
-				ds, strings.Join(known, ", "), vmDS)
+				ds, strings.Join(known, ", "), vmDSName)
 		}
 	} else {
 		ds = vmDS
@@ -553,13 +591,13 @@ func executeRequest(ctx context.Context, cmd, fullName string, opts map[string]s
 	v := &volPath{vol: vol, datastore: ds}
 	switch cmd {
 	case "get":
-		return getVMDK(v)
+		return getVMDK(ctx, c, v)
 	case "create":
-		return nil, createVMDK(ctx, v, vm, opts)
+		return nil, createVMDK(ctx, c, v, vm, opts, known)
 	case "remove":
 		return nil, removeVMDK(ctx, v, vm)
 	case "attach":
-		return attachVMDK(ctx, v, vm)
+		return attachVMDK(ctx, c, v, vm)
 	case "detach":
 		return nil, detachVMDK(ctx, v, vm)
 	}
@@ -576,23 +614,17 @@ func fileExists(p string) bool {
 	return err == nil && st.Mode().IsRegular()
 }
 
+// listVMDK is vmdk_ops.listVMDK(tenant) → vmdk_utils.get_volumes(tenant): only the folder of the
+// calling VM's vmgroup (without a Config DB every VM is in _DEFAULT: dockvols/<its uuid>) on each
+// datastore; dockvols itself and other vmgroups' folders are not listed.
 func listVMDK() []map[string]interface{} {
 	out := []map[string]interface{}{}
 	for _, ds := range datastoreDirs() {
-		root := filepath.Join(cfg.Lab.VolumesRoot, ds, dockVolsDir)
-		dirs := []string{root}
-		entries, _ := os.ReadDir(root)
-		for _, e := range entries {
-			if e.IsDir() && e.Type()&os.ModeSymlink == 0 {
-				dirs = append(dirs, filepath.Join(root, e.Name()))
-			}
-		}
-		for _, dir := range dirs {
-			files, _ := os.ReadDir(dir)
-			for _, f := range files {
-				if isDescriptor(dir, f.Name()) && !snapVmdkRe.MatchString(f.Name()) {
-					out = append(out, map[string]interface{}{"Name": strings.Replace(f.Name(), ".vmdk", "", 1) + "@" + ds})
-				}
+		dir := (&volPath{datastore: ds}).realDir()
+		files, _ := os.ReadDir(dir)
+		for _, f := range files {
+			if isDescriptor(dir, f.Name()) && !snapVmdkRe.MatchString(f.Name()) {
+				out = append(out, map[string]interface{}{"Name": strings.Replace(f.Name(), ".vmdk", "", 1) + "@" + ds})
 			}
 		}
 	}
@@ -612,7 +644,7 @@ func isDescriptor(dir, name string) bool {
 }
 
 // volInfo is vmdk_ops.vol_info(): the Status of docker volume inspect.
-func volInfo(meta map[string]interface{}, v *volPath) map[string]interface{} {
+func volInfo(ctx context.Context, c *vim25.Client, meta map[string]interface{}, v *volPath) map[string]interface{} {
 	if meta == nil {
 		meta = map[string]interface{}{}
 	}
@@ -624,8 +656,12 @@ func volInfo(meta map[string]interface{}, v *volPath) map[string]interface{} {
 		"capacity":      map[string]interface{}{"size": convertSize(size), "allocated": convertSize(alloc)},
 		"datastore":     v.datastore,
 	}
-	if u, ok := meta[kvAttachedVMUUID]; ok && u != nil {
-		if n, ok := meta[kvAttachedVMName]; ok && n != nil {
+	if u, ok := meta[kvAttachedVMUUID]; ok {
+		// vol_info: the VM's name found by its UUID (vm_uuid2name), else the name in the KV, else the UUID
+		uuid, _ := u.(string)
+		if name := vmNameByUUID(ctx, c, uuid); name != "" {
+			info["attached to VM"] = name
+		} else if n, ok := meta[kvAttachedVMName]; ok {
 			info["attached to VM"] = n
 		} else {
 			info["attached to VM"] = u
@@ -656,7 +692,7 @@ func volInfo(meta map[string]interface{}, v *volPath) map[string]interface{} {
 	return info
 }
 
-func getVMDK(v *volPath) (interface{}, error) {
+func getVMDK(ctx context.Context, c *vim25.Client, v *volPath) (interface{}, error) {
 	if !fileExists(v.vmdkPath()) {
 		return nil, fmt.Errorf("Volume %s not found (file: %s)", v.vol, v.vmdkPath())
 	}
@@ -666,10 +702,10 @@ func getVMDK(v *volPath) (interface{}, error) {
 		errorf("Failed to get disk details for %s (no %s sidecar)", v.vmdkPath(), sidecarKey)
 		return nil, nil
 	}
-	return volInfo(meta, v), nil
+	return volInfo(ctx, c, meta, v), nil
 }
 
-func createVMDK(ctx context.Context, v *volPath, vm *vmInfo, opts map[string]string) error {
+func createVMDK(ctx context.Context, c *vim25.Client, v *volPath, vm *vmInfo, opts map[string]string, known []string) error {
 	infof("*** createVMDK: %s opts = %v vm_name=%s vm_uuid=%s", v.vmdkPath(), opts, vm.name, vm.uuid)
 	if fileExists(v.vmdkPath()) {
 		warnf("File %s already exists", v.vmdkPath())
@@ -679,7 +715,7 @@ func createVMDK(ctx context.Context, v *volPath, vm *vmInfo, opts map[string]str
 		return err
 	}
 	if _, ok := opts[optCloneFrom]; ok {
-		return cloneVMDK(ctx, v, vm, opts)
+		return cloneVMDK(ctx, c, v, vm, opts, known)
 	}
 	format := defaultDiskFormat
 	if f, ok := opts[optDiskFormat]; ok {
@@ -692,6 +728,12 @@ func createVMDK(ctx context.Context, v *volPath, vm *vmInfo, opts map[string]str
 		sizeStr = s
 	}
 	kb, _ := sizeToKB(sizeStr)
+	if kb == 0 {
+		// convert.convert_to_KB returns None for a zero size, and pyVmomi refuses None for the
+		// required capacityKb (VmomiSupport.CheckField raises TypeError) outside createVMDK's try:
+		// execRequestThread answers repr() of the exception, as ESXi's Python 3.5 prints it
+		return errors.New(`Server returned an error: TypeError('Required field "capacityKb" not provided (not @optional)',)`)
+	}
 	if err := makeDisk(v, kb*1024, format); err != nil {
 		cleanVMDK(v)
 		return fmt.Errorf("Failed to create volume: %s", err)
@@ -753,26 +795,27 @@ func cleanVMDK(v *volPath) {
 	os.Remove(v.realVmdk())
 }
 
-func cloneVMDK(ctx context.Context, v *volPath, vm *vmInfo, opts map[string]string) error {
+func cloneVMDK(ctx context.Context, c *vim25.Client, v *volPath, vm *vmInfo, opts map[string]string, known []string) error {
 	infof("*** cloneVMDK: %s opts = %v", v.vmdkPath(), opts)
-	srcVol, srcDS, err := parseVolName(opts[optCloneFrom])
+	srcVol, srcDS, err := parseVolName(opts[optCloneFrom], known)
 	if err != nil {
 		return errors.New(pyRepr(err.Error()))
 	}
 	if srcDS == "" {
 		srcDS = v.datastore
-	} else if !dirExists(filepath.Join(cfg.Lab.VolumesRoot, srcDS)) {
+	} else if !contains(known, srcDS) || !dirExists(filepath.Join(cfg.Lab.VolumesRoot, srcDS)) {
+		// vmdk_ops.cloneVMDK names the URL of the datastore the clone goes on (datastore_url)
 		return fmt.Errorf("Invalid datastore '%s'.\nKnown datastores: %s.\nDefault datastore_url: %s",
-			srcDS, strings.Join(datastoreDirs(), ", "), filepath.Join(cfg.Lab.VolumesRoot, v.datastore))
+			srcDS, strings.Join(known, ", "), datastoreURL(ctx, c, v.datastore))
 	}
 	src := &volPath{vol: srcVol, datastore: srcDS}
 	if !fileExists(src.vmdkPath()) {
 		return fmt.Errorf("Could not find volume for cloning %s", opts[optCloneFrom])
 	}
 	srcMeta := kvLoad(src.vmdkPath())
-	if srcMeta != nil && srcMeta[kvStatus] == statusAttached && vm.powered {
-		name, _ := srcMeta[kvAttachedVMName].(string)
-		return fmt.Errorf("Source volume %s is in use by VM %s and can't be cloned.", srcVol, name)
+	if srcMeta != nil && srcMeta[kvStatus] == statusAttached {
+		// vmdk_ops.cloneVMDK only logs it (log_attached_volume) and copies the disk
+		logAttachedVolume(ctx, c, src, srcMeta)
 	}
 	format := defaultDiskFormat
 	if f, ok := opts[optDiskFormat]; ok {
@@ -880,12 +923,11 @@ func removeVMDK(ctx context.Context, v *volPath, vm *vmInfo) error {
 	infof("*** removeVMDK: %s", v.vmdkPath())
 	meta := kvLoad(v.vmdkPath())
 	if meta != nil && meta[kvStatus] == statusAttached {
-		name, _ := meta[kvAttachedVMName].(string)
-		uuid, _ := meta[kvAttachedVMUUID].(string)
-		if uuid == "" || uuid != vm.uuid || vm.powered {
-			infof("*** removeVMDK: %s is in use, volume = %s VM = %s VM-uuid = %s", v.vmdkPath(), v.vol, name, uuid)
-			return fmt.Errorf("Failed to remove volume %s, in use by VM = %s.", v.vol, name)
-		}
+		// vmdk_ops.removeVMDK refuses whenever the KV says attached, whichever VM and its power state
+		name := pyStr(meta[kvAttachedVMName])
+		uuid := pyStr(meta[kvAttachedVMUUID])
+		infof("*** removeVMDK: %s is in use, volume = %s VM = %s VM-uuid = %s", v.vmdkPath(), v.vol, name, uuid)
+		return fmt.Errorf("Failed to remove volume %s, in use by VM = %s.", v.vol, name)
 	}
 	if !fileExists(v.vmdkPath()) {
 		warnf("*** removeVMDK: File not found error: File %s was not found", v.vmdkPath())
@@ -895,7 +937,7 @@ func removeVMDK(ctx context.Context, v *volPath, vm *vmInfo) error {
 	return nil
 }
 
-func attachVMDK(ctx context.Context, v *volPath, vm *vmInfo) (interface{}, error) {
+func attachVMDK(ctx context.Context, c *vim25.Client, v *volPath, vm *vmInfo) (interface{}, error) {
 	infof("*** attachVMDK: %s to %s VM uuid = %s", v.vmdkPath(), vm.name, vm.uuid)
 	if !fileExists(v.vmdkPath()) {
 		return nil, fmt.Errorf("File [%s] %s/%s/%s.vmdk was not found", v.datastore, dockVolsDir, defaultTenantName, v.vol)
@@ -904,18 +946,32 @@ func attachVMDK(ctx context.Context, v *volPath, vm *vmInfo) (interface{}, error
 	if meta == nil {
 		meta = map[string]interface{}{}
 	}
-	if meta[kvStatus] == statusAttached {
-		if u, _ := meta[kvAttachedVMUUID].(string); u != "" && u != vm.uuid {
-			return nil, fmt.Errorf("Disk %s already attached to VM=%v", v.vmdkPath(), meta[kvAttachedVMName])
-		}
+	attached := meta[kvStatus] == statusAttached
+	if attached {
+		// disk_attach only logs it and tries the reconfigure
+		logAttachedVolume(ctx, c, v, meta)
 	}
 	size, _ := volSizeInfo(v.vmdkPath())
 	dev, err := diskAttach(ctx, v, vm, meta, size/1024)
 	if err != nil {
+		if attached {
+			// disk_attach: the fault, then what the KV says ("(Current VM)" when it names this VM's BIOS UUID)
+			kvUUID := pyStr(meta[kvAttachedVMUUID])
+			cur := vmNameByUUID(ctx, c, kvUUID)
+			if cur == "" {
+				cur = pyStr(meta[kvAttachedVMName])
+			}
+			msg := fmt.Sprintf("%s disk %s already attached to VM=%s", err, v.vmdkPath(), cur)
+			if kvUUID == vm.uuid {
+				msg += "(Current VM)"
+			}
+			return nil, errors.New(msg)
+		}
 		return nil, err
 	}
 	meta[kvStatus] = statusAttached
-	meta[kvAttachedVMUUID] = vm.uuid
+	// setStatusAttached stores the VC UUID (config.instanceUuid)
+	meta[kvAttachedVMUUID] = vm.instanceUUID
 	meta[kvAttachedVMName] = vm.name
 	meta[kvAttachedVMDev] = dev
 	if err := kvSave(v.vmdkPath(), meta); err != nil {

@@ -14,6 +14,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -94,12 +95,14 @@ func methodsCurrentTime(ctx context.Context, c *vim25.Client) (*time.Time, error
 }
 
 type vmInfo struct {
-	obj     *object.VirtualMachine
-	mo      mo.VirtualMachine
-	name    string
-	uuid    string
-	dsName  string
-	powered bool
+	obj  *object.VirtualMachine
+	mo   mo.VirtualMachine
+	name string
+	// uuid is the BIOS UUID (config.uuid), instanceUUID the VC UUID (config.instanceUuid)
+	uuid         string
+	instanceUUID string
+	dsName       string
+	powered      bool
 }
 
 func (h *hostAgent) findVM(ctx context.Context, c *vim25.Client, name string) (*vmInfo, error) {
@@ -118,6 +121,7 @@ func (h *hostAgent) findVM(ctx context.Context, c *vim25.Client, name string) (*
 	info := &vmInfo{obj: object.NewVirtualMachine(c, vm.Self), mo: vm, name: vm.Name}
 	if vm.Config != nil {
 		info.uuid = vm.Config.Uuid
+		info.instanceUUID = vm.Config.InstanceUuid
 		var p object.DatastorePath
 		if p.FromString(vm.Config.Files.VmPathName) {
 			info.dsName = p.Datastore
@@ -186,8 +190,93 @@ func pciSlot(c *types.ParaVirtualSCSIController) string {
 	return fmt.Sprint(160 + 32*c.BusNumber)
 }
 
-func devInfo(unit int32, slot string) map[string]interface{} {
-	return map[string]interface{}{"Unit": fmt.Sprint(unit), "ControllerPciSlotNumber": slot}
+// defaultBridgeSlots are the pciBridgeN.pciSlotNumber values of a VMware VM's .vmx (virtual
+// hardware 7+: pciBridge4..7 on slots 21..24), used when the VM's extraConfig does not carry them.
+var defaultBridgeSlots = map[int]int{4: 21, 5: 22, 6: 23, 7: 24}
+
+// pciBusNumber is the bus half of vmdk_ops.get_controller_pci_slot(): from a controller's slot,
+// follow the PCI bridges down to the primary bus; "<bridge slot in hex>.<function>".
+func pciBusNumber(vm *vmInfo, slot string) string {
+	n, err := strconv.Atoi(slot)
+	if err != nil {
+		return ""
+	}
+	const busBits, busMask, funcBits, funcMask = 5, 31, 10, 7
+	bus := (n >> busBits) & busMask
+	fn := (n >> funcBits) & funcMask
+	for bus > 0 {
+		bus--
+		bridge, ok := defaultBridgeSlots[bus]
+		if vm != nil && vm.mo.Config != nil {
+			for _, o := range vm.mo.Config.ExtraConfig {
+				if ov := o.GetOptionValue(); strings.EqualFold(ov.Key, fmt.Sprintf("pciBridge%d.pciSlotNumber", bus)) {
+					bridge, err = strconv.Atoi(fmt.Sprint(ov.Value))
+					ok = err == nil
+				}
+			}
+		}
+		if !ok {
+			return ""
+		}
+		n = bridge
+		bus = (n >> busBits) & busMask
+	}
+	return fmt.Sprintf("%x.%d", n, fn)
+}
+
+// devInfo is vmdk_ops.dev_info(): unit, the controller's PCI slot and its bus number.
+func devInfo(vm *vmInfo, unit int32, slot string) map[string]interface{} {
+	return map[string]interface{}{"Unit": fmt.Sprint(unit), "ControllerPciSlotNumber": slot, "ControllerPciBusNumber": pciBusNumber(vm, slot)}
+}
+
+// vmNameByUUID is vmdk_ops.vm_uuid2name(): the VM found by its VC UUID, else by its BIOS UUID.
+func vmNameByUUID(ctx context.Context, c *vim25.Client, uuid string) string {
+	if c == nil || uuid == "" {
+		return ""
+	}
+	si := object.NewSearchIndex(c)
+	for _, instance := range []bool{true, false} {
+		ref, err := si.FindByUuid(ctx, nil, uuid, true, &instance)
+		if err != nil || ref == nil {
+			continue
+		}
+		var vm mo.VirtualMachine
+		if err := property.DefaultCollector(c).RetrieveOne(ctx, ref.Reference(), []string{"name"}, &vm); err == nil {
+			return vm.Name
+		}
+	}
+	return ""
+}
+
+// logAttachedVolume is vmdk_ops.log_attached_volume(): a warning, nothing refused.
+func logAttachedVolume(ctx context.Context, c *vim25.Client, v *volPath, meta map[string]interface{}) {
+	uuid := pyStr(meta[kvAttachedVMUUID])
+	if name := vmNameByUUID(ctx, c, uuid); name != "" {
+		warnf("Disk %s is already attached to VM %s", v.vmdkPath(), name)
+	} else {
+		warnf("Failed to find VM %s(%s), disk %s is already attached", pyStr(meta[kvAttachedVMName]), uuid, v.vmdkPath())
+	}
+}
+
+// datastoreURL is vmdk_utils.get_datastore_url(): the datastore's info.url.
+func datastoreURL(ctx context.Context, c *vim25.Client, name string) string {
+	m := view.NewManager(c)
+	v, err := m.CreateContainerView(ctx, c.ServiceContent.RootFolder, []string{"Datastore"}, true)
+	if err != nil {
+		return ""
+	}
+	defer v.Destroy(ctx)
+	var ds []mo.Datastore
+	if err := v.RetrieveWithFilter(ctx, []string{"Datastore"}, []string{"name", "info"}, &ds, property.Filter{"name": name}); err != nil || len(ds) == 0 {
+		return ""
+	}
+	if info, ok := ds[0].Info.(*types.LocalDatastoreInfo); ok {
+		return info.Url
+	}
+	if i, ok := ds[0].Info.(types.BaseDatastoreInfo); ok {
+		return i.GetDatastoreInfo().Url
+	}
+	return ""
 }
 
 // diskAttach follows vmdk_ops.py disk_attach().
@@ -205,10 +294,10 @@ func diskAttach(ctx context.Context, v *volPath, vm *vmInfo, meta map[string]int
 		for _, c := range devices.SelectByType((*types.ParaVirtualSCSIController)(nil)) {
 			pc := c.(*types.ParaVirtualSCSIController)
 			if pc.Key == d.ControllerKey {
-				return devInfo(*d.UnitNumber, pciSlot(pc)), nil
+				return devInfo(vm, *d.UnitNumber, pciSlot(pc)), nil
 			}
 		}
-		return devInfo(*d.UnitNumber, ""), nil
+		return devInfo(vm, *d.UnitNumber, ""), nil
 	}
 	controllers := devices.Select(func(d types.BaseVirtualDevice) bool {
 		_, ok := d.(types.BaseVirtualSCSIController)
@@ -296,7 +385,7 @@ func diskAttach(ctx context.Context, v *volPath, vm *vmInfo, meta map[string]int
 	if err := reconfigure(ctx, vm, spec); err != nil {
 		return nil, err
 	}
-	info := devInfo(unit, pciSlot(ctrl))
+	info := devInfo(vm, unit, pciSlot(ctrl))
 	infof("Disk %s successfully attached. controller pci_slot_number=%s, disk_slot=%d", v.vmdkPath(), pciSlot(ctrl), unit)
 	return info, nil
 }

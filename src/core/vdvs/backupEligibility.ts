@@ -29,6 +29,6 @@ export function backupEligibility(attachAs: string | undefined): BackupEligibili
     summary: 'Skipped by VM snapshot backups',
     reason: `Attached as ${mode}: independent disks are left out of VM snapshots, so snapshot-based backups of the Docker host VM do not contain this volume (vDVS #636, #2052).`,
     wayOut:
-      'Recreate it with -o attach-as=persistent (or switch it on the ESXi host: vmdkops_admin.py volume set --volume=NAME@DATASTORE --options="attach-as=persistent", effective at its next attach), or back it up with an archive backup (vdvs-backup task, mode archive).',
+      'Recreate it with -o attach-as=persistent (or switch it on the ESXi host: vmdkops_admin.py volume set --volume=NAME@DATASTORE --vmgroup=_DEFAULT --options="attach-as=persistent", effective at its next attach), or back it up with an archive backup (vdvs-backup task, mode archive).',
   };
 }

@@ -28,7 +28,9 @@ const KNOWN_CAUSES: Array<{ test: RegExp; explanation: string }> = [
     explanation: 'hostd is not running on the ESXi host (for example while it restarts after a VIB install); try again when it is back.',
   },
   {
-    test: /client version \(\d+\) is (older|newer) than server version/,
+    // vmdk_ops.py execRequestThread: "There is a mismatch between VDVS client (Docker plugin) protocol version …" (0.20+;
+    // "vDVS client" from #1693, 0.17), "client version (N) is older/newer than server version (M)" before
+    test: /mismatch between VDVS client \(Docker plugin\) protocol version|client version \(\d+\) is (older|newer) than server version/i,
     explanation: 'The plugin and the VIB speak different protocol versions: upgrade the older of the two.',
   },
 ];

@@ -8,7 +8,8 @@ export interface VdvsStatus {
   access?: string;
   'attach-as'?: string;
   'attached to VM'?: string;
-  attachedVMDevice?: { Unit?: string; ControllerPciSlotNumber?: string };
+  /** vmdk_ops.py dev_info: ControllerPciBusNumber is "<bridge slot in hex>.<function>" (get_controller_pci_slot). */
+  attachedVMDevice?: { Unit?: string; ControllerPciSlotNumber?: string; ControllerPciBusNumber?: string };
   capacity?: { allocated?: string; size?: string };
   'clone-from'?: string;
   created?: string;

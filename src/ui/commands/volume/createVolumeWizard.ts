@@ -4,7 +4,7 @@ import { createVolumeCommandLine } from '../../../core/vdvs/cliLine';
 import { DatastoreChoice } from '../../../core/vdvs/datastoreChoices';
 import { fullVolumeName, validateVolumeName } from '../../../core/vdvs/names';
 import { ACCESS, DEFAULT_FSTYPE, DEFAULT_SIZE, DISK_FORMATS, VdvsOptions } from '../../../core/vdvs/options';
-import { validateCreate, validateOption } from '../../../core/vdvs/validate';
+import { validateCreate, validateOption, zeroSizeMessage } from '../../../core/vdvs/validate';
 import { describeSpace } from '../../trees/volumes/format';
 import { Answer, BACK, PickItem, Questions, Step } from '../../prompter';
 
@@ -155,7 +155,7 @@ const STEPS: StepDef[] = [
           ...step,
           prompt: `Size: an integer followed by mb, gb or tb (vDVS default ${DEFAULT_SIZE})`,
           value: s.size,
-          validate: (v) => validateOption('size', v, {}),
+          validate: (v) => validateOption('size', v, {}) ?? zeroSizeMessage(v),
         }),
         (size) => ({ size }),
       ),
@@ -280,7 +280,6 @@ export function datastoreStep(
   ];
   for (const d of offer.datastores)
     items.push({ label: d.name, description: describeDatastore(d), value: d.name, picked: current === d.name });
-  const listed = new Set(offer.datastores.map((d) => d.name));
   const placeholder =
     offer.note ??
     (offer.datastores.length
@@ -291,14 +290,27 @@ export function datastoreStep(
     items,
     typed: (text) => {
       const name = text.trim();
-      return name && !listed.has(name)
-        ? {
-            label: name,
-            description: 'datastore typed by name',
-            detail: "Not in the ESXi side's list: vDVS refuses a datastore the host does not have.",
-            value: name,
-          }
-        : undefined;
+      if (!name) return undefined;
+      // vmdk_ops.py parse_vol_name matches the datastore ignoring case and uses the host's spelling
+      const matching = offer.datastores.filter((d) => d.name.toLowerCase() === name.toLowerCase());
+      if (matching.length === 1) {
+        return matching[0].name === name
+          ? undefined
+          : {
+              label: matching[0].name,
+              description: `typed as ${name}`,
+              detail: 'vDVS matches the datastore ignoring case and uses its own spelling.',
+              value: matching[0].name,
+            };
+      }
+      return {
+        label: name,
+        description: 'datastore typed by name',
+        detail: matching.length
+          ? `Found multiple datastores with same name (ignoring case difference): ${matching.map((d) => d.name).join(', ')}: vDVS refuses it.`
+          : "Not in the ESXi side's list: vDVS refuses a datastore the host does not have.",
+        value: name,
+      };
     },
   };
 }
