@@ -63,7 +63,9 @@ describe('restic backups in the Volumes view', { timeout: 300_000 }, () => {
     await wb.openViewContainer('vSphere Docker Volumes');
     await wb.runCommand('vDVS: Add Backup Repository…');
     await wb.answerQuickInput(join(root, 'repo'));
-    assert.match(await wb.quickInputText(), /Password of the restic repository/);
+    await wb.page
+      .locator('.quick-input-widget', { hasText: 'Password of the restic repository' })
+      .waitFor({ state: 'visible', timeout: 10_000 });
     await wb.answerQuickInput(password);
     await wb.page
       .locator('.notifications-toasts .notification-list-item-message', { hasText: 'Added the backup repository' })
@@ -72,14 +74,22 @@ describe('restic backups in the Volumes view', { timeout: 300_000 }, () => {
     const pane = await wb.expandView('Volumes');
     const row = (label: string) => pane.locator('.monaco-list-row', { has: wb.page.locator('.label-name', { hasText: label }) }).first();
     const volumeRow = row(volume);
-    await volumeRow.waitFor({ state: 'visible', timeout: 60_000 });
-    if ((await volumeRow.getAttribute('aria-expanded')) !== 'true') await volumeRow.locator('.monaco-tl-twistie').click();
     const backupRow = row('backup ');
-    await backupRow.waitFor({ state: 'visible', timeout: 30_000 }).catch(async (err) => {
-      throw new Error(
-        `${(err as Error).message}\nthe Volumes view shows: ${JSON.stringify(await pane.locator('.monaco-list-row').allInnerTexts())} (${await wb.screenshot('13-restic-backups-failed')})`,
-      );
-    });
+    // the new setting reloads the view (its rows re-render collapsed): expand until the backup shows
+    for (let attempt = 1; ; attempt++) {
+      await volumeRow.waitFor({ state: 'visible', timeout: 60_000 });
+      await wb.waitSidebarIdle();
+      if ((await volumeRow.getAttribute('aria-expanded')) !== 'true') await volumeRow.locator('.monaco-tl-twistie').click();
+      const shown = await backupRow
+        .waitFor({ state: 'visible', timeout: 10_000 })
+        .then(() => true)
+        .catch(() => false);
+      if (shown) break;
+      if (attempt === 3)
+        throw new Error(
+          `no backup row; the Volumes view shows: ${JSON.stringify(await pane.locator('.monaco-list-row').allInnerTexts())} (${await wb.screenshot('13-restic-backups-failed')})`,
+        );
+    }
     assert.match(await backupRow.innerText(), /archive · .* · docker-host-01/s);
     await wb.waitSidebarIdle();
     await wb.screenshot('13-restic-backups');

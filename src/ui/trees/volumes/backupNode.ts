@@ -58,11 +58,12 @@ export class BackupNode {
     const m = this.entry.manifest;
     const item = new vscode.TreeItem(`backup ${new Date(m.finishedAt).toLocaleString()}`, vscode.TreeItemCollapsibleState.None);
     item.id = this.id;
-    item.description = `${m.mode} · ${formatBytes(m.totalBytes)} · ${m.dockerHost}`;
+    const repository = repositoryOfRef(this.entry.dir);
+    item.description = `${m.mode} · ${formatBytes(m.totalBytes)} · ${m.dockerHost}${repository ? ` · restic ${repository}` : ''}`;
     item.contextValue = 'vdvs.volumes.backup';
     item.iconPath = new vscode.ThemeIcon('archive');
     item.tooltip = `${m.mode} backup of ${m.volume.name} from ${m.dockerHost}\n${this.entry.dir}\n${m.files.map((f) => `${f.name} ${formatBytes(f.size)} sha256 ${f.sha256.slice(0, 12)}…`).join('\n')}`;
-    if (!repositoryOfRef(this.entry.dir)) item.resourceUri = vscode.Uri.file(this.entry.dir);
+    if (!repository) item.resourceUri = vscode.Uri.file(this.entry.dir);
     return item;
   }
 }
