@@ -36,8 +36,8 @@ export class FolderStore implements BackupStore {
     return volumeFolderNames(this.destination, dockerHost);
   }
 
-  prune(dockerHost: string, volume: string, mode: BackupMode, retain: number) {
-    return pruneBackups(this.destination, dockerHost, volume, mode, retain);
+  prune(dockerHost: string, volume: string, mode: BackupMode, retain: number): Promise<string[]> {
+    return pruneBackups(this.destination, dockerHost, volume, mode, retain).then((removed) => removed.map((b) => b.dir));
   }
 
   removeStaleLeftovers(dockerHost: string, volume: string) {

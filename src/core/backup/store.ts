@@ -22,8 +22,8 @@ export interface BackupStore {
   listAll(): Promise<VolumeBackups[]>;
   /** The volumes of one Docker host that have backups or leftovers here. */
   volumeNames(dockerHost: string): Promise<string[]>;
-  /** Keeps the `retain` newest good backups of a volume in one mode; returns the removed ones. */
-  prune(dockerHost: string, volume: string, mode: BackupMode, retain: number): Promise<BackupEntry[]>;
+  /** Keeps the `retain` newest good backups of a volume in one mode; returns the `dir`s of the removed ones. */
+  prune(dockerHost: string, volume: string, mode: BackupMode, retain: number): Promise<string[]>;
   /** Removes what dead runs left for one volume (call it holding the volume's lock). */
   removeStaleLeftovers(dockerHost: string, volume: string): Promise<Leftover[]>;
   /** A good backup by the `dir` of its entry. */

@@ -41,7 +41,6 @@ interface Snapshot {
 interface BackupSummary {
   message_type: 'summary';
   snapshot_id: string;
-  data_added: number;
 }
 
 type Tags = Record<'host' | 'volume' | 'mode' | 'backup' | 'kind' | 'owner', string>;
@@ -51,13 +50,17 @@ function escapeTag(value: string): string {
   return value.replace(/%/g, '%25').replace(/,/g, '%2C');
 }
 
+function tagList(tags: Partial<Tags>): string[] {
+  return [TAG, ...Object.entries(tags).map(([k, v]) => `${TAG}-${k}=${escapeTag(v)}`)];
+}
+
 function tagArgs(tags: Partial<Tags>): string[] {
-  return [`--tag`, TAG, ...Object.entries(tags).flatMap(([k, v]) => ['--tag', `${TAG}-${k}=${escapeTag(v)}`])];
+  return tagList(tags).flatMap((t) => ['--tag', t]);
 }
 
 /** Filter: snapshots with all of these tags (one --tag with commas is an AND in restic). */
 function tagFilter(tags: Partial<Tags>): string[] {
-  return ['--tag', [TAG, ...Object.entries(tags).map(([k, v]) => `${TAG}-${k}=${escapeTag(v)}`)].join(',')];
+  return ['--tag', tagList(tags).join(',')];
 }
 
 function tagsOf(s: Snapshot): Partial<Tags> {
@@ -84,6 +87,13 @@ export class ResticStore implements BackupStore {
   readonly label: string;
   /** Manifests by snapshot id: snapshots never change, so each is read once. */
   private readonly manifests = new Map<string, Manifest>();
+  /**
+   * Our snapshots of a volume as this store listed them when its run took the volume (removing
+   * leftovers), plus what it wrote and minus what it forgot since: retention reads these instead of
+   * listing again. A backup another machine added meanwhile is then not counted: retention keeps one
+   * more, never removes one it did not see.
+   */
+  private readonly seen = new Map<string, Snapshot[]>();
 
   constructor(
     readonly repo: ResticRepository,
@@ -137,17 +147,13 @@ export class ResticStore implements BackupStore {
 
   /** The snapshots of each backup key, and what each key is: good (manifest, every file), leftover (no manifest) or damaged. */
   private async listing(snaps: Snapshot[], what: string): Promise<BackupListing & { groups: Map<string, Snapshot[]> }> {
-    const groups = new Map<string, Snapshot[]>();
-    for (const s of snaps) {
-      const key = tagsOf(s).backup;
-      if (key && BACKUP_KEY.test(key)) groups.set(key, [...(groups.get(key) ?? []), s]);
-    }
+    const groups = groupByBackup(snaps);
     const listing: BackupListing & { groups: Map<string, Snapshot[]> } = { backups: [], leftovers: [], damaged: [], ignored: [], groups };
     for (const [key, group] of groups) {
       const dir = `${this.label}#${what}/${key}`;
       const manifestSnap = group.find((s) => tagsOf(s).kind === 'manifest');
       if (!manifestSnap) {
-        listing.leftovers.push({ dir, reason: 'unfinished backup (interrupted or still running): files without a manifest' });
+        listing.leftovers.push({ dir, reason: LEFTOVER_REASON });
         continue;
       }
       try {
@@ -175,39 +181,60 @@ export class ResticStore implements BackupStore {
     return manifest;
   }
 
-  /** Forgets the snapshots of the `retain`+1th and older good backups of one mode: only ids we selected by our tags. */
-  async prune(dockerHost: string, volume: string, mode: BackupMode, retain: number): Promise<BackupEntry[]> {
+  /**
+   * Forgets the snapshots of the `retain`+1th and older backups of one mode, by snapshot id, only ids
+   * selected by our tags. Read from the tags alone (a backup counts once its manifest snapshot
+   * exists): one `restic snapshots`, not a dump per backup, so a run costs the same with 3 or 300 kept.
+   */
+  async prune(dockerHost: string, volume: string, mode: BackupMode, retain: number): Promise<string[]> {
     checkRetain(retain);
-    const listing = await this.list(dockerHost, volume);
-    const removed = listing.backups.filter((b) => b.manifest.mode === mode).slice(retain);
+    const seen = this.seen.get(JSON.stringify([dockerHost, volume]));
+    const groups = groupByBackup((seen ?? (await this.snapshots({ host: dockerHost, volume }))).filter((s) => tagsOf(s).mode === mode));
+    const complete = [...groups.keys()].filter((k) => groups.get(k)!.some((s) => tagsOf(s).kind === 'manifest'));
+    const removed = complete.sort().reverse().slice(retain);
     if (!removed.length) return [];
-    const groups = removed.map((b) => (listing as Awaited<ReturnType<ResticStore['listing']>>).groups.get(keyOf(b.dir))!);
+    const doomed = removed.flatMap((k) => groups.get(k)!);
     // manifests first: a forget cut short leaves files without a manifest (leftovers), never a backup that looks good but is not
-    await this.forget(groups.flatMap((g) => g.filter((s) => tagsOf(s).kind === 'manifest')));
+    await this.forget(doomed.filter((s) => tagsOf(s).kind === 'manifest'));
     await this.forget(
-      groups.flatMap((g) => g.filter((s) => tagsOf(s).kind !== 'manifest')),
+      doomed.filter((s) => tagsOf(s).kind !== 'manifest'),
       true,
     );
-    return removed;
+    return removed.map((k) => `${this.label}#${dockerHost}/${volume}/${k}`);
   }
 
+  /** Backups whose files have no manifest (tags alone, no dump) and whose run is gone: forgotten. */
   async removeStaleLeftovers(dockerHost: string, volume: string): Promise<Leftover[]> {
-    const listing = await this.listing(await this.snapshots({ host: dockerHost, volume }), `${dockerHost}/${volume}`);
+    const snaps = await this.snapshots({ host: dockerHost, volume });
+    this.seen.set(JSON.stringify([dockerHost, volume]), snaps);
     const removed: Leftover[] = [];
-    for (const leftover of listing.leftovers) {
-      const group = listing.groups.get(keyOf(leftover.dir))!;
+    for (const [key, group] of groupByBackup(snaps)) {
+      if (group.some((s) => tagsOf(s).kind === 'manifest')) continue;
       const owner = decodeOwner(group.map((s) => tagsOf(s).owner).find(Boolean));
       if (owner && ownerState(owner) === 'alive') continue;
       await this.forget(group);
-      removed.push(leftover);
+      removed.push({ dir: `${this.label}#${dockerHost}/${volume}/${key}`, reason: LEFTOVER_REASON });
     }
     return removed;
+  }
+
+  /** A snapshot this store's writer made. */
+  wrote(snap: Snapshot): void {
+    const t = tagsOf(snap);
+    this.seen.get(JSON.stringify([t.host, t.volume]))?.push(snap);
   }
 
   /** `restic forget ID…` (and `--prune` to free the space). */
   async forget(snaps: Snapshot[], prune = false): Promise<void> {
     for (const s of snaps) if (!(s.tags ?? []).includes(TAG)) throw new Error(`refusing to forget snapshot ${s.short_id}: not ours`);
-    if (snaps.length) await restic(this.repo, ['forget', ...(prune ? ['--prune'] : []), ...snaps.map((s) => s.id)]);
+    if (!snaps.length) return;
+    await restic(this.repo, ['forget', ...(prune ? ['--prune'] : []), ...snaps.map((s) => s.id)]);
+    const gone = new Set(snaps.map((s) => s.id));
+    for (const [k, list] of this.seen)
+      this.seen.set(
+        k,
+        list.filter((s) => !gone.has(s.id)),
+      );
   }
 
   async open(dir: string): Promise<StoredBackup> {
@@ -233,8 +260,16 @@ export class ResticStore implements BackupStore {
   }
 }
 
-function keyOf(dir: string): string {
-  return dir.slice(dir.lastIndexOf('/') + 1);
+const LEFTOVER_REASON = 'unfinished backup (interrupted or still running): files without a manifest';
+
+/** Our snapshots by their backup key (`<timestamp>.<run>`). */
+function groupByBackup(snaps: Snapshot[]): Map<string, Snapshot[]> {
+  const groups = new Map<string, Snapshot[]>();
+  for (const s of snaps) {
+    const key = tagsOf(s).backup;
+    if (key && BACKUP_KEY.test(key)) groups.set(key, [...(groups.get(key) ?? []), s]);
+  }
+  return groups;
 }
 
 function fileSnapshot(group: Snapshot[], file: ManifestFile): Snapshot | undefined {
@@ -260,8 +295,6 @@ class ResticWriter implements BackupWriter {
   private readonly files: ManifestFile[] = [];
   private readonly written: Snapshot[] = [];
   private spool?: string;
-  /** What restic stored that it did not have (after deduplication and compression), summed over the files. */
-  dataAdded = 0;
 
   constructor(
     private readonly store: ResticStore,
@@ -278,16 +311,24 @@ class ResticWriter implements BackupWriter {
     // restic reports a full repository in its own words
   }
 
-  private async backup(name: string, source: Readable, signal?: AbortSignal): Promise<BackupSummary> {
+  private async backup(name: string, kind: Tags['kind'], source: Readable, signal?: AbortSignal): Promise<BackupSummary> {
+    const tags = { ...this.tags, kind };
     const summaries = await resticJson<BackupSummary>(
       this.store.repo,
-      ['backup', '--stdin', '--stdin-filename', name, '--host', this.tags.host, ...tagArgs({ ...this.tags, kind: 'file' })],
+      ['backup', '--stdin', '--stdin-filename', name, '--host', this.tags.host, ...tagArgs(tags)],
       { stdin: source, signal },
     );
     const summary = summaries.find((s) => s.message_type === 'summary');
     if (!summary) throw new Error(`restic backup of ${name} gave no summary`);
-    this.written.push({ id: summary.snapshot_id, short_id: summary.snapshot_id.slice(0, 8), time: '', paths: [`/${name}`], tags: [TAG] });
-    this.dataAdded += summary.data_added;
+    const snap: Snapshot = {
+      id: summary.snapshot_id,
+      short_id: summary.snapshot_id.slice(0, 8),
+      time: new Date().toISOString(),
+      paths: [`/${name}`],
+      tags: tagList(tags),
+    };
+    this.written.push(snap);
+    this.store.wrote(snap);
     return summary;
   }
 
@@ -300,7 +341,7 @@ class ResticWriter implements BackupWriter {
     const counter = new HashCounter();
     const into = new PassThrough({ highWaterMark: 1 << 20 });
     const feeding = pipeline([source as Readable, ...(options.transforms ?? []), counter, into], { signal: options.signal });
-    const [fed, stored] = await Promise.allSettled([feeding, this.backup(name, into, options.signal)]);
+    const [fed, stored] = await Promise.allSettled([feeding, this.backup(name, 'file', into, options.signal)]);
     if (fed.status === 'rejected') throw fed.reason;
     if (stored.status === 'rejected') throw stored.reason;
     const file: ManifestFile = { name, role, size: counter.size, sha256: counter.digest() };
@@ -322,12 +363,8 @@ class ResticWriter implements BackupWriter {
       totalBytes: this.files.reduce((n, f) => n + f.size, 0),
       files: this.files,
     };
-    const { owner: _owner, ...tags } = this.tags;
-    await restic(
-      this.store.repo,
-      ['backup', '--stdin', '--stdin-filename', MANIFEST_FILE, '--host', tags.host, ...tagArgs({ ...tags, kind: 'manifest' })],
-      { stdin: Readable.from([Buffer.from(`${JSON.stringify(manifest, null, 2)}\n`)]) },
-    );
+    // the commit point: from here the backup is listed as good
+    await this.backup(MANIFEST_FILE, 'manifest', Readable.from([Buffer.from(`${JSON.stringify(manifest, null, 2)}\n`)]));
     await this.removeSpool();
     return { dir: this.where, timestamp: BACKUP_KEY.exec(this.tags.backup)![1], manifest };
   }
