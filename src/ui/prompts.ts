@@ -15,10 +15,10 @@ export async function confirmFingerprint(ui: Pick<Prompter, 'pick'>, what: strin
     title: `${what} is not known yet`,
     step: 1,
     totalSteps: 1,
-    placeholder: `SHA-256 ${fingerprint}: compare it with the one the host shows`,
+    placeholder: 'Compare the SHA-256 fingerprint below with the one the host shows',
     items: [
       { label: DONT_TRUST, detail: detail ?? 'Nothing is pinned or saved.', value: false, picked: true },
-      { label: TRUST_AND_PIN, description: fingerprint, detail: 'Pinned: a different one is refused later.', value: true },
+      { label: TRUST_AND_PIN, description: 'pinned: a different one is refused later', detail: fingerprint, value: true },
     ],
   });
   return answer === true;
