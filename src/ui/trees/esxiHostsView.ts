@@ -11,12 +11,14 @@ import { NodeTree } from './treeBase';
 /** The vdvs.esxiHosts view: configured ESXi hosts and vCenters, fetched level by level on expansion. */
 export class EsxiHostsTree extends NodeTree<EsxiNode> {
   private rootNodes: HostNode[] = [];
-  /** Its refresh owner: the host list and the Refresh button (levels are read on expansion). */
+  /** Its refresh owner: the host list, the Refresh button and the hosts' ping (levels are read on expansion). */
   readonly refresher: RefreshManager;
 
   constructor(private readonly services: Services) {
     super();
-    this.refresher = new RefreshManager(services, { hostKinds: ['esxi'] }, () => this.refresh());
+    this.refresher = new RefreshManager(services, { hostKinds: ['esxi'], esxiPing: true }, async (hostId) =>
+      hostId ? this.refreshHost(hostId) : this.refresh(),
+    );
   }
 
   protected async roots(): Promise<EsxiNode[]> {
