@@ -124,11 +124,11 @@ export class EsxiSessions implements vscode.Disposable {
    * Whether the host answers: on an open session a cheap call (CurrentTime); on none, a login. Throws
    * what failed, after forgetting the session (the next read logs in again). For the views' liveness watch.
    */
-  async ping(hostId: string): Promise<void> {
+  async ping(hostId: string, timeoutMs: number): Promise<void> {
     const open = this.sessions.get(hostId);
     try {
       const session = await (open ?? this.get(hostId));
-      if (open) await session.ping();
+      if (open) await session.ping(timeoutMs);
     } catch (err) {
       // not drop(): a logout would wait on the host that just failed to answer
       if (this.sessions.get(hostId) === open) this.sessions.delete(hostId);

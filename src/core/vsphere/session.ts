@@ -231,9 +231,14 @@ export class VsphereSession {
     );
   }
 
-  /** The cheapest call there is (CurrentTime): whether the host still answers (a lost session logs in again). */
-  async ping(signal?: AbortSignal): Promise<void> {
-    await this.invoke('CurrentTime', { _this: moRefArg(SERVICE_INSTANCE) }, signal);
+  /**
+   * The cheapest call there is (CurrentTime): whether the host still answers (a lost session logs in
+   * again), within `timeoutMs` (default: the session's request timeout).
+   */
+  async ping(timeoutMs = this.options.timeoutMs): Promise<void> {
+    await withDeadline(`${this.host} (CurrentTime)`, timeoutMs, (signal) =>
+      this.invoke('CurrentTime', { _this: moRefArg(SERVICE_INSTANCE) }, signal),
+    );
   }
 
   private startKeepAlive(): void {

@@ -16,8 +16,8 @@ export class EsxiHostsTree extends NodeTree<EsxiNode> {
 
   constructor(private readonly services: Services) {
     super();
-    this.refresher = new RefreshManager(services, { hostKinds: ['esxi'], esxiPing: true }, async (hostId) =>
-      hostId ? this.refreshHost(hostId) : this.refresh(),
+    this.refresher = new RefreshManager(services, { hostKinds: ['esxi'], esxiPing: true }, async (hostId, unreachable) =>
+      hostId ? this.refreshHost(hostId, unreachable) : this.refresh(),
     );
   }
 
@@ -43,9 +43,13 @@ export class EsxiHostsTree extends NodeTree<EsxiNode> {
     this.changed.fire(node);
   }
 
-  /** Re-reads one host node (e.g. after the VIB was installed on it). */
-  refreshHost(hostId: string): void {
+  /**
+   * Re-reads one host node (e.g. after the VIB was installed on it). `unreachable` (its ping failed): the
+   * node shows that error at once, without a login that would wait out the timeout; the next re-read clears it.
+   */
+  refreshHost(hostId: string, unreachable?: Error): void {
     const node = this.rootNodes.find((r) => r.host.id === hostId);
+    if (node) node.unreachable = unreachable;
     this.changed.fire(node);
   }
 

@@ -2,6 +2,7 @@ import * as vscode from 'vscode';
 import { HostKind } from '../../core/config';
 import { errorMessage } from '../../core/errors';
 import { dockerEvents, esxiSessions } from '../connections';
+import { requestTimeoutMs } from '../services';
 import { Services } from '../services';
 import { BACKUP_TASK_TYPE } from '../tasks/backupTaskProvider';
 
@@ -24,7 +25,10 @@ export interface RefreshSources {
   esxiPing?: boolean;
 }
 
-/** How often the ESXi Hosts view asks its hosts whether they still answer (a cheap CurrentTime). */
+/**
+ * How often the ESXi Hosts view asks its hosts whether they still answer (a cheap CurrentTime), answered
+ * within vdvs.requestTimeoutSeconds less this period: a host gone shows within the timeout.
+ */
 const ESXI_PING_MS = 5_000;
 
 /**
@@ -155,13 +159,13 @@ export class RefreshManager implements vscode.Disposable {
     const hosts = this.services.hosts.list('esxi').filter((h) => this.esxiDown.has(h.id) || sessions.ifOpen(h.id) !== undefined);
     await Promise.all(
       hosts.map((h) =>
-        sessions.ping(h.id).then(
+        sessions.ping(h.id, Math.max(1_000, requestTimeoutMs() - ESXI_PING_MS)).then(
           () => this.esxiDown.delete(h.id) && this.request(h.id),
           (err: unknown) => {
             if (this.esxiDown.has(h.id)) return;
             this.esxiDown.add(h.id);
             this.services.log.warn(`ESXi Hosts: ${h.name} stopped answering: ${errorMessage(err)}`);
-            this.request(h.id);
+            this.request(h.id, err instanceof Error ? err : new Error(String(err)));
           },
         ),
       ),
