@@ -7,10 +7,11 @@
 // backup task; passwords in SecretStorage), prints the URL, and stops what it started on Ctrl-C.
 //   npm run try -- --empty    the bare start (nothing configured: the walkthrough from zero)
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createRequire } from 'node:module';
+import { ensureSetup } from './ensureSetup.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const node = process.execPath;
@@ -21,13 +22,7 @@ const step = (args) => {
 
 const empty = process.argv.includes('--empty');
 
-// the set-up (Debian packages, npm dependencies, code-server) is missing: run it once
-const dpkgOk = spawnSync('dpkg-query', ['-W', 'docker.io', 'golang-go', 'openssh-server', 'chromium'], { stdio: 'ignore' }).status === 0;
-if (!dpkgOk || !existsSync(join(root, 'node_modules/esbuild'))) {
-  console.log('try: the set-up is missing: running scripts/setup.sh');
-  const r = spawnSync('bash', [join(root, 'scripts/setup.sh')], { cwd: root, stdio: 'inherit' });
-  if (r.status !== 0) process.exit(r.status ?? 1);
-}
+ensureSetup(root);
 
 step(['esbuild.mjs']);
 step([join(root, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.test.json']); // the code-server harness lives in out/
