@@ -99,7 +99,16 @@ describe('ESXi Hosts view on the lab', { timeout: 420_000 }, () => {
     await answer(/User name/, lab.vsphere.user);
     const text = await trust(wb, /certificate of .* is not known yet/);
     assert.ok(text.includes(lab.vsphere.thumbprint), `the prompt shows the thumbprint to compare: ${text}`);
-    await answer(/Password of root/, lab.vsphere.password);
+    // a wrong password is told in the password box itself, which stays open for the right one
+    const box = wb.page.locator('.quick-input-widget', { hasText: /Password of root/ });
+    await box.waitFor({ state: 'visible', timeout: T });
+    await wb.answerQuickInput('not-the-password');
+    // the message takes the prompt's place in the box
+    const told = wb.page.locator('.quick-input-widget .quick-input-message', { hasText: /wrong user name or password/ });
+    await told.waitFor({ state: 'visible', timeout: T });
+    await wb.screenshot('esxi-hosts-01b-wrong-password');
+    await wb.answerQuickInput(lab.vsphere.password);
+    await told.waitFor({ state: 'hidden', timeout: T });
     await answer(/Name shown in the ESXi Hosts view/, HOST_NAME);
     await row(HOST_NAME).waitFor({ state: 'visible', timeout: T });
     assert.match(
