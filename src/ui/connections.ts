@@ -194,6 +194,8 @@ interface SharedWatch {
   key: string;
   listeners: Set<DockerEventListener>;
   watch?: EventWatch;
+  /** Told unreachable and not back yet: the retries while it stays away tell nobody again. */
+  unreachable?: boolean;
 }
 
 /** What a view hears of a Docker host's `docker events` stream. */
@@ -230,6 +232,7 @@ export class DockerEvents implements vscode.Disposable {
       // the host's settings changed: its listeners move to a stream on the new connection
       shared.watch?.dispose();
       shared.watch = undefined;
+      shared.unreachable = false;
       shared.key = key;
     }
     if (!shared) {
@@ -262,15 +265,19 @@ export class DockerEvents implements vscode.Disposable {
         retryMs: RETRY_MS,
         maxRetryMs: MAX_RETRY_MS,
         pingMs: PING_MS,
-        pingTimeoutMs: Math.max(1_000, timeoutMs - PING_MS),
+        // a second to spare: the ping period plus its answer time stay within vdvs.requestTimeoutSeconds
+        pingTimeoutMs: Math.max(1_000, timeoutMs - PING_MS - 1_000),
         onError: (err) => {
           this.services.log.debug(`Docker events of ${host.name}: ${err.message}`);
           // its sockets may hang on a paused daemon: the next read and the retry open a fresh connection
           pool.drop(host.id);
+          if (entry.unreachable) return;
+          entry.unreachable = true;
           entry.listeners.forEach((l) => l.onUnreachable(err));
         },
         onReconnected: () => {
           this.services.log.debug(`Docker events of ${host.name}: following again`);
+          entry.unreachable = false;
           entry.listeners.forEach((l) => l.onReconnected());
         },
       },

@@ -14,7 +14,7 @@ import { expandRow, focusView, treeRow } from './sideBar';
 const CONTAINER = 'vSphere Docker Volumes';
 const TIMEOUT_S = 10;
 /** The view has to render what the extension knows: a little on top of the timeout on 2 loaded cores. */
-const RENDER_MS = 3_000;
+const RENDER_MS = 2_000;
 const T = 90_000;
 
 describe('Hosts that go away and come back', { timeout: 400_000 }, () => {

@@ -27,7 +27,7 @@ export interface RefreshSources {
 
 /**
  * How often the ESXi Hosts view asks its hosts whether they still answer (a cheap CurrentTime), answered
- * within vdvs.requestTimeoutSeconds less this period: a host gone shows within the timeout.
+ * within vdvs.requestTimeoutSeconds less this period and a second: a host gone shows within the timeout.
  */
 const ESXI_PING_MS = 5_000;
 
@@ -159,7 +159,7 @@ export class RefreshManager implements vscode.Disposable {
     const hosts = this.services.hosts.list('esxi').filter((h) => this.esxiDown.has(h.id) || sessions.ifOpen(h.id) !== undefined);
     await Promise.all(
       hosts.map((h) =>
-        sessions.ping(h.id, Math.max(1_000, requestTimeoutMs() - ESXI_PING_MS)).then(
+        sessions.ping(h.id, Math.max(1_000, requestTimeoutMs() - ESXI_PING_MS - 1_000)).then(
           () => this.esxiDown.delete(h.id) && this.request(h.id),
           (err: unknown) => {
             if (this.esxiDown.has(h.id)) return;
