@@ -1,5 +1,4 @@
 import type { Readable } from 'node:stream';
-import { CancelledError } from '../abort';
 import { DockerConnection } from './connection';
 import { readJsonLines } from './jsonStream';
 
@@ -90,9 +89,9 @@ export function watchEvents(
           if (!missed) throw err;
         }
         if (stop.signal.aborted) return;
-        throw missed ?? new Error(`its event stream ended`);
+        throw missed ?? new Error('its event stream ended');
       } catch (err) {
-        if (stop.signal.aborted || (err instanceof CancelledError && !stream$.signal.aborted)) return;
+        if (stop.signal.aborted) return;
         broken = true;
         options.onError?.(err as Error);
       } finally {
