@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # One-time set-up of a fresh Debian 12 machine (root, node 20) for developing and testing:
 # the Debian packages behind the lab and the UI tests, the npm dependencies, and code-server.
+#   bash scripts/setup.sh --check   exit 0 when the set-up is in place, 1 (naming what is missing) when not:
+#                                   `npm run try` and `npm test` run the set-up then
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -16,6 +18,13 @@ APT_PACKAGES=(
 )
 missing=()
 for p in "${APT_PACKAGES[@]}"; do dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p"); done
+if [ "${1:-}" = --check ]; then
+  # npm ci writes node_modules/.package-lock.json: older than package-lock.json means a dependency changed since
+  [ -e node_modules/esbuild ] && [ node_modules/.package-lock.json -nt package-lock.json ] || missing+=(node_modules)
+  [ ${#missing[@]} -eq 0 ] && exit 0
+  echo "setup: missing ${missing[*]}" >&2
+  exit 1
+fi
 if [ ${#missing[@]} -gt 0 ]; then
   echo "setup: installing ${missing[*]}"
   export DEBIAN_FRONTEND=noninteractive

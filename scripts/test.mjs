@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-// `npm test`: every test stage in order, stopping at the first failure.
+// `npm test`: every test stage in order, stopping at the first failure. Runs scripts/setup.sh first
+// when the set-up is missing (a fresh machine: `npm test` alone sets up and tests).
 //   node scripts/test.mjs [stage ...]   stages: build, lint, unit, integration, vscode, ui (default: all)
 // Starts the lab (lab/lab.mjs) for the stages that need it when it is not running, and stops it
 // again at the end only if this run started it.
@@ -7,8 +8,10 @@ import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { ensureSetup } from './ensureSetup.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+ensureSetup(root);
 const ALL = ['build', 'lint', 'unit', 'integration', 'vscode', 'ui'];
 const NEEDS_LAB = new Set(['integration', 'vscode', 'ui']);
 const asked = process.argv.slice(2);

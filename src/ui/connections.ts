@@ -120,6 +120,22 @@ export class EsxiSessions implements vscode.Disposable {
     return this.sessions.get(hostId);
   }
 
+  /**
+   * Whether the host answers: on an open session a cheap call (CurrentTime); on none, a login. Throws
+   * what failed, after forgetting the session (the next read logs in again). For the views' liveness watch.
+   */
+  async ping(hostId: string, timeoutMs: number): Promise<void> {
+    const open = this.sessions.get(hostId);
+    try {
+      const session = await (open ?? this.get(hostId));
+      if (open) await session.ping(timeoutMs);
+    } catch (err) {
+      // not drop(): a logout would wait on the host that just failed to answer
+      if (this.sessions.get(hostId) === open) this.sessions.delete(hostId);
+      throw err;
+    }
+  }
+
   /** Logs the host's session out (e.g. after its password or URL changed). */
   async drop(hostId: string): Promise<void> {
     const session = this.sessions.get(hostId);
@@ -176,27 +192,47 @@ export async function openEsxiShell(services: Services, host: EsxiHostConfig, si
 
 interface SharedWatch {
   key: string;
-  listeners: Set<(e: DockerEvent) => void>;
+  listeners: Set<DockerEventListener>;
   watch?: EventWatch;
+  /** Told unreachable and not back yet: the retries while it stays away tell nobody again. */
+  unreachable?: boolean;
 }
+
+/** What a view hears of a Docker host's `docker events` stream. */
+export interface DockerEventListener {
+  onEvent(e: DockerEvent): void;
+  /** The stream broke or ended, or the daemon missed a ping: the daemon is not answering now. */
+  onUnreachable(err: Error): void;
+  /** The stream is open again after `onUnreachable`. */
+  onReconnected(): void;
+}
+
+/** A paused daemon keeps its socket open and silent: a ping this often (while a view listens) notices it. */
+const PING_MS = 3_000;
+/** While a daemon is away its stream is retried this soon, then less often (issue 18: back within seconds). */
+const RETRY_MS = 2_000;
+const MAX_RETRY_MS = 10_000;
 
 /**
  * One `docker events` stream per Docker host, shared by every view that follows it (Docker Hosts,
  * Volumes) on the pooled connection: opened for the first listener, closed with the last, so a host
- * nobody looks at has no stream open.
+ * nobody looks at has no stream open. It is also the host's liveness watch: a stream that ends or a
+ * missed ping tells the listeners at once (within vdvs.requestTimeoutSeconds: ping period + answer
+ * time), and the stream's reconnect (2 s, doubling up to 10 s) tells them when the daemon is back.
  */
 export class DockerEvents implements vscode.Disposable {
   private readonly watches = new Map<string, SharedWatch>();
 
   constructor(private readonly services: Services) {}
 
-  subscribe(host: DockerHostConfig, listener: (e: DockerEvent) => void): vscode.Disposable {
+  subscribe(host: DockerHostConfig, listener: DockerEventListener): vscode.Disposable {
     const key = JSON.stringify(host);
     let shared = this.watches.get(host.id);
     if (shared && shared.key !== key) {
       // the host's settings changed: its listeners move to a stream on the new connection
       shared.watch?.dispose();
       shared.watch = undefined;
+      shared.unreachable = false;
       shared.key = key;
     }
     if (!shared) {
@@ -205,7 +241,7 @@ export class DockerEvents implements vscode.Disposable {
     }
     const entry = shared;
     entry.listeners.add(listener);
-    if (!entry.watch) this.start(host, entry);
+    entry.watch ??= this.start(host, entry);
     return new vscode.Disposable(() => {
       entry.listeners.delete(listener);
       if (entry.listeners.size || this.watches.get(host.id) !== entry) return;
@@ -219,23 +255,33 @@ export class DockerEvents implements vscode.Disposable {
     this.watches.clear();
   }
 
-  private start(host: DockerHostConfig, entry: SharedWatch): void {
-    const stopped = { value: false };
-    entry.watch = { dispose: () => (stopped.value = true) };
-    void dockerConnections(this.services)
-      .get(host)
-      .then(
-        (conn) => {
-          if (stopped.value) return;
-          entry.watch = watchEvents(conn, (e) => entry.listeners.forEach((l) => l(e)), {
-            onError: (err) => this.services.log.debug(`Docker events of ${host.name}: ${err.message}`),
-          });
+  private start(host: DockerHostConfig, entry: SharedWatch): EventWatch {
+    const pool = dockerConnections(this.services);
+    const timeoutMs = requestTimeoutMs();
+    return watchEvents(
+      () => pool.get(host),
+      (e) => entry.listeners.forEach((l) => l.onEvent(e)),
+      {
+        retryMs: RETRY_MS,
+        maxRetryMs: MAX_RETRY_MS,
+        pingMs: PING_MS,
+        // a second to spare: the ping period plus its answer time stay within vdvs.requestTimeoutSeconds
+        pingTimeoutMs: Math.max(1_000, timeoutMs - PING_MS - 1_000),
+        onError: (err) => {
+          this.services.log.debug(`Docker events of ${host.name}: ${err.message}`);
+          // its sockets may hang on a paused daemon: the next read and the retry open a fresh connection
+          pool.drop(host.id);
+          if (entry.unreachable) return;
+          entry.unreachable = true;
+          entry.listeners.forEach((l) => l.onUnreachable(err));
         },
-        (err: unknown) => {
-          this.services.log.debug(`Docker events of ${host.name}: ${(err as Error).message}`);
-          if (!stopped.value && this.watches.get(host.id) === entry) entry.watch = undefined;
+        onReconnected: () => {
+          this.services.log.debug(`Docker events of ${host.name}: following again`);
+          entry.unreachable = false;
+          entry.listeners.forEach((l) => l.onReconnected());
         },
-      );
+      },
+    );
   }
 }
 

@@ -10,6 +10,7 @@ export type UiErrorCode =
   | 'NO_DETAILS'
   | 'NO_GOVC'
   | 'NO_HOST'
+  | 'NO_LAB'
   | 'NO_NODE'
   | 'NO_PASSWORD'
   | 'NO_PATH'

@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import { updateLabContext, wireLab } from './commands/lab/connectLab';
 import { commandRunner, CommandRunner } from './commands/registerCommands';
 import { createServices } from './services';
 import { registerBackupTasks } from './tasks/backupTaskProvider';
@@ -24,6 +25,12 @@ export function start(context: vscode.ExtensionContext, views: Views): Features 
   const providers = registerViews(services, views);
   const tasks = registerBackupTasks(services);
   registerWalkthroughState(services);
+  // `npm run try` starts the editor with VDVS_LAB_CONNECT=1: the lab is wired in before the user looks
+  void updateLabContext().then((running) =>
+    running && process.env.VDVS_LAB_CONNECT === '1'
+      ? wireLab(services).catch((err: Error) => services.log.warn(`Local lab: ${err.message}`))
+      : undefined,
+  );
   // the shell activated without loading anything: this is when the extension's code arrives
   services.log.info(`activated (${(context.extension.packageJSON as { version: string }).version}): features loaded on first use`);
   return { run: commandRunner(services), providers, tasks, testApi: testApi(services) };

@@ -35,6 +35,11 @@ export interface Prompter {
       /** Typed characters hidden (passwords, passphrases). */
       password?: boolean;
       validate: (value: string) => string | undefined;
+      /**
+       * Run on Enter once `validate` passes (e.g. a login with the typed password): an error text keeps
+       * the box open and shows it there; undefined accepts. A throw ends the question with that error.
+       */
+      check?: (value: string) => Promise<string | undefined>;
     },
   ): Promise<Answer<string>>;
   /** Several of a list (check boxes); undefined when cancelled. */

@@ -44,7 +44,7 @@ export const vscodePrompter: Prompter = {
     });
   },
   input(s): Promise<Answer<string>> {
-    return new Promise((resolve) => {
+    return new Promise((resolve, reject) => {
       const box = vscode.window.createInputBox();
       Object.assign(box, {
         title: s.title,
@@ -68,7 +68,26 @@ export const vscodePrompter: Prompter = {
       };
       box.onDidChangeValue(check);
       box.onDidTriggerButton(() => finish(BACK));
-      box.onDidAccept(() => !s.validate(box.value) && finish(box.value));
+      box.onDidAccept(async () => {
+        if (s.validate(box.value) || box.busy) return;
+        if (!s.check) return finish(box.value);
+        const value = box.value;
+        box.busy = true;
+        box.enabled = false;
+        try {
+          const problem = await s.check(value);
+          if (problem === undefined) return finish(value);
+          box.validationMessage = problem; // shown in the box, which stays open for the next try
+        } catch (err) {
+          if (!done) {
+            done = true;
+            reject(err instanceof Error ? err : new Error(String(err)));
+            box.dispose();
+          }
+        } finally {
+          if (!done) Object.assign(box, { busy: false, enabled: true });
+        }
+      });
       box.onDidHide(() => finish(undefined));
       box.show();
     });

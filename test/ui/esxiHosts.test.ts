@@ -1,6 +1,7 @@
-// UI: "Add ESXi Host or vCenter…" from the command palette, answered through its input boxes and the
-// certificate dialog, then the ESXi Hosts view expanded down to the lab's VMDKs (two volumes made
-// through the lab's docker, one attached to docker-host-01 by a container).
+// UI: "Add ESXi Host or vCenter…" from the command palette, answered through its input boxes and
+// the certificate prompt (an Enter there refuses; a click on "Trust and Pin" pins), then the ESXi
+// Hosts view expanded down to the lab's VMDKs (two volumes made through the lab's docker, one
+// attached to docker-host-01 by a container).
 // Screenshots: screenshots/esxi-hosts-*.png (git-ignored).
 import * as assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
@@ -8,6 +9,7 @@ import { Locator } from 'playwright-core';
 import { ensureVolumeLab, labDocker, retryLabTransient, VolumeLab } from '../fixtures/volumeLab';
 import { CodeServer, REPO_ROOT, SCREENSHOT_DIR, Workbench } from './harness';
 import { expandRow, focusView, treeRow, widenSideBar } from './sideBar';
+import { trust } from './userInput';
 
 const CONTAINER = 'vSphere Docker Volumes';
 const VIEW = 'ESXi Hosts';
@@ -76,17 +78,37 @@ describe('ESXi Hosts view on the lab', { timeout: 420_000 }, () => {
   }
   const expand = (label: string, child: string) => expandRow(wb, VIEW, label, child, T);
 
-  it('adds the lab host through the palette, its input boxes and the certificate dialog', async () => {
+  it('a stray Enter at the certificate prompt trusts nothing: the host is not added', async () => {
     await wb.openViewContainer(CONTAINER);
     await wb.runCommand('vDVS: Add ESXi Host or vCenter…');
     await answer(/Address or URL of the ESXi host/, lab.vsphere.url);
     await answer(/User name/, lab.vsphere.user);
-    const dialog = wb.page.locator('.monaco-dialog-box');
-    await dialog.waitFor({ state: 'visible', timeout: T });
-    assert.match(await dialog.innerText(), new RegExp(lab.vsphere.thumbprint), 'the dialog shows the thumbprint to compare');
+    const prompt = wb.page.locator('.quick-input-widget', { hasText: /certificate of .* is not known yet/ });
+    await prompt.waitFor({ state: 'visible', timeout: T });
     await wb.screenshot('esxi-hosts-01-certificate');
-    await dialog.locator('.monaco-button', { hasText: 'Trust and Pin' }).click();
-    await answer(/Password of root/, lab.vsphere.password);
+    await wb.page.keyboard.press('Enter');
+    const refused = wb.page.locator('.notifications-toasts .notification-list-item-message', { hasText: /Not trusted/ });
+    await refused.waitFor({ state: 'visible', timeout: T });
+    await wb.screenshot('esxi-hosts-00-enter-refuses');
+    assert.equal(await row(HOST_NAME).count(), 0);
+  });
+
+  it('adds the lab host through the palette, its input boxes and the certificate prompt', async () => {
+    await wb.runCommand('vDVS: Add ESXi Host or vCenter…');
+    await answer(/Address or URL of the ESXi host/, lab.vsphere.url);
+    await answer(/User name/, lab.vsphere.user);
+    const text = await trust(wb, /certificate of .* is not known yet/);
+    assert.ok(text.includes(lab.vsphere.thumbprint), `the prompt shows the thumbprint to compare: ${text}`);
+    // a wrong password is told in the password box itself, which stays open for the right one
+    const box = wb.page.locator('.quick-input-widget', { hasText: /Password of root/ });
+    await box.waitFor({ state: 'visible', timeout: T });
+    await wb.answerQuickInput('not-the-password');
+    // the message takes the prompt's place in the box
+    const told = wb.page.locator('.quick-input-widget .quick-input-message', { hasText: /wrong user name or password/ });
+    await told.waitFor({ state: 'visible', timeout: T });
+    await wb.screenshot('esxi-hosts-01b-wrong-password');
+    await wb.answerQuickInput(lab.vsphere.password);
+    await told.waitFor({ state: 'hidden', timeout: T });
     await answer(/Name shown in the ESXi Hosts view/, HOST_NAME);
     await row(HOST_NAME).waitFor({ state: 'visible', timeout: T });
     assert.match(

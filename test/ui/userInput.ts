@@ -82,6 +82,18 @@ export async function pick(wb: Workbench, match: RegExp, label: string, filter =
   await row.click({ timeout: clickTimeout });
 }
 
+/**
+ * Answers the trust prompt of the step `match` (a pick whose first, preselected item is "Don't trust")
+ * by clicking `label`; returns what the prompt showed (title, placeholder, items).
+ */
+export async function trust(wb: Workbench, match: RegExp, label = 'Trust and Pin'): Promise<string> {
+  const w = await quickInput(wb, match);
+  const placeholder = (await w.locator('.quick-input-box input').getAttribute('placeholder')) ?? '';
+  const text = `${await w.innerText()}\n${placeholder}`;
+  await pick(wb, match, label);
+  return text;
+}
+
 /** Answers the modal dialog whose message matches with the button `button`; returns the dialog's text. */
 export async function modal(wb: Workbench, match: RegExp, button: string): Promise<string> {
   const box = wb.page.locator('.monaco-dialog-box', { hasText: match });

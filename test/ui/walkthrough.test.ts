@@ -5,7 +5,7 @@ import { after, before, describe, it } from 'node:test';
 import { ensureVolumeLab, VolumeLab } from '../fixtures/volumeLab';
 import { CodeServer, REPO_ROOT, Workbench } from './harness';
 import { treeRow } from './sideBar';
-import { modal, palette, pick, T, type } from './userInput';
+import { palette, pick, T, trust, type } from './userInput';
 
 const WALKTHROUGH = 'vdvs-tools.vsphere-docker-volumes#vdvs.gettingStarted';
 const STEPS = ['esxiHost', 'vib', 'dockerHost', 'plugin', 'volume', 'container', 'backup'];
@@ -69,7 +69,7 @@ describe('the Getting Started walkthrough', { timeout: 400_000 }, () => {
     await palette(wb, 'vDVS: Add ESXi Host or vCenter…');
     await type(wb, /Address or URL of the ESXi host/, lab.vsphere.url);
     await type(wb, /User name/, lab.vsphere.user);
-    await modal(wb, /SHA-256 fingerprint/, 'Trust and Pin');
+    await trust(wb, /certificate of .* is not known yet/);
     await type(wb, /Password of/, lab.vsphere.password);
     await type(wb, /Name shown in the ESXi Hosts view/, `${PREFIX}esxi`);
     await ticked('esxiHost');
@@ -84,7 +84,7 @@ describe('the Getting Started walkthrough', { timeout: 400_000 }, () => {
     await type(wb, /User with an ESXi shell/, lab.ssh.user);
     await pick(wb, /How to log in to the ESXi shell/, 'Password');
     await type(wb, /SSH: password of/, lab.ssh.password);
-    await modal(wb, /SSH host key/, 'Trust and Pin');
+    await trust(wb, /SSH host key of .* is not known yet/);
     const vibRow = treeRow(wb, 'ESXi Hosts', 'vDVS VIB');
     await vibRow.waitFor({ state: 'visible', timeout: T });
     await treeRow(wb, 'ESXi Hosts', `${lab.vib.name} `).waitFor({ state: 'visible', timeout: T });

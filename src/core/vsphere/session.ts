@@ -231,14 +231,22 @@ export class VsphereSession {
     );
   }
 
+  /**
+   * The cheapest call there is (CurrentTime): whether the host still answers (a lost session logs in
+   * again), within `timeoutMs` (default: the session's request timeout).
+   */
+  async ping(timeoutMs = this.options.timeoutMs): Promise<void> {
+    await withDeadline(`${this.host} (CurrentTime)`, timeoutMs, (signal) =>
+      this.invoke('CurrentTime', { _this: moRefArg(SERVICE_INSTANCE) }, signal),
+    );
+  }
+
   private startKeepAlive(): void {
     const every = this.options.keepAliveMs ?? 10 * 60_000;
     if (!every) return;
     this.keepAlive = setInterval(() => {
       if (Date.now() - this.lastUse < every * 0.9) return;
-      this.invoke('CurrentTime', { _this: moRefArg(SERVICE_INSTANCE) }).catch((err) =>
-        this.options.log?.(`${this.host}: keep-alive failed: ${(err as Error).message}`),
-      );
+      this.ping().catch((err) => this.options.log?.(`${this.host}: keep-alive failed: ${(err as Error).message}`));
     }, every);
     this.keepAlive.unref();
   }

@@ -8,6 +8,7 @@ import { BACKUP_COMMANDS } from './backupCommands';
 import { CommandTable, Handler } from './commandTable';
 import { DOCKER_COMMANDS } from './dockerCommands';
 import { ESXI_COMMANDS } from './esxiCommands';
+import { LAB_COMMANDS } from './labCommands';
 import { VIB_COMMANDS } from './vibCommands';
 import { VOLUME_COMMANDS } from './volumeCommands';
 
@@ -22,6 +23,7 @@ const COMMANDS: CommandTable = {
   ...DOCKER_COMMANDS,
   ...VOLUME_COMMANDS,
   ...BACKUP_COMMANDS,
+  ...LAB_COMMANDS,
 };
 
 /** Runs a command by id with what VS Code passed; the activation shell registered the ids (package.json's). */

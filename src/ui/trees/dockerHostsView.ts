@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import { DockerHostConfig } from '../../core/config';
 import { loadHostSnapshot } from '../../core/docker/hostSnapshot';
+import { DockerError } from '../../core/docker/dockerErrors';
 import { ErrorCode, errorMessage, UserError } from '../../core/errors';
 import { pluginAlias } from '../settings';
 import { perExtension, Services } from '../services';
@@ -47,7 +48,7 @@ export class DockerHostsTree extends NodeTree<DockerNode> {
         dockerEvents: true,
         pollSetting: 'vdvs.docker.pollSeconds',
       },
-      (hostId) => (hostId ? this.reloadHost(hostId) : this.refresh()),
+      (hostId, unreachable) => (hostId ? this.reloadHost(hostId, unreachable) : this.refresh()),
     );
   }
 
@@ -64,10 +65,28 @@ export class DockerHostsTree extends NodeTree<DockerNode> {
     await Promise.all(hosts.map((h) => this.reload(h)));
   }
 
-  /** Re-reads one host after a command changed it; resolves with what it found. */
-  reloadHost(hostId: string): Promise<HostLoad> {
+  /**
+   * Re-reads one host after a command changed it; resolves with what it found. With `unreachable` (its
+   * events stream ended, a ping missed) the host shows its error node at once: a read of a paused daemon
+   * would only fail after vdvs.requestTimeoutSeconds; the stream's reconnect reloads it when it is back.
+   */
+  reloadHost(hostId: string, unreachable?: Error): Promise<HostLoad> {
     const host = this.services.hosts.get('docker', hostId);
-    return host ? this.reload(host) : Promise.resolve({ state: 'failed', error: new Error('host removed') });
+    if (!host) return Promise.resolve({ state: 'failed', error: new Error('host removed') });
+    const entry = this.entries.get(hostId);
+    if (!unreachable || !entry) return this.reload(host);
+    entry.load = {
+      state: 'failed',
+      error: new DockerError(
+        `The Docker daemon of ${host.name} stopped answering: ${unreachable.message}.`,
+        'Check that dockerd is running; the host shows again within seconds of its return.',
+        'DAEMON_UNREACHABLE',
+        { cause: unreachable },
+      ),
+    };
+    this.services.log.warn(`Docker Hosts: ${host.name}: ${unreachable.message}`);
+    this.changed.fire(entry.node);
+    return Promise.resolve(entry.load);
   }
 
   /** The host node of `hostId`, for reveal. */

@@ -11,12 +11,14 @@ import { NodeTree } from './treeBase';
 /** The vdvs.esxiHosts view: configured ESXi hosts and vCenters, fetched level by level on expansion. */
 export class EsxiHostsTree extends NodeTree<EsxiNode> {
   private rootNodes: HostNode[] = [];
-  /** Its refresh owner: the host list and the Refresh button (levels are read on expansion). */
+  /** Its refresh owner: the host list, the Refresh button and the hosts' ping (levels are read on expansion). */
   readonly refresher: RefreshManager;
 
   constructor(private readonly services: Services) {
     super();
-    this.refresher = new RefreshManager(services, { hostKinds: ['esxi'] }, () => this.refresh());
+    this.refresher = new RefreshManager(services, { hostKinds: ['esxi'], esxiPing: true }, async (hostId, unreachable) =>
+      hostId ? this.refreshHost(hostId, unreachable) : this.refresh(),
+    );
   }
 
   protected async roots(): Promise<EsxiNode[]> {
@@ -41,9 +43,13 @@ export class EsxiHostsTree extends NodeTree<EsxiNode> {
     this.changed.fire(node);
   }
 
-  /** Re-reads one host node (e.g. after the VIB was installed on it). */
-  refreshHost(hostId: string): void {
+  /**
+   * Re-reads one host node (e.g. after the VIB was installed on it). `unreachable` (its ping failed): the
+   * node shows that error at once, without a login that would wait out the timeout; the next re-read clears it.
+   */
+  refreshHost(hostId: string, unreachable?: Error): void {
     const node = this.rootNodes.find((r) => r.host.id === hostId);
+    if (node) node.unreachable = unreachable;
     this.changed.fire(node);
   }
 

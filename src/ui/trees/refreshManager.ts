@@ -1,6 +1,8 @@
 import * as vscode from 'vscode';
 import { HostKind } from '../../core/config';
-import { dockerEvents } from '../connections';
+import { errorMessage } from '../../core/errors';
+import { dockerEvents, esxiSessions } from '../connections';
+import { requestTimeoutMs } from '../services';
 import { Services } from '../services';
 import { BACKUP_TASK_TYPE } from '../tasks/backupTaskProvider';
 
@@ -19,10 +21,21 @@ export interface RefreshSources {
   pollSetting?: string;
   /** A backup task that ends reloads the view (its backups show up). */
   backupTasks?: boolean;
+  /** Each ESXi host with a session is pinged (a host that stopped answering, or came back, reloads it). */
+  esxiPing?: boolean;
 }
 
-/** What to reload: one Docker host, or everything. */
-export type Reload = (hostId?: string) => Promise<unknown>;
+/**
+ * How often the ESXi Hosts view asks its hosts whether they still answer (a cheap CurrentTime), answered
+ * within vdvs.requestTimeoutSeconds less this period and a second: a host gone shows within the timeout.
+ */
+const ESXI_PING_MS = 5_000;
+
+/**
+ * What to reload: one Docker host, or everything. `unreachable`: the host's daemon stopped answering
+ * (its events stream ended, a ping missed) — a view shows that at once instead of reading it again.
+ */
+export type Reload = (hostId?: string, unreachable?: Error) => Promise<unknown>;
 
 /**
  * The one refresh owner of a view (as vscode-containers' RefreshManager): manual refresh, host and
@@ -35,6 +48,11 @@ export class RefreshManager implements vscode.Disposable {
   private watches: vscode.Disposable[] = [];
   private readonly timers = new Map<string, NodeJS.Timeout>();
   private poll?: NodeJS.Timeout;
+  private esxiPing?: NodeJS.Timeout;
+  /** ESXi hosts whose last ping failed: each tick tries them again (a login), a success reloads them. */
+  private readonly esxiDown = new Set<string>();
+  /** A round of pings in flight (one may wait up to vdvs.requestTimeoutSeconds): the next tick skips. */
+  private pinging = false;
   private view?: vscode.TreeView<unknown>;
   private missed = false;
   /** For tests and the log: events seen, reloads asked for. */
@@ -87,13 +105,14 @@ export class RefreshManager implements vscode.Disposable {
   }
 
   /** A reload for what a watch saw (an event, the poll): now when the view is shown, else when it is shown again. */
-  private request(hostId?: string): void {
+  private request(hostId?: string, unreachable?: Error): void {
     if (this.view && !this.view.visible) {
       this.missed = true;
       return;
     }
     this.missed = false;
-    void this.refresh(hostId);
+    this.stats.reloads++;
+    void this.reload(hostId, unreachable);
   }
 
   private rewatch(): void {
@@ -101,16 +120,22 @@ export class RefreshManager implements vscode.Disposable {
     if (!this.view?.visible) return;
     if (this.sources.dockerEvents) {
       this.watches = this.services.hosts.list('docker').map((host) =>
-        dockerEvents(this.services).subscribe(host, () => {
-          this.stats.events++;
-          clearTimeout(this.timers.get(host.id));
-          this.timers.set(
-            host.id,
-            setTimeout(() => this.request(host.id), EVENT_DEBOUNCE_MS),
-          );
+        dockerEvents(this.services).subscribe(host, {
+          onEvent: () => {
+            this.stats.events++;
+            clearTimeout(this.timers.get(host.id));
+            this.timers.set(
+              host.id,
+              setTimeout(() => this.request(host.id), EVENT_DEBOUNCE_MS),
+            );
+          },
+          // a daemon gone or back: at once, not after the debounce or the slow poll
+          onUnreachable: (err) => this.request(host.id, err),
+          onReconnected: () => this.request(host.id),
         }),
       );
     }
+    if (this.sources.esxiPing) this.esxiPing = setInterval(() => void this.pingEsxiHosts(), ESXI_PING_MS);
     const seconds = this.sources.pollSetting ? vscode.workspace.getConfiguration().get<number>(this.sources.pollSetting, 60) : 0;
     if (seconds > 0) this.poll = setInterval(() => this.request(), seconds * 1000);
   }
@@ -122,5 +147,28 @@ export class RefreshManager implements vscode.Disposable {
     this.timers.clear();
     clearInterval(this.poll);
     this.poll = undefined;
+    clearInterval(this.esxiPing);
+    this.esxiPing = undefined;
+  }
+
+  /** Pings the hosts that have a session (or were down): a change either way reloads that host. */
+  private async pingEsxiHosts(): Promise<void> {
+    if (this.pinging) return;
+    this.pinging = true;
+    const sessions = esxiSessions(this.services);
+    const hosts = this.services.hosts.list('esxi').filter((h) => this.esxiDown.has(h.id) || sessions.ifOpen(h.id) !== undefined);
+    await Promise.all(
+      hosts.map((h) =>
+        sessions.ping(h.id, Math.max(1_000, requestTimeoutMs() - ESXI_PING_MS - 1_000)).then(
+          () => this.esxiDown.delete(h.id) && this.request(h.id),
+          (err: unknown) => {
+            if (this.esxiDown.has(h.id)) return;
+            this.esxiDown.add(h.id);
+            this.services.log.warn(`ESXi Hosts: ${h.name} stopped answering: ${errorMessage(err)}`);
+            this.request(h.id, err instanceof Error ? err : new Error(String(err)));
+          },
+        ),
+      ),
+    ).finally(() => (this.pinging = false));
   }
 }

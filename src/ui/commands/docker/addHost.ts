@@ -12,10 +12,10 @@ import { tryDockerHost } from '../../connections';
 import { requestTimeoutMs } from '../../services';
 import { CommandContext } from '../../commandContext';
 import { Prompter } from '../../prompter';
+import { confirmFingerprint } from '../../prompts';
 import { refreshHost } from './target';
 
 type Kind = 'local' | 'env' | 'tcp' | 'ssh';
-const TRUST = 'Trust and Pin';
 const SAVE_ANYWAY = 'Save Anyway';
 
 /**
@@ -85,12 +85,13 @@ export async function addHost({ services, ui: prompter }: CommandContext): Promi
     const ep = parseEndpoint(host.endpoint);
     if (ep.kind === 'ssh') {
       const fingerprint = await probeHostKey(ep.host, ep.port, requestTimeoutMs());
-      const trust = await prompter.confirm(
-        `The SSH host key of ${ep.host}:${ep.port} is ${fingerprint}.`,
-        'Compare it with the one the host shows (ssh-keygen -l -f /etc/ssh/ssh_host_ed25519_key.pub) before you trust it. It is pinned: a changed key is refused later.',
-        [TRUST],
+      const trusted = await confirmFingerprint(
+        prompter,
+        `The SSH host key of ${ep.host}:${ep.port}`,
+        fingerprint,
+        'Compare it with the one the host shows (ssh-keygen -l -f /etc/ssh/ssh_host_ed25519_key.pub) before you trust it.',
       );
-      if (trust !== TRUST) return undefined;
+      if (!trusted) return undefined;
       host.sshHostKeyFingerprint = fingerprint;
     }
   }

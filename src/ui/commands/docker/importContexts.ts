@@ -7,8 +7,7 @@ import { probeHostKey } from '../../../core/ssh/connect';
 import { UserError } from '../../../core/errors';
 import { requestTimeoutMs } from '../../services';
 import { CommandContext, CommandInput } from '../../commandContext';
-
-const TRUST = 'Trust and Pin';
+import { confirmFingerprint } from '../../prompts';
 
 /** What a test or automation may give: the contexts to import (no dialog) and where to read them. */
 interface ImportInput extends CommandInput {
@@ -72,12 +71,8 @@ export async function importContexts(ctx: CommandContext<ImportInput>): Promise<
     if (ep.kind === 'ssh') {
       const fingerprint = await probeHostKey(ep.host, ep.port, requestTimeoutMs()).catch(() => undefined);
       if (fingerprint) {
-        const answer = await ctx.ui.confirm(
-          `The SSH host key of ${ep.host}:${ep.port} (context ${c.name}) is ${fingerprint}.`,
-          'Compare it with the one the host shows before you trust it.',
-          [TRUST],
-        );
-        if (answer !== TRUST) continue;
+        const trusted = await confirmFingerprint(ctx.ui, `The SSH host key of ${ep.host}:${ep.port} (context ${c.name})`, fingerprint);
+        if (!trusted) continue;
         host.sshHostKeyFingerprint = fingerprint;
       }
     }

@@ -10,7 +10,7 @@ import { hostForm, HostFormInput } from './hostForm';
 export async function addHost({ services, ui, input }: CommandContext<CommandInput & HostFormInput>): Promise<EsxiHostConfig | undefined> {
   const answered = (['url', 'user', 'password', 'name', 'trustThumbprint'] as const).some((k) => input[k] !== undefined);
   const preset = answered ? input : await govcPreset(ui);
-  const host = await hostForm(services, undefined, preset);
+  const host = await hostForm(services, ui, undefined, preset);
   if (host) void ui.notify('info', `Added ${host.name}.`);
   return host;
 }

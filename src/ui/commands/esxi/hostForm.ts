@@ -3,6 +3,7 @@ import { EsxiHostConfig, newHostId } from '../../../core/config';
 import { UserError } from '../../../core/errors';
 import { probeCertificate } from '../../../core/vsphere/tls';
 import { caBundlePath, esxiSessions, tryEsxiLogin } from '../../connections';
+import { Prompter } from '../../prompter';
 import { confirmFingerprint } from '../../prompts';
 import { requestTimeoutMs, Services } from '../../services';
 import { esxiHostsTree } from '../../trees/esxiHostsView';
@@ -21,30 +22,34 @@ export interface HostFormInput {
 
 /**
  * Asks for URL, user, password and name (prefilled from `existing` or `preset`), pins the certificate
- * the user confirms, proves the login, then saves the host (password to secret storage).
+ * the user confirms, proves the login (a wrong password is told in the password box), then saves the
+ * host (password to secret storage).
  */
 export async function hostForm(
   services: Services,
+  ui: Prompter,
   existing: EsxiHostConfig | undefined,
   preset: HostFormInput = {},
 ): Promise<EsxiHostConfig | undefined> {
   const url =
     preset.url ??
-    (await ask({
+    (await ask(ui, {
+      id: 'url',
       title: 'ESXi host or vCenter',
       prompt: 'Address or URL of the ESXi host or vCenter (https://host/sdk)',
-      value: existing?.url,
-      validateInput: (v) => (toSdkUrl(v) ? undefined : 'Enter a host name, an address, or an https:// URL'),
+      value: existing?.url ?? '',
+      validate: (v) => (toSdkUrl(v) ? undefined : 'Enter a host name, an address, or an https:// URL'),
     }));
   const sdkUrl = toSdkUrl(url ?? '');
   if (!sdkUrl) throw new UserError(`"${url}" is not a host name or https URL.`, undefined, 'BAD_URL');
   const user =
     preset.user ??
-    (await ask({
+    (await ask(ui, {
+      id: 'user',
       title: 'User',
       prompt: 'User name (root for ESXi, e.g. administrator@vsphere.local for vCenter)',
       value: existing?.user ?? 'root',
-      validateInput: (v) => (v.trim() ? undefined : 'The user name is required'),
+      validate: (v) => (v.trim() ? undefined : 'The user name is required'),
     }));
   const host: EsxiHostConfig = {
     ...existing,
@@ -54,25 +59,38 @@ export async function hostForm(
     name: existing?.name ?? new URL(sdkUrl).hostname,
   };
   if (existing?.url !== sdkUrl) delete host.thumbprint;
-  host.thumbprint = await pinCertificate(host, preset.trustThumbprint);
+  host.thumbprint = await pinCertificate(ui, host, preset.trustThumbprint);
 
   let password = preset.password ?? (existing ? await services.hosts.getSecret('esxi', existing.id, 'password') : undefined);
-  for (;;) {
-    password ??= await ask({
-      title: `Password for ${host.user}`,
-      prompt: `Password of ${host.user} on ${new URL(sdkUrl).host} (kept in VS Code secret storage)`,
-      password: true,
-    });
+  let refused = false;
+  if (password !== undefined) {
     try {
       await proveLogin(host, password);
-      break;
     } catch (err) {
-      if (!(err instanceof UserError && err.code === 'INVALID_LOGIN') || preset.password !== undefined) throw err;
-      void vscode.window.showErrorMessage(err.message);
+      if (!isWrongPassword(err) || preset.password !== undefined) throw err;
+      refused = true;
       password = undefined;
     }
   }
-  host.name = preset.name ?? (await ask({ title: 'Name', prompt: 'Name shown in the ESXi Hosts view', value: host.name })) ?? host.name;
+  password ??= await ask(ui, {
+    id: 'password',
+    title: `Password for ${host.user}`,
+    prompt: `${refused ? 'The saved password was refused. ' : ''}Password of ${host.user} on ${new URL(sdkUrl).host} (kept in VS Code secret storage)`,
+    value: '',
+    password: true,
+    validate: () => undefined,
+    check: passwordCheck(host),
+  });
+  host.name =
+    preset.name ??
+    ((await ask(ui, {
+      id: 'name',
+      title: 'Name',
+      prompt: 'Name shown in the ESXi Hosts view',
+      value: host.name,
+      validate: () => undefined,
+    })) ||
+      host.name);
 
   await services.hosts.setSecret('esxi', host.id, 'password', password);
   await services.hosts.save('esxi', host);
@@ -98,14 +116,35 @@ export function toSdkUrl(text: string): string | undefined {
   }
 }
 
-async function ask(options: vscode.InputBoxOptions): Promise<string> {
-  const value = await vscode.window.showInputBox({ ignoreFocusOut: true, ...options });
-  if (value === undefined) throw new vscode.CancellationError();
+/**
+ * The password box's check: logs in with what was typed; a wrong password is the box's error text (the
+ * box stays open for the next try), any other failure ends the form.
+ */
+export function passwordCheck(host: EsxiHostConfig): (password: string) => Promise<string | undefined> {
+  return async (password) => {
+    try {
+      await tryEsxiLogin(host, password);
+      return undefined;
+    } catch (err) {
+      if (isWrongPassword(err)) return err.message;
+      throw err;
+    }
+  };
+}
+
+function isWrongPassword(err: unknown): err is UserError {
+  return err instanceof UserError && err.code === 'INVALID_LOGIN';
+}
+
+/** One input box of the form (one question at a time, no back button); a cancel ends the form. */
+async function ask(ui: Prompter, question: Omit<Parameters<Prompter['input']>[0], 'step' | 'totalSteps'>): Promise<string> {
+  const value = await ui.input({ step: 1, totalSteps: 1, ...question });
+  if (typeof value !== 'string') throw new vscode.CancellationError();
   return value;
 }
 
 /** The thumbprint to pin, or undefined when the certificate is CA-verified. Asks before pinning. */
-async function pinCertificate(host: EsxiHostConfig, trustThumbprint: string | undefined): Promise<string | undefined> {
+async function pinCertificate(ui: Prompter, host: EsxiHostConfig, trustThumbprint: string | undefined): Promise<string | undefined> {
   const cert = await probeCertificate(host.url, requestTimeoutMs(), caBundlePath());
   if (cert.authorized && !host.thumbprint) return undefined;
   if (host.thumbprint === cert.thumbprint) return host.thumbprint;
@@ -114,7 +153,7 @@ async function pinCertificate(host: EsxiHostConfig, trustThumbprint: string | un
   const trusted =
     trustThumbprint !== undefined
       ? trustThumbprint.toUpperCase() === cert.thumbprint
-      : await confirmFingerprint(what, cert.thumbprint, detail);
+      : await confirmFingerprint(ui, what, cert.thumbprint, detail);
   if (!trusted)
     throw new UserError(
       `Not trusted: ${what} has the SHA-256 thumbprint ${cert.thumbprint}; the host was not ${host.thumbprint ? 'updated' : 'added'}.`,

@@ -89,7 +89,7 @@ export async function configureSsh(ctx: CommandContext<SshFormInput>, node?: Esx
     { location: vscode.ProgressLocation.Notification, title: `Connecting to ${settings.host}:${port}` },
     async () => {
       const offered = await probeHostKey(settings.host, port, timeoutMs);
-      await trustHostKey(`The SSH host key of ${settings.host}:${port}`, offered, current?.hostKeyFingerprint, input.trustFingerprint);
+      await trustHostKey(ui, `The SSH host key of ${settings.host}:${port}`, offered, current?.hostKeyFingerprint, input.trustFingerprint);
       // prove the login with the pinned key before saving anything
       const session = await SshSession.open({ ...settings, hostKeyFingerprint: offered, secret: secret || undefined }, { timeoutMs, log });
       session.close();
@@ -113,7 +113,13 @@ export async function configureSsh(ctx: CommandContext<SshFormInput>, node?: Esx
   return updated;
 }
 
-async function trustHostKey(what: string, offered: string, pinned: string | undefined, expected: string | undefined): Promise<void> {
+async function trustHostKey(
+  ui: Prompter,
+  what: string,
+  offered: string,
+  pinned: string | undefined,
+  expected: string | undefined,
+): Promise<void> {
   if (expected !== undefined) {
     if (expected !== offered) throw HostKeyError.changed(what.replace(/^The SSH host key of /, ''), expected, offered, ESXI_PIN_ADVICE);
     return;
@@ -122,7 +128,7 @@ async function trustHostKey(what: string, offered: string, pinned: string | unde
   const detail = pinned
     ? `It differs from the key pinned before (${pinned}). Pin the new one only if the host's keys were regenerated.`
     : undefined;
-  if (!(await confirmFingerprint(what, offered, detail)))
+  if (!(await confirmFingerprint(ui, what, offered, detail)))
     throw new UserError(`${what} was not trusted, so SSH was not set up.`, undefined, 'HOST_KEY_REFUSED');
 }
 

@@ -16,6 +16,8 @@ export class HostNode implements EsxiNode {
   readonly id: string;
   readonly scope: HostScope;
   readonly govc = { kind: 'host' } as const;
+  /** Set while the host's ping fails (the view's liveness watch): its only child is this error. */
+  unreachable?: Error;
 
   constructor(
     services: Services,
@@ -39,6 +41,7 @@ export class HostNode implements EsxiNode {
 
   getChildren(): Promise<EsxiNode[]> {
     return childrenOrError(this, async () => {
+      if (this.unreachable) throw this.unreachable;
       const session = await this.scope.session();
       const datacenters = await listDatacenters(session);
       if (session.isVcenter) return datacenters.map((dc) => new DatacenterNode(this, this.scope.within(dc.name), dc));
