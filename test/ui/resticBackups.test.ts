@@ -1,6 +1,6 @@
 // UI: a restic repository as a user adds it — Add Backup Repository… from the palette, the URL and
 // the password typed into the input boxes — and its backups under the volume in the Volumes view.
-// Screenshot (git-ignored): 13-restic-backups.png.
+// Screenshots (git-ignored): 13-restic-wrong-password.png, 13-restic-backups.png.
 import * as assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -66,6 +66,12 @@ describe('restic backups in the Volumes view', { timeout: 300_000 }, () => {
     await wb.page
       .locator('.quick-input-widget', { hasText: 'Password of the restic repository' })
       .waitFor({ state: 'visible', timeout: 10_000 });
+    // a wrong password is said in the box itself, which stays open for the next try
+    await wb.answerQuickInput('not-the-password');
+    await wb.page
+      .locator('.quick-input-widget', { hasText: 'The password of the restic repository' })
+      .waitFor({ state: 'visible', timeout: 20_000 });
+    await wb.screenshot('13-restic-wrong-password');
     await wb.answerQuickInput(password);
     await wb.page
       .locator('.notifications-toasts .notification-list-item-message', { hasText: 'Added the backup repository' })

@@ -19,7 +19,13 @@ export async function addRepositoryCommand(ctx: CommandContext): Promise<string 
   const ask = async (
     id: string,
     prompt: string,
-    opts: { password?: boolean; optional?: boolean; value?: string; placeholder?: string } = {},
+    opts: {
+      password?: boolean;
+      optional?: boolean;
+      value?: string;
+      placeholder?: string;
+      check?: (typed: string) => Promise<string | undefined>;
+    } = {},
   ) =>
     answered(
       ui.input({
@@ -31,6 +37,7 @@ export async function addRepositoryCommand(ctx: CommandContext): Promise<string 
         value: opts.value ?? '',
         ...(opts.placeholder ? { placeholder: opts.placeholder } : {}),
         ...(opts.password ? { password: true } : {}),
+        ...(opts.check ? { check: opts.check } : {}),
         validate: (v) => (opts.optional || v ? undefined : 'Required'),
       }),
     );
@@ -70,26 +77,44 @@ export async function addRepositoryCommand(ctx: CommandContext): Promise<string 
     if (command === undefined) return undefined;
     if (command) setting.options = [`sftp.command=${command}`];
   }
-  const password = await ask('password', `Password of the restic repository ${displayUrl(setting.url)}`, { password: true });
-  if (password === undefined) return undefined;
-  secrets.password = password;
   const program = resticProgram();
-  const repo = resticRepository(setting.url, secrets, {
-    ...(setting.options ? { options: setting.options } : {}),
-    ...(program ? { program } : {}),
-  });
+  const repoWith = (password: string) =>
+    resticRepository(
+      setting.url,
+      { ...secrets, password },
+      { ...(setting.options ? { options: setting.options } : {}), ...(program ? { program } : {}) },
+    );
   const shown = displayUrl(setting.url);
-  try {
-    await withBackupProgress(services, `Opening ${shown}`, (_r, signal) => restic(repo, ['cat', 'config'], { signal }));
-  } catch (err) {
-    if (!(err instanceof UserError && err.code === 'RESTIC_NO_REPOSITORY')) throw err;
+  // the password box opens the repository: a wrong password is said in the box, which stays open
+  let state: 'open' | 'empty' | undefined;
+  const open = async (typed: string): Promise<string | undefined> => {
+    try {
+      await restic(repoWith(typed), ['cat', 'config']);
+      state = 'open';
+    } catch (err) {
+      if (err instanceof UserError && err.code === 'RESTIC_WRONG_PASSWORD') return err.message;
+      if (!(err instanceof UserError && err.code === 'RESTIC_NO_REPOSITORY')) throw err;
+      state = 'empty';
+    }
+    return undefined;
+  };
+  const password = await ask('password', `Password of the restic repository ${shown}`, { password: true, check: open });
+  if (password === undefined) return undefined;
+  // a prompter that does not run the check (automation) gets the same one here
+  if (!state) {
+    const wrong = await open(password);
+    if (wrong) throw new UserError(wrong, 'Run Add Backup Repository… again with the right password.', 'RESTIC_WRONG_PASSWORD');
+  }
+  secrets.password = password;
+  const empty = state === 'empty';
+  if (empty) {
     const init = await ui.confirm(
       `There is no restic repository at ${shown}. Create one?`,
       'restic init creates an empty, encrypted repository there with the password you entered. Keep the password safe: without it the backups cannot be read.',
       ['Create Repository'],
     );
     if (init !== 'Create Repository') return undefined;
-    await withBackupProgress(services, `Creating ${shown}`, (_r, signal) => restic(repo, ['init'], { signal }));
+    await withBackupProgress(services, `Creating ${shown}`, (_r, signal) => restic(repoWith(password), ['init'], { signal }));
   }
   await saveRepository(services, setting, secrets);
   services.log.info(`backup repository ${shown} added`);
