@@ -94,6 +94,8 @@ describe('doctor: files grouped per disk', () => {
       file(`dockvols/${T}/a-b-000001-delta.vmdk`),
       file(`dockvols/${T}/c-flat.vmdk`),
       { ...file(`dockvols/${T}`), kind: 'folder' },
+      file('dockvols/_DEFAULT', 36),
+      file(`dockvols/${T}/.lock`),
     ]);
     assert.deepEqual(
       groups.map((g) => [g.name, g.files.length, g.deltas.length, !!g.descriptor, !!g.sidecar]),

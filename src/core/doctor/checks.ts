@@ -300,7 +300,7 @@ class CheckContext {
           'Docker hosts on this ESXi host get "Cannot communicate with ESX" from every volume command. Install the VIB (esxcli software vib install -v …).',
         );
     for (const d of this.facts.docker) {
-      if (!d.plugin || d.error) continue;
+      if (!d.plugin) continue; // the plugin was read even if a volume's inspect failed
       if (!d.plugin.installed) {
         yield finding(
           'plugin-missing',

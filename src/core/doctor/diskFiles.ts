@@ -49,7 +49,7 @@ export function baseDiskPath(fileName: string): string | undefined {
   }
 }
 
-/** Groups the files a dockvols search found per disk, per folder. Folders themselves are skipped. */
+/** Groups the files a dockvols search found per disk, per folder. Folders and files of no disk are skipped. */
 export function groupDiskFiles(entries: readonly DatastoreEntry[]): DiskGroup[] {
   const groups = new Map<string, DiskGroup>();
   const seen = new Set<string>();
@@ -64,8 +64,10 @@ export function groupDiskFiles(entries: readonly DatastoreEntry[]): DiskGroup[] 
     const file = loc.path.slice(slash + 1);
     if (folder !== DOCKVOLS && !folder.startsWith(`${DOCKVOLS}/`)) continue;
     const match = PATTERNS.map(([re, role]) => [re.exec(file), role] as const).find(([m]) => m);
-    const [m, role] = match ?? [undefined, undefined];
-    const name = m ? m[1] : file;
+    // not a disk's file: the _DEFAULT symlink (listed as a file), a lock, a note
+    if (!match?.[0]) continue;
+    const [m, role] = match;
+    const name = m[1];
     const groupKey = `${loc.datastore}\0${folder}\0${name}`;
     let g = groups.get(groupKey);
     if (!g) {
