@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { createReadStream, existsSync, readdirSync } from 'node:fs';
+import { createReadStream, existsSync, readdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { after, before, describe, it } from 'node:test';
@@ -16,6 +17,7 @@ import { connectToHost } from '../../src/core/vsphere/connect';
 import { listVmStates } from '../../src/core/vsphere/inventory';
 import { VsphereSession } from '../../src/core/vsphere/session';
 import { ensureVolumeLab, labDocker, VolumeLab } from '../fixtures/volumeLab';
+import { runCli } from './backupLab';
 
 const run = promisify(execFile);
 const LAB_MJS = join(__dirname, '../../../lab/lab.mjs');
@@ -204,6 +206,7 @@ describe('vDVS Doctor on the lab', { timeout: 900_000, concurrency: 1 }, () => {
       assert.equal(await sha256(flatOf(vol)), before);
     } finally {
       await docker('rm', '-f', made.container);
+      await docker('volume', 'rm', vol);
     }
   });
 
@@ -266,5 +269,51 @@ describe('vDVS Doctor on the lab', { timeout: 900_000, concurrency: 1 }, () => {
       await docker('rm', '-f', container);
       await docker('volume', 'rm', vol);
     }
+  });
+
+  it('the CLI: vdvs doctor --json exits 1 naming the finding; --fix without --yes only shows it; with --yes it fixes, then exit 0', async () => {
+    const vol = `${tag}-cli`;
+    const made = (await fault('dead-helper', vol)) as { container: string };
+    const config = join(tmpdir(), `${tag}-doctor.json`);
+    writeFileSync(
+      config,
+      JSON.stringify({
+        dockerHosts: [{ name: 'lab-docker', endpoint: lab.docker.host, vm: lab.vsphere.vm, esxiHost: 'esx' }],
+        esxiHosts: [
+          {
+            name: 'esx',
+            url: lab.vsphere.url,
+            user: lab.vsphere.user,
+            thumbprint: lab.vsphere.thumbprint,
+            ssh: targets.esxi[0].config.ssh,
+          },
+        ],
+      }),
+    );
+    const first = await runCli(lab, ['doctor', '--config', config, '--json']);
+    assert.equal(first.code, 1, first.err);
+    const report = JSON.parse(first.out) as { ok: boolean; findings: Finding[]; esxiHosts: Array<{ vib?: { version?: string } }> };
+    assert.equal(report.ok, false);
+    assert.match(report.esxiHosts[0].vib?.version ?? '', /^0\.21\.\d+-0\.0\.1$/, 'the VIB read over SSH');
+    const fixId = `remove-helper:lab-docker/${made.container}`;
+    assert.deepEqual(
+      report.findings.map((f) => [f.id, f.fixes.map((x) => x.id)]),
+      [[`dead-helper:lab-docker/${made.container}`, [fixId]]],
+    );
+    const human = await runCli(lab, ['doctor', '--config', config]);
+    assert.equal(human.code, 1);
+    assert.match(human.out, new RegExp(`WARNING Helper container ${made.container} of a dead backup run`));
+    assert.match(human.out, /equivalent: docker rm -f /);
+    const shown = await runCli(lab, ['doctor', '--config', config, '--fix', fixId]);
+    assert.equal(shown.code, 1);
+    assert.match(shown.out, /Not done: run again with --yes/);
+    assert.notEqual((await docker('ps', '-a', '-q', '--filter', `name=${made.container}`)).trim(), '', 'still there');
+    const fixed = await runCli(lab, ['doctor', '--config', config, '--fix', fixId, '--yes']);
+    assert.equal(fixed.code, 0, fixed.out + fixed.err);
+    assert.match(fixed.out, /Checked again: the finding is gone/);
+    const clean = await runCli(lab, ['doctor', '--config', config, '--json']);
+    assert.equal(clean.code, 0, clean.out);
+    assert.equal((JSON.parse(clean.out) as { ok: boolean }).ok, true);
+    await docker('volume', 'rm', vol);
   });
 });
