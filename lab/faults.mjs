@@ -9,20 +9,30 @@ import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { readLabInfo } from './labInfo.mjs';
 
-export const FAULTS = ['stale-attach', 'orphan-vmdk', 'leftover-snapshot', 'dead-helper', 'version-mismatch'];
+export const FAULTS = [
+  'stale-attach',
+  'stale-attach-off',
+  'orphan-vmdk',
+  'leftover-snapshot',
+  'dead-helper',
+  'version-mismatch',
+  'power-on',
+];
 const DEFAULT_TENANT = '11111111-1111-1111-1111-111111111111';
 
 export async function fault(name, vol) {
   const lab = readLabInfo();
   const f = {
     'stale-attach': staleAttach,
+    'stale-attach-off': staleAttachOff,
+    'power-on': powerOn,
     'orphan-vmdk': orphanVmdk,
     'leftover-snapshot': leftoverSnapshot,
     'dead-helper': deadHelper,
     'version-mismatch': versionMismatch,
   }[name];
   if (!f) throw new Error(`unknown fault ${name}; faults: ${FAULTS.join(', ')}`);
-  if (name !== 'version-mismatch' && !vol) throw new Error(`fault ${name} needs a volume name`);
+  if (!['version-mismatch', 'power-on'].includes(name) && !vol) throw new Error(`fault ${name} needs a volume name`);
   const made = await f(lab, vol);
   process.stdout.write(`${JSON.stringify({ fault: name, ...made })}\n`);
   return 0;
@@ -65,6 +75,36 @@ function staleAttach(lab, vol) {
   docker(lab, 'rm', '-f', container);
   fs.writeFileSync(sidecar, attached);
   return { volume: vol, sidecar, record: JSON.parse(attached.toString('utf8').trim()) };
+}
+
+/**
+ * The Docker host VM powered off (its ESXi host crashed, HA has not restarted it) while the volume was
+ * attached: the disk is still a device of the VM (vmdk_ops.py disk_attach's ReconfigVM, with the unit
+ * the plugin used) and the sidecar says attached. Made as stale-attach, then the disk attached again as
+ * vDVS attaches it and the VM powered off. `fault power-on` powers it on again.
+ */
+async function staleAttachOff(lab, vol) {
+  const made = staleAttach(lab, vol);
+  const unit = Number(made.record.attachedVMDevice?.Unit ?? 1);
+  const file = `[${lab.vsphere.datastore}] dockvols/${DEFAULT_TENANT}/${vol}.vmdk`;
+  const soap = await vimSession(lab.vsphere);
+  const xsi = 'xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"';
+  await soap.task(
+    'ReconfigVM_Task',
+    `<_this type="VirtualMachine">${lab.vsphere.vmRef}</_this><spec><deviceChange><operation>add</operation>` +
+      `<device xsi:type="VirtualDisk" ${xsi}><key>-1</key><backing xsi:type="VirtualDiskFlatVer2BackingInfo"><fileName>${xml(file)}</fileName>` +
+      `<diskMode>independent_persistent</diskMode></backing><controllerKey>202</controllerKey><unitNumber>${unit}</unitNumber><capacityInKB>0</capacityInKB></device>` +
+      `</deviceChange></spec>`,
+  );
+  await soap.task('PowerOffVM_Task', `<_this type="VirtualMachine">${lab.vsphere.vmRef}</_this>`);
+  return { ...made, vm: lab.vsphere.vm, unit, poweredOff: true };
+}
+
+/** Powers the lab's Docker host VM on again (after stale-attach-off). */
+async function powerOn(lab) {
+  const soap = await vimSession(lab.vsphere);
+  await soap.task('PowerOnVM_Task', `<_this type="VirtualMachine">${lab.vsphere.vmRef}</_this>`);
+  return { vm: lab.vsphere.vm, poweredOn: true };
 }
 
 /**
@@ -202,5 +242,22 @@ async function vimSession(vs) {
   await post(
     `<Login><_this type="SessionManager">ha-sessionmgr</_this><userName>${xml(vs.user)}</userName><password>${xml(vs.password)}</password></Login>`,
   );
-  return { call: (op, inner) => post(`<${op}>${inner}</${op}>`) };
+  const call = (op, inner) => post(`<${op}>${inner}</${op}>`);
+  /** Starts a task and waits until its info.state is success (throws its fault's text on error). */
+  const task = async (op, inner) => {
+    const ref = />([^<]+)<\/returnval>/.exec(await call(op, inner))?.[1];
+    if (!ref) throw new Error(`${op} returned no task`);
+    for (let i = 0; i < 600; i++) {
+      const info = await call(
+        'RetrievePropertiesEx',
+        `<_this type="PropertyCollector">ha-property-collector</_this><specSet><propSet><type>Task</type><pathSet>info.state</pathSet></propSet>` +
+          `<objectSet><obj type="Task">${ref}</obj></objectSet></specSet><options/>`,
+      );
+      if (/>success</.test(info)) return;
+      if (/>error</.test(info)) throw new Error(`${op} failed: ${info.slice(0, 500)}`);
+      await sleep(50);
+    }
+    throw new Error(`${op} did not finish`);
+  };
+  return { call, task };
 }

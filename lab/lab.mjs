@@ -5,7 +5,7 @@
 //   node lab/lab.mjs start [--vib-preinstalled] [--plugin-preinstalled] [--quiet]
 //   node lab/lab.mjs stop [--clean]
 //   node lab/lab.mjs status
-//   node lab/lab.mjs fault <stale-attach|orphan-vmdk|leftover-snapshot|dead-helper|version-mismatch> [VOL]
+//   node lab/lab.mjs fault <stale-attach|stale-attach-off|power-on|orphan-vmdk|leftover-snapshot|dead-helper|version-mismatch> [VOL]
 //
 // Lab dir: $VDVS_LAB_DIR (default /tmp/vdvs-lab). Build cache: $VDVS_CACHE
 // (default ~/.cache/vdvs). See lab/README.md. Node builtins only.
