@@ -5,6 +5,7 @@
 //   node lab/lab.mjs start [--vib-preinstalled] [--plugin-preinstalled] [--quiet]
 //   node lab/lab.mjs stop [--clean]
 //   node lab/lab.mjs status
+//   node lab/lab.mjs fault <stale-attach|stale-attach-off|power-on|orphan-vmdk|leftover-snapshot|dead-helper|version-mismatch> [VOL]
 //
 // Lab dir: $VDVS_LAB_DIR (default /tmp/vdvs-lab). Build cache: $VDVS_CACHE
 // (default ~/.cache/vdvs). See lab/README.md. Node builtins only.
@@ -340,7 +341,10 @@ async function start(flags) {
       log(`starting ${p.name}...`);
       const ctx = makeCtx(p.name, flags, info);
       started.push(p);
-      writeJsonAtomic(startedJson(), started.map((x) => x.name)); // stop() calls stop only of these
+      writeJsonAtomic(
+        startedJson(),
+        started.map((x) => x.name),
+      ); // stop() calls stop only of these
       const res = await p.mod.start(ctx);
       Object.assign(info, res || {});
       writeJsonAtomic(path.join(labDir, `piece-${p.name}.json`), res || {});
@@ -467,6 +471,10 @@ async function withLock(fn) {
 
 async function main(argv) {
   const [cmd, ...rest] = argv;
+  if (cmd === 'fault') {
+    const { fault } = await import('./faults.mjs');
+    return fault(rest[0], rest[1]);
+  }
   const flags = {};
   for (const a of rest) {
     if (!a.startsWith('--')) throw new Error(`unexpected argument ${a}`);
@@ -487,7 +495,9 @@ async function main(argv) {
     case 'status':
       return status();
     default:
-      console.error('usage: node lab/lab.mjs start [--vib-preinstalled] [--plugin-preinstalled] [--quiet] | stop [--clean] | status');
+      console.error(
+        'usage: node lab/lab.mjs start [--vib-preinstalled] [--plugin-preinstalled] [--quiet] | stop [--clean] | status | fault NAME [VOL]',
+      );
       return 2;
   }
 }

@@ -17,6 +17,11 @@ import { describeProblem } from './core/backup/verify';
 import { DockerConnection } from './core/docker/connection';
 import { pluginAliasOf } from './core/docker/plugin';
 import { errorMessage, UserError } from './core/errors';
+import { applyFix, DoctorReport, runDoctor } from './core/doctor/doctor';
+import { DoctorTargets } from './core/doctor/collect';
+import { formatReport } from './core/doctor/report';
+import { shellQuote } from './core/shellQuote';
+import { SshSession } from './core/ssh/shellSession';
 import { connectToHost } from './core/vsphere/connect';
 import { VsphereSession } from './core/vsphere/session';
 
@@ -32,6 +37,10 @@ Commands:
   verify  BACKUP...                            recompute every hash of the given backups (a repository's: restic check too)
   ls      --config FILE | --destination DIR | --repository URL
                                                list backups (and leftovers of interrupted runs, damaged backups)
+  doctor  --config FILE [--json] [--fix ID [--yes]]
+                                               find what vDVS left broken on every configured host (stale attaches,
+                                               orphan VMDKs, leftover snapshots and helpers, VIB/plugin versions);
+                                               exit 1 when something is wrong. --fix shows a fix, --yes runs it
   BACKUP is a backup folder, or REPOSITORY#HOST/VOLUME/KEY for one in a restic repository (as vdvs ls prints it)
   --version, --help
 
@@ -59,6 +68,8 @@ const OPTIONS = {
   destination: { type: 'string' },
   repository: { type: 'string' },
   quiet: { type: 'boolean' },
+  json: { type: 'boolean' },
+  fix: { type: 'string' },
   help: { type: 'boolean' },
   version: { type: 'boolean' },
 } as const;
@@ -209,6 +220,36 @@ async function main(argv: string[], signal: AbortSignal): Promise<number> {
       }
       return 0;
     }
+    case 'doctor': {
+      const configPath = need(values.config, '--config');
+      const config = await loadCliConfig(configPath);
+      const secrets = await loadCliSecrets(values.secrets, process.env);
+      const { targets, close } = doctorTargets(config, secrets, signal);
+      const options = { doctorCommand: `vdvs doctor --config ${shellQuote(configPath)}` };
+      try {
+        if (values.fix) {
+          const outcome = await applyFix(
+            targets,
+            values.fix,
+            async (fix, finding) => {
+              process.stdout.write(`${finding.title}\nFix ${fix.id}: ${fix.label}\n  ${fix.describe}\n  equivalent: ${fix.cli}\n`);
+              if (!values.yes) process.stdout.write('Not done: run again with --yes to do it.\n');
+              return !!values.yes;
+            },
+            options,
+          );
+          if (!outcome) return 1;
+          process.stdout.write(`Done: ${outcome.message}. Checked again: the finding is gone.\n`);
+          if (values.json) process.stdout.write(`${JSON.stringify(doctorJson(outcome.after), null, 2)}\n`);
+          return outcome.after.wrong ? 1 : 0;
+        }
+        const report = await runDoctor(targets, options);
+        process.stdout.write(values.json ? `${JSON.stringify(doctorJson(report), null, 2)}\n` : formatReport(report));
+        return report.wrong ? 1 : 0;
+      } finally {
+        await close();
+      }
+    }
     default:
       throw new UsageError(`unknown command '${command}'`);
   }
@@ -285,6 +326,81 @@ function lazySession(config: CliConfig, esxiName: string | undefined, secrets: A
     close: async () => {
       if (session) await (await session.catch(() => undefined))?.close().catch(() => undefined);
     },
+  };
+}
+
+/**
+ * Every configured host for the doctor: Docker connections opened on first use, one lazy vSphere
+ * session per ESXi host, its SSH shell when the host has "ssh" (a password login uses its password).
+ */
+function doctorTargets(config: CliConfig, secrets: Secrets, signal: AbortSignal): { targets: DoctorTargets; close: () => Promise<void> } {
+  const timeoutMs = config.requestTimeoutSeconds * 1000;
+  const conns: Promise<DockerConnection>[] = [];
+  const sessions: Array<{ close: () => Promise<void> }> = [];
+  const shells: Promise<SshSession>[] = [];
+  const once = <T>(open: () => Promise<T>, keep: Promise<T>[]) => {
+    let p: Promise<T> | undefined;
+    return () => {
+      if (!p) keep.push((p = open()));
+      return p;
+    };
+  };
+  const targets: DoctorTargets = {
+    timeoutMs,
+    signal,
+    docker: config.dockerHosts.map((host) => ({
+      host,
+      ...(host.vmName ? { vmName: host.vmName } : {}),
+      connection: once(() => dockerConnection(config, host.name, secrets), conns),
+    })),
+    esxi: config.esxiHosts.map((host) => {
+      const session = lazySession(config, host.name, secrets);
+      sessions.push(session);
+      const ssh = host.ssh;
+      return {
+        config: host,
+        session: session.get!,
+        ...(ssh
+          ? {
+              ssh: once(
+                () =>
+                  SshSession.open(
+                    { ...ssh, ...(ssh.auth === 'password' ? { secret: secrets.esxiPassword(host) } : {}) },
+                    { timeoutMs, signal },
+                  ),
+                shells,
+              ),
+            }
+          : {}),
+      };
+    }),
+  };
+  const close = async () => {
+    for (const c of conns) (await c.catch(() => undefined))?.close();
+    for (const s of shells) (await s.catch(() => undefined))?.close();
+    for (const s of sessions) await s.close();
+  };
+  return { targets, close };
+}
+
+/** The doctor's JSON: what each host showed, the findings with their fixes, and whether anything is wrong. */
+function doctorJson(report: DoctorReport) {
+  return {
+    ok: !report.wrong,
+    esxiHosts: report.facts.esxi.map((e) => ({
+      name: e.hostName,
+      datastores: e.datastores.map((d) => d.name),
+      vms: e.vms.length,
+      ...(e.vib ? { vib: e.vib } : {}),
+      ...(e.error ? { error: e.error } : {}),
+    })),
+    dockerHosts: report.facts.docker.map((d) => ({
+      name: d.hostName,
+      volumes: d.volumes.length,
+      plugin: d.plugin?.installed ? { name: d.plugin.name, version: d.plugin.version, enabled: d.plugin.enabled } : null,
+      ...(d.error ? { error: d.error } : {}),
+    })),
+    findings: report.findings,
   };
 }
 

@@ -68,6 +68,12 @@ describe('architecture (docs/ARCHITECTURE.md)', () => {
       [],
     );
   });
+  it('nothing in core imports core/doctor (the doctor sits on top of the other areas; cli.ts and ui/ use it)', () => {
+    assert.deepEqual(
+      violations((i) => i.from.startsWith('core/') && !i.from.startsWith('core/doctor/') && i.to.startsWith('core/doctor/')),
+      [],
+    );
+  });
   it('only ui/connections.ts opens Docker connections and vSphere sessions in the extension', () => {
     const opens = sourceFiles(join(SRC, 'ui'))
       .filter((f) => /DockerConnection\.(open|using)\(|connectToHost\(/.test(readFileSync(f, 'utf8')))

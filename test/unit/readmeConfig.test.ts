@@ -24,6 +24,7 @@ describe('the README CLI config example', () => {
       top: Object.keys(parsed),
       dockerHosts: parsed.dockerHosts.flatMap(Object.keys),
       esxiHosts: parsed.esxiHosts.flatMap(Object.keys),
+      ssh: parsed.esxiHosts.flatMap((h) => Object.keys((h as { ssh?: object }).ssh ?? {})),
       jobs: parsed.jobs.flatMap(Object.keys),
     };
     for (const [level, keys] of Object.entries(CONFIG_KEYS)) {

@@ -1,5 +1,5 @@
 import { open, readFile } from 'node:fs/promises';
-import { DockerHostConfig, EsxiHostConfig } from '../config';
+import { DockerHostConfig, EsxiHostConfig, SshSettings } from '../config';
 import { DEFAULT_PLUGIN_ALIAS } from '../docker/plugin';
 import { UserError } from '../errors';
 import { BackupJob, checkJob, JOB_KEYS, unknownKeys } from './job';
@@ -38,7 +38,8 @@ const SECRET_KEYS = /^(password|passphrase|secret|token|sshPassphrase)$/i;
 export const CONFIG_KEYS = {
   top: ['dockerHosts', 'esxiHosts', 'jobs', 'requestTimeoutSeconds', 'caBundlePath', 'pluginAlias', 'resticPath'],
   dockerHosts: ['name', 'endpoint', 'tlsCertPath', 'sshKeyPath', 'sshHostKeyFingerprint', 'esxiHost', 'vm', 'pluginAlias'],
-  esxiHosts: ['name', 'url', 'user', 'thumbprint'],
+  esxiHosts: ['name', 'url', 'user', 'thumbprint', 'ssh'],
+  ssh: ['host', 'port', 'user', 'auth', 'keyPath', 'hostKeyFingerprint'],
   jobs: ['name', ...JOB_KEYS],
 } as const;
 
@@ -107,8 +108,36 @@ export function parseCliConfig(value: unknown, where: string): CliConfig {
     const name = named('esxiHosts', o, i);
     refuseUnknown('esxiHosts', o, `esxiHosts ${name}`);
     if (typeof o.url !== 'string' || typeof o.user !== 'string') throw bad(`esxiHosts ${name} needs "url" (https://host/sdk) and "user".`);
-    return { id: name, name, url: o.url, user: o.user, ...(typeof o.thumbprint === 'string' ? { thumbprint: o.thumbprint } : {}) };
+    return {
+      id: name,
+      name,
+      url: o.url,
+      user: o.user,
+      ...(typeof o.thumbprint === 'string' ? { thumbprint: o.thumbprint } : {}),
+      ...(o.ssh !== undefined ? { ssh: parseSsh(o.ssh, name, o.url) } : {}),
+    };
   });
+  /** The ESXi shell of a host (doctor: the VIB's version): a password login uses the host's password from the secrets. */
+  function parseSsh(v: unknown, name: string, url: string): SshSettings {
+    if (!isObject(v)) throw bad(`esxiHosts ${name}: "ssh" must be an object {host, port, user, auth, keyPath, hostKeyFingerprint}.`);
+    refuseUnknown('ssh', v, `esxiHosts ${name} ssh`);
+    const auth = v.auth ?? (v.keyPath ? 'key' : 'agent');
+    if (auth !== 'key' && auth !== 'agent' && auth !== 'password')
+      throw bad(`esxiHosts ${name}: ssh "auth" must be key, agent or password.`);
+    const host = v.host ?? hostOf(url);
+    const port = v.port ?? 22;
+    if (typeof host !== 'string' || !host || typeof port !== 'number' || !Number.isInteger(port))
+      throw bad(`esxiHosts ${name}: ssh needs a "host" and an integer "port".`);
+    if (auth === 'key' && typeof v.keyPath !== 'string') throw bad(`esxiHosts ${name}: ssh auth "key" needs "keyPath".`);
+    return {
+      host,
+      port,
+      user: typeof v.user === 'string' && v.user ? v.user : 'root',
+      auth,
+      ...(typeof v.keyPath === 'string' ? { keyPath: v.keyPath } : {}),
+      ...(typeof v.hostKeyFingerprint === 'string' ? { hostKeyFingerprint: v.hostKeyFingerprint } : {}),
+    };
+  }
   const jobs = list('jobs').map((o, i) => {
     const name = named('jobs', o, i);
     refuseUnknown('jobs', o, `job ${name}`);
@@ -247,6 +276,14 @@ function findSecretKey(value: unknown): string | undefined {
     if (inner) return inner;
   }
   return undefined;
+}
+
+function hostOf(url: string): string | undefined {
+  try {
+    return new URL(url).hostname;
+  } catch {
+    return undefined;
+  }
 }
 
 /** The entries whose value is set. */

@@ -1,5 +1,5 @@
 import { CallOptions, DockerConnection } from '../docker/connection';
-import { listContainers, removeContainer, runWithVolume, startContainer, stopContainer } from '../docker/containers';
+import { DockerContainer, listContainers, removeContainer, runWithVolume, startContainer, stopContainer } from '../docker/containers';
 import { DockerError } from '../docker/dockerErrors';
 import { DEFAULT_PLUGIN_ALIAS, isPluginDriver } from '../docker/plugin';
 import { DockerVolume, inspectVolume } from '../docker/volumes';
@@ -253,12 +253,17 @@ export async function restartStoppedBy(
  */
 export async function removeDeadHelpers(conn: DockerConnection, reporter: Reporter, options: CallOptions): Promise<void> {
   for (const c of await listContainers(conn, options)) {
-    if (!(HELPER_LABEL in c.labels)) continue;
-    const owner = parseOwner(parseJson(c.labels[HELPER_OWNER_LABEL]));
+    const owner = helperOwner(c);
     if (!owner || ownerState(owner) !== 'dead') continue;
     await removeContainer(conn, c.id, true, options);
     reporter.step(`Removed helper container ${c.name} of ${describeOwner(owner)}, which did not finish`);
   }
+}
+
+/** The run that started a helper container (its owner label); undefined for any other container. */
+export function helperOwner(c: DockerContainer): RunOwner | undefined {
+  if (!(HELPER_LABEL in c.labels)) return undefined;
+  return parseOwner(parseJson(c.labels[HELPER_OWNER_LABEL]));
 }
 
 function parseJson(text: string | undefined): unknown {

@@ -40,7 +40,8 @@ function snapshotDescription(volumes: string[], owner: RunOwner): string {
   return `vdvs backup of ${volumes.join(', ')}; safe to remove if left behind.${OWNER_MARK}${JSON.stringify(owner)}`;
 }
 
-function snapshotOwner(description: string): RunOwner | undefined {
+/** The run that took a `vdvs-backup-*` snapshot, from its description; undefined for another tool's. */
+export function snapshotOwner(description: string): RunOwner | undefined {
   const at = description.lastIndexOf(OWNER_MARK);
   if (at < 0) return undefined;
   try {

@@ -146,6 +146,62 @@ export async function deleteDatastoreFile(
   }
 }
 
+/** FileManager of the session, or an error naming what needed it. */
+function fileManagerOf(session: VsphereSession, what: string): MoRef {
+  const fileManager = session.serviceContent.fileManager;
+  if (!fileManager) throw new Error(`${session.host} has no FileManager to ${what}`);
+  return fileManager;
+}
+
+/** Makes a datastore folder and its parents (FileManager.MakeDirectory); one that exists already is fine. */
+export async function makeDatastoreFolder(
+  session: VsphereSession,
+  loc: DatastoreLocation,
+  datacenter?: MoRef,
+  signal?: AbortSignal,
+): Promise<void> {
+  const name = formatDatastorePath(loc);
+  try {
+    await session.invoke(
+      'MakeDirectory',
+      {
+        _this: moRefArg(fileManagerOf(session, `make ${name}`)),
+        name,
+        ...(datacenter ? { datacenter: moRefArg(datacenter) } : {}),
+        createParentDirectories: true,
+      },
+      signal,
+    );
+  } catch (err) {
+    if (err instanceof VimFault && err.faultName === 'FileAlreadyExists') return;
+    throw err;
+  }
+}
+
+/** Moves one datastore file (FileManager.MoveDatastoreFile_Task); an existing destination is never overwritten. */
+export async function moveDatastoreFile(
+  session: VsphereSession,
+  from: DatastoreLocation,
+  to: DatastoreLocation,
+  datacenter?: MoRef,
+  signal?: AbortSignal,
+): Promise<void> {
+  const dc = datacenter ? moRefArg(datacenter) : undefined;
+  const [task] = await session.invoke(
+    'MoveDatastoreFile_Task',
+    {
+      _this: moRefArg(fileManagerOf(session, `move ${formatDatastorePath(from)}`)),
+      sourceName: formatDatastorePath(from),
+      ...(dc ? { sourceDatacenter: dc } : {}),
+      destinationName: formatDatastorePath(to),
+      ...(dc ? { destinationDatacenter: dc } : {}),
+      force: false,
+    },
+    signal,
+  );
+  await waitForTask(session, taskRef(task), signal);
+}
+
 /** The Task a `*_Task` method returned. */
 export function taskRef(value: unknown): MoRef {
   const r = ref(value);

@@ -2,6 +2,7 @@ import { arr, at, bool, MoRef, num, ref, str, xsiType } from './normalize';
 import { getProperties, listByTraversal, listInContainer, ObjectProps } from './propertyCollector';
 import { VsphereSession } from './session';
 import { DatastoreLocation, isUnderDockvols, parseDatastorePath } from './datastorePath';
+import { parseSnapshotTree, SnapshotInfo } from './snapshotTree';
 
 /** Inventory listings; each function is one RetrievePropertiesEx (plus a view creation the first time). */
 
@@ -127,6 +128,30 @@ export async function listVmsWithDisks(
       ? await listByTraversal(session, container, 'vm', 'VirtualMachine', paths, signal)
       : await listInContainer(session, container, 'VirtualMachine', paths, signal);
   return found.map((o) => ({ vm: toVm(o), disks: parseDisks(o.props['config.hardware.device']) })).sort((a, b) => byName(a.vm, b.vm));
+}
+
+/** A VM with what tells its vDVS disks apart: its disks, UUIDs (vDVS records `config.instanceUuid`) and snapshots. */
+export interface VmState {
+  vm: VmInfo;
+  disks: VmDisk[];
+  instanceUuid?: string;
+  biosUuid?: string;
+  snapshots: SnapshotInfo[];
+}
+
+/** Every VM of `container` with its disks, UUIDs and snapshot tree: one round trip (plus the view the first time). */
+export async function listVmStates(session: VsphereSession, container: MoRef, signal?: AbortSignal): Promise<VmState[]> {
+  const paths = [...VM_PATHS, 'config.hardware.device', 'config.instanceUuid', 'config.uuid', 'snapshot'];
+  const found = await listInContainer(session, container, 'VirtualMachine', paths, signal);
+  return found
+    .map((o) => ({
+      vm: toVm(o),
+      disks: parseDisks(o.props['config.hardware.device']),
+      instanceUuid: str(o.props['config.instanceUuid']),
+      biosUuid: str(o.props['config.uuid']),
+      snapshots: parseSnapshotTree(o.props.snapshot),
+    }))
+    .sort((a, b) => byName(a.vm, b.vm));
 }
 
 function toDatastore(o: ObjectProps): DatastoreInfo {

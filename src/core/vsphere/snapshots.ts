@@ -1,19 +1,11 @@
 import { taskRef } from './datastoreBrowser';
-import { arr, at, bool, moRefArg, MoRef, ref, str } from './normalize';
+import { moRefArg, MoRef, ref } from './normalize';
 import { getProperties } from './propertyCollector';
 import { VsphereSession } from './session';
+import { parseSnapshotTree, SnapshotInfo } from './snapshotTree';
 import { waitForTask } from './tasks';
 
-/** A VM snapshot (flattened from the VM's snapshot tree). */
-export interface SnapshotInfo {
-  ref: MoRef;
-  name: string;
-  description: string;
-  createTime?: string;
-  quiesced?: boolean;
-  /** The parent snapshot's ref value, for the tree. */
-  parent?: string;
-}
+export type { SnapshotInfo } from './snapshotTree';
 
 export interface CreateSnapshotOptions {
   name: string;
@@ -53,24 +45,7 @@ export async function createSnapshot(
 /** Every snapshot of a VM, parents before children. */
 export async function listSnapshots(session: VsphereSession, vm: MoRef, signal?: AbortSignal): Promise<SnapshotInfo[]> {
   const { snapshot } = await getProperties(session, vm, ['snapshot'], signal);
-  const out: SnapshotInfo[] = [];
-  const walk = (nodes: unknown, parent?: string) => {
-    for (const n of arr(nodes)) {
-      const r = ref(at(n, 'snapshot'));
-      if (!r) continue;
-      out.push({
-        ref: r,
-        name: str(at(n, 'name')) ?? '',
-        description: str(at(n, 'description')) ?? '',
-        createTime: str(at(n, 'createTime')),
-        quiesced: bool(at(n, 'quiesced')),
-        parent,
-      });
-      walk(at(n, 'childSnapshotList'), r.value);
-    }
-  };
-  walk(at(snapshot, 'rootSnapshotList'));
-  return out;
+  return parseSnapshotTree(snapshot);
 }
 
 /** Removes one snapshot (its children stay unless `removeChildren`), consolidating disks. */
