@@ -142,6 +142,13 @@ describe('vDVS Doctor on the lab', { timeout: 900_000, concurrency: 1 }, () => {
       ],
     };
     await baseVersions();
+    // the suites before this one share the lab: their leftovers (e.g. a disk's flat and sidecar whose
+    // descriptor a removal under a VM snapshot took alone) are what the doctor exists for: it
+    // quarantines them itself, each through its own tested fix, and the lab must then be clean
+    for (const f of (await runDoctor(targets)).findings.filter((x) => x.check === 'orphan-files')) {
+      const quarantine = f.fixes.find((x) => x.id.startsWith('quarantine'));
+      if (quarantine) await applyFix(targets, quarantine.id, yes);
+    }
     assert.deepEqual(problems((await runDoctor(targets)).findings), [], 'the lab must start clean');
   });
 
