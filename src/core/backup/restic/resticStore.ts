@@ -313,9 +313,10 @@ class ResticWriter implements BackupWriter {
 
   private async backup(name: string, kind: Tags['kind'], source: Readable, signal?: AbortSignal): Promise<BackupSummary> {
     const tags = { ...this.tags, kind };
+    // --quiet: no status lines (restic prints them many times a second with --json); the summary stays
     const summaries = await resticJson<BackupSummary>(
       this.store.repo,
-      ['backup', '--stdin', '--stdin-filename', name, '--host', this.tags.host, ...tagArgs(tags)],
+      ['backup', '--stdin', '--quiet', '--stdin-filename', name, '--host', this.tags.host, ...tagArgs(tags)],
       { stdin: source, signal },
     );
     const summary = summaries.find((s) => s.message_type === 'summary');
