@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
 import { HostKind } from '../../core/config';
+import { DockerEvent } from '../../core/docker/events';
 import { dockerEvents } from '../connections';
 import { Services } from '../services';
 import { BACKUP_TASK_TYPE } from '../tasks/backupTaskProvider';
@@ -21,8 +22,8 @@ export interface RefreshSources {
   backupTasks?: boolean;
 }
 
-/** What to reload: one Docker host, or everything. */
-export type Reload = (hostId?: string) => Promise<unknown>;
+/** What to reload: one Docker host (with the events that asked for it, oldest first), or everything. */
+export type Reload = (hostId?: string, events?: readonly DockerEvent[]) => Promise<unknown>;
 
 /**
  * The one refresh owner of a view (as vscode-containers' RefreshManager): manual refresh, host and
@@ -34,6 +35,8 @@ export class RefreshManager implements vscode.Disposable {
   private readonly subscriptions: vscode.Disposable[] = [];
   private watches: vscode.Disposable[] = [];
   private readonly timers = new Map<string, NodeJS.Timeout>();
+  /** The events of each host's debounce window. */
+  private readonly pending = new Map<string, DockerEvent[]>();
   private poll?: NodeJS.Timeout;
   private view?: vscode.TreeView<unknown>;
   private missed = false;
@@ -76,9 +79,9 @@ export class RefreshManager implements vscode.Disposable {
   }
 
   /** A reload now (the Refresh button, a command that changed something). */
-  refresh(hostId?: string): Promise<unknown> {
+  refresh(hostId?: string, events?: readonly DockerEvent[]): Promise<unknown> {
     this.stats.reloads++;
-    return this.reload(hostId);
+    return this.reload(hostId, events);
   }
 
   dispose(): void {
@@ -87,13 +90,13 @@ export class RefreshManager implements vscode.Disposable {
   }
 
   /** A reload for what a watch saw (an event, the poll): now when the view is shown, else when it is shown again. */
-  private request(hostId?: string): void {
+  private request(hostId?: string, events?: readonly DockerEvent[]): void {
     if (this.view && !this.view.visible) {
       this.missed = true;
       return;
     }
     this.missed = false;
-    void this.refresh(hostId);
+    void this.refresh(hostId, events);
   }
 
   private rewatch(): void {
@@ -101,12 +104,17 @@ export class RefreshManager implements vscode.Disposable {
     if (!this.view?.visible) return;
     if (this.sources.dockerEvents) {
       this.watches = this.services.hosts.list('docker').map((host) =>
-        dockerEvents(this.services).subscribe(host, () => {
+        dockerEvents(this.services).subscribe(host, (e) => {
           this.stats.events++;
+          this.pending.set(host.id, [...(this.pending.get(host.id) ?? []), e]);
           clearTimeout(this.timers.get(host.id));
           this.timers.set(
             host.id,
-            setTimeout(() => this.request(host.id), EVENT_DEBOUNCE_MS),
+            setTimeout(() => {
+              const events = this.pending.get(host.id) ?? [];
+              this.pending.delete(host.id);
+              this.request(host.id, events);
+            }, EVENT_DEBOUNCE_MS),
           );
         }),
       );
@@ -120,6 +128,7 @@ export class RefreshManager implements vscode.Disposable {
     this.watches = [];
     this.timers.forEach((t) => clearTimeout(t));
     this.timers.clear();
+    this.pending.clear();
     clearInterval(this.poll);
     this.poll = undefined;
   }
