@@ -83,12 +83,17 @@ func adminMain(argv []string) int {
 		return 1
 	}
 	a := parseAdminArgs(argv)
-	switch strings.Join(a.words, " ") {
-	case "volume ls":
+	switch {
+	case strings.Join(a.words, " ") == "volume ls":
 		return volumeLs(a)
+	case strings.Join(a.words, " ") == "volume set":
+		return volumeSet(a)
+	case len(a.words) > 1 && a.words[0] == "vmgroup":
+		return vmgroupCmd(a.words[1:], a)
+	case len(a.words) > 1 && a.words[0] == "config":
+		return configCmd(a.words[1:], a)
 	}
-	fmt.Fprintf(os.Stderr, "usage: vmdkops_admin.py [-h] [--output-format OUTPUT_FORMAT]\n                         {volume,policy,vmgroup,config,status} ...\nvmdkops_admin.py: error: unsupported command: %s\n", strings.Join(a.words, " "))
-	return cliErrArgs
+	return usage(strings.Join(a.words, " "))
 }
 
 // ---- volume ls ----
@@ -97,12 +102,30 @@ type lsVolume struct {
 	path, filename, datastore, tenant string
 }
 
-// tenantName is auth_api.get_tenant_name() as far as the lab keeps vmgroups: the default one.
+// tenantName is auth_api.get_tenant_name(): the vmgroup of a folder's uuid in the Config DB;
+// without one, the default vmgroup only.
 func tenantName(uuid string) (string, bool) {
+	if db, ok := loadDB(); ok {
+		if t := db.byUUID(uuid); t != nil {
+			return t.Name, true
+		}
+		return "", false
+	}
 	if uuid == defaultTenantUUID {
 		return defaultTenantName, true
 	}
 	return "", false
+}
+
+// tenantUUID is the folder of a vmgroup (the default one's without a Config DB).
+func tenantUUID(name string) (string, bool) {
+	if db, ok := loadDB(); ok {
+		if t := db.find(name); t != nil {
+			return t.UUID, true
+		}
+		return "", false
+	}
+	return defaultTenantUUID, name == defaultTenantName
 }
 
 // lsVolumes is vmdk_utils.get_volumes(tenant_re): os.walk of each datastore's dockvols (symlinks such
@@ -250,7 +273,90 @@ func volumeLs(a adminArgs) int {
 	return 0
 }
 
+// ---- volume set ----
+
+// volumeSet is vmdkops_admin.set_vol_opts() over vmdk_ops.set_vol_opts(): only access and attach-as
+// may change, in the sidecar's volOpts. Failures print "ERROR:…" on stdout (err_out) and exit 2.
+func volumeSet(a adminArgs) int {
+	name, group, options := a.flags["volume"], a.flags["vmgroup"], a.flags["options"]
+	if name == "" || group == "" || options == "" {
+		fmt.Fprintln(os.Stderr, "usage: vmdkops_admin.py volume set [-h] --volume VOLUME --vmgroup VMGROUP --options OPTIONS\nvmdkops_admin.py volume set: error: the following arguments are required: --volume, --vmgroup, --options")
+		return cliErrArgs
+	}
+	failed := func(detail string) int {
+		msg := fmt.Sprintf("ERROR:Failed to update %s for %s", options, name)
+		if detail != "" {
+			msg += " - " + detail
+		}
+		fmt.Println(msg + ".")
+		return cliErrOperation
+	}
+	// "access=read-only, attach-as=persistent" → {'access': 'read-only', 'attach-as': 'persistent'}
+	opts := map[string]string{}
+	var keys []string
+	for _, kv := range strings.Split(strings.Join(strings.Fields(strings.ReplaceAll(options, "=", ":")), ""), ",") {
+		k, v, ok := strings.Cut(kv, ":")
+		if !ok || strings.Contains(v, ":") {
+			return failed(fmt.Sprintf("dictionary update sequence element #%d has length %d; 2 is required", len(keys), len(strings.Split(kv, ":"))))
+		}
+		if _, seen := opts[k]; !seen {
+			keys = append(keys, k)
+		}
+		opts[k] = v
+	}
+	vol, ds, err := parseVolName(name, datastoreDirs())
+	uuid, known := tenantUUID(group)
+	if err != nil || ds == "" || !known {
+		return failed("") // parse_vol_name failed, no datastore, or the vmgroup does not exist
+	}
+	vmdk := filepath.Join(cfg.Lab.VolumesRoot, ds, dockVolsDir, uuid, vol+".vmdk")
+	if !fileExists(vmdk) {
+		return failed("") // 'Volume … not found.' goes to the log only
+	}
+	valid := map[string][]string{optAccess: accessTypes, optAttachAs: attachAsTypes}
+	var invalid []string
+	for _, k := range keys {
+		if _, ok := valid[k]; !ok {
+			invalid = append(invalid, k)
+		}
+	}
+	if len(invalid) > 0 {
+		return failed(fmt.Sprintf("Invalid options: %s \nOptions that can be edited: ['access', 'attach-as']", pyList(invalid)))
+	}
+	for _, k := range keys {
+		if !contains(valid[k], opts[k]) {
+			return failed("") // 'Invalid option value …' goes to the log only
+		}
+	}
+	meta := kvLoad(vmdk)
+	if meta == nil {
+		return failed("")
+	}
+	vo, _ := meta[kvVolOpts].(map[string]interface{})
+	if vo == nil {
+		vo = map[string]interface{}{}
+	}
+	for _, k := range keys {
+		vo[k] = opts[k]
+	}
+	meta[kvVolOpts] = vo
+	if err := kvSave(vmdk, meta); err != nil {
+		return failed("")
+	}
+	printMessage(a.outputFormat, "Successfully updated settings for "+name)
+	return 0
+}
+
 // ---- output: cli_table.py and cli_xml.py ----
+
+// printMessage is vmdkops_admin.printMessage(): the text, or cli_xml.createMessage's document.
+func printMessage(format, message string) {
+	if format == "xml" {
+		fmt.Printf("<?xml version=\"1.0\" ?>\n<output xmlns=\"http://www.vmware.com/Products/ESX/6.0/esxcli/\">\n\t<string>%s</string>\n</output>\n\n", xmlEscape(message))
+		return
+	}
+	fmt.Println(message)
+}
 
 func printList(format string, header []string, rows [][]string) {
 	if format == "xml" {
