@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { parseVolumeLs, statusOfAdminVolume } from '../../src/core/vdvs/adminVolumes';
+import { parseVolumeLs, statusOfAdminVolume, volumeSetArgs } from '../../src/core/vdvs/adminVolumes';
+import { parseAccessLs, parseVmgroupLs, vmgroupOfFolder } from '../../src/core/vdvs/adminVmgroups';
 import { correlate } from '../../src/core/vdvs/correlate';
 import { volumeFacts } from '../../src/core/vdvs/status';
 import { volumesNamedBy } from '../../src/core/vdvs/volumeData';
@@ -211,6 +212,120 @@ describe('vmdkops_admin.py volume ls (xml)', () => {
     assert.equal(facts.status, 'attached');
     assert.equal(facts.attachedToVm, 'docker-host-02');
     assert.equal(facts.vsanPolicy, '[VSAN default]');
+  });
+});
+
+// cli_xml.create of vmdkops_admin.py tenant_ls_headers / generate_tenant_ls_rows and
+// tenant_access_ls_headers / generate_tenant_access_ls_rows (allow_create as ("False", "True")[..],
+// sizes through human_readable, 0 as UNSET)
+const VMGROUP_LS = `<?xml version="1.0" ?>
+<output xmlns="http://www.vmware.com/Products/ESX/6.0/esxcli/">
+	<list type="structure">
+		<structure typeName="vdvs">
+			<field name="Uuid">
+				<string>11111111-1111-1111-1111-111111111111</string>
+			</field>
+			<field name="Name">
+				<string>_DEFAULT</string>
+			</field>
+			<field name="Description">
+				<string>This is a default vmgroup</string>
+			</field>
+			<field name="Default_datastore">
+				<string>_VM_DS</string>
+			</field>
+			<field name="VM_list">
+				<string></string>
+			</field>
+		</structure>
+		<structure typeName="vdvs">
+			<field name="Uuid">
+				<string>1692b352-bc36-4d96-9d4f-3b7f2b0a1c11</string>
+			</field>
+			<field name="Name">
+				<string>g1</string>
+			</field>
+			<field name="Description">
+				<string>test</string>
+			</field>
+			<field name="Default_datastore">
+				<string>datastore1</string>
+			</field>
+			<field name="VM_list">
+				<string>vm1,vm2</string>
+			</field>
+		</structure>
+	</list>
+</output>
+
+`;
+const ACCESS_LS = `<?xml version="1.0" ?>
+<output xmlns="http://www.vmware.com/Products/ESX/6.0/esxcli/">
+	<list type="structure">
+		<structure typeName="vdvs">
+			<field name="Datastore">
+				<string>datastore1</string>
+			</field>
+			<field name="Allow_create">
+				<string>False</string>
+			</field>
+			<field name="Max_volume_size">
+				<string>1.00GB</string>
+			</field>
+			<field name="Total_size">
+				<string>10.00GB</string>
+			</field>
+		</structure>
+		<structure typeName="vdvs">
+			<field name="Datastore">
+				<string>_ALL_DS</string>
+			</field>
+			<field name="Allow_create">
+				<string>True</string>
+			</field>
+			<field name="Max_volume_size">
+				<string>Unset</string>
+			</field>
+			<field name="Total_size">
+				<string>Unset</string>
+			</field>
+		</structure>
+	</list>
+</output>
+
+`;
+
+describe('vmdkops_admin.py vmgroup ls / access ls (xml), volume set', () => {
+  it('reads vmgroups with their VM lists and a folder names its vmgroup', async () => {
+    const groups = await parseVmgroupLs(VMGROUP_LS);
+    assert.deepEqual(
+      groups.map((g) => [g.name, g.defaultDatastore, g.vms]),
+      [
+        ['_DEFAULT', '_VM_DS', []],
+        ['g1', 'datastore1', ['vm1', 'vm2']],
+      ],
+    );
+    assert.equal(vmgroupOfFolder('11111111-1111-1111-1111-111111111111', []), '_DEFAULT');
+    assert.equal(vmgroupOfFolder('1692b352-bc36-4d96-9d4f-3b7f2b0a1c11', groups), 'g1');
+    assert.equal(vmgroupOfFolder('1692b352-bc36-4d96-9d4f-3b7f2b0a1c11', []), undefined);
+  });
+  it('reads access rows, Unset as no limit', async () => {
+    assert.deepEqual(await parseAccessLs(ACCESS_LS), [
+      { datastore: 'datastore1', allowCreate: false, maxVolumeSize: '1.00GB', totalSize: '10.00GB' },
+      { datastore: '_ALL_DS', allowCreate: true, maxVolumeSize: undefined, totalSize: undefined },
+    ]);
+  });
+  it("builds volume set's options as set_vol_opts splits them", () => {
+    assert.deepEqual(volumeSetArgs('v@ds', '_DEFAULT', { access: 'read-only', attachAs: 'persistent' }), [
+      'volume',
+      'set',
+      '--volume',
+      'v@ds',
+      '--vmgroup',
+      '_DEFAULT',
+      '--options',
+      'access=read-only,attach-as=persistent',
+    ]);
   });
 });
 

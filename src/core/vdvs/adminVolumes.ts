@@ -1,4 +1,4 @@
-import { UserError } from '../errors';
+import { notCliXml, parseCliXmlTable } from './cliXml';
 import { DEFAULT_ACCESS, DEFAULT_ATTACH_AS } from './options';
 import { VdvsStatus } from './status';
 
@@ -49,43 +49,17 @@ const HEADERS = {
 const NOT_AVAILABLE = 'N/A';
 const DETACHED = 'detached';
 
-/**
- * Parses `vmdkops_admin.py --output-format xml volume ls`: cli_xml.create's
- * `<output><list type="structure"><structure typeName="vdvs"><field name="Volume"><string>…`. With
- * no volumes cli_xml writes one structure of empty fields: that is no row.
- */
+/** Parses `vmdkops_admin.py --output-format xml volume ls` (cli_xml.create of generate_ls_rows). */
 export async function parseVolumeLs(xml: string): Promise<AdminVolume[]> {
-  // Loaded on first use (dist/vendor/fast-xml-parser.js), as the VIB descriptor's parser.
-  const { XMLParser } = await import('fast-xml-parser');
-  let doc: unknown;
-  try {
-    doc = new XMLParser({
-      ignoreAttributes: false,
-      attributeNamePrefix: '@_',
-      parseTagValue: false,
-      trimValues: false,
-      isArray: (name) => name === 'structure' || name === 'field',
-    }).parse(xml, true);
-  } catch (err) {
-    throw notVolumeLs(`not XML (${(err as Error).message.split('\n')[0]})`);
-  }
-  const list = (doc as { output?: { list?: { structure?: unknown[] } } } | undefined)?.output?.list;
-  if (!list || typeof list !== 'object') throw notVolumeLs('no <output><list>');
   const rows: AdminVolume[] = [];
-  for (const structure of list.structure ?? []) {
-    const fields = new Map<string, string>();
-    for (const f of (structure as { field?: Array<Record<string, unknown>> }).field ?? []) {
-      const value = f.string;
-      fields.set(String(f['@_name']), typeof value === 'string' ? value : '');
-    }
-    if ([...fields.values()].every((v) => v === '')) continue;
+  for (const fields of await parseCliXmlTable(xml, 'volume ls')) {
     const get = (h: string) => {
       const v = fields.get(h);
       return v === undefined || v === '' || v === NOT_AVAILABLE ? undefined : v;
     };
     const volume = get(HEADERS.volume);
     const datastore = get(HEADERS.datastore);
-    if (!volume || !datastore) throw notVolumeLs('a row without Volume or Datastore');
+    if (!volume || !datastore) throw notCliXml('volume ls', 'a row without Volume or Datastore');
     const attached = get(HEADERS.attachedTo);
     rows.push({
       volume,
@@ -106,12 +80,13 @@ export async function parseVolumeLs(xml: string): Promise<AdminVolume[]> {
   return rows;
 }
 
-function notVolumeLs(why: string): UserError {
-  return new UserError(
-    `The output of vmdkops_admin.py volume ls is not what vDVS prints: ${why}.`,
-    'Check the vDVS VIB on the ESXi host (esxcli software vib list).',
-    'VMDKOPS_ADMIN_OUTPUT',
-  );
+/**
+ * `volume set` (vmdkops_admin.set_vol_opts → vmdk_ops.set_vol_opts): only access and attach-as can be
+ * changed, on the volume of a vmgroup; vDVS applies them at the next attach.
+ */
+export function volumeSetArgs(volume: string, vmgroup: string, options: { access?: string; attachAs?: string }): string[] {
+  const opts = [options.access && `access=${options.access}`, options.attachAs && `attach-as=${options.attachAs}`].filter(Boolean);
+  return ['volume', 'set', '--volume', volume, '--vmgroup', vmgroup, '--options', opts.join(',')];
 }
 
 /** The row as the `Status` a `docker volume inspect` would give (vmdk_ops.py vol_info), so the view reads both alike. */

@@ -17,6 +17,8 @@ export type GroupBy = 'datastore' | 'host';
 /** Context key of the grouping toggle: the view/title menu shows the other choice. */
 export const GROUP_BY_CONTEXT = 'vdvs.volumes.groupBy';
 const GROUP_BY_STATE = 'vdvs.volumes.groupBy';
+/** Context key: some ESXi host has SSH set up (the admin CLI's commands show). */
+export const HAS_SSH_CONTEXT = 'vdvs.esxi.hasSsh';
 
 /** The vdvs.volumes view: every vsphere volume of every configured Docker host, joined with its VMDK. */
 export class VolumesTree extends NodeTree<VolumesNode> {
@@ -97,6 +99,12 @@ export class VolumesTree extends NodeTree<VolumesNode> {
   }
 
   private show(s: VolumesSnapshot): void {
+    // "Set Access / Attach-as…" needs an ESXi host with SSH (vmdkops_admin.py volume set)
+    void vscode.commands.executeCommand(
+      'setContext',
+      HAS_SSH_CONTEXT,
+      this.services.hosts.list('esxi').some((h) => h.ssh),
+    );
     this.snapshot = s;
     reachFromVolumeRows(s.rows);
     this.rootNodes = this.buildRoots(s);
