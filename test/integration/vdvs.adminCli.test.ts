@@ -9,6 +9,7 @@ import { after, before, describe, it } from 'node:test';
 import { UserError } from '../../src/core/errors';
 import { runVmdkopsAdmin } from '../../src/core/esx/vmdkopsAdmin';
 import { SshSession } from '../../src/core/ssh/shellSession';
+import { parsePolicyLs, POLICY_LS_ARGS } from '../../src/core/vdvs/adminPolicies';
 import { parseVolumeLs, VOLUME_LS_ARGS } from '../../src/core/vdvs/adminVolumes';
 import { ensureVolumeLab, labDocker, VolumeLab } from '../fixtures/volumeLab';
 
@@ -134,6 +135,17 @@ describe('vmdkops_admin.py admin commands in the lab ESXi shell', () => {
     assert.equal(await admin('vmgroup', 'access', 'rm', '--name', group, '--datastore', '_ALL_DS'), 'vmgroup access rm succeeded\n');
     assert.equal(await admin('vmgroup', 'rm', '--name', group), 'vmgroup rm succeeded\n');
     await fails(['vmgroup', 'access', 'ls', '--name', group], `Vmgroup ${group} does not exist`);
+  });
+
+  it('policy: the lab has no vSAN datastore, so the list is empty and the rest fails as vsan_policy.py does', async () => {
+    assert.deepEqual(await parsePolicyLs(await admin(...POLICY_LS_ARGS)), []);
+    assert.match(await admin('policy', 'ls'), /^Policy Name\s+Policy Content\s+Active\s*\n-+\s+-+\s+-+\s*\n\n$/);
+    for (const cmd of [
+      ['policy', 'create', '--name', `${P}-p`, '--content', '(("proportionalCapacity" i50))'],
+      ['policy', 'update', '--name', `${P}-p`, '--content', '(("proportionalCapacity" i60))'],
+      ['policy', 'rm', '--name', `${P}-p`],
+    ])
+      await fails(cmd, 'Error: VSAN datastore does not exist');
   });
 
   it("volume set: access and attach-as only, in the volume's sidecar; volume ls and inspect show it", async () => {

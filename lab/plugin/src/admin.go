@@ -92,6 +92,8 @@ func adminMain(argv []string) int {
 		return vmgroupCmd(a.words[1:], a)
 	case len(a.words) > 1 && a.words[0] == "config":
 		return configCmd(a.words[1:], a)
+	case len(a.words) > 1 && a.words[0] == "policy":
+		return policyCmd(a.words[1:], a)
 	}
 	return usage(strings.Join(a.words, " "))
 }
