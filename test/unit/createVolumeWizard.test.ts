@@ -75,7 +75,7 @@ describe('create volume wizard', () => {
     const pick0 = questions.pick;
     questions.pick = async (s) => {
       if (s.id === 'vsan-policy-name') {
-        step = s as never;
+        step = s;
         return 'silver' as never;
       }
       return pick0(s);
