@@ -12,6 +12,7 @@ import { inspectVolume } from '../../src/core/docker/volumes';
 import { runVmdkopsAdmin, VMDKOPS_ADMIN } from '../../src/core/esx/vmdkopsAdmin';
 import { SshSession } from '../../src/core/ssh/shellSession';
 import { parseVolumeLs, statusOfAdminVolume, VOLUME_LS_ARGS } from '../../src/core/vdvs/adminVolumes';
+import { DEFAULT_TENANT_UUID } from '../../src/core/vdvs/layout';
 import { volumeFacts } from '../../src/core/vdvs/status';
 import { loadVolumeData, updateVolumeData } from '../../src/core/vdvs/volumeData';
 import { VsphereSession } from '../../src/core/vsphere/session';
@@ -104,10 +105,30 @@ describe('vmdkops_admin.py volume ls in the lab ESXi shell', () => {
       docker: [{ host, use }],
       esxi: [{ id: 'esx', name: 'esx', session: async () => vsphere, adminVolumes: volumeLs }],
     };
+    // first without SSH (the inspects and the dockvols search), which also makes the session's container views
+    let start = vsphere.stats.requests;
+    const without = await loadVolumeData({ docker: sources.docker, esxi: [{ ...sources.esxi[0], adminVolumes: undefined }] });
+    const searchTrips = vsphere.stats.requests - start;
+    start = vsphere.stats.requests;
     const first = await loadVolumeData(sources);
+    const trips = vsphere.stats.requests - start;
     assert.equal(first.statusFrom.inspect, 0);
     assert.ok(first.statusFrom.admin >= made.length);
-    for (const name of made) assert.equal(first.rows.find((r) => r.volume === name)?.facts.size, name.endsWith('-a') ? '20MB' : '12MB');
+    for (const name of made) {
+      const row = first.rows.find((r) => r.volume === name);
+      assert.equal(row?.facts.size, name.endsWith('-a') ? '20MB' : '12MB');
+      // the VMDK as volume ls names it: no dockvols search of the datastore
+      assert.equal(row?.vmdk?.path, `[${lab.vsphere.datastore}] dockvols/${DEFAULT_TENANT_UUID}/${name}.vmdk`);
+      assert.equal(row?.orphan, undefined);
+    }
+    assert.ok(trips < searchTrips, `vSphere round trips with volume ls ${trips}, without ${searchTrips}`);
+    assert.deepEqual(
+      first.rows.filter((r) => made.includes(r.volume)).map((r) => [r.key, r.facts, r.vmdk?.path, r.orphan]),
+      without.rows
+        .filter((r) => made.includes(r.volume))
+        .map((r) => [r.key, r.facts, r.vmdk?.path.replace('/_DEFAULT/', `/${DEFAULT_TENANT_UUID}/`), r.orphan]),
+      'the same rows as with the inspects and the dockvols search',
+    );
 
     const extra = `${P}-c`;
     await docker('volume', 'create', '--driver=vsphere', `--name=${extra}`, '-o', 'size=8mb');

@@ -62,11 +62,16 @@ export async function loadVolumeData(sources: VolumeSources, signal?: AbortSigna
     statusFrom: { admin: 0, inspect: 0 },
     joined: { docker: new Map(), esxi: mergeEsxiSides([]) },
   };
-  const known = adminIndex(sources, snapshot, signal);
+  const adminLists = adminVolumeLists(sources, snapshot, signal);
+  const known = adminLists.then(adminIndex);
   const esxiSides = Promise.all(
-    sources.esxi.map(async (e): Promise<EsxiSide | undefined> => {
+    sources.esxi.map(async (e, i): Promise<EsxiSide | undefined> => {
       try {
-        return await readEsxiSide(await e.session(), e.id, signal);
+        // with volume ls the VMDKs are known: no dockvols search of the datastores
+        const [session, admin] = e.adminVolumes
+          ? await Promise.all([e.session(), adminLists.then((l) => l[i])])
+          : [await e.session(), undefined];
+        return await readEsxiSide(session, e.id, signal, admin);
       } catch (err) {
         snapshot.esxiErrors.push({ id: e.id, name: e.name, message: errorMessage(err) });
         return undefined;
@@ -121,25 +126,10 @@ function join(joined: VolumesSnapshot['joined']): VolumeRow[] {
  * only the plugin knows which one its VM sees. A host whose admin CLI fails (adminErrors) leaves its
  * volumes to their inspects.
  */
-async function adminIndex(
-  sources: VolumeSources,
-  snapshot: VolumesSnapshot,
-  signal?: AbortSignal,
-): Promise<(name: string) => Record<string, unknown> | undefined> {
-  const lists = await Promise.all(
-    sources.esxi.map(async (e) => {
-      if (!e.adminVolumes) return [];
-      try {
-        return await e.adminVolumes(signal);
-      } catch (err) {
-        snapshot.adminErrors.push({ id: e.id, name: e.name, message: errorMessage(err) });
-        return [];
-      }
-    }),
-  );
+function adminIndex(lists: ReadonlyArray<AdminVolume[] | undefined>): (name: string) => Record<string, unknown> | undefined {
   const byName = new Map<string, AdminVolume | null>();
   const add = (key: string, v: AdminVolume) => byName.set(key, byName.has(key) && byName.get(key) !== v ? null : v);
-  for (const v of lists.flat()) {
+  for (const v of lists.flatMap((l) => l ?? [])) {
     add(fullVolumeName(v.volume, v.datastore), v);
     add(v.volume, v);
   }
@@ -147,6 +137,25 @@ async function adminIndex(
     const v = byName.get(name);
     return v ? (statusOfAdminVolume(v) as Record<string, unknown>) : undefined;
   };
+}
+
+/** Each ESXi source's `volume ls` (undefined without SSH, or when it failed: adminErrors says why). */
+function adminVolumeLists(
+  sources: VolumeSources,
+  snapshot: VolumesSnapshot,
+  signal?: AbortSignal,
+): Promise<Array<AdminVolume[] | undefined>> {
+  return Promise.all(
+    sources.esxi.map(async (e) => {
+      if (!e.adminVolumes) return undefined;
+      try {
+        return await e.adminVolumes(signal);
+      } catch (err) {
+        snapshot.adminErrors.push({ id: e.id, name: e.name, message: errorMessage(err) });
+        return undefined;
+      }
+    }),
+  );
 }
 
 /** The volumes a batch of docker events names (`volume` events: create, destroy, mount, unmount). */
