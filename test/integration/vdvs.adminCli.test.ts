@@ -138,7 +138,7 @@ describe('vmdkops_admin.py admin commands in the lab ESXi shell', () => {
   });
 
   it('policy: the lab has no vSAN datastore, so the list is empty and the rest fails as vsan_policy.py does', async () => {
-    assert.deepEqual(await parsePolicyLs(await admin(...POLICY_LS_ARGS)), []);
+    assert.deepEqual(parsePolicyLs(await admin(...POLICY_LS_ARGS)), []);
     assert.match(await admin('policy', 'ls'), /^Policy Name\s+Policy Content\s+Active\s*\n-+\s+-+\s+-+\s*\n\n$/);
     for (const cmd of [
       ['policy', 'create', '--name', `${P}-p`, '--content', '(("proportionalCapacity" i50))'],
@@ -154,7 +154,7 @@ describe('vmdkops_admin.py admin commands in the lab ESXi shell', () => {
       await admin('volume', 'set', '--volume', full, '--vmgroup', '_DEFAULT', '--options', 'access=read-only, attach-as=persistent'),
       `Successfully updated settings for ${full}\n`,
     );
-    const row = (await parseVolumeLs(await admin(...VOLUME_LS_ARGS))).find((r) => r.volume === vol);
+    const row = parseVolumeLs(await admin(...VOLUME_LS_ARGS)).find((r) => r.volume === vol);
     assert.deepEqual([row?.access, row?.attachAs], ['read-only', 'persistent']);
     const status = (JSON.parse(await docker('volume', 'inspect', vol)) as Array<{ Status: Record<string, string> }>)[0].Status;
     assert.deepEqual([status.access, status['attach-as']], ['read-only', 'persistent']);

@@ -150,7 +150,7 @@ const NO_ROWS = `<?xml version="1.0" ?>
 
 describe('vmdkops_admin.py volume ls (xml)', () => {
   it("reads every column of vDVS's rows, N/A and detached as unknown, entities unescaped", async () => {
-    const rows = await parseVolumeLs(TWO_ROWS);
+    const rows = parseVolumeLs(TWO_ROWS);
     assert.deepEqual(rows, [
       {
         volume: 'vol1',
@@ -185,14 +185,14 @@ describe('vmdkops_admin.py volume ls (xml)', () => {
     ]);
   });
   it('reads the one empty structure of no volumes as no rows', async () => {
-    assert.deepEqual(await parseVolumeLs(NO_ROWS), []);
+    assert.deepEqual(parseVolumeLs(NO_ROWS), []);
   });
   it('refuses what is not its output, with the code the view logs', async () => {
-    await assert.rejects(parseVolumeLs('Volume  Datastore\n------  ---------\n'), { code: 'VMDKOPS_ADMIN_OUTPUT' });
-    await assert.rejects(parseVolumeLs(TWO_ROWS.replace('<string>vol1</string>', '<string></string>')), { code: 'VMDKOPS_ADMIN_OUTPUT' });
+    assert.throws(() => parseVolumeLs('Volume  Datastore\n------  ---------\n'), { code: 'VMDKOPS_ADMIN_OUTPUT' });
+    assert.throws(() => parseVolumeLs(TWO_ROWS.replace('<string>vol1</string>', '<string></string>')), { code: 'VMDKOPS_ADMIN_OUTPUT' });
   });
   it('gives the Status an inspect gives (vmdk_ops.py vol_info), so the view shows the same facts', async () => {
-    const [detached, attached] = await parseVolumeLs(TWO_ROWS);
+    const [detached, attached] = parseVolumeLs(TWO_ROWS);
     assert.deepEqual(volumeFacts(statusOfAdminVolume(detached) as Record<string, unknown>), {
       datastore: 'datastore1',
       size: '100MB',
@@ -297,7 +297,7 @@ const ACCESS_LS = `<?xml version="1.0" ?>
 
 describe('vmdkops_admin.py vmgroup ls / access ls (xml), volume set', () => {
   it('reads vmgroups with their VM lists and a folder names its vmgroup', async () => {
-    const groups = await parseVmgroupLs(VMGROUP_LS);
+    const groups = parseVmgroupLs(VMGROUP_LS);
     assert.deepEqual(
       groups.map((g) => [g.name, g.defaultDatastore, g.vms]),
       [
@@ -310,7 +310,7 @@ describe('vmdkops_admin.py vmgroup ls / access ls (xml), volume set', () => {
     assert.equal(vmgroupOfFolder('1692b352-bc36-4d96-9d4f-3b7f2b0a1c11', []), undefined);
   });
   it('reads access rows, Unset as no limit', async () => {
-    assert.deepEqual(await parseAccessLs(ACCESS_LS), [
+    assert.deepEqual(parseAccessLs(ACCESS_LS), [
       { datastore: 'datastore1', allowCreate: false, maxVolumeSize: '1.00GB', totalSize: '10.00GB' },
       { datastore: '_ALL_DS', allowCreate: true, maxVolumeSize: undefined, totalSize: undefined },
     ]);

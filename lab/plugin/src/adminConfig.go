@@ -170,8 +170,17 @@ func configCmd(words []string, a adminArgs) int {
 		printMessage(a.outputFormat, fmt.Sprintf("DB_Mode: %s\nDB_LocalPath: %s\nDB_SharedLocation: N/A", mode, local))
 		return 0
 	case "rm":
-		if a.flags["local"] == "" && a.flags["unlink"] == "" {
-			return errOut("\n        Please use '--local' flag for removing DB in SingleNode mode,\n        and use '--unlink' to unlink from DB in MultiNode mode.")
+		local, unlink := a.flags["local"] != "", a.flags["unlink"] != ""
+		if !local && !unlink {
+			return errOut("\n        DB removal is irreversible operation. Please use '--local' flag for removing DB in SingleNode mode,\n" +
+				"        and use '--unlink' to unlink from DB in MultiNode mode.\n" +
+				"        Note that '--unlink' will not remove a shared DB, but simply configure the current ESXi host to stop using it.\n" +
+				"        For removing shared DB, run 'vmdkops_admin config rm --unlink' on ESXi hosts using this DB, and then manually\n" +
+				"        remove the actual DB file 'vmdkops_config.db' from shared storage.\n        ")
+		}
+		if local && unlink {
+			return errOut("\n        Cannot use '--local' and '--unlink' together. Please use '--local' flag for removing DB in SingleNode mode,\n" +
+				"        and use '--unlink' to unlink from DB in MultiNode mode.\n        ")
 		}
 		if a.flags["confirm"] == "" {
 			return errOut("Warning: For extra safety, removal operation requires '--confirm' flag.")

@@ -10,8 +10,8 @@ export interface VsanPolicy {
 
 export const POLICY_LS_ARGS = ['--output-format', 'xml', 'policy', 'ls'];
 
-export async function parsePolicyLs(xml: string): Promise<VsanPolicy[]> {
-  return (await parseCliXmlTable(xml, 'policy ls')).map((f) => ({
+export function parsePolicyLs(xml: string): VsanPolicy[] {
+  return parseCliXmlTable(xml, 'policy ls').map((f) => ({
     name: f.get('Policy Name') ?? '',
     content: f.get('Policy Content') ?? '',
     active: f.get('Active') ?? '',

@@ -28,8 +28,8 @@ export const accessLsArgs = (vmgroup: string) => ['--output-format', 'xml', 'vmg
  */
 export const INIT_NEEDED = "Configuration not found. Please init configuration with 'esxcli storage guestvol config init'.";
 
-export async function parseVmgroupLs(xml: string): Promise<Vmgroup[]> {
-  return (await parseCliXmlTable(xml, 'vmgroup ls')).map((f) => ({
+export function parseVmgroupLs(xml: string): Vmgroup[] {
+  return parseCliXmlTable(xml, 'vmgroup ls').map((f) => ({
     uuid: f.get('Uuid') ?? '',
     name: f.get('Name') ?? '',
     description: f.get('Description') ?? '',
@@ -38,9 +38,9 @@ export async function parseVmgroupLs(xml: string): Promise<Vmgroup[]> {
   }));
 }
 
-export async function parseAccessLs(xml: string): Promise<VmgroupAccess[]> {
+export function parseAccessLs(xml: string): VmgroupAccess[] {
   const size = (v: string | undefined) => (v && v !== 'Unset' ? v : undefined);
-  return (await parseCliXmlTable(xml, 'vmgroup access ls')).map((f) => ({
+  return parseCliXmlTable(xml, 'vmgroup access ls').map((f) => ({
     datastore: f.get('Datastore') ?? '',
     allowCreate: f.get('Allow_create') === 'True',
     maxVolumeSize: size(f.get('Max_volume_size')),

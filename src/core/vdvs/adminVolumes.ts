@@ -50,9 +50,9 @@ const NOT_AVAILABLE = 'N/A';
 const DETACHED = 'detached';
 
 /** Parses `vmdkops_admin.py --output-format xml volume ls` (cli_xml.create of generate_ls_rows). */
-export async function parseVolumeLs(xml: string): Promise<AdminVolume[]> {
+export function parseVolumeLs(xml: string): AdminVolume[] {
   const rows: AdminVolume[] = [];
-  for (const fields of await parseCliXmlTable(xml, 'volume ls')) {
+  for (const fields of parseCliXmlTable(xml, 'volume ls')) {
     const get = (h: string) => {
       const v = fields.get(h);
       return v === undefined || v === '' || v === NOT_AVAILABLE ? undefined : v;

@@ -36,9 +36,10 @@ export interface ListVsphereOptions extends CallOptions {
   concurrency?: number;
   /**
    * The Status of a volume when it is already known (vmdkops_admin.py volume ls over SSH): such a
-   * volume is not inspected. A volume it does not know is inspected as before.
+   * volume is not inspected. A volume it does not know is inspected as before. Asked after the list,
+   * so the list and the volume ls run at once.
    */
-  knownStatus?: (name: string) => Record<string, unknown> | undefined;
+  knownStatus?: (name: string) => Record<string, unknown> | undefined | Promise<Record<string, unknown> | undefined>;
 }
 
 export async function listVsphereVolumes(conn: DockerConnection, options: ListVsphereOptions = {}): Promise<HostInventory> {
@@ -51,7 +52,7 @@ export async function listVsphereVolumes(conn: DockerConnection, options: ListVs
     all.filter((v) => isVsphereDriver(v.driver)),
     options.concurrency ?? INSPECT_CONCURRENCY,
     async (v): Promise<DockerVolume> => {
-      const known = options.knownStatus?.(v.name);
+      const known = await options.knownStatus?.(v.name);
       if (known) return { ...v, status: known };
       try {
         return await inspectVolume(conn, v.name, options);

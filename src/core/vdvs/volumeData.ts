@@ -81,12 +81,11 @@ export async function loadVolumeData(sources: VolumeSources, signal?: AbortSigna
   const perHost = await Promise.all(
     sources.docker.map(async ({ host, use }) => {
       try {
-        const statusOf = await known;
         const inventory = await use((conn) =>
           listVsphereVolumes(conn, {
             signal,
-            knownStatus: (name) => {
-              const status = statusOf(name);
+            knownStatus: async (name) => {
+              const status = (await known)(name);
               if (status) snapshot.statusFrom.admin++;
               else snapshot.statusFrom.inspect++;
               return status;

@@ -94,7 +94,7 @@ async function vmgroupOf(row: VolumeRow, vmgroupLs: () => Promise<string>): Prom
   if (known) return known;
   let groups: Vmgroup[];
   try {
-    groups = await parseVmgroupLs(await vmgroupLs());
+    groups = parseVmgroupLs(await vmgroupLs());
   } catch (err) {
     if (err instanceof UserError && err.message.endsWith(INIT_NEEDED)) groups = [];
     else throw err;

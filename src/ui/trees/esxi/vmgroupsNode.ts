@@ -37,7 +37,7 @@ export class VmgroupsNode implements EsxiNode {
     const admin = (args: string[]) =>
       esxiShells(this.services).use(this.host, (s) => runVmdkopsAdmin(s, args, { timeoutMs: requestTimeoutMs() }));
     try {
-      const groups = await parseVmgroupLs(await admin(VMGROUP_LS_ARGS));
+      const groups = parseVmgroupLs(await admin(VMGROUP_LS_ARGS));
       const access = await Promise.all(groups.map(async (g) => parseAccessLs(await admin(accessLsArgs(g.name)))));
       return groups.map((g, i) => new VmgroupNode(this, g, access[i]));
     } catch (err) {
