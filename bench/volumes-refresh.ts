@@ -15,11 +15,14 @@
  *   + 16 in flight: 0.57 / 0.89 (9.7 s vs 10.9 s at 1,000). vSphere round trips: 5–7 at both counts
  *   (the dockvols search task is polled until done).
  * Each line is one bench run; the machine's load swings them by ±0.3, so they indicate, not prove.
- * With SSH (issue 17): the first load with `vmdkops_admin.py volume ls` instead of the inspects, and
- * the update after one `docker volume create` (updateVolumeData: one inspect, one container list).
- * Median of 2, 2 shared cores: 100 volumes 437 ms (ls alone 74 ms; CLI 1,021 ms, 0.43×), update 21 ms;
- * 1,000 volumes 2,912 ms (ls alone 602 ms; CLI 13,648 ms, 0.21×), update 58–78 ms. Goals (≤ 1 s,
- * ≤ 0.1×) not met at 1,000: the ls is 0.6 s, the rest is the other half of the load that runs beside it.
+ * With SSH (issue 17): the first load with `vmdkops_admin.py volume ls` instead of the inspects (and
+ * instead of the dockvols search), and the update after one `docker volume create` (updateVolumeData:
+ * one inspect, one container list). Median of 2, 2 shared cores under heavy load (creating 900 volumes
+ * took 214 s, 70 s idle), last run: 100 volumes 67 ms (CLI 1,109 ms, 0.06×), update 20 ms; 1,000
+ * volumes 1,158 ms (CLI 10,144 ms, 0.11×), update 23–45 ms. Earlier runs at 1,000: 2,912 ms with
+ * fast-xml-parser and the dockvols search (the parser alone took 0.9 s for 1,000 rows, the patterns
+ * 18 ms), 1,226–1,551 ms without the search. What is left at 1,000: the ls itself (0.4–0.55 s: the
+ * stand-in reads 2,000 files and logs in to vcsim) and, after it, the VMs' disks and GET /volumes.
  */
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
