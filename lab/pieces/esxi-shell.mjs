@@ -18,6 +18,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { makeTestVibs } from '../vib/make-test-vib.mjs';
+import { BINARY } from '../plugin/build.mjs';
 
 export const SSH_PORT = Number(process.env.VDVS_LAB_SSH_PORT || 12222);
 
@@ -165,6 +166,43 @@ function buildChroot(ctx, root) {
   }
 }
 
+/**
+ * vmdkops_admin.py's other half: the stand-in plugin's binary (same build as the docker piece's, so
+ * one cache entry), run by the VIB's /usr/lib/vmware/vmdkops/bin/vmdkops_admin.py wrapper as
+ * `<binary> admin …` (lab/plugin/src/admin.go). Its config names the vcsim host agent (vm_uuid2name
+ * for "Attached-to") and the state files that say whether hostd is up.
+ */
+async function installAdmin(ctx, root) {
+  const bin = await ctx.goBuild(BINARY, 'lab/plugin/src', { env: { CGO_ENABLED: '0' }, args: ['-trimpath'] });
+  const dst = path.join(root, ADMIN_BINARY);
+  fs.mkdirSync(path.dirname(dst), { recursive: true });
+  const same = fs.existsSync(dst) && fs.statSync(dst).size === fs.statSync(bin).size && fs.readFileSync(dst).equals(fs.readFileSync(bin));
+  if (!same) {
+    fs.copyFileSync(bin, `${dst}.tmp`);
+    fs.chmodSync(`${dst}.tmp`, 0o755);
+    fs.renameSync(`${dst}.tmp`, dst);
+  }
+  const v = ctx.info?.vsphere ?? {};
+  const conf = {
+    LogPath: '/var/log/vmware/vmdkops_admin.log',
+    Lab: {
+      VsphereURL: v.url ?? '',
+      User: v.user ?? '',
+      Password: v.password ?? '',
+      Thumbprint: v.thumbprint ?? '',
+      VolumesRoot: '/vmfs/volumes',
+      EsxStateDir: '/var/run',
+      EsxStateFile: 'vmdkops.state',
+      EsxHostdAwayFile: 'hostd.away-until',
+    },
+  };
+  fs.mkdirSync(path.join(root, 'etc/vmware'), { recursive: true });
+  writeIfChanged(path.join(root, 'etc/vmware/vdvs-lab-admin.json'), JSON.stringify(conf, null, 2) + '\n', 0o600);
+}
+
+/** Where the chroot keeps the admin CLI's binary (the VIB's wrapper runs it). */
+const ADMIN_BINARY = 'lib/vdvs-lab/vmdkops-admin';
+
 /** Fresh host state: no extra VIB, hostd up, acceptance partner, ESXi 6.7.0. */
 function resetState(root) {
   const db = path.join(root, 'var/db/esximg');
@@ -253,6 +291,7 @@ export async function start(ctx) {
 
   buildChroot(ctx, root);
   resetState(root);
+  await installAdmin(ctx, root);
 
   // keys and password: generated once per lab dir
   const hostKey = path.join(dir, 'ssh_host_ed25519_key');

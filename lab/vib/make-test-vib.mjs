@@ -142,12 +142,17 @@ raise SystemExit("TEST STAND-IN, not the real vDVS VIB")
 # TEST STAND-IN for /etc/init.d/vmdk-opsd (vDVS ${version})
 echo "vmdk-opsd: TEST STAND-IN"
 `;
+  // the admin CLI is the lab's (lab/plugin/src/admin.go, put in the chroot by the esxi-shell piece)
+  const admin = `#!/bin/sh
+# TEST STAND-IN for vmdkops_admin.py of vSphere Storage for Docker ${version}: the vDVS lab's admin CLI.
+exec /lib/vdvs-lab/vmdkops-admin admin "$@"
+`;
   const readme = `TEST STAND-IN, not the real vDVS VIB (esx-vmdkops-service ${version}).\n`;
   const files = [
     { name: 'etc/init.d/vmdk-opsd', data: Buffer.from(init), mode: 0o755 },
     { name: 'usr/lib/vmware/vmdkops/README.TEST', data: Buffer.from(readme) },
     { name: 'usr/lib/vmware/vmdkops/bin/vmdk_ops.py', data: Buffer.from(py), mode: 0o755 },
-    { name: 'usr/lib/vmware/vmdkops/bin/vmdkops_admin.py', data: Buffer.from(py), mode: 0o755 },
+    { name: 'usr/lib/vmware/vmdkops/bin/vmdkops_admin.py', data: Buffer.from(admin), mode: 0o755 },
   ];
   return { files: files.map((f) => f.name), data: zlib.gzipSync(tarArchive(files), { level: 9 }) };
 }

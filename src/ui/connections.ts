@@ -190,6 +190,50 @@ export async function openEsxiShell(services: Services, host: EsxiHostConfig, si
   return SshSession.open(target, { timeoutMs: requestTimeoutMs(), signal, log: remoteLog(services, host, target.secret, quiet) });
 }
 
+/**
+ * One open ESXi shell per host for the readers that ask often (the Volumes view's
+ * `vmdkops_admin.py volume ls`): a closed one is opened again on the next use. The VIB flows open
+ * their own (openEsxiShell), they must not share a session a refresh is using.
+ */
+export class EsxiShells implements vscode.Disposable {
+  private readonly shells = new Map<string, { key: string; session: Promise<SshSession> }>();
+
+  constructor(private readonly services: Services) {}
+
+  async use<T>(host: EsxiHostConfig, work: (session: SshSession) => Promise<T>, signal?: AbortSignal): Promise<T> {
+    const key = JSON.stringify(host.ssh);
+    let entry = this.shells.get(host.id);
+    if (
+      entry &&
+      entry.key === key &&
+      !(await entry.session.then(
+        (s) => s.closed,
+        () => true,
+      ))
+    )
+      return work(await entry.session);
+    if (entry) this.drop(host.id);
+    entry = { key, session: openEsxiShell(this.services, host, signal, true) };
+    this.shells.set(host.id, entry);
+    const opened = entry;
+    opened.session.catch(() => this.shells.get(host.id) === opened && this.shells.delete(host.id));
+    return work(await opened.session);
+  }
+
+  drop(hostId: string): void {
+    const entry = this.shells.get(hostId);
+    this.shells.delete(hostId);
+    entry?.session.then(
+      (s) => s.close(),
+      () => undefined,
+    );
+  }
+
+  dispose(): void {
+    for (const id of [...this.shells.keys()]) this.drop(id);
+  }
+}
+
 interface SharedWatch {
   key: string;
   listeners: Set<DockerEventListener>;
@@ -289,6 +333,7 @@ export class DockerEvents implements vscode.Disposable {
 export const dockerConnections = perExtension((services) => new DockerConnections(services));
 export const esxiSessions = perExtension((services) => new EsxiSessions(services));
 export const dockerEvents = perExtension((services) => new DockerEvents(services));
+export const esxiShells = perExtension((services) => new EsxiShells(services));
 
 /** A Docker host not saved yet (Add Docker Host): opens a connection with the pool's settings, calls `work`, closes it. */
 export function tryDockerHost<T>(

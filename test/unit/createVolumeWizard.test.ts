@@ -69,6 +69,37 @@ describe('create volume wizard', () => {
         'docker -H ssh://root@b volume create --driver=vsphere --name=v2@vsanDatastore -o vsan-policy-name=gold -o diskformat=thin -o attach-as=persistent -o access=read-only -o clone-from=src1',
     });
   });
+  it("offers vmdkops_admin.py policy ls's policies for a vSAN datastore when an ESXi host has SSH", async () => {
+    let step: { items: PickItem<unknown>[]; typed?: (t: string) => PickItem<unknown> | undefined } | undefined;
+    const questions = scripted({ host: ['a'], name: ['v3'], datastore: ['vsanDatastore'] }, []);
+    const pick0 = questions.pick;
+    questions.pick = async (s) => {
+      if (s.id === 'vsan-policy-name') {
+        step = s;
+        return 'silver' as never;
+      }
+      return pick0(s);
+    };
+    const policies = [
+      { name: 'gold', content: '(("proportionalCapacity" i50))', active: 'Unused' },
+      { name: 'silver', content: '(("hostFailuresToTolerate" i1))', active: 'In use by 2 volumes' },
+    ];
+    const r = await runCreateVolumeWizard(
+      { ...input, vsanPolicies: async (id) => (id === 'a' ? policies : undefined) },
+      questions,
+      async () => undefined,
+    );
+    assert.deepEqual(
+      step?.items.map((i) => [i.label, i.description, i.value, !!i.picked]),
+      [
+        ['[VSAN default]', "the datastore's default policy", '', true],
+        ['gold', 'Unused', 'gold', false],
+        ['silver', 'In use by 2 volumes', 'silver', false],
+      ],
+    );
+    assert.equal(step?.typed?.(' bronze ')?.value, 'bronze');
+    assert.equal(r?.options['vsan-policy-name'], 'silver');
+  });
   it('validates as you type with vDVS texts', async () => {
     const seen: Record<string, string | undefined> = {};
     const prompter = scripted({ host: ['a'], name: ['ok'] }, []);

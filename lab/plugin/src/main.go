@@ -137,6 +137,10 @@ func version() string {
 }
 
 func main() {
+	// the same binary is the lab ESXi shell's vmdkops_admin.py (admin.go)
+	if len(os.Args) > 1 && os.Args[1] == "admin" {
+		os.Exit(adminMain(os.Args[2:]))
+	}
 	// ENV takes precedence over the command line, as in vDVS.
 	logEnv := os.Getenv("VDVS_LOG_LEVEL")
 	logLevelFlag := flag.String("log_level", "", "Logging Level")

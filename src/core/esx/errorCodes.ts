@@ -9,6 +9,7 @@ export type EsxErrorCode =
   | 'NOT_A_VIB'
   | 'NOT_INSTALLED'
   | 'SIGNATURE'
+  | 'VMDKOPS_ADMIN'
   | 'VERIFY_FAILED'
   | 'UPGRADE_FAILED';
 

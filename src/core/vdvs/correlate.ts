@@ -14,6 +14,11 @@ export interface DockerVolumeEntry {
   containers: string[];
   /** The Docker host VM's datastore, to qualify short names when Status has no datastore. */
   vmDatastore?: string;
+  /**
+   * Listed by a docker event's update after the last dockvols scan: its VMDK is not known yet, which
+   * does not make it an orphan.
+   */
+  sinceScan?: boolean;
 }
 
 /** A VMDK found under `[ds] dockvols/` by the ESXi side. */
@@ -136,7 +141,7 @@ export function correlate(input: CorrelationInput): VolumeRow[] {
     if (row.vmdk) {
       row.vmDisk = byPath.get(row.vmdk.path);
       if (row.vmDisk) row.backup = backupEligibility(row.vmDisk.diskMode);
-    } else if (row.datastore && input.scannedDatastores.includes(row.datastore)) {
+    } else if (row.datastore && input.scannedDatastores.includes(row.datastore) && !row.docker.some((d) => d.sinceScan)) {
       row.orphan = 'vmdk-missing';
     }
   }

@@ -32,10 +32,17 @@ export interface HostInventory {
   unlisted: Array<{ name: string; containers: string[] }>;
 }
 
-export async function listVsphereVolumes(
-  conn: DockerConnection,
-  options: CallOptions & { concurrency?: number } = {},
-): Promise<HostInventory> {
+export interface ListVsphereOptions extends CallOptions {
+  concurrency?: number;
+  /**
+   * The Status of a volume when it is already known (vmdkops_admin.py volume ls over SSH): such a
+   * volume is not inspected. A volume it does not know is inspected as before. Asked after the list,
+   * so the list and the volume ls run at once.
+   */
+  knownStatus?: (name: string) => Record<string, unknown> | undefined | Promise<Record<string, unknown> | undefined>;
+}
+
+export async function listVsphereVolumes(conn: DockerConnection, options: ListVsphereOptions = {}): Promise<HostInventory> {
   const [all, containers] = await Promise.all([listVolumes(conn, options), listContainers(conn, options)]);
   const users = new Map([...containersByVolume(containers)].map(([volume, list]) => [volume, list.map((c) => c.name)]));
   const failures: HostInventory['failures'] = [];
@@ -45,6 +52,8 @@ export async function listVsphereVolumes(
     all.filter((v) => isVsphereDriver(v.driver)),
     options.concurrency ?? INSPECT_CONCURRENCY,
     async (v): Promise<DockerVolume> => {
+      const known = await options.knownStatus?.(v.name);
+      if (known) return { ...v, status: known };
       try {
         return await inspectVolume(conn, v.name, options);
       } catch (err) {

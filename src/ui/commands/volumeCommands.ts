@@ -5,6 +5,7 @@ import { createVolume } from './volume/createVolume';
 import { inspectVolume } from './volume/inspectVolume';
 import { removeVolume } from './volume/removeVolume';
 import { revealVmdk } from './volume/revealVmdk';
+import { setVolumeOptions } from './volume/setVolumeOptions';
 
 /** The volume commands and the Volumes view's own. */
 export const VOLUME_COMMANDS: CommandTable = {
@@ -13,6 +14,7 @@ export const VOLUME_COMMANDS: CommandTable = {
   'vdvs.volume.remove': removeVolume,
   'vdvs.volume.copyCliLine': copyCliLine,
   'vdvs.volume.revealVmdk': revealVmdk,
+  'vdvs.volume.setOptions': setVolumeOptions,
   'vdvs.volumes.refresh': ({ services }) => volumesTree(services).refresher.refresh(),
   'vdvs.volumes.groupByHost': ({ services }) => volumesTree(services).setGroupBy('host'),
   'vdvs.volumes.groupByDatastore': ({ services }) => volumesTree(services).setGroupBy('datastore'),

@@ -48,7 +48,7 @@ export class DockerHostsTree extends NodeTree<DockerNode> {
         dockerEvents: true,
         pollSetting: 'vdvs.docker.pollSeconds',
       },
-      (hostId, unreachable) => (hostId ? this.reloadHost(hostId, unreachable) : this.refresh()),
+      (hostId, cause) => (hostId ? this.reloadHost(hostId, cause?.unreachable) : this.refresh()),
     );
   }
 

@@ -16,8 +16,8 @@ export class EsxiHostsTree extends NodeTree<EsxiNode> {
 
   constructor(private readonly services: Services) {
     super();
-    this.refresher = new RefreshManager(services, { hostKinds: ['esxi'], esxiPing: true }, async (hostId, unreachable) =>
-      hostId ? this.refreshHost(hostId, unreachable) : this.refresh(),
+    this.refresher = new RefreshManager(services, { hostKinds: ['esxi'], esxiPing: true }, async (hostId, cause) =>
+      hostId ? this.refreshHost(hostId, cause?.unreachable) : this.refresh(),
     );
   }
 

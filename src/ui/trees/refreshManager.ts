@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
 import { HostKind } from '../../core/config';
+import { DockerEvent } from '../../core/docker/events';
 import { errorMessage } from '../../core/errors';
 import { dockerEvents, esxiSessions } from '../connections';
 import { requestTimeoutMs } from '../services';
@@ -32,10 +33,17 @@ export interface RefreshSources {
 const ESXI_PING_MS = 5_000;
 
 /**
- * What to reload: one Docker host, or everything. `unreachable`: the host's daemon stopped answering
- * (its events stream ended, a ping missed) — a view shows that at once instead of reading it again.
+ * Why one host is reloaded: the docker events that asked for it (oldest first), or `unreachable`: its
+ * daemon stopped answering (its events stream ended, a ping missed), which a view shows at once
+ * instead of reading it again.
  */
-export type Reload = (hostId?: string, unreachable?: Error) => Promise<unknown>;
+export interface ReloadCause {
+  events?: readonly DockerEvent[];
+  unreachable?: Error;
+}
+
+/** What to reload: one host (and why), or everything. */
+export type Reload = (hostId?: string, cause?: ReloadCause) => Promise<unknown>;
 
 /**
  * The one refresh owner of a view (as vscode-containers' RefreshManager): manual refresh, host and
@@ -47,6 +55,8 @@ export class RefreshManager implements vscode.Disposable {
   private readonly subscriptions: vscode.Disposable[] = [];
   private watches: vscode.Disposable[] = [];
   private readonly timers = new Map<string, NodeJS.Timeout>();
+  /** The events of each host's debounce window. */
+  private readonly pending = new Map<string, DockerEvent[]>();
   private poll?: NodeJS.Timeout;
   private esxiPing?: NodeJS.Timeout;
   /** ESXi hosts whose last ping failed: each tick tries them again (a login), a success reloads them. */
@@ -94,9 +104,9 @@ export class RefreshManager implements vscode.Disposable {
   }
 
   /** A reload now (the Refresh button, a command that changed something). */
-  refresh(hostId?: string): Promise<unknown> {
+  refresh(hostId?: string, cause?: ReloadCause): Promise<unknown> {
     this.stats.reloads++;
-    return this.reload(hostId);
+    return this.reload(hostId, cause);
   }
 
   dispose(): void {
@@ -105,14 +115,13 @@ export class RefreshManager implements vscode.Disposable {
   }
 
   /** A reload for what a watch saw (an event, the poll): now when the view is shown, else when it is shown again. */
-  private request(hostId?: string, unreachable?: Error): void {
+  private request(hostId?: string, cause?: ReloadCause): void {
     if (this.view && !this.view.visible) {
       this.missed = true;
       return;
     }
     this.missed = false;
-    this.stats.reloads++;
-    void this.reload(hostId, unreachable);
+    void this.refresh(hostId, cause);
   }
 
   private rewatch(): void {
@@ -121,16 +130,21 @@ export class RefreshManager implements vscode.Disposable {
     if (this.sources.dockerEvents) {
       this.watches = this.services.hosts.list('docker').map((host) =>
         dockerEvents(this.services).subscribe(host, {
-          onEvent: () => {
+          onEvent: (e) => {
             this.stats.events++;
+            this.pending.set(host.id, [...(this.pending.get(host.id) ?? []), e]);
             clearTimeout(this.timers.get(host.id));
             this.timers.set(
               host.id,
-              setTimeout(() => this.request(host.id), EVENT_DEBOUNCE_MS),
+              setTimeout(() => {
+                const events = this.pending.get(host.id) ?? [];
+                this.pending.delete(host.id);
+                this.request(host.id, { events });
+              }, EVENT_DEBOUNCE_MS),
             );
           },
           // a daemon gone or back: at once, not after the debounce or the slow poll
-          onUnreachable: (err) => this.request(host.id, err),
+          onUnreachable: (err) => this.request(host.id, { unreachable: err }),
           onReconnected: () => this.request(host.id),
         }),
       );
@@ -145,6 +159,7 @@ export class RefreshManager implements vscode.Disposable {
     this.watches = [];
     this.timers.forEach((t) => clearTimeout(t));
     this.timers.clear();
+    this.pending.clear();
     clearInterval(this.poll);
     this.poll = undefined;
     clearInterval(this.esxiPing);
@@ -165,7 +180,7 @@ export class RefreshManager implements vscode.Disposable {
             if (this.esxiDown.has(h.id)) return;
             this.esxiDown.add(h.id);
             this.services.log.warn(`ESXi Hosts: ${h.name} stopped answering: ${errorMessage(err)}`);
-            this.request(h.id, err instanceof Error ? err : new Error(String(err)));
+            this.request(h.id, { unreachable: err instanceof Error ? err : new Error(String(err)) });
           },
         ),
       ),

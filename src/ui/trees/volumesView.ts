@@ -1,5 +1,7 @@
 import * as vscode from 'vscode';
+import { DockerEvent } from '../../core/docker/events';
 import { groupByDatastore, groupByDockerHost } from '../../core/vdvs/correlate';
+import { volumesNamedBy } from '../../core/vdvs/volumeData';
 import { perExtension, Services } from '../services';
 import { BackupIndex, backupsOf, loadBackupIndex } from './volumes/backupNode';
 import { RefreshManager } from './refreshManager';
@@ -7,7 +9,7 @@ import { NodeTree } from './treeBase';
 import { GroupNode } from './volumes/groupNode';
 import { VolumesMessageNode } from './volumes/messageNode';
 import { VolumesNode } from './volumes/nodes';
-import { loadVolumes, VolumesSnapshot } from './volumes/volumesData';
+import { loadVolumes, updateVolumes, VolumesSnapshot } from './volumes/volumesData';
 import { VolumeNode } from './volumes/volumeNode';
 import { reachFromVolumeRows } from '../walkthroughState';
 
@@ -15,6 +17,8 @@ export type GroupBy = 'datastore' | 'host';
 /** Context key of the grouping toggle: the view/title menu shows the other choice. */
 export const GROUP_BY_CONTEXT = 'vdvs.volumes.groupBy';
 const GROUP_BY_STATE = 'vdvs.volumes.groupBy';
+/** Context key: some ESXi host has SSH set up (the admin CLI's commands show). */
+export const HAS_SSH_CONTEXT = 'vdvs.esxi.hasSsh';
 
 /** The vdvs.volumes view: every vsphere volume of every configured Docker host, joined with its VMDK. */
 export class VolumesTree extends NodeTree<VolumesNode> {
@@ -36,7 +40,7 @@ export class VolumesTree extends NodeTree<VolumesNode> {
         dockerEvents: true,
         backupTasks: true,
       },
-      () => this.refresh(),
+      (hostId, cause) => (hostId && cause?.events?.length ? this.update(hostId, cause.events) : this.refresh()),
     );
   }
 
@@ -56,18 +60,55 @@ export class VolumesTree extends NodeTree<VolumesNode> {
     if (!this.loading) {
       this.loading = Promise.all([loadVolumes(this.services), loadBackupIndex(this.services)])
         .then(([s, backups]) => {
-          this.snapshot = s;
           this.backups = backups;
-          reachFromVolumeRows(s.rows);
-          this.rootNodes = this.buildRoots(s);
-          this.changed.fire(undefined);
+          this.show(s);
           for (const e of s.hostErrors) this.services.log.warn(`Volumes: ${e.host.name}: ${e.message}`);
           for (const e of s.esxiErrors) this.services.log.warn(`Volumes: ESXi ${e.name}: ${e.message}`);
+          for (const e of s.adminErrors)
+            this.services.log.warn(`Volumes: ESXi ${e.name}: volume ls failed, inspecting each volume: ${e.message}`);
+          this.services.log.debug(
+            `Volumes: ${s.statusFrom.admin} Status(es) from vmdkops_admin.py volume ls, ${s.statusFrom.inspect} inspected`,
+          );
           return s;
         })
         .finally(() => (this.loading = undefined));
     }
     return this.loading;
+  }
+
+  /**
+   * After docker events on one host: only the volumes they name are asked again (and the host's
+   * containers), so the update does not grow with the number of volumes. A plugin event, or no
+   * data yet, reloads everything; so does an update that fails.
+   */
+  async update(hostId: string, events: readonly DockerEvent[]): Promise<VolumesSnapshot> {
+    const base = this.snapshot;
+    if (!base || this.loading || events.some((e) => e.Type !== 'volume' && e.Type !== 'container')) return this.refresh();
+    const started = Date.now();
+    try {
+      const next = await updateVolumes(this.services, base, hostId, volumesNamedBy(events));
+      // a full load that began meanwhile has the newer data
+      if (!next || this.snapshot !== base || this.loading) return this.loading ?? this.refresh();
+      this.show(next);
+      this.services.log.debug(`Volumes: updated ${volumesNamedBy(events).length} volume(s) of ${hostId} in ${Date.now() - started} ms`);
+      return next;
+    } catch (err) {
+      this.services.log.warn(`Volumes: update after docker events failed, reloading: ${(err as Error).message}`);
+      return this.refresh();
+    }
+  }
+
+  private show(s: VolumesSnapshot): void {
+    // "Set Access / Attach-as…" needs an ESXi host with SSH (vmdkops_admin.py volume set)
+    void vscode.commands.executeCommand(
+      'setContext',
+      HAS_SSH_CONTEXT,
+      this.services.hosts.list('esxi').some((h) => h.ssh),
+    );
+    this.snapshot = s;
+    reachFromVolumeRows(s.rows);
+    this.rootNodes = this.buildRoots(s);
+    this.changed.fire(undefined);
   }
 
   get current(): VolumesSnapshot | undefined {

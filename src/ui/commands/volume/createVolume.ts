@@ -5,7 +5,7 @@ import { CommandContext } from '../../commandContext';
 import { volumesTree } from '../../trees/volumesView';
 import { runCreateVolumeWizard } from './createVolumeWizard';
 import { withDocker } from '../../connections';
-import { datastoreOffer } from './wizardDatastores';
+import { datastoreOffer, vsanPolicies } from './wizardDatastores';
 
 /**
  * "Create Volume…": the wizard, then the create with progress, then the new node selected.
@@ -23,6 +23,11 @@ export async function createVolume({ services, ui }: CommandContext): Promise<st
     {
       hosts: hosts.map((h) => ({ id: h.id, name: h.name, endpoint: h.endpoint })),
       datastores: (hostId) => datastoreOffer(services, hostId, reads.signal),
+      vsanPolicies: (hostId) =>
+        vsanPolicies(services, hostId).catch((err: unknown) => {
+          services.log.warn(`Create volume: vSAN policies: ${(err as Error).message}`);
+          return undefined;
+        }),
       volumesOf: (hostId) =>
         (snapshot?.rows ?? [])
           .filter((r) => r.docker.some((d) => d.hostId === hostId))

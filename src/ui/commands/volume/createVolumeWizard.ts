@@ -7,6 +7,7 @@ import { ACCESS, DEFAULT_FSTYPE, DEFAULT_SIZE, DISK_FORMATS, VdvsOptions } from 
 import { validateCreate, validateOption, zeroSizeMessage } from '../../../core/vdvs/validate';
 import { describeSpace } from '../../trees/volumes/format';
 import { Answer, BACK, PickItem, Questions, Step } from '../../prompter';
+import type { VsanPolicy } from '../../../core/vdvs/adminPolicies';
 
 /** The datastores offered for a Docker host's new volume, from the ESXi side. */
 export interface DatastoreOffer {
@@ -25,6 +26,11 @@ export interface WizardInput {
   volumesOf: (hostId: string) => string[];
   /** Preselected host (the command was run on a host's node). */
   hostId?: string;
+  /**
+   * The vSAN policies of `vmdkops_admin.py policy ls` for a Docker host's ESXi host, when one has SSH
+   * set up; undefined without one (or when it cannot be read): the policy name is typed.
+   */
+  vsanPolicies?: (hostId: string) => Promise<VsanPolicy[] | undefined>;
 }
 
 export interface WizardResult {
@@ -241,16 +247,39 @@ const STEPS: StepDef[] = [
   {
     id: 'vsan-policy-name',
     applies: (s) => !!chosenDatastore(s)?.vsan,
-    ask: async (s, step, _i, p) =>
-      wrap(
-        await p.input({
+    ask: async (s, step, i, p) => {
+      const policies = i.vsanPolicies && s.hostId ? await i.vsanPolicies(s.hostId) : undefined;
+      if (!policies)
+        return wrap(
+          await p.input({
+            ...step,
+            prompt: 'vSAN policy name (empty: the datastore default policy)',
+            value: s.vsanPolicy,
+            validate: () => undefined,
+          }),
+          (vsanPolicy) => ({ vsanPolicy: vsanPolicy.trim() }),
+        );
+      // vmdkops_admin.py policy ls: the policies made with "policy create"; a name typed is taken too
+      const items: PickItem<string>[] = [
+        { label: '[VSAN default]', description: "the datastore's default policy", value: '', picked: !s.vsanPolicy },
+        ...policies.map((pol) => ({
+          label: pol.name,
+          description: pol.active,
+          detail: pol.content,
+          value: pol.name,
+          picked: pol.name === s.vsanPolicy,
+        })),
+      ];
+      return wrap(
+        await p.pick({
           ...step,
-          prompt: 'vSAN policy name (empty: the datastore default policy)',
-          value: s.vsanPolicy,
-          validate: () => undefined,
+          placeholder: 'vSAN policy (vmdkops_admin.py policy ls)',
+          items,
+          typed: (text) => (text.trim() ? { label: text.trim(), description: 'policy typed by name', value: text.trim() } : undefined),
         }),
-        (vsanPolicy) => ({ vsanPolicy: vsanPolicy.trim() }),
-      ),
+        (vsanPolicy) => ({ vsanPolicy }),
+      );
+    },
   },
 ];
 

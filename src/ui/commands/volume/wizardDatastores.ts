@@ -1,7 +1,9 @@
 import { errorMessage } from '../../../core/errors';
+import { runVmdkopsAdmin } from '../../../core/esx/vmdkopsAdmin';
+import { parsePolicyLs, POLICY_LS_ARGS, VsanPolicy } from '../../../core/vdvs/adminPolicies';
 import { EsxiDatastores, mergeDatastoreChoices, readDatastoreChoices } from '../../../core/vdvs/datastoreChoices';
-import { esxiSessions } from '../../connections';
-import { Services } from '../../services';
+import { esxiSessions, esxiShells } from '../../connections';
+import { requestTimeoutMs, Services } from '../../services';
 import { DatastoreOffer } from './createVolumeWizard';
 
 /**
@@ -37,4 +39,16 @@ export async function datastoreOffer(services: Services, dockerHostId: string, s
   const merged = mergeDatastoreChoices(sides.filter((s): s is EsxiDatastores => !!s));
   const note = failed.length ? `Datastore for the VMDK, or type a name (not read from ${failed.join('; ')})` : undefined;
   return { datastores: merged.datastores, vmDatastore: merged.vmDatastore, note };
+}
+
+/**
+ * The vSAN policies (`vmdkops_admin.py policy ls`) of the ESXi host with SSH that runs a Docker host's
+ * VM (else of the first one with SSH); undefined when none has SSH, so the wizard asks for a name.
+ */
+export async function vsanPolicies(services: Services, dockerHostId: string): Promise<VsanPolicy[] | undefined> {
+  const docker = services.hosts.get('docker', dockerHostId);
+  const withSsh = services.hosts.list('esxi').filter((e) => e.ssh);
+  const host = withSsh.find((e) => e.id === docker?.esxiHostId) ?? withSsh[0];
+  if (!host) return undefined;
+  return parsePolicyLs(await esxiShells(services).use(host, (s) => runVmdkopsAdmin(s, POLICY_LS_ARGS, { timeoutMs: requestTimeoutMs() })));
 }

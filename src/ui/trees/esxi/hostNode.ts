@@ -7,6 +7,7 @@ import { childrenOrError, EsxiNode } from './esxiNode';
 import { hostSystemChildren } from './hostSystemNode';
 import { HostScope } from './scope';
 import { createVibNode } from './vibNode';
+import { VmgroupsNode } from './vmgroupsNode';
 
 /**
  * A configured ESXi host or vCenter. A standalone ESXi shows its Datastores, Virtual machines and the
@@ -48,7 +49,12 @@ export class HostNode implements EsxiNode {
       const [dc] = datacenters;
       const [hostSystem] = dc ? await listHostSystems(session, dc.ref) : [];
       if (!dc || !hostSystem) throw new Error(`${this.host.url} reports no host system`);
-      return [...hostSystemChildren(this, this.scope.within(dc.name, hostSystem.ref)), createVibNode(this.scope.services, this.host, this)];
+      return [
+        ...hostSystemChildren(this, this.scope.within(dc.name, hostSystem.ref)),
+        createVibNode(this.scope.services, this.host, this),
+        // vmgroups are read with vmdkops_admin.py: only over SSH
+        ...(this.host.ssh ? [new VmgroupsNode(this.scope.services, this.host, this)] : []),
+      ];
     });
   }
 
