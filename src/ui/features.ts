@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import { updateLabContext, wireLab } from './commands/lab/connectLab';
+import { updateLabContext, watchLabContext, wireLab } from './commands/lab/connectLab';
 import { commandRunner, CommandRunner } from './commands/registerCommands';
 import { createServices } from './services';
 import { registerBackupTasks } from './tasks/backupTaskProvider';
@@ -25,6 +25,7 @@ export function start(context: vscode.ExtensionContext, views: Views): Features 
   const providers = registerViews(services, views);
   const tasks = registerBackupTasks(services);
   registerWalkthroughState(services);
+  context.subscriptions.push(watchLabContext());
   // `npm run try` starts the editor with VDVS_LAB_CONNECT=1: the lab is wired in before the user looks
   void updateLabContext().then((running) =>
     running && process.env.VDVS_LAB_CONNECT === '1'

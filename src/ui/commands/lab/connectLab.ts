@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, unwatchFile, watchFile } from 'node:fs';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
 import { DockerHostConfig, EsxiHostConfig } from '../../../core/config';
@@ -32,6 +32,17 @@ export async function updateLabContext(): Promise<boolean> {
   const running = existsSync(labFile());
   await vscode.commands.executeCommand('setContext', LAB_CONTEXT, running);
   return running;
+}
+
+/**
+ * Follows a lab that starts or stops while the editor runs (lab.json appears, goes: one stat every 5 s),
+ * so "Connect the Local Lab" shows exactly while a lab runs, not only as it was when the features loaded.
+ */
+export function watchLabContext(): vscode.Disposable {
+  const file = labFile();
+  const onChange = () => void updateLabContext();
+  watchFile(file, { interval: 5_000, persistent: false }, onChange);
+  return { dispose: () => unwatchFile(file, onChange) };
 }
 
 /**
