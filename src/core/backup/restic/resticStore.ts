@@ -212,7 +212,13 @@ export class ResticStore implements BackupStore {
       if (group.some((s) => tagsOf(s).kind === 'manifest')) continue;
       const owner = decodeOwner(group.map((s) => tagsOf(s).owner).find(Boolean));
       if (owner && ownerState(owner) === 'alive') continue;
-      await this.forget(group);
+      try {
+        await this.forget(group);
+      } catch (err) {
+        // e.g. the restic of a killed run still storing what it was given: clean-up waits for a later run, the backup goes on
+        if (err instanceof UserError && err.code === 'RESTIC_LOCKED') continue;
+        throw err;
+      }
       removed.push({ dir: `${this.label}#${dockerHost}/${volume}/${key}`, reason: LEFTOVER_REASON });
     }
     return removed;
