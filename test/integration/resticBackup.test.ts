@@ -4,6 +4,7 @@ import { existsSync, promises as fs } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { ResticRepository } from '../../src/core/backup/restic/resticCli';
+import { resticRepository } from '../../src/core/backup/restic/repositorySecrets';
 import { ResticStore } from '../../src/core/backup/restic/resticStore';
 import { SILENT } from '../../src/core/backup/reporter';
 import { runBackupJob } from '../../src/core/backup/runJob';
@@ -55,30 +56,20 @@ async function backends(dest: string): Promise<Backend[]> {
   return out;
 }
 
+/** The repository as the engine gives it to restic (resticRepository: a REST server's credentials put in the URL). */
+function repoOf(b: Backend): ResticRepository {
+  return resticRepository(b.url, b.secrets, b.options ? { options: b.options } : {});
+}
+
 /** Plain restic on a backend, as a user without the extension would run it (the password in the environment). */
 function plainRestic(b: Backend, args: string[], input?: Buffer): { code: number | null; out: Buffer; err: string } {
-  const url = b.secrets.restUser
-    ? b.url.replace(
-        /^rest:(https?):\/\//,
-        `rest:$1://${encodeURIComponent(b.secrets.restUser)}:${encodeURIComponent(b.secrets.restPassword ?? '')}@`,
-      )
-    : b.url;
+  const repo = repoOf(b);
   const r = spawnSync('restic', [...(b.options ?? []).flatMap((o) => ['-o', o]), ...args], {
-    env: { ...process.env, ...b.secrets.env, RESTIC_REPOSITORY: url, RESTIC_PASSWORD: b.secrets.password },
+    env: { ...process.env, ...b.secrets.env, RESTIC_REPOSITORY: repo.url, RESTIC_PASSWORD: repo.password },
     input,
     maxBuffer: 1 << 30,
   });
   return { code: r.status, out: r.stdout, err: r.stderr.toString() };
-}
-
-function repoOf(b: Backend, password = b.secrets.password): ResticRepository {
-  const url = b.secrets.restUser
-    ? b.url.replace(
-        /^rest:(https?):\/\//,
-        `rest:$1://${encodeURIComponent(b.secrets.restUser)}:${encodeURIComponent(b.secrets.restPassword ?? '')}@`,
-      )
-    : b.url;
-  return { url, password, ...(b.secrets.env ? { env: b.secrets.env } : {}), ...(b.options ? { options: b.options } : {}) };
 }
 
 describe('restic repositories as backup destinations', { timeout: 900_000 }, () => {
